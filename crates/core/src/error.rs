@@ -1,0 +1,45 @@
+//! Errors that reach a person: a stable machine code plus a message in Japanese and in English.
+
+use serde::{Deserialize, Serialize};
+
+/// An error a receptionist or a caller of the API may see.
+///
+/// `code` is stable (UIs and tests match on it); the messages are for people and may change.
+pub trait Coded: std::error::Error {
+    fn code(&self) -> &'static str;
+    fn message_ja(&self) -> String;
+    fn message_en(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// An RFC 9457 problem document as yoyaku sends it (`application/problem+json`), with the stable
+/// code and both languages' messages as extension members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:yoyaku:problem:<code>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub code: String,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+impl Problem {
+    pub fn new(status: u16, code: &str, message_ja: String, message_en: String) -> Self {
+        Self {
+            problem_type: format!("urn:yoyaku:problem:{code}"),
+            title: message_en.clone(),
+            status,
+            code: code.to_owned(),
+            message_ja,
+            message_en,
+        }
+    }
+
+    pub fn from_coded(status: u16, err: &dyn Coded) -> Self {
+        Self::new(status, err.code(), err.message_ja(), err.message_en())
+    }
+}

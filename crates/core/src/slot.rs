@@ -1,0 +1,55 @@
+//! 予約枠: who may book a slot.
+
+use serde::{Deserialize, Serialize};
+
+/// 公開枠 are open to the web, the call center and the clinic; 非公開枠 only to the venue's clinic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+impl Visibility {
+    /// The manual's word for it.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Public => "公開枠",
+            Self::Private => "非公開枠",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Private => "private",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Self::Public),
+            "private" => Some(Self::Private),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_the_manuals_words() {
+        assert_eq!(Visibility::Public.label_ja(), "公開枠");
+        assert_eq!(Visibility::Private.label_ja(), "非公開枠");
+    }
+
+    #[test]
+    fn string_form_round_trips() {
+        for v in [Visibility::Public, Visibility::Private] {
+            assert_eq!(Visibility::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(Visibility::parse("secret"), None);
+    }
+}

@@ -1,0 +1,127 @@
+//! The JSON the city server and its clients exchange. Shared by both sides so they cannot drift.
+//!
+//! Request bodies carry what a person typed as plain strings: the server parses them into domain
+//! types and answers a [`crate::Problem`] with a stable code when they are wrong, instead of a
+//! deserializer's message.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{MunicipalityCode, Visibility};
+
+/// `POST /api/v1/login`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub municipality_code: String,
+    pub account_id: String,
+    pub password: String,
+    /// 利用規約に同意する: login is refused without it.
+    pub agreed_to_terms: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Opaque bearer token; the server keeps only its hash.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub profile: AccountProfile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A clinic (医療機関), bound to its own venues.
+    Clinic,
+    /// The city's call center (コールセンター).
+    CallCenter,
+    /// City staff administering the system.
+    CityAdmin,
+}
+
+/// Who is logged in, and for a clinic, which venues are its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountProfile {
+    pub municipality_code: MunicipalityCode,
+    pub municipality_name: String,
+    pub account_id: String,
+    pub display_name: String,
+    pub role: Role,
+    pub venues: Vec<VenueInfo>,
+}
+
+/// 接種会場
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueInfo {
+    pub id: Uuid,
+    /// 会場番号, as used in slot names.
+    pub venue_number: i32,
+    pub name: String,
+}
+
+/// `GET /api/v1/clinic/slots`: the logged-in clinic's slots at its own venues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotList {
+    pub slots: Vec<SlotInfo>,
+}
+
+/// 予約枠 with its seats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotInfo {
+    pub id: Uuid,
+    pub venue_id: Uuid,
+    /// 予約枠名
+    pub name: String,
+    pub vaccine_code: String,
+    /// 接種ワクチン, e.g. ファイザー社ワクチン
+    pub vaccine_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub visibility: Visibility,
+    pub capacity: i32,
+    pub booked: i32,
+}
+
+impl SlotInfo {
+    /// 残りN枠; never negative even when a clinic's same-day change exceeded the capacity.
+    pub fn remaining(&self) -> i32 {
+        (self.capacity - self.booked).max(0)
+    }
+}
+
+/// `GET /healthz`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remaining_seats_never_go_negative() {
+        let mut slot = SlotInfo {
+            id: Uuid::nil(),
+            venue_id: Uuid::nil(),
+            name: String::new(),
+            vaccine_code: "pfizer".into(),
+            vaccine_name: "ファイザー社ワクチン".into(),
+            starts_at: Utc::now(),
+            ends_at: Utc::now(),
+            visibility: Visibility::Public,
+            capacity: 3,
+            booked: 1,
+        };
+        assert_eq!(slot.remaining(), 2);
+        slot.booked = 4;
+        assert_eq!(slot.remaining(), 0);
+    }
+
+    #[test]
+    fn roles_and_visibility_serialize_in_snake_case() {
+        assert_eq!(serde_json::to_string(&Role::CallCenter).unwrap(), "\"call_center\"");
+        assert_eq!(serde_json::to_string(&Visibility::Private).unwrap(), "\"private\"");
+    }
+}
