@@ -1,0 +1,67 @@
+//! The desktop shell: opens the clinic engine on the app's data directory, runs its sync loop,
+//! forwards the sync status to the window, and exposes the engine as typed commands.
+//! No SQL and no rules live here.
+
+mod commands;
+mod error;
+mod paths;
+
+use std::sync::Arc;
+
+use tauri::{Emitter, Manager};
+use yoyaku_clinic::{Clinic, Schedule, Settings};
+
+/// The event carrying every change of [`yoyaku_clinic::SyncStatus`].
+pub const SYNC_STATUS_EVENT: &str = "sync-status";
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+
+    tauri::Builder::default()
+        .plugin(tauri_plugin_sql::Builder::new().build())
+        .setup(|app| {
+            let state = tauri::async_runtime::block_on(open_engine(app.handle()));
+            if let Ok(clinic) = &state {
+                start_background_tasks(app.handle().clone(), clinic.clone());
+            }
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::session::app_state,
+            commands::session::login,
+            commands::session::logout,
+            commands::sync::sync_now,
+            commands::sync::sync_status,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running the yoyaku window");
+}
+
+/// The engine, or why it could not start (a broken settings file, say), which the window shows.
+pub type EngineState = Result<Arc<Clinic>, error::CommandError>;
+
+async fn open_engine(app: &tauri::AppHandle) -> EngineState {
+    let dirs = paths::AppDirs::resolve(app)?;
+    let settings = Settings::load(&dirs.config)?;
+    tracing::info!(data_dir = %dirs.data.display(), server = %settings.server_url, "opening the clinic cache");
+    Ok(Clinic::open(&dirs.data, settings).await?)
+}
+
+fn start_background_tasks(app: tauri::AppHandle, clinic: Arc<Clinic>) {
+    let mut changes = clinic.subscribe();
+    tauri::async_runtime::spawn(clinic.run_sync_loop(Schedule::default()));
+    tauri::async_runtime::spawn(async move {
+        while changes.changed().await.is_ok() {
+            let status = changes.borrow_and_update().clone();
+            if let Err(e) = app.emit(SYNC_STATUS_EVENT, status) {
+                tracing::warn!(error = %e, "could not send the sync status to the window");
+            }
+        }
+    });
+}

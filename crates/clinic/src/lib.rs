@@ -1,1 +1,22 @@
+//! yoyaku-clinic: everything the clinic desktop app does, without Tauri. A local SQLite cache
+//! ([`store`]), the use cases of the operations manual, and sync with the city server.
+//!
+//! The engine is [`Clinic`]: open it on a data directory, log in, and it keeps the clinic's slots
+//! in the cache, working on that cache when the network is down.
 
+pub mod city_client;
+mod engine;
+pub mod error;
+mod login;
+mod password;
+pub mod settings;
+mod slots;
+pub mod store;
+pub mod sync;
+
+pub use engine::Clinic;
+pub use error::{ClinicError, Result};
+pub use login::{LoginForm, Session};
+pub use settings::Settings;
+pub use slots::SlotRow;
+pub use sync::{ErrorInfo, Schedule, SyncStatus};

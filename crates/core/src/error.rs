@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// `code` is stable (UIs and tests match on it); the messages are for people and may change.
 pub trait Coded: std::error::Error {
-    fn code(&self) -> &'static str;
+    fn code(&self) -> &str;
     fn message_ja(&self) -> String;
     fn message_en(&self) -> String {
         self.to_string()

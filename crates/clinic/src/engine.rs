@@ -1,0 +1,125 @@
+//! The engine object the app holds for its whole life.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, Notify, RwLock, watch};
+use yoyaku_core::wire::AccountProfile;
+
+use crate::city_client::CityClient;
+use crate::error::{ClinicError, Result};
+use crate::settings::Settings;
+use crate::store::Store;
+use crate::sync::{ErrorInfo, Schedule, SyncStatus};
+
+/// Who is logged in right now, in memory only.
+#[derive(Debug, Clone)]
+pub(crate) struct Current {
+    pub profile: AccountProfile,
+}
+
+pub struct Clinic {
+    pub(crate) store: Store,
+    pub(crate) client: CityClient,
+    settings: Settings,
+    pub(crate) current: RwLock<Option<Current>>,
+    status: watch::Sender<SyncStatus>,
+    /// Serialises sync rounds: the timer and the 今すぐ同期 button never pull at once.
+    pub(crate) sync_lock: Mutex<()>,
+    wake: Notify,
+}
+
+impl Clinic {
+    /// Opens the cache in `data_dir` for the city server named in `settings`.
+    pub async fn open(data_dir: &Path, settings: Settings) -> Result<Arc<Self>> {
+        let store = Store::open(data_dir).await?;
+        let client = CityClient::new(&settings.server_url)?;
+        let last_success_at = sqlx::query_scalar("SELECT last_success_at FROM sync_state")
+            .fetch_one(store.pool())
+            .await?;
+        let (status, _) = watch::channel(SyncStatus {
+            online: false,
+            last_success_at,
+            last_error: None,
+        });
+        Ok(Arc::new(Self {
+            store,
+            client,
+            settings,
+            current: RwLock::new(None),
+            status,
+            sync_lock: Mutex::new(()),
+            wake: Notify::new(),
+        }))
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Every change of the sync status, for the UI's indicator.
+    pub fn subscribe(&self) -> watch::Receiver<SyncStatus> {
+        self.status.subscribe()
+    }
+
+    pub async fn profile(&self) -> Option<AccountProfile> {
+        self.current.read().await.as_ref().map(|c| c.profile.clone())
+    }
+
+    pub(crate) async fn require_login(&self) -> Result<Current> {
+        self.current.read().await.clone().ok_or(ClinicError::NotLoggedIn)
+    }
+
+    /// Records the outcome of a round trip to the server in the status.
+    pub(crate) fn record<T>(&self, outcome: &Result<T>) {
+        self.status.send_modify(|s| match outcome {
+            Ok(_) => {
+                s.online = true;
+                s.last_error = None;
+            }
+            Err(e) => {
+                // Any answer from the server, even a refusal, means it is reachable.
+                s.online = !e.is_unreachable();
+                s.last_error = Some(ErrorInfo::from(e));
+            }
+        });
+    }
+
+    pub(crate) fn record_success_at(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.status.send_modify(|s| s.last_success_at = Some(at));
+    }
+
+    /// Asks the background loop to sync now rather than at its next tick.
+    pub fn wake_sync(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Syncs while logged in: on a timer, on [`Self::wake_sync`], and with backoff while the
+    /// server cannot be reached. Runs until the task is dropped.
+    pub async fn run_sync_loop(self: Arc<Self>, schedule: Schedule) {
+        let mut failures = 0u32;
+        loop {
+            if self.current.read().await.is_some() {
+                let status = self.sync_now().await;
+                failures = if status.online && status.last_error.is_none() {
+                    0
+                } else {
+                    failures.saturating_add(1)
+                };
+            }
+            let wait = schedule.next_wait(failures, rand::random::<f64>());
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! What can go wrong in the clinic engine, each with a stable code and a message in Japanese and
+//! English that tells the receptionist what to do next.
+
+use yoyaku_core::{Coded, Problem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClinicError {
+    /// Input refused by a domain rule before anything was sent or written.
+    #[error("{en}")]
+    Invalid {
+        code: String,
+        ja: String,
+        en: String,
+    },
+    /// The city server answered and refused.
+    #[error("{}", .0.message_en)]
+    Rejected(Problem),
+    /// The city server could not be reached (or is failing); the work is safe locally.
+    #[error("the city server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The network is down and this device has never logged in with this account.
+    #[error("the city server cannot be reached, and this account has not logged in on this device before")]
+    NoCachedLogin,
+    #[error("the municipality code, account ID or password is not correct")]
+    InvalidCredentials,
+    #[error("please log in first")]
+    NotLoggedIn,
+    #[error("the local database failed: {0}")]
+    Storage(#[from] sqlx::Error),
+    #[error("the local database could not be migrated: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unexpected answer from the city server: {0}")]
+    Protocol(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ClinicError {
+    /// Wraps a domain error (a bad 自治体番号, say) keeping its code and both messages.
+    pub fn invalid(err: &dyn Coded) -> Self {
+        Self::Invalid {
+            code: err.code().to_owned(),
+            ja: err.message_ja(),
+            en: err.message_en(),
+        }
+    }
+
+    /// True when the failure is the network's, so the caller may fall back to the cache.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable(_))
+    }
+}
+
+impl Coded for ClinicError {
+    fn code(&self) -> &str {
+        match self {
+            Self::Invalid { code, .. } => code,
+            Self::Rejected(p) => &p.code,
+            Self::Unreachable(_) => "network.unreachable",
+            Self::NoCachedLogin => "auth.offline_first_login",
+            Self::InvalidCredentials => "auth.invalid_credentials",
+            Self::NotLoggedIn => "auth.not_logged_in",
+            Self::Storage(_) | Self::Migration(_) => "local.storage",
+            Self::Protocol(_) => "server.protocol",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn message_ja(&self) -> String {
+        match self {
+            Self::Invalid { ja, .. } => ja.clone(),
+            Self::Rejected(p) => p.message_ja.clone(),
+            Self::Unreachable(_) => "市のサーバーに接続できません。ネットワークをご確認ください。入力済みの内容はこの端末に保存されています。".into(),
+            Self::NoCachedLogin => "市のサーバーに接続できません。この端末で初めてログインするときはネットワーク接続が必要です。接続を確認してもう一度お試しください。".into(),
+            Self::InvalidCredentials => "自治体番号、アカウントID、パスワードのいずれかが正しくありません。".into(),
+            Self::NotLoggedIn => "ログインしてください。".into(),
+            Self::Storage(_) | Self::Migration(_) => "端末内のデータベースでエラーが発生しました。アプリを再起動しても解決しない場合は医療機関専用ダイヤルへご連絡ください。".into(),
+            Self::Protocol(_) => "市のサーバーから予期しない応答がありました。しばらくしてからもう一度お試しください。".into(),
+            Self::Internal(_) => "予期しないエラーが発生しました。アプリを再起動してください。".into(),
+        }
+    }
+
+    fn message_en(&self) -> String {
+        match self {
+            Self::Rejected(p) => p.message_en.clone(),
+            Self::Unreachable(_) => "The city server cannot be reached. Please check the network. What you entered is saved on this computer.".into(),
+            Self::NoCachedLogin => "The city server cannot be reached. The first login on this computer needs a network connection; check it and try again.".into(),
+            Self::Storage(_) | Self::Migration(_) => "The local database failed. If restarting the app does not help, call the clinic help line.".into(),
+            _ => self.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = ClinicError> = std::result::Result<T, E>;

@@ -1,0 +1,301 @@
+//! ログイン (manual §1): against the city server when it can be reached; otherwise, for the account
+//! that last logged in on this device, against the local copy of its password check, so the clinic
+//! can work on its cache while the network is down.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use yoyaku_core::wire::{AccountProfile, LoginRequest, Role, VenueInfo};
+use yoyaku_core::{AccountId, MunicipalityCode};
+
+use crate::engine::{Clinic, Current};
+use crate::error::{ClinicError, Result};
+use crate::password;
+
+/// What the receptionist typed on the login screen.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginForm {
+    pub municipality_code: String,
+    pub account_id: String,
+    pub password: String,
+    pub agreed_to_terms: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Session {
+    pub profile: AccountProfile,
+    /// False when the server could not be reached and the cache let this login through.
+    pub online: bool,
+}
+
+struct ParsedForm {
+    municipality_code: MunicipalityCode,
+    account_id: AccountId,
+    password: String,
+}
+
+fn parse(form: LoginForm) -> Result<ParsedForm> {
+    let municipality_code =
+        MunicipalityCode::parse(&form.municipality_code).map_err(|e| ClinicError::invalid(&e))?;
+    let account_id = AccountId::parse(&form.account_id).map_err(|e| ClinicError::invalid(&e))?;
+    if form.password.is_empty() {
+        return Err(ClinicError::Invalid {
+            code: "auth.password_required".into(),
+            ja: "パスワードを入力してください。".into(),
+            en: "Please enter the password.".into(),
+        });
+    }
+    if !form.agreed_to_terms {
+        return Err(ClinicError::Invalid {
+            code: "auth.terms_not_agreed".into(),
+            ja: "利用規約に同意してください。".into(),
+            en: "Please agree to the terms of use.".into(),
+        });
+    }
+    Ok(ParsedForm {
+        municipality_code,
+        account_id,
+        password: form.password,
+    })
+}
+
+impl Clinic {
+    pub async fn login(&self, form: LoginForm) -> Result<Session> {
+        let form = parse(form)?;
+        let request = LoginRequest {
+            municipality_code: form.municipality_code.to_string(),
+            account_id: form.account_id.to_string(),
+            password: form.password.clone(),
+            agreed_to_terms: true,
+        };
+        let answer = self.client.login(&request).await;
+        self.record(&answer);
+        let session = match answer {
+            Ok(response) => {
+                let hash = password::hash(form.password).await?;
+                self.remember(&response.profile, &hash, &response.token, response.expires_at)
+                    .await?;
+                Session {
+                    profile: response.profile,
+                    online: true,
+                }
+            }
+            Err(e) if e.is_unreachable() => Session {
+                profile: self.login_offline(&form).await?,
+                online: false,
+            },
+            Err(e) => return Err(e),
+        };
+        *self.current.write().await = Some(Current {
+            profile: session.profile.clone(),
+        });
+        if session.online {
+            self.sync_now().await;
+        }
+        self.wake_sync();
+        Ok(session)
+    }
+
+    /// Forgets the session here and at the server (if reachable). The cache and the offline
+    /// password check stay, so the same account can log in again without a network.
+    pub async fn logout(&self) -> Result<()> {
+        let token: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
+            .fetch_optional(self.store.pool())
+            .await?
+            .flatten();
+        sqlx::query("UPDATE account SET session_token = NULL, session_expires_at = NULL")
+            .execute(self.store.pool())
+            .await?;
+        *self.current.write().await = None;
+        if let Some(token) = token {
+            // The server expires the session on its own if this cannot reach it.
+            if let Err(e) = self.client.logout(&token).await {
+                tracing::info!(error = %e, "server-side logout skipped");
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the account, its venues and the new session token in one transaction. A different
+    /// account than last time starts from an empty cache.
+    async fn remember(
+        &self,
+        profile: &AccountProfile,
+        password_hash: &str,
+        token: &str,
+        expires_at: chrono::DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.store.pool().begin().await?;
+        let previous: Option<(String, String)> =
+            sqlx::query_as("SELECT municipality_code, account_id FROM account")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let same_account = previous.as_ref().is_some_and(|(m, a)| {
+            *m == profile.municipality_code.to_string() && *a == profile.account_id
+        });
+        if !same_account {
+            sqlx::query("DELETE FROM venues").execute(&mut *tx).await?;
+            sqlx::query("UPDATE sync_state SET last_success_at = NULL")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO account (singleton, municipality_code, municipality_name, account_id,
+                 display_name, role, password_hash, session_token, session_expires_at, logged_in_at)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (singleton) DO UPDATE SET
+                 municipality_code = excluded.municipality_code,
+                 municipality_name = excluded.municipality_name,
+                 account_id = excluded.account_id,
+                 display_name = excluded.display_name,
+                 role = excluded.role,
+                 password_hash = excluded.password_hash,
+                 session_token = excluded.session_token,
+                 session_expires_at = excluded.session_expires_at,
+                 logged_in_at = excluded.logged_in_at",
+        )
+        .bind(profile.municipality_code.to_string())
+        .bind(&profile.municipality_name)
+        .bind(&profile.account_id)
+        .bind(&profile.display_name)
+        .bind(role_str(profile.role))
+        .bind(password_hash)
+        .bind(token)
+        .bind(expires_at)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        for venue in &profile.venues {
+            sqlx::query(
+                "INSERT INTO venues (id, venue_number, name) VALUES (?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET venue_number = excluded.venue_number,
+                                                name = excluded.name",
+            )
+            .bind(venue.id.to_string())
+            .bind(venue.venue_number)
+            .bind(&venue.name)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn login_offline(&self, form: &ParsedForm) -> Result<AccountProfile> {
+        let row: Option<CachedAccount> = sqlx::query_as(
+            "SELECT municipality_code, municipality_name, account_id, display_name, role,
+                    password_hash
+             FROM account",
+        )
+        .fetch_optional(self.store.pool())
+        .await?;
+        let Some(row) = row else {
+            return Err(ClinicError::NoCachedLogin);
+        };
+        if row.municipality_code != form.municipality_code.to_string()
+            || row.account_id != form.account_id.as_str()
+        {
+            return Err(ClinicError::NoCachedLogin);
+        }
+        if !password::verify(form.password.clone(), row.password_hash.clone()).await? {
+            return Err(ClinicError::InvalidCredentials);
+        }
+        let venues: Vec<(String, i32, String)> =
+            sqlx::query_as("SELECT id, venue_number, name FROM venues ORDER BY venue_number")
+                .fetch_all(self.store.pool())
+                .await?;
+        let venues = venues
+            .into_iter()
+            .map(|(id, venue_number, name)| {
+                Ok(VenueInfo {
+                    id: id.parse().map_err(|e| ClinicError::Internal(format!("venue id: {e}")))?,
+                    venue_number,
+                    name,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(AccountProfile {
+            municipality_code: form.municipality_code,
+            municipality_name: row.municipality_name,
+            account_id: row.account_id,
+            display_name: row.display_name,
+            role: parse_role(&row.role)?,
+            venues,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CachedAccount {
+    municipality_code: String,
+    municipality_name: String,
+    account_id: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+}
+
+fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Clinic => "clinic",
+        Role::CallCenter => "call_center",
+        Role::CityAdmin => "city_admin",
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    match s {
+        "clinic" => Ok(Role::Clinic),
+        "call_center" => Ok(Role::CallCenter),
+        "city_admin" => Ok(Role::CityAdmin),
+        other => Err(ClinicError::Internal(format!("unknown role {other:?} in the cache"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> LoginForm {
+        LoginForm {
+            municipality_code: "431001".into(),
+            account_id: "clinic-a".into(),
+            password: "secret".into(),
+            agreed_to_terms: true,
+        }
+    }
+
+    fn code(r: Result<ParsedForm>) -> String {
+        match r {
+            Err(ClinicError::Invalid { code, .. }) => code,
+            Err(other) => panic!("unexpected {other:?}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn a_complete_form_parses() {
+        let parsed = parse(form()).unwrap();
+        assert_eq!(parsed.municipality_code.to_string(), "431001");
+        assert_eq!(parsed.account_id.as_str(), "clinic-a");
+    }
+
+    #[test]
+    fn each_missing_or_bad_field_has_its_own_code() {
+        let bad_code = LoginForm { municipality_code: "431002".into(), ..form() };
+        assert_eq!(code(parse(bad_code)), "municipality_code.check_digit");
+        let bad_id = LoginForm { account_id: "".into(), ..form() };
+        assert_eq!(code(parse(bad_id)), "account_id.format");
+        let no_password = LoginForm { password: "".into(), ..form() };
+        assert_eq!(code(parse(no_password)), "auth.password_required");
+        let no_terms = LoginForm { agreed_to_terms: false, ..form() };
+        assert_eq!(code(parse(no_terms)), "auth.terms_not_agreed");
+    }
+
+    #[test]
+    fn roles_round_trip_through_the_cache_text() {
+        for role in [Role::Clinic, Role::CallCenter, Role::CityAdmin] {
+            assert_eq!(parse_role(role_str(role)).unwrap(), role);
+        }
+        assert!(parse_role("root").is_err());
+    }
+}

@@ -1,0 +1,123 @@
+//! The clinic's SQLite file: opened in WAL mode with foreign keys and a busy timeout, migrated on
+//! open. Everything the engine writes goes through this pool; the UI gets a read-only URL.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::Result;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub const DATABASE_FILE: &str = "yoyaku.sqlite3";
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache in `data_dir` and brings its schema up to date.
+    pub async fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            crate::ClinicError::Internal(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a receptionist's committed booking must survive a power cut, not just a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, path })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A `sqlite:` URL that opens this file read-only, for list screens.
+    pub fn read_only_url(&self) -> String {
+        format!("sqlite:{}?mode=ro", self.path.display())
+    }
+
+    /// Opens a separate read-only pool on the same file, as the UI does.
+    pub async fn open_read_only(&self) -> Result<SqlitePool> {
+        let options = SqliteConnectOptions::from_str(&self.read_only_url())?;
+        Ok(SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opens_migrates_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(fk, 1);
+        store.close().await;
+        // A second open runs no migration twice and keeps the file.
+        let again = Store::open(dir.path()).await.unwrap();
+        let views: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'slot_list'")
+                .fetch_one(again.pool())
+                .await
+                .unwrap();
+        assert_eq!(views, 1);
+    }
+
+    #[tokio::test]
+    async fn the_read_only_connection_can_read_but_never_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let ro = store.open_read_only().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_list")
+            .fetch_one(&ro)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+        let write = sqlx::query("INSERT INTO venues (id, venue_number, name) VALUES ('x', 1, 'x')")
+            .execute(&ro)
+            .await;
+        let err = write.expect_err("a read-only connection must refuse writes");
+        assert!(err.to_string().contains("readonly"), "{err}");
+        let venues: i64 = sqlx::query_scalar("SELECT count(*) FROM venues")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(venues, 0);
+    }
+}

@@ -1,0 +1,16 @@
+//! Typed commands, one per use case. Each is listed in build.rs's app manifest and granted in
+//! `capabilities/`, so the window can call nothing else.
+
+pub mod session;
+pub mod sync;
+
+use std::sync::Arc;
+
+use yoyaku_clinic::Clinic;
+
+use crate::EngineState;
+use crate::error::CommandResult;
+
+fn engine(state: &EngineState) -> CommandResult<Arc<Clinic>> {
+    state.clone()
+}

@@ -1,0 +1,35 @@
+use serde::Serialize;
+use tauri::State;
+use yoyaku_clinic::{LoginForm, Session, Settings};
+
+use super::engine;
+use crate::EngineState;
+use crate::error::CommandResult;
+
+#[derive(Serialize)]
+pub struct AppState {
+    settings: Settings,
+    /// Read-only `sqlite:` URL of the cache, for the list screens (plugin-sql, select only).
+    cache_db_url: String,
+    version: &'static str,
+}
+
+#[tauri::command]
+pub fn app_state(state: State<'_, EngineState>) -> CommandResult<AppState> {
+    let clinic = engine(&state)?;
+    Ok(AppState {
+        settings: clinic.settings().clone(),
+        cache_db_url: clinic.store().read_only_url(),
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+#[tauri::command]
+pub async fn login(state: State<'_, EngineState>, request: LoginForm) -> CommandResult<Session> {
+    Ok(engine(&state)?.login(request).await?)
+}
+
+#[tauri::command]
+pub async fn logout(state: State<'_, EngineState>) -> CommandResult<()> {
+    Ok(engine(&state)?.logout().await?)
+}

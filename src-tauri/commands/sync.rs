@@ -1,0 +1,16 @@
+use tauri::State;
+use yoyaku_clinic::SyncStatus;
+
+use super::engine;
+use crate::EngineState;
+use crate::error::CommandResult;
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, EngineState>) -> CommandResult<SyncStatus> {
+    Ok(engine(&state)?.sync_now().await)
+}
+
+#[tauri::command]
+pub fn sync_status(state: State<'_, EngineState>) -> CommandResult<SyncStatus> {
+    Ok(engine(&state)?.status())
+}

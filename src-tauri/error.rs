@@ -1,0 +1,27 @@
+//! Errors as they cross IPC: `{code, message_ja, message_en}`, the same shape the engine uses.
+
+use serde::Serialize;
+use yoyaku_clinic::{ClinicError, ErrorInfo};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct CommandError(ErrorInfo);
+
+impl CommandError {
+    /// The platform could not tell us where to keep data: nothing can work.
+    pub fn startup(err: impl std::fmt::Display) -> Self {
+        Self(ErrorInfo {
+            code: "app.startup".into(),
+            message_ja: format!("アプリを起動できませんでした: {err}"),
+            message_en: format!("the app could not start: {err}"),
+        })
+    }
+}
+
+impl From<ClinicError> for CommandError {
+    fn from(e: ClinicError) -> Self {
+        Self(ErrorInfo::from(&e))
+    }
+}
+
+pub type CommandResult<T> = Result<T, CommandError>;

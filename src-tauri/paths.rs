@@ -1,0 +1,30 @@
+//! Where the cache and the settings live: the platform's app data and config directories, or
+//! `YOYAKU_DATA_DIR` for both (tests, or a second instance on one machine).
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+
+use crate::error::CommandError;
+
+pub struct AppDirs {
+    pub data: PathBuf,
+    pub config: PathBuf,
+}
+
+impl AppDirs {
+    pub fn resolve(app: &tauri::AppHandle) -> Result<Self, CommandError> {
+        if let Some(dir) = std::env::var_os("YOYAKU_DATA_DIR").filter(|d| !d.is_empty()) {
+            let dir = PathBuf::from(dir);
+            return Ok(Self {
+                data: dir.clone(),
+                config: dir,
+            });
+        }
+        let path = app.path();
+        Ok(Self {
+            data: path.app_data_dir().map_err(CommandError::startup)?,
+            config: path.app_config_dir().map_err(CommandError::startup)?,
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! The real app window for end-to-end tests: a private X server (Xvfb), a D-Bus session, and
+//! tauri-driver in front of WebKitWebDriver, which launches the app binary for each WebDriver
+//! session. Everything runs in its own process group and is killed when the harness drops.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+pub struct Desktop {
+    xvfb: Child,
+    driver: Child,
+    webdriver_url: String,
+}
+
+/// Fails with what to install, rather than skipping: an end-to-end test that did not run must
+/// not pass.
+fn require(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "{tool} is not installed: run ./scripts/setup --with-tests (see README)"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start listening on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Desktop {
+    /// Starts Xvfb and tauri-driver. `env` is passed to the app (data dir, server URL).
+    pub fn start(env: &[(&str, &str)]) -> Self {
+        for tool in ["Xvfb", "dbus-run-session", "tauri-driver", "WebKitWebDriver"] {
+            require(tool);
+        }
+        // -displayfd 1: Xvfb picks a free display and prints its number on stdout when ready.
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start Xvfb");
+        let mut line = String::new();
+        BufReader::new(xvfb.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("read Xvfb's display number");
+        let display = format!(":{}", line.trim());
+        assert!(display.len() > 1, "Xvfb did not report a display");
+
+        let port = free_port();
+        let native_port = free_port();
+        let mut cmd = Command::new("dbus-run-session");
+        cmd.args(["--", "tauri-driver", "--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .env("NO_AT_BRIDGE", "1")
+            // No GPU under Xvfb: keep WebKit on its software paths.
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::null())
+            .process_group(0);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let driver = cmd.spawn().expect("start tauri-driver");
+        wait_for_port(port, "tauri-driver");
+        Self {
+            xvfb,
+            driver,
+            webdriver_url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Launches the app and returns a WebDriver session on its window.
+    pub async fn open_app(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": app_binary() }),
+        );
+        caps.insert("browserName".into(), json!("wry"));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&self.webdriver_url)
+                .await
+            {
+                Ok(client) => return client,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("waiting for the app window: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("could not open the app window: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        for child in [&mut self.driver, &mut self.xvfb] {
+            // The whole group: dbus-run-session, tauri-driver, WebKitWebDriver and the app.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn app_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_yoyaku"))
+}
+
+/// Waits for an element by its `data-testid`.
+pub async fn by_testid(client: &Client, id: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+        .await
+        .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"))
+}

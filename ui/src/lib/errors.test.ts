@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { GENERIC_ERROR_EN, GENERIC_ERROR_JA, normalizeError } from './errors';
+
+describe('normalizeError', () => {
+  it('passes a CommandError through unchanged', () => {
+    const e = { code: 'invalid_credentials', message_ja: 'アカウントIDまたはパスワードが違います。', message_en: 'Wrong account ID or password.' };
+    expect(normalizeError(e)).toEqual(e);
+  });
+
+  it('drops extra fields of a CommandError', () => {
+    expect(normalizeError({ code: 'x', message_ja: 'あ', message_en: 'a', extra: 1 })).toEqual({ code: 'x', message_ja: 'あ', message_en: 'a' });
+  });
+
+  it('turns a string rejection (the SQL plugin rejects with strings) into a generic bilingual error', () => {
+    const e = normalizeError('error returned from database: no such table: slot_list');
+    expect(e.code).toBe('unknown');
+    expect(e.message_ja).toBe(GENERIC_ERROR_JA);
+    expect(e.message_en).toContain(GENERIC_ERROR_EN);
+    expect(e.message_en).toContain('no such table: slot_list');
+  });
+
+  it('turns an Error into a generic error keeping its message in English', () => {
+    const e = normalizeError(new TypeError("Cannot read properties of undefined (reading 'invoke')"));
+    expect(e).toEqual({
+      code: 'unknown',
+      message_ja: GENERIC_ERROR_JA,
+      message_en: `${GENERIC_ERROR_EN} (Cannot read properties of undefined (reading 'invoke'))`,
+    });
+  });
+
+  it.each([undefined, null, 42, '', {}, [], { code: 7 }, { message_ja: '' }])('gives a generic error for %j', (value) => {
+    const e = normalizeError(value);
+    expect(e.code).toBe('unknown');
+    expect(e.message_ja).toBe(GENERIC_ERROR_JA);
+    expect(e.message_en).toBe(GENERIC_ERROR_EN);
+  });
+
+  it('fills in the missing language of a half-shaped error', () => {
+    expect(normalizeError({ code: 'offline', message_ja: 'サーバーに接続できません。' })).toEqual({
+      code: 'offline',
+      message_ja: 'サーバーに接続できません。',
+      message_en: GENERIC_ERROR_EN,
+    });
+    expect(normalizeError({ message_en: 'Server unreachable.' })).toEqual({
+      code: 'unknown',
+      message_ja: GENERIC_ERROR_JA,
+      message_en: 'Server unreachable.',
+    });
+  });
+});

@@ -1,0 +1,48 @@
+import type { CommandError } from './types';
+
+export const GENERIC_ERROR_JA = '予期しないエラーが発生しました。もう一度お試しください。';
+export const GENERIC_ERROR_EN = 'An unexpected error occurred. Please try again.';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
+function withDetail(base: string, detail: string | null): string {
+  return detail ? `${base} (${detail})` : base;
+}
+
+/**
+ * Turns anything an `invoke` (or the SQL plugin) rejects with into a CommandError.
+ * The shell's own errors already have this shape and pass through untouched;
+ * plugin errors (plain strings), thrown `Error`s and unknown shapes get a generic
+ * bilingual message, with whatever detail there is kept in the English line.
+ */
+export function normalizeError(error: unknown): CommandError {
+  if (isObject(error)) {
+    const code = nonEmptyString(error.code);
+    const ja = nonEmptyString(error.message_ja);
+    const en = nonEmptyString(error.message_en);
+    if (code && ja && en) {
+      return { code, message_ja: ja, message_en: en };
+    }
+    if (ja || en) {
+      return {
+        code: code ?? 'unknown',
+        message_ja: ja ?? GENERIC_ERROR_JA,
+        message_en: en ?? GENERIC_ERROR_EN,
+      };
+    }
+    const message = nonEmptyString(error.message);
+    return {
+      code: code ?? 'unknown',
+      message_ja: GENERIC_ERROR_JA,
+      message_en: withDetail(GENERIC_ERROR_EN, message),
+    };
+  }
+  const detail = typeof error === 'string' ? nonEmptyString(error) : null;
+  return { code: 'unknown', message_ja: GENERIC_ERROR_JA, message_en: withDetail(GENERIC_ERROR_EN, detail) };
+}

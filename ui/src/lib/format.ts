@@ -1,0 +1,97 @@
+// Formatting for the screens. All times are Asia/Tokyo, whatever the device's
+// own time zone: Japan has used a fixed UTC+09:00 without daylight saving since
+// 1952, so a fixed offset is exact and needs no ICU time-zone data.
+
+const TOKYO_OFFSET_MS = 9 * 60 * 60 * 1000;
+
+export const WEEKDAYS_JA = ['日', '月', '火', '水', '木', '金', '土'] as const;
+
+/** The range separator the manual uses between times: 09:00〜09:30 (WAVE DASH). */
+export const TIME_RANGE_SEPARATOR = '\u301C';
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+type TokyoParts = { year: number; month: number; day: number; hour: number; minute: number; weekday: number };
+
+function tokyoParts(instant: Date): TokyoParts {
+  const t = new Date(instant.getTime() + TOKYO_OFFSET_MS);
+  return {
+    year: t.getUTCFullYear(),
+    month: t.getUTCMonth() + 1,
+    day: t.getUTCDate(),
+    hour: t.getUTCHours(),
+    minute: t.getUTCMinutes(),
+    weekday: t.getUTCDay(),
+  };
+}
+
+/** Today's calendar date in Asia/Tokyo, 'YYYY-MM-DD'. */
+export function todayInTokyo(now: Date = new Date()): string {
+  const p = tokyoParts(now);
+  return `${String(p.year).padStart(4, '0')}-${pad2(p.month)}-${pad2(p.day)}`;
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Parses a 'YYYY-MM-DD' calendar date; null if it is not a real date. */
+export function parseIsoDate(date: string): { year: number; month: number; day: number; weekday: number } | null {
+  const m = DATE_RE.exec(date);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null;
+  return { year, month, day, weekday: d.getUTCDay() };
+}
+
+/** '2026-11-23' → '2026/11/23 (月)'. A value that is not a date is shown as it is. */
+export function formatSlotDate(date: string): string {
+  const p = parseIsoDate(date);
+  if (!p) return date;
+  return `${p.year}/${pad2(p.month)}/${pad2(p.day)} (${WEEKDAYS_JA[p.weekday]})`;
+}
+
+/** '09:00', '09:30' → '09:00〜09:30'. */
+export function formatTimeRange(start: string, end: string): string {
+  return `${start}${TIME_RANGE_SEPARATOR}${end}`;
+}
+
+/** Seats left, in the manual's words: 残り3枠; none (or overbooked) is 満枠. */
+export function formatRemaining(remaining: number): string {
+  return remaining > 0 ? `残り${remaining}枠` : '満枠';
+}
+
+export function visibilityLabel(visibility: string): string {
+  switch (visibility) {
+    case 'public':
+      return '公開枠';
+    case 'private':
+      return '非公開枠';
+    default:
+      return visibility;
+  }
+}
+
+/** RFC 3339 instant → '11/22 12:34' in Asia/Tokyo; null if it cannot be read. */
+export function formatSyncTime(rfc3339: string): string | null {
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) return null;
+  const p = tokyoParts(new Date(ms));
+  return `${pad2(p.month)}/${pad2(p.day)} ${pad2(p.hour)}:${pad2(p.minute)}`;
+}
+
+/** RFC 3339 instant → '2026/11/22 (日) 12:34 (日本時間)', for a tooltip. */
+export function formatSyncTimeFull(rfc3339: string): string | null {
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) return null;
+  const p = tokyoParts(new Date(ms));
+  return `${p.year}/${pad2(p.month)}/${pad2(p.day)} (${WEEKDAYS_JA[p.weekday]}) ${pad2(p.hour)}:${pad2(p.minute)} (日本時間)`;
+}
+
+/** The header's last-sync text: '最終同期 11/22 12:34', or '未同期' before the first success. */
+export function formatLastSync(lastSuccessAt: string | null): string {
+  if (lastSuccessAt === null) return '未同期';
+  const t = formatSyncTime(lastSuccessAt);
+  return t === null ? '未同期' : `最終同期 ${t}`;
+}

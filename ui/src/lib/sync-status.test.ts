@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { initialSyncStatus } from './sync-status';
+
+const err = { code: 'offline', message_ja: 'サーバーに接続できません。', message_en: 'Cannot reach the server.' };
+
+describe('initialSyncStatus', () => {
+  it('keeps the login’s answer while the loop has not tried yet', () => {
+    expect(initialSyncStatus(true, { online: false, last_success_at: null, last_error: null }).online).toBe(true);
+    expect(initialSyncStatus(false, { online: true, last_success_at: null, last_error: null }).online).toBe(false);
+  });
+
+  it('takes the loop’s answer once it has one', () => {
+    expect(initialSyncStatus(true, { online: false, last_success_at: null, last_error: err })).toEqual({
+      online: false,
+      last_success_at: null,
+      last_error: err,
+    });
+    expect(initialSyncStatus(false, { online: true, last_success_at: '2026-11-22T03:34:00Z', last_error: null }).online).toBe(true);
+  });
+});
