@@ -1,1 +1,17 @@
+//! yoyaku-city: the municipality's system of record. It owns the valid-ticket registry, the
+//! accounts, the slots and (later) every booking from every channel, in PostgreSQL, and serves
+//! them over an HTTP API to the clinic app, the call center and the web.
+//!
+//! Tests elsewhere start it in-process: [`throwaway_pg::fresh_database`], [`connect`],
+//! [`migrate`], [`demo::seed_demo`], then [`Server::spawn`].
 
+mod db;
+pub mod demo;
+mod http;
+mod password;
+mod server;
+pub mod throwaway_pg;
+mod token;
+
+pub use db::{connect, migrate};
+pub use server::{Server, shutdown_signal};

@@ -41,12 +41,20 @@ impl CityClient {
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
-        let req = self.http.post(self.url("/api/v1/logout")).bearer_auth(token);
+        let req = self
+            .http
+            .post(self.url("/api/v1/logout"))
+            .bearer_auth(token);
         send(req).await.map(drop)
     }
 
     /// The clinic's own slots whose Tokyo date lies in `from..=to`.
-    pub async fn clinic_slots(&self, token: &str, from: NaiveDate, to: NaiveDate) -> Result<SlotList> {
+    pub async fn clinic_slots(
+        &self,
+        token: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<SlotList> {
         let req = self
             .http
             .get(self.url("/api/v1/clinic/slots"))
@@ -67,7 +75,9 @@ async fn send(req: RequestBuilder) -> Result<Response> {
     }
     // A failing or overloaded server is as good as unreachable: keep working locally, retry later.
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        return Err(ClinicError::Unreachable(format!("server answered {status}")));
+        return Err(ClinicError::Unreachable(format!(
+            "server answered {status}"
+        )));
     }
     let body = response
         .bytes()
@@ -77,7 +87,10 @@ async fn send(req: RequestBuilder) -> Result<Response> {
         Ok(problem) => Err(ClinicError::Rejected(problem)),
         Err(_) => Err(ClinicError::Protocol(format!(
             "{status}: {}",
-            String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
+            String::from_utf8_lossy(&body)
+                .chars()
+                .take(200)
+                .collect::<String>()
         ))),
     }
 }

@@ -71,11 +71,19 @@ impl Clinic {
     }
 
     pub async fn profile(&self) -> Option<AccountProfile> {
-        self.current.read().await.as_ref().map(|c| c.profile.clone())
+        self.current
+            .read()
+            .await
+            .as_ref()
+            .map(|c| c.profile.clone())
     }
 
     pub(crate) async fn require_login(&self) -> Result<Current> {
-        self.current.read().await.clone().ok_or(ClinicError::NotLoggedIn)
+        self.current
+            .read()
+            .await
+            .clone()
+            .ok_or(ClinicError::NotLoggedIn)
     }
 
     /// Records the outcome of a round trip to the server in the status.
@@ -86,8 +94,13 @@ impl Clinic {
                 s.last_error = None;
             }
             Err(e) => {
-                // Any answer from the server, even a refusal, means it is reachable.
-                s.online = !e.is_unreachable();
+                // Any answer from the server, even a refusal, means it is reachable; a local
+                // failure (not logged in, say) tells nothing about the network.
+                match e {
+                    ClinicError::Unreachable(_) => s.online = false,
+                    ClinicError::Rejected(_) | ClinicError::Protocol(_) => s.online = true,
+                    _ => {}
+                }
                 s.last_error = Some(ErrorInfo::from(e));
             }
         });

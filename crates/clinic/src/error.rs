@@ -19,7 +19,9 @@ pub enum ClinicError {
     #[error("the city server cannot be reached: {0}")]
     Unreachable(String),
     /// The network is down and this device has never logged in with this account.
-    #[error("the city server cannot be reached, and this account has not logged in on this device before")]
+    #[error(
+        "the city server cannot be reached, and this account has not logged in on this device before"
+    )]
     NoCachedLogin,
     #[error("the municipality code, account ID or password is not correct")]
     InvalidCredentials,

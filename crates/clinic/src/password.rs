@@ -1,8 +1,8 @@
 //! The local copy of the password check that lets the last user open the app offline.
 //! argon2id, run off the async runtime because it is deliberately slow.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::rngs::OsRng;
 
 use crate::error::{ClinicError, Result};
@@ -37,7 +37,11 @@ mod tests {
     async fn verifies_the_right_password_only() {
         let phc = super::hash("demo-clinic-a".into()).await.unwrap();
         assert!(phc.starts_with("$argon2id$"));
-        assert!(super::verify("demo-clinic-a".into(), phc.clone()).await.unwrap());
+        assert!(
+            super::verify("demo-clinic-a".into(), phc.clone())
+                .await
+                .unwrap()
+        );
         assert!(!super::verify("demo-clinic-b".into(), phc).await.unwrap());
     }
 }

@@ -58,14 +58,20 @@ impl Settings {
     }
 
     fn validate(&mut self) -> Result<()> {
-        let url = reqwest::Url::parse(&self.server_url).ok().filter(|u| {
-            matches!(u.scheme(), "http" | "https") && u.host().is_some()
-        });
+        let url = reqwest::Url::parse(&self.server_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
         if url.is_none() {
             return Err(ClinicError::Invalid {
                 code: "settings.server_url".into(),
-                ja: format!("サーバーURL「{}」が正しくありません（例: https://yoyaku.example.jp）。", self.server_url),
-                en: format!("the server URL {:?} is not an http(s) URL (e.g. https://yoyaku.example.jp)", self.server_url),
+                ja: format!(
+                    "サーバーURL「{}」が正しくありません（例: https://yoyaku.example.jp）。",
+                    self.server_url
+                ),
+                en: format!(
+                    "the server URL {:?} is not an http(s) URL (e.g. https://yoyaku.example.jp)",
+                    self.server_url
+                ),
             });
         }
         self.server_url = self.server_url.trim_end_matches('/').to_owned();
@@ -108,10 +114,18 @@ mod tests {
 
     #[test]
     fn a_bad_url_or_code_is_refused_with_a_clear_error() {
-        let mut s = Settings { server_url: "yoyaku.example".into(), ..Settings::default() };
+        let mut s = Settings {
+            server_url: "yoyaku.example".into(),
+            ..Settings::default()
+        };
         let err = s.validate().unwrap_err();
-        assert!(matches!(err, ClinicError::Invalid { ref code, .. } if code == "settings.server_url"));
-        let mut s = Settings { default_municipality_code: "431002".into(), ..Settings::default() };
+        assert!(
+            matches!(err, ClinicError::Invalid { ref code, .. } if code == "settings.server_url")
+        );
+        let mut s = Settings {
+            default_municipality_code: "431002".into(),
+            ..Settings::default()
+        };
         assert!(s.validate().is_err());
     }
 

@@ -63,7 +63,10 @@ mod tests {
 
     #[test]
     fn accepts_plain_ids_and_trims() {
-        assert_eq!(AccountId::parse(" clinic-a01 ").unwrap().as_str(), "clinic-a01");
+        assert_eq!(
+            AccountId::parse(" clinic-a01 ").unwrap().as_str(),
+            "clinic-a01"
+        );
     }
 
     #[test]

@@ -111,8 +111,14 @@ mod tests {
 
     #[test]
     fn kumamoto_and_chiyoda_are_valid() {
-        assert_eq!(MunicipalityCode::parse("431001").unwrap().to_string(), "431001");
-        assert_eq!(MunicipalityCode::parse("131016").unwrap().to_string(), "131016");
+        assert_eq!(
+            MunicipalityCode::parse("431001").unwrap().to_string(),
+            "431001"
+        );
+        assert_eq!(
+            MunicipalityCode::parse("131016").unwrap().to_string(),
+            "131016"
+        );
     }
 
     #[test]
@@ -125,7 +131,10 @@ mod tests {
 
     #[test]
     fn full_width_digits_are_folded() {
-        assert_eq!(MunicipalityCode::parse("４３１００１").unwrap().to_string(), "431001");
+        assert_eq!(
+            MunicipalityCode::parse("４３１００１").unwrap().to_string(),
+            "431001"
+        );
     }
 
     #[test]
@@ -141,10 +150,19 @@ mod tests {
 
     #[test]
     fn every_five_digit_prefix_has_exactly_one_valid_check_digit() {
-        for prefix in [[4u8, 3, 1, 0, 0], [0, 0, 0, 0, 0], [9, 9, 9, 9, 9], [1, 3, 1, 0, 1]] {
+        for prefix in [
+            [4u8, 3, 1, 0, 0],
+            [0, 0, 0, 0, 0],
+            [9, 9, 9, 9, 9],
+            [1, 3, 1, 0, 1],
+        ] {
             let valid = (0..10u8)
                 .filter(|d| {
-                    let s: String = prefix.iter().chain([d]).map(|d| char::from(b'0' + d)).collect();
+                    let s: String = prefix
+                        .iter()
+                        .chain([d])
+                        .map(|d| char::from(b'0' + d))
+                        .collect();
                     MunicipalityCode::parse(&s).is_ok()
                 })
                 .count();

@@ -44,6 +44,9 @@ mod tests {
     fn early_morning_tokyo_is_the_previous_utc_day() {
         let d = NaiveDate::from_ymd_opt(2021, 5, 6).unwrap();
         let t = NaiveTime::from_hms_opt(8, 30, 0).unwrap();
-        assert_eq!(from_tokyo(d, t).date_naive(), NaiveDate::from_ymd_opt(2021, 5, 5).unwrap());
+        assert_eq!(
+            from_tokyo(d, t).date_naive(),
+            NaiveDate::from_ymd_opt(2021, 5, 5).unwrap()
+        );
     }
 }

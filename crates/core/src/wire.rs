@@ -39,6 +39,23 @@ pub enum Role {
     CityAdmin,
 }
 
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Clinic, Role::CallCenter, Role::CityAdmin];
+
+    /// The stored and wire form (`clinic`, `call_center`, `city_admin`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Clinic => "clinic",
+            Self::CallCenter => "call_center",
+            Self::CityAdmin => "city_admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// Who is logged in, and for a clinic, which venues are its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountProfile {
@@ -121,7 +138,19 @@ mod tests {
 
     #[test]
     fn roles_and_visibility_serialize_in_snake_case() {
-        assert_eq!(serde_json::to_string(&Role::CallCenter).unwrap(), "\"call_center\"");
-        assert_eq!(serde_json::to_string(&Visibility::Private).unwrap(), "\"private\"");
+        for role in Role::ALL {
+            let json = serde_json::to_string(&role).unwrap();
+            assert_eq!(json, format!("\"{}\"", role.as_str()));
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(
+            serde_json::to_string(&Role::CallCenter).unwrap(),
+            "\"call_center\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Visibility::Private).unwrap(),
+            "\"private\""
+        );
     }
 }

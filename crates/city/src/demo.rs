@@ -1,0 +1,436 @@
+//! The demo municipality: 熊本市 with two of the manual's clinics, a call center, a city admin,
+//! two weeks of slots named as in the city's notice, and a registry of valid tickets including
+//! the manual's residents. Seeding is idempotent: running it again adds nothing that exists.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta, Weekday};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+use yoyaku_core::time::{from_tokyo, tokyo_today};
+use yoyaku_core::wire::{LoginRequest, Role};
+use yoyaku_core::{MunicipalityCode, Visibility};
+
+use crate::password;
+
+const MUNICIPALITY_CODE: &str = "431001";
+const VACCINE_CODE: &str = "pfizer";
+const SLOT_DAYS: i64 = 14;
+const SLOT_MINUTES: i64 = 30;
+/// (first start, end) of the morning and the afternoon session.
+const SESSIONS: [((u32, u32), (u32, u32)); 2] = [((9, 0), (12, 0)), ((14, 0), (17, 0))];
+/// Seats per slot at each time: a public and a private slot side by side.
+const CAPACITIES: [(Visibility, i32); 2] = [(Visibility::Public, 3), (Visibility::Private, 2)];
+/// The manual's residents (9000000062 is テスト タロー), then made-up ones for volume.
+const NAMED_TICKETS: [(&str, (i32, u32, u32)); 2] =
+    [("9000000062", (1945, 3, 3)), ("9000000001", (1945, 1, 1))];
+const GENERATED_TICKETS: u32 = 300;
+const FIRST_GENERATED_TICKET: u64 = 9_000_001_000;
+
+/// A demo login, with the password in clear so a person or a test can use it.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub municipality_code: MunicipalityCode,
+    pub account_id: &'static str,
+    pub password: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    /// The venue a clinic runs.
+    pub venue: Option<DemoVenue>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoVenue {
+    /// 会場番号
+    pub number: i32,
+    pub name: &'static str,
+}
+
+impl DemoAccount {
+    /// The login form filled in for this account, terms agreed.
+    pub fn login_request(&self) -> LoginRequest {
+        LoginRequest {
+            municipality_code: self.municipality_code.to_string(),
+            account_id: self.account_id.into(),
+            password: self.password.into(),
+            agreed_to_terms: true,
+        }
+    }
+}
+
+/// The demo's accounts, as [`seed_demo`] creates them.
+#[derive(Debug, Clone)]
+pub struct DemoAccounts {
+    /// A胃腸科内科医院, venue 101.
+    pub clinic_a: DemoAccount,
+    /// E耳鼻咽喉科, venue 105.
+    pub clinic_e: DemoAccount,
+    pub call_center: DemoAccount,
+    pub city_admin: DemoAccount,
+}
+
+impl DemoAccounts {
+    fn kumamoto() -> Self {
+        let municipality_code =
+            MunicipalityCode::parse(MUNICIPALITY_CODE).expect("熊本市's code is valid");
+        let account = |account_id, password, display_name, role, venue| DemoAccount {
+            municipality_code,
+            account_id,
+            password,
+            display_name,
+            role,
+            venue,
+        };
+        let a = DemoVenue {
+            number: 101,
+            name: "A胃腸科内科医院",
+        };
+        let e = DemoVenue {
+            number: 105,
+            name: "E耳鼻咽喉科",
+        };
+        Self {
+            clinic_a: account("clinic-a", "demo-clinic-a", a.name, Role::Clinic, Some(a)),
+            clinic_e: account("clinic-e", "demo-clinic-e", e.name, Role::Clinic, Some(e)),
+            call_center: account(
+                "callcenter",
+                "demo-callcenter",
+                "熊本市コールセンター",
+                Role::CallCenter,
+                None,
+            ),
+            city_admin: account(
+                "city-admin",
+                "demo-city-admin",
+                "熊本市感染症対策課",
+                Role::CityAdmin,
+                None,
+            ),
+        }
+    }
+
+    pub fn all(&self) -> [&DemoAccount; 4] {
+        [
+            &self.clinic_a,
+            &self.clinic_e,
+            &self.call_center,
+            &self.city_admin,
+        ]
+    }
+}
+
+/// The table `seed-demo` and `demo` print. Japanese text comes last: its width would break the
+/// alignment of the columns after it.
+impl fmt::Display for DemoAccounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<12}  {:<10}  {:<16}  {:<11}  venue",
+            "municipality", "account_id", "password", "role"
+        )?;
+        for account in self.all() {
+            let venue = account
+                .venue
+                .map(|venue| format!("{} {}", venue.number, venue.name))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "{:<12}  {:<10}  {:<16}  {:<11}  {venue}",
+                account.municipality_code.to_string(),
+                account.account_id,
+                account.password,
+                account.role.as_str(),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("hashing a demo password: {0}")]
+    Hashing(#[from] argon2::password_hash::Error),
+    #[error("hashing a demo password: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Loads the demo municipality into a migrated database, in one transaction.
+pub async fn seed_demo(pool: &PgPool) -> Result<DemoAccounts, SeedError> {
+    let accounts = DemoAccounts::kumamoto();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "insert into municipalities (code, name_ja, name_en) values ($1, '熊本市', 'Kumamoto City')
+         on conflict do nothing",
+    )
+    .bind(MUNICIPALITY_CODE)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into vaccines (municipality_code, code, name_ja, name_en, doses_per_vial,
+                               usable_hours_after_dilution, dose_interval_days,
+                               earliest_interval_days, warn_after_days)
+         values ($1, $2, 'ファイザー社ワクチン', 'Pfizer', 6, 6, 21, 19, 42)
+         on conflict do nothing",
+    )
+    .bind(MUNICIPALITY_CODE)
+    .bind(VACCINE_CODE)
+    .execute(&mut *tx)
+    .await?;
+    for account in accounts.all() {
+        let id = ensure_account(&mut tx, account).await?;
+        if let Some(venue) = account.venue {
+            let venue_id = ensure_venue(&mut tx, venue, id).await?;
+            insert_slots(&mut tx, venue, venue_id, tokyo_today()).await?;
+        }
+    }
+    insert_valid_tickets(&mut tx).await?;
+    tx.commit().await?;
+    Ok(accounts)
+}
+
+/// The account's `accounts.id`; its password is hashed only when it is created.
+async fn ensure_account(db: &mut PgConnection, account: &DemoAccount) -> Result<Uuid, SeedError> {
+    let find = "select id from accounts where municipality_code = $1 and account_id = $2";
+    let existing: Option<Uuid> = sqlx::query_scalar(find)
+        .bind(MUNICIPALITY_CODE)
+        .bind(account.account_id)
+        .fetch_optional(&mut *db)
+        .await?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let password = account.password;
+    let password_hash = tokio::task::spawn_blocking(move || password::hash(password)).await??;
+    // Another seeder may have won the race since the check: then its row stays.
+    sqlx::query(
+        "insert into accounts (municipality_code, id, account_id, display_name, role, password_hash)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict do nothing",
+    )
+    .bind(MUNICIPALITY_CODE)
+    .bind(Uuid::new_v4())
+    .bind(account.account_id)
+    .bind(account.display_name)
+    .bind(account.role.as_str())
+    .bind(password_hash)
+    .execute(&mut *db)
+    .await?;
+    Ok(sqlx::query_scalar(find)
+        .bind(MUNICIPALITY_CODE)
+        .bind(account.account_id)
+        .fetch_one(&mut *db)
+        .await?)
+}
+
+async fn ensure_venue(
+    db: &mut PgConnection,
+    venue: DemoVenue,
+    clinic: Uuid,
+) -> Result<Uuid, sqlx::Error> {
+    sqlx::query(
+        "insert into venues (municipality_code, id, venue_number, name, clinic_account_id)
+         values ($1, $2, $3, $4, $5)
+         on conflict do nothing",
+    )
+    .bind(MUNICIPALITY_CODE)
+    .bind(Uuid::new_v4())
+    .bind(venue.number)
+    .bind(venue.name)
+    .bind(clinic)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query_scalar("select id from venues where municipality_code = $1 and venue_number = $2")
+        .bind(MUNICIPALITY_CODE)
+        .bind(venue.number)
+        .fetch_one(&mut *db)
+        .await
+}
+
+/// One planned 予約枠.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PlannedSlot {
+    name: String,
+    date: NaiveDate,
+    start: NaiveTime,
+    visibility: Visibility,
+    capacity: i32,
+}
+
+/// The slots of [`SLOT_DAYS`] days from `first_day`, Monday to Saturday, named as in the notice:
+/// `【WEB・コールセンター受付】101.20211025.0900` (public), `【医療機関受付分】…` (private).
+fn plan_slots(venue: DemoVenue, first_day: NaiveDate) -> Vec<PlannedSlot> {
+    let mut slots = Vec::new();
+    let days = (0..SLOT_DAYS).map(|offset| first_day + TimeDelta::days(offset));
+    for date in days.filter(|date| date.weekday() != Weekday::Sun) {
+        for ((start_h, start_m), (end_h, end_m)) in SESSIONS {
+            let session_end = NaiveTime::from_hms_opt(end_h, end_m, 0).expect("a valid time");
+            let mut start = NaiveTime::from_hms_opt(start_h, start_m, 0).expect("a valid time");
+            while start < session_end {
+                for (visibility, capacity) in CAPACITIES {
+                    let channel = match visibility {
+                        Visibility::Public => "【WEB・コールセンター受付】",
+                        Visibility::Private => "【医療機関受付分】",
+                    };
+                    slots.push(PlannedSlot {
+                        name: format!(
+                            "{channel}{}.{}.{}",
+                            venue.number,
+                            date.format("%Y%m%d"),
+                            start.format("%H%M")
+                        ),
+                        date,
+                        start,
+                        visibility,
+                        capacity,
+                    });
+                }
+                start += TimeDelta::minutes(SLOT_MINUTES);
+            }
+        }
+    }
+    slots
+}
+
+async fn insert_slots(
+    db: &mut PgConnection,
+    venue: DemoVenue,
+    venue_id: Uuid,
+    first_day: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    let planned = plan_slots(venue, first_day);
+    let ids: Vec<Uuid> = planned.iter().map(|_| Uuid::new_v4()).collect();
+    let names: Vec<&str> = planned.iter().map(|slot| slot.name.as_str()).collect();
+    let starts: Vec<_> = planned
+        .iter()
+        .map(|slot| from_tokyo(slot.date, slot.start))
+        .collect();
+    let ends: Vec<_> = starts
+        .iter()
+        .map(|start| *start + TimeDelta::minutes(SLOT_MINUTES))
+        .collect();
+    let visibilities: Vec<&str> = planned
+        .iter()
+        .map(|slot| slot.visibility.as_str())
+        .collect();
+    let capacities: Vec<i32> = planned.iter().map(|slot| slot.capacity).collect();
+    sqlx::query(
+        "insert into slots (municipality_code, venue_id, vaccine_code,
+                            id, name, starts_at, ends_at, visibility, capacity)
+         select $1, $2, $3, planned.*
+         from unnest($4::uuid[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+                     $9::int[]) as planned
+         on conflict (municipality_code, name) do nothing",
+    )
+    .bind(MUNICIPALITY_CODE)
+    .bind(venue_id)
+    .bind(VACCINE_CODE)
+    .bind(ids)
+    .bind(names)
+    .bind(starts)
+    .bind(ends)
+    .bind(visibilities)
+    .bind(capacities)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The 有効接種券 registry: the named residents, then [`GENERATED_TICKETS`] more with birth
+/// dates spread from 1930 to 2005.
+fn planned_tickets() -> Vec<(String, NaiveDate)> {
+    let named = NAMED_TICKETS.iter().map(|(number, (y, m, d))| {
+        let birth_date = NaiveDate::from_ymd_opt(*y, *m, *d).expect("a valid date");
+        ((*number).to_owned(), birth_date)
+    });
+    let first_birth_date = NaiveDate::from_ymd_opt(1930, 1, 1).expect("a valid date");
+    let generated = (0..GENERATED_TICKETS).map(|i| {
+        let number = FIRST_GENERATED_TICKET + u64::from(i);
+        let birth_date = first_birth_date + TimeDelta::days(i64::from(i) * 92);
+        (number.to_string(), birth_date)
+    });
+    named.chain(generated).collect()
+}
+
+async fn insert_valid_tickets(db: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let (numbers, birth_dates): (Vec<String>, Vec<NaiveDate>) =
+        planned_tickets().into_iter().unzip();
+    sqlx::query(
+        "insert into valid_tickets (municipality_code, ticket_number, birth_date)
+         select $1, planned.* from unnest($2::text[], $3::date[]) as planned
+         on conflict do nothing",
+    )
+    .bind(MUNICIPALITY_CODE)
+    .bind(numbers)
+    .bind(birth_dates)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VENUE_101: DemoVenue = DemoVenue {
+        number: 101,
+        name: "A胃腸科内科医院",
+    };
+
+    #[test]
+    fn two_weeks_without_sundays_of_paired_half_hour_slots() {
+        // 2021-10-25 is a Monday: 14 days hold two Sundays.
+        let monday = NaiveDate::from_ymd_opt(2021, 10, 25).unwrap();
+        let slots = plan_slots(VENUE_101, monday);
+        assert_eq!(slots.len(), 12 * 12 * 2);
+        assert!(slots.iter().all(|slot| slot.date.weekday() != Weekday::Sun));
+        assert_eq!(
+            slots[0].name,
+            "【WEB・コールセンター受付】101.20211025.0900"
+        );
+        assert_eq!(
+            (slots[0].visibility, slots[0].capacity),
+            (Visibility::Public, 3)
+        );
+        assert_eq!(slots[1].name, "【医療機関受付分】101.20211025.0900");
+        assert_eq!(
+            (slots[1].visibility, slots[1].capacity),
+            (Visibility::Private, 2)
+        );
+        let last_morning = NaiveTime::from_hms_opt(11, 30, 0).unwrap();
+        let first_afternoon = NaiveTime::from_hms_opt(14, 0, 0).unwrap();
+        assert_eq!(slots[10].start, last_morning);
+        assert_eq!(slots[12].start, first_afternoon);
+        assert_eq!(
+            slots.last().unwrap().name,
+            "【医療機関受付分】101.20211106.1630"
+        );
+    }
+
+    #[test]
+    fn tickets_include_the_manuals_residents_and_are_ten_digits() {
+        let tickets = planned_tickets();
+        assert_eq!(tickets.len(), 302);
+        assert_eq!(
+            tickets[0],
+            (
+                "9000000062".into(),
+                NaiveDate::from_ymd_opt(1945, 3, 3).unwrap()
+            )
+        );
+        assert!(tickets.iter().all(|(number, _)| number.len() == 10));
+        let last_birth = tickets.last().unwrap().1;
+        assert!(last_birth.year() == 2005, "{last_birth}");
+    }
+
+    #[test]
+    fn the_printed_table_lists_every_account_and_password() {
+        let table = DemoAccounts::kumamoto().to_string();
+        for account in DemoAccounts::kumamoto().all() {
+            assert!(table.contains(account.account_id));
+            assert!(table.contains(account.password));
+        }
+        assert!(table.contains("101 A胃腸科内科医院"));
+    }
+}

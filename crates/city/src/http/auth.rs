@@ -1,0 +1,210 @@
+//! Login, logout, and the [`CurrentAccount`] extractor that guards everything else.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::Utc;
+use sqlx::PgPool;
+use uuid::Uuid;
+use yoyaku_core::wire::{AccountProfile, LoginRequest, LoginResponse, Role, VenueInfo};
+use yoyaku_core::{AccountId, Coded, MunicipalityCode};
+
+use super::ApiContext;
+use super::error::ApiError;
+use super::extract::ApiJson;
+use crate::{password, token};
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+}
+
+/// 利用規約に同意する was left unchecked.
+#[derive(Debug, thiserror::Error)]
+#[error("Please agree to the terms of use.")]
+struct TermsNotAgreed;
+
+impl Coded for TermsNotAgreed {
+    fn code(&self) -> &'static str {
+        "auth.terms_not_agreed"
+    }
+    fn message_ja(&self) -> String {
+        "利用規約に同意してください。".into()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginAccount {
+    id: Uuid,
+    account_id: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    municipality_name: String,
+}
+
+async fn login(
+    State(ctx): State<ApiContext>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let municipality_code =
+        MunicipalityCode::parse(&request.municipality_code).map_err(ApiError::invalid)?;
+    let account_id = AccountId::parse(&request.account_id).map_err(ApiError::invalid)?;
+    if !request.agreed_to_terms {
+        return Err(ApiError::invalid(TermsNotAgreed));
+    }
+
+    let account = sqlx::query_as::<_, LoginAccount>(
+        "select a.id, a.account_id, a.display_name, a.role, a.password_hash,
+                m.name_ja as municipality_name
+         from accounts a join municipalities m on m.code = a.municipality_code
+         where a.municipality_code = $1 and a.account_id = $2",
+    )
+    .bind(municipality_code.as_string())
+    .bind(account_id.as_str())
+    .fetch_optional(&ctx.db)
+    .await?;
+
+    // An unknown account is checked against a dummy hash: both refusals take equally long.
+    let stored_hash = account
+        .as_ref()
+        .map_or(password::DUMMY_HASH, |a| &a.password_hash)
+        .to_owned();
+    let password_matches =
+        tokio::task::spawn_blocking(move || password::verify(&request.password, &stored_hash))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+    let account = match account {
+        Some(account) if password_matches => account,
+        _ => return Err(ApiError::InvalidCredentials),
+    };
+    let role = Role::parse(&account.role)
+        .ok_or_else(|| ApiError::internal(format!("unknown role {:?}", account.role)))?;
+
+    let token = token::generate();
+    let expires_at = Utc::now() + ctx.config.session_lifetime;
+    sqlx::query(
+        "insert into sessions (municipality_code, token_hash, account_id, expires_at)
+         values ($1, $2, $3, $4)",
+    )
+    .bind(municipality_code.as_string())
+    .bind(token::hash(&token))
+    .bind(account.id)
+    .bind(expires_at)
+    .execute(&ctx.db)
+    .await?;
+
+    let venues = venues_run_by(&ctx.db, municipality_code, account.id).await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at,
+        profile: AccountProfile {
+            municipality_code,
+            municipality_name: account.municipality_name,
+            account_id: account.account_id,
+            display_name: account.display_name,
+            role,
+            venues,
+        },
+    }))
+}
+
+/// The venues whose clinic is this account, by venue number; none for other roles.
+async fn venues_run_by(
+    db: &PgPool,
+    municipality_code: MunicipalityCode,
+    account: Uuid,
+) -> Result<Vec<VenueInfo>, sqlx::Error> {
+    let rows: Vec<(Uuid, i32, String)> = sqlx::query_as(
+        "select id, venue_number, name from venues
+         where municipality_code = $1 and clinic_account_id = $2
+         order by venue_number",
+    )
+    .bind(municipality_code.as_string())
+    .bind(account)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, venue_number, name)| VenueInfo {
+            id,
+            venue_number,
+            name,
+        })
+        .collect())
+}
+
+async fn logout(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+) -> Result<StatusCode, ApiError> {
+    sqlx::query("delete from sessions where token_hash = $1")
+        .bind(account.token_hash)
+        .execute(&ctx.db)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account of the request's `Authorization: Bearer <token>`, whose session has not expired.
+pub(crate) struct CurrentAccount {
+    pub municipality_code: MunicipalityCode,
+    /// `accounts.id`
+    pub id: Uuid,
+    pub role: Role,
+    token_hash: [u8; 32],
+}
+
+impl CurrentAccount {
+    pub fn require_role(&self, role: Role) -> Result<(), ApiError> {
+        if self.role == role {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionAccount {
+    municipality_code: String,
+    account_id: Uuid,
+    role: String,
+}
+
+impl FromRequestParts<ApiContext> for CurrentAccount {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, ApiError> {
+        let token = bearer_token(&parts.headers).ok_or(ApiError::SessionInvalid)?;
+        let token_hash = token::hash(token);
+        let session = sqlx::query_as::<_, SessionAccount>(
+            "select s.municipality_code, s.account_id, a.role
+             from sessions s
+             join accounts a on a.municipality_code = s.municipality_code and a.id = s.account_id
+             where s.token_hash = $1 and s.expires_at > now()",
+        )
+        .bind(token_hash)
+        .fetch_optional(&ctx.db)
+        .await?
+        .ok_or(ApiError::SessionInvalid)?;
+        Ok(Self {
+            municipality_code: MunicipalityCode::parse(&session.municipality_code)
+                .map_err(ApiError::internal)?,
+            id: session.account_id,
+            role: Role::parse(&session.role)
+                .ok_or_else(|| ApiError::internal(format!("unknown role {:?}", session.role)))?,
+            token_hash,
+        })
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let (scheme, token) = headers.get(AUTHORIZATION)?.to_str().ok()?.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}

@@ -1,0 +1,161 @@
+//! Every error the API answers is an RFC 9457 problem document (`application/problem+json`) with
+//! a stable code and a message in Japanese and English: [`yoyaku_core::Problem`].
+
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use yoyaku_core::{Coded, Problem};
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    /// Input a parser refused: 400 with the parser's own code and messages.
+    #[error("invalid input: {0}")]
+    Invalid(Box<dyn Coded + Send + Sync>),
+    /// A request the framework could not take in: malformed JSON or query, wrong content type,
+    /// too large a body, unknown path or method.
+    #[error("unusable request ({status}): {detail}")]
+    Request { status: StatusCode, detail: String },
+    #[error("the municipality code, account ID or password is wrong")]
+    InvalidCredentials,
+    #[error("the session token is missing, unknown or expired")]
+    SessionInvalid,
+    #[error("this account's role may not use this function")]
+    Forbidden,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub(crate) fn invalid(error: impl Coded + Send + Sync + 'static) -> Self {
+        Self::Invalid(Box::new(error))
+    }
+
+    pub(crate) fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    fn problem(&self) -> Problem {
+        let (status, code, ja, en): (StatusCode, &str, &str, String) = match self {
+            Self::Invalid(error) => {
+                return Problem::from_coded(StatusCode::BAD_REQUEST.as_u16(), error.as_ref());
+            }
+            Self::Request { status, detail } => {
+                let (code, ja) = request_code_and_message(*status);
+                (*status, code, ja, detail.clone())
+            }
+            Self::InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "auth.invalid_credentials",
+                "自治体番号、アカウントID、パスワードのいずれかが正しくありません。",
+                "The municipality code, account ID or password is incorrect.".into(),
+            ),
+            Self::SessionInvalid => (
+                StatusCode::UNAUTHORIZED,
+                "auth.session_invalid",
+                "ログインの有効期限が切れました。もう一度ログインしてください。",
+                "Your login has expired. Please log in again.".into(),
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "auth.forbidden",
+                "このアカウントではこの機能を利用できません。",
+                "This account may not use this function.".into(),
+            ),
+            Self::Database(error) if is_unavailable(error) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server.database_unavailable",
+                "データベースに接続できません。しばらくしてからもう一度お試しください。",
+                "The database is unavailable. Please try again later.".into(),
+            ),
+            Self::Database(_) | Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server.internal",
+                "サーバーで問題が発生しました。しばらくしてからもう一度お試しください。",
+                "Something went wrong on the server. Please try again later.".into(),
+            ),
+        };
+        Problem::new(status.as_u16(), code, ja.into(), en)
+    }
+}
+
+/// Connection trouble, not a bad statement: the client may retry later.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception) and 57P (shutting down, starting up).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+fn request_code_and_message(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("request.not_found", "指定されたURLはありません。"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "request.method_not_allowed",
+            "このURLではその操作はできません。",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("request.too_large", "送信された内容が大きすぎます。"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "request.unsupported_media_type",
+            "送信された内容の形式（Content-Type）が正しくありません。",
+        ),
+        _ => ("request.malformed", "リクエストの内容が正しくありません。"),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = serde_json::to_vec(&problem).expect("a problem serializes to JSON");
+        let mut response = (status, [(CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
+        if matches!(self, Self::SessionInvalid) {
+            // RFC 6750: tell the client which scheme to authenticate with.
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// axum's and tower-http's own error responses (unknown path, wrong method, oversized body) are
+/// plain text; this turns them into problem documents so every error a client sees has one shape.
+pub(crate) async fn problem_for_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    let is_problem = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value == PROBLEM_JSON);
+    if !is_error || is_problem {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let detail = status
+        .canonical_reason()
+        .unwrap_or("unusable request")
+        .to_owned();
+    let problem = ApiError::Request { status, detail }.into_response();
+    // Keep headers such as Allow on a 405, but not the plain text's length.
+    parts.headers.remove(CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    Response::from_parts(parts, problem.into_body())
+}

@@ -1,0 +1,21 @@
+//! `GET /healthz`: for load balancers and monitoring; answers only when the database does.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use yoyaku_core::wire::Health;
+
+use super::ApiContext;
+use super::error::ApiError;
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new().route("/healthz", get(health))
+}
+
+async fn health(State(ctx): State<ApiContext>) -> Result<Json<Health>, ApiError> {
+    sqlx::query("select 1").execute(&ctx.db).await?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}

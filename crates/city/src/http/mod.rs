@@ -1,0 +1,58 @@
+//! The HTTP API: one router over one shared [`ApiContext`].
+
+mod auth;
+mod error;
+mod extract;
+mod health;
+mod slots;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::map_response;
+use chrono::TimeDelta;
+use sqlx::PgPool;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// Requests are small JSON documents; anything bigger is a mistake or an attack.
+const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler may use.
+#[derive(Clone)]
+pub(crate) struct ApiContext {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+}
+
+pub(crate) struct Config {
+    /// How long a login lasts: a clinic's working day.
+    pub session_lifetime: TimeDelta,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            session_lifetime: TimeDelta::hours(12),
+        }
+    }
+}
+
+pub(crate) fn router(ctx: ApiContext) -> Router {
+    Router::new()
+        .merge(auth::router())
+        .merge(slots::router())
+        .merge(health::router())
+        // Innermost first: the limit's 413 passes through the problem mapper, and the trace
+        // sees the final response.
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
+        .layer(map_response(error::problem_for_bare_errors))
+        .layer(
+            // Headers stay out of the logs: they carry bearer tokens.
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(ctx)
+}

@@ -1,0 +1,210 @@
+//! `GET /api/v1/clinic/slots`: the logged-in clinic's 予約枠 at its own venues.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+use yoyaku_core::time::{from_tokyo, tokyo_today};
+use yoyaku_core::wire::{Role, SlotInfo, SlotList};
+use yoyaku_core::{Coded, Visibility};
+
+use super::ApiContext;
+use super::auth::CurrentAccount;
+use super::error::ApiError;
+use super::extract::ApiQuery;
+
+/// Four weeks when the client does not say: a first dose and the second 21 days later fit in it.
+const DEFAULT_DAYS: i64 = 28;
+/// A quarter at most per request, enough for any report form.
+const MAX_DAYS: i64 = 92;
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new().route("/api/v1/clinic/slots", get(clinic_slots))
+}
+
+/// Asia/Tokyo dates, both included.
+#[derive(Deserialize)]
+struct SlotQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DateRange {
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum DateRangeError {
+    #[error("the end date {to} is before the start date {from}")]
+    Reversed { from: NaiveDate, to: NaiveDate },
+    #[error("the period may be at most {MAX_DAYS} days")]
+    TooLong,
+}
+
+impl Coded for DateRangeError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Reversed { .. } => "slots.range_reversed",
+            Self::TooLong => "slots.range_too_long",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::Reversed { .. } => "終了日が開始日より前になっています。".into(),
+            Self::TooLong => format!("期間は{MAX_DAYS}日以内で指定してください。"),
+        }
+    }
+}
+
+impl DateRange {
+    fn resolve(query: &SlotQuery, today: NaiveDate) -> Result<Self, DateRangeError> {
+        let first = query.from.unwrap_or(today);
+        let last = query
+            .to
+            .unwrap_or(first + TimeDelta::days(DEFAULT_DAYS - 1));
+        if last < first {
+            return Err(DateRangeError::Reversed {
+                from: first,
+                to: last,
+            });
+        }
+        if (last - first).num_days() + 1 > MAX_DAYS {
+            return Err(DateRangeError::TooLong);
+        }
+        Ok(Self { first, last })
+    }
+
+    /// The instants `[start, end)` the dates cover in Tokyo.
+    fn instants(self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            from_tokyo(self.first, NaiveTime::MIN),
+            from_tokyo(self.last + TimeDelta::days(1), NaiveTime::MIN),
+        )
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SlotRow {
+    id: Uuid,
+    venue_id: Uuid,
+    name: String,
+    vaccine_code: String,
+    vaccine_name: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    visibility: String,
+    capacity: i32,
+    booked: i32,
+}
+
+impl TryFrom<SlotRow> for SlotInfo {
+    type Error = ApiError;
+
+    fn try_from(row: SlotRow) -> Result<Self, ApiError> {
+        let visibility = Visibility::parse(&row.visibility).ok_or_else(|| {
+            ApiError::internal(format!(
+                "slot {} has visibility {:?}",
+                row.id, row.visibility
+            ))
+        })?;
+        Ok(Self {
+            id: row.id,
+            venue_id: row.venue_id,
+            name: row.name,
+            vaccine_code: row.vaccine_code,
+            vaccine_name: row.vaccine_name,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            visibility,
+            capacity: row.capacity,
+            booked: row.booked,
+        })
+    }
+}
+
+async fn clinic_slots(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    ApiQuery(query): ApiQuery<SlotQuery>,
+) -> Result<Json<SlotList>, ApiError> {
+    account.require_role(Role::Clinic)?;
+    let (start, end) = DateRange::resolve(&query, tokyo_today())
+        .map_err(ApiError::invalid)?
+        .instants();
+    // At one time, the public slot before the private one, as the manual's screens list them.
+    let rows = sqlx::query_as::<_, SlotRow>(
+        "select s.id, s.venue_id, s.name, s.vaccine_code, vc.name_ja as vaccine_name,
+                s.starts_at, s.ends_at, s.visibility, s.capacity, s.booked
+         from slots s
+         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+         join vaccines vc on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code
+         where s.municipality_code = $1 and v.clinic_account_id = $2
+           and s.starts_at >= $3 and s.starts_at < $4
+         order by s.starts_at, v.venue_number, s.visibility = 'private'",
+    )
+    .bind(account.municipality_code.as_string())
+    .bind(account.id)
+    .bind(start)
+    .bind(end)
+    .fetch_all(&ctx.db)
+    .await?;
+    let slots = rows
+        .into_iter()
+        .map(SlotInfo::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(Json(SlotList { slots }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn query(from: Option<NaiveDate>, to: Option<NaiveDate>) -> SlotQuery {
+        SlotQuery { from, to }
+    }
+
+    #[test]
+    fn defaults_to_four_weeks_from_today() {
+        let today = date(2021, 10, 25);
+        let range = DateRange::resolve(&query(None, None), today).unwrap();
+        assert_eq!((range.first, range.last), (today, date(2021, 11, 21)));
+        let range = DateRange::resolve(&query(Some(date(2021, 11, 1)), None), today).unwrap();
+        assert_eq!(range.last, date(2021, 11, 28));
+    }
+
+    #[test]
+    fn a_reversed_or_too_long_range_is_refused() {
+        let today = date(2021, 10, 25);
+        let reversed = query(Some(date(2021, 11, 2)), Some(date(2021, 11, 1)));
+        assert_eq!(
+            DateRange::resolve(&reversed, today).unwrap_err().code(),
+            "slots.range_reversed"
+        );
+        let longest = query(Some(date(2021, 1, 1)), Some(date(2021, 4, 2)));
+        assert!(DateRange::resolve(&longest, today).is_ok());
+        let too_long = query(Some(date(2021, 1, 1)), Some(date(2021, 4, 3)));
+        assert_eq!(
+            DateRange::resolve(&too_long, today),
+            Err(DateRangeError::TooLong)
+        );
+    }
+
+    #[test]
+    fn a_day_is_midnight_to_midnight_in_tokyo() {
+        let one_day = DateRange {
+            first: date(2021, 5, 6),
+            last: date(2021, 5, 6),
+        };
+        let (start, end) = one_day.instants();
+        assert_eq!(start.to_rfc3339(), "2021-05-05T15:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2021-05-06T15:00:00+00:00");
+    }
+}

@@ -1,0 +1,227 @@
+//! The clinic engine against a real city server: login, pulling the clinic's own slots into the
+//! SQLite cache, and opening on that cache when the server cannot be reached.
+
+mod common;
+
+use chrono::{Days, NaiveDate};
+use common::{City, form};
+use yoyaku_clinic::{ClinicError, LoginForm};
+use yoyaku_core::Coded;
+use yoyaku_core::time::tokyo_today;
+
+/// The ids of the slots the city holds for a venue whose Tokyo date is in the cache's window.
+async fn city_slot_ids(city: &City, venue_number: i32) -> Vec<String> {
+    let from: NaiveDate = tokyo_today();
+    let to = from + Days::new(27);
+    let mut ids: Vec<String> = sqlx::query_scalar(
+        "SELECT s.id::text FROM slots s
+         JOIN venues v ON v.municipality_code = s.municipality_code AND v.id = s.venue_id
+         WHERE v.venue_number = $1
+           AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date BETWEEN $2 AND $3",
+    )
+    .bind(venue_number)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&city.pool)
+    .await
+    .unwrap();
+    ids.sort();
+    ids
+}
+
+async fn cached_slot_ids(clinic: &yoyaku_clinic::Clinic) -> Vec<String> {
+    let mut ids: Vec<String> = clinic
+        .slot_list(tokyo_today())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.slot_id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn cached_accounts(clinic: &yoyaku_clinic::Clinic) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM account")
+        .fetch_one(clinic.store().pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logs_in_and_pulls_exactly_its_own_venues_slots() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = city.open_clinic(dir.path()).await;
+
+    let session = clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    assert!(session.online);
+    assert_eq!(session.profile.display_name, "A胃腸科内科医院");
+    let venues: Vec<_> = session
+        .profile
+        .venues
+        .iter()
+        .map(|v| (v.venue_number, v.name.as_str()))
+        .collect();
+    assert_eq!(venues, [(101, "A胃腸科内科医院")]);
+
+    let expected = city_slot_ids(&city, 101).await;
+    assert!(
+        !expected.is_empty(),
+        "the demo has slots in the coming weeks"
+    );
+    assert_eq!(cached_slot_ids(&clinic).await, expected);
+    let others = city_slot_ids(&city, 105).await;
+    let cached = cached_slot_ids(&clinic).await;
+    assert!(
+        others.iter().all(|id| !cached.contains(id)),
+        "no slot of E耳鼻咽喉科 is cached"
+    );
+
+    let rows = clinic.slot_list(tokyo_today()).await.unwrap();
+    assert!(rows.iter().all(|r| r.venue_name == "A胃腸科内科医院"));
+    assert!(
+        rows.iter().any(|r| r.visibility == "public")
+            && rows.iter().any(|r| r.visibility == "private")
+    );
+    assert!(rows.iter().all(|r| r.remaining == r.capacity - r.booked));
+    let status = clinic.status();
+    assert!(status.online && status.last_error.is_none() && status.last_success_at.is_some());
+}
+
+#[tokio::test]
+async fn after_one_online_login_it_opens_offline_on_its_cache() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = city.open_clinic(dir.path()).await;
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    let cached = cached_slot_ids(&clinic).await;
+    clinic.store().close().await;
+    drop(clinic);
+
+    city.stop().await;
+    let clinic = city.open_clinic(dir.path()).await;
+    let session = clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    assert!(
+        !session.online,
+        "the server is down: the session says offline"
+    );
+    assert_eq!(session.profile.display_name, "A胃腸科内科医院");
+    assert_eq!(session.profile.venues.len(), 1);
+    assert_eq!(cached_slot_ids(&clinic).await, cached);
+    let status = clinic.status();
+    assert!(!status.online);
+    assert!(
+        status.last_success_at.is_some(),
+        "the last success survives a restart"
+    );
+
+    // The network comes back: the next round is online again.
+    city.restart().await;
+    let status = clinic.sync_now().await;
+    assert!(status.online && status.last_error.is_none(), "{status:?}");
+}
+
+#[tokio::test]
+async fn offline_login_checks_the_password_and_the_account() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = city.open_clinic(dir.path()).await;
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    clinic.logout().await.unwrap();
+    city.stop().await;
+
+    let wrong = LoginForm {
+        password: "not-the-password".into(),
+        ..form(&city.demo.clinic_a)
+    };
+    let err = clinic.login(wrong).await.unwrap_err();
+    assert!(matches!(err, ClinicError::InvalidCredentials), "{err:?}");
+    assert!(clinic.profile().await.is_none());
+
+    let other = clinic.login(form(&city.demo.clinic_e)).await.unwrap_err();
+    assert!(matches!(other, ClinicError::NoCachedLogin), "{other:?}");
+    assert!(!other.message_ja().is_empty() && !other.message_en().is_empty());
+}
+
+#[tokio::test]
+async fn a_first_login_without_the_server_says_so_and_writes_nothing() {
+    let mut city = City::start().await;
+    city.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = city.open_clinic(dir.path()).await;
+    let err = clinic.login(form(&city.demo.clinic_a)).await.unwrap_err();
+    assert_eq!(err.code(), "auth.offline_first_login");
+    assert!(err.message_ja().contains("ネットワーク"));
+    assert_eq!(cached_accounts(&clinic).await, 0);
+    assert!(!clinic.status().online);
+}
+
+#[tokio::test]
+async fn the_servers_refusals_reach_the_receptionist_and_nothing_is_cached() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = city.open_clinic(dir.path()).await;
+
+    let wrong = LoginForm {
+        password: "not-the-password".into(),
+        ..form(&city.demo.clinic_a)
+    };
+    let err = clinic.login(wrong).await.unwrap_err();
+    assert_eq!(err.code(), "auth.invalid_credentials");
+    assert!(
+        err.message_ja().contains("正しくありません"),
+        "{}",
+        err.message_ja()
+    );
+
+    let unknown = LoginForm {
+        account_id: "no-such-clinic".into(),
+        ..form(&city.demo.clinic_a)
+    };
+    assert_eq!(
+        clinic.login(unknown).await.unwrap_err().code(),
+        "auth.invalid_credentials"
+    );
+
+    let bad_code = LoginForm {
+        municipality_code: "431002".into(),
+        ..form(&city.demo.clinic_a)
+    };
+    assert_eq!(
+        clinic.login(bad_code).await.unwrap_err().code(),
+        "municipality_code.check_digit"
+    );
+
+    assert_eq!(cached_accounts(&clinic).await, 0);
+    assert!(cached_slot_ids(&clinic).await.is_empty());
+    // The server answered each time: it is reachable, just refusing.
+    assert!(clinic.status().online);
+}
+
+#[tokio::test]
+async fn another_account_on_the_same_device_starts_from_its_own_slots() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = city.open_clinic(dir.path()).await;
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    clinic.logout().await.unwrap();
+    clinic.login(form(&city.demo.clinic_e)).await.unwrap();
+    assert_eq!(
+        cached_slot_ids(&clinic).await,
+        city_slot_ids(&city, 105).await
+    );
+}
+
+#[tokio::test]
+async fn a_sync_round_without_login_is_refused_cleanly() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = city.open_clinic(dir.path()).await;
+    let status = clinic.sync_now().await;
+    assert_eq!(
+        status.last_error.map(|e| e.code),
+        Some("auth.not_logged_in".to_owned())
+    );
+    assert!(cached_slot_ids(&clinic).await.is_empty());
+}
