@@ -43,7 +43,10 @@ fn free_port() -> u16 {
 fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not start listening on {port}");
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start listening on {port}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -51,12 +54,25 @@ fn wait_for_port(port: u16, what: &str) {
 impl Desktop {
     /// Starts Xvfb and tauri-driver. `env` is passed to the app (data dir, server URL).
     pub fn start(env: &[(&str, &str)]) -> Self {
-        for tool in ["Xvfb", "dbus-run-session", "tauri-driver", "WebKitWebDriver"] {
+        for tool in [
+            "Xvfb",
+            "dbus-run-session",
+            "tauri-driver",
+            "WebKitWebDriver",
+        ] {
             require(tool);
         }
         // -displayfd 1: Xvfb picks a free display and prints its number on stdout when ready.
         let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x900x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .process_group(0)

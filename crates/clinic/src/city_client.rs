@@ -84,7 +84,7 @@ async fn send(req: RequestBuilder) -> Result<Response> {
         .await
         .map_err(|e| ClinicError::Unreachable(e.to_string()))?;
     match serde_json::from_slice::<Problem>(&body) {
-        Ok(problem) => Err(ClinicError::Rejected(problem)),
+        Ok(problem) => Err(ClinicError::Rejected(Box::new(problem))),
         Err(_) => Err(ClinicError::Protocol(format!(
             "{status}: {}",
             String::from_utf8_lossy(&body)

@@ -14,7 +14,7 @@ pub enum ClinicError {
     },
     /// The city server answered and refused.
     #[error("{}", .0.message_en)]
-    Rejected(Problem),
+    Rejected(Box<Problem>),
     /// The city server could not be reached (or is failing); the work is safe locally.
     #[error("the city server cannot be reached: {0}")]
     Unreachable(String),

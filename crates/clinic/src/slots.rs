@@ -115,8 +115,9 @@ impl Clinic {
     /// The cached slots from `from` on, as the TOP screen lists them.
     pub async fn slot_list(&self, from: NaiveDate) -> Result<Vec<SlotRow>> {
         Ok(sqlx::query_as(
+            // 'public' > 'private': 公開枠 before 非公開枠, as the manual lists them.
             "SELECT * FROM slot_list WHERE date >= ?
-             ORDER BY date, start_time, venue_number, visibility",
+             ORDER BY date, start_time, venue_number, visibility DESC",
         )
         .bind(from.to_string())
         .fetch_all(self.store.pool())

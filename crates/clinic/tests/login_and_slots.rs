@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::{Days, NaiveDate};
-use common::{City, form};
+use common::{City, form, open_clinic};
 use yoyaku_clinic::{ClinicError, LoginForm};
 use yoyaku_core::Coded;
 use yoyaku_core::time::tokyo_today;
@@ -52,7 +52,7 @@ async fn cached_accounts(clinic: &yoyaku_clinic::Clinic) -> i64 {
 async fn logs_in_and_pulls_exactly_its_own_venues_slots() {
     let city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let clinic = city.open_clinic(dir.path()).await;
+    let clinic = open_clinic(&city, dir.path()).await;
 
     let session = clinic.login(form(&city.demo.clinic_a)).await.unwrap();
     assert!(session.online);
@@ -93,14 +93,14 @@ async fn logs_in_and_pulls_exactly_its_own_venues_slots() {
 async fn after_one_online_login_it_opens_offline_on_its_cache() {
     let mut city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let clinic = city.open_clinic(dir.path()).await;
+    let clinic = open_clinic(&city, dir.path()).await;
     clinic.login(form(&city.demo.clinic_a)).await.unwrap();
     let cached = cached_slot_ids(&clinic).await;
     clinic.store().close().await;
     drop(clinic);
 
     city.stop().await;
-    let clinic = city.open_clinic(dir.path()).await;
+    let clinic = open_clinic(&city, dir.path()).await;
     let session = clinic.login(form(&city.demo.clinic_a)).await.unwrap();
     assert!(
         !session.online,
@@ -126,7 +126,7 @@ async fn after_one_online_login_it_opens_offline_on_its_cache() {
 async fn offline_login_checks_the_password_and_the_account() {
     let mut city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let clinic = city.open_clinic(dir.path()).await;
+    let clinic = open_clinic(&city, dir.path()).await;
     clinic.login(form(&city.demo.clinic_a)).await.unwrap();
     clinic.logout().await.unwrap();
     city.stop().await;
@@ -149,7 +149,7 @@ async fn a_first_login_without_the_server_says_so_and_writes_nothing() {
     let mut city = City::start().await;
     city.stop().await;
     let dir = tempfile::tempdir().unwrap();
-    let clinic = city.open_clinic(dir.path()).await;
+    let clinic = open_clinic(&city, dir.path()).await;
     let err = clinic.login(form(&city.demo.clinic_a)).await.unwrap_err();
     assert_eq!(err.code(), "auth.offline_first_login");
     assert!(err.message_ja().contains("ネットワーク"));
@@ -161,7 +161,7 @@ async fn a_first_login_without_the_server_says_so_and_writes_nothing() {
 async fn the_servers_refusals_reach_the_receptionist_and_nothing_is_cached() {
     let city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let clinic = city.open_clinic(dir.path()).await;
+    let clinic = open_clinic(&city, dir.path()).await;
 
     let wrong = LoginForm {
         password: "not-the-password".into(),
@@ -203,7 +203,7 @@ async fn the_servers_refusals_reach_the_receptionist_and_nothing_is_cached() {
 async fn another_account_on_the_same_device_starts_from_its_own_slots() {
     let city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let clinic = city.open_clinic(dir.path()).await;
+    let clinic = open_clinic(&city, dir.path()).await;
     clinic.login(form(&city.demo.clinic_a)).await.unwrap();
     clinic.logout().await.unwrap();
     clinic.login(form(&city.demo.clinic_e)).await.unwrap();
@@ -217,7 +217,7 @@ async fn another_account_on_the_same_device_starts_from_its_own_slots() {
 async fn a_sync_round_without_login_is_refused_cleanly() {
     let city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let clinic = city.open_clinic(dir.path()).await;
+    let clinic = open_clinic(&city, dir.path()).await;
     let status = clinic.sync_now().await;
     assert_eq!(
         status.last_error.map(|e| e.code),

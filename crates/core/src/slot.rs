@@ -35,9 +35,22 @@ impl Visibility {
     }
 }
 
+/// 残りN枠: the seats still free; never negative, even when a clinic's same-day change took a slot
+/// over its capacity (manual 3-2 ②).
+pub fn remaining_seats(capacity: i32, booked: i32) -> i32 {
+    (capacity - booked).max(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remaining_seats_never_go_negative() {
+        assert_eq!(remaining_seats(3, 1), 2);
+        assert_eq!(remaining_seats(3, 3), 0);
+        assert_eq!(remaining_seats(3, 4), 0);
+    }
 
     #[test]
     fn labels_are_the_manuals_words() {

@@ -97,13 +97,8 @@ pub struct SlotInfo {
     pub visibility: Visibility,
     pub capacity: i32,
     pub booked: i32,
-}
-
-impl SlotInfo {
-    /// 残りN枠; never negative even when a clinic's same-day change exceeded the capacity.
-    pub fn remaining(&self) -> i32 {
-        (self.capacity - self.booked).max(0)
-    }
+    /// 残りN枠: see [`crate::slot::remaining_seats`].
+    pub remaining: i32,
 }
 
 /// `GET /healthz`
@@ -116,25 +111,6 @@ pub struct Health {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn remaining_seats_never_go_negative() {
-        let mut slot = SlotInfo {
-            id: Uuid::nil(),
-            venue_id: Uuid::nil(),
-            name: String::new(),
-            vaccine_code: "pfizer".into(),
-            vaccine_name: "ファイザー社ワクチン".into(),
-            starts_at: Utc::now(),
-            ends_at: Utc::now(),
-            visibility: Visibility::Public,
-            capacity: 3,
-            booked: 1,
-        };
-        assert_eq!(slot.remaining(), 2);
-        slot.booked = 4;
-        assert_eq!(slot.remaining(), 0);
-    }
 
     #[test]
     fn roles_and_visibility_serialize_in_snake_case() {

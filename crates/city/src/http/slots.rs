@@ -6,6 +6,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
+use yoyaku_core::slot::remaining_seats;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 use yoyaku_core::wire::{Role, SlotInfo, SlotList};
 use yoyaku_core::{Coded, Visibility};
@@ -122,6 +123,7 @@ impl TryFrom<SlotRow> for SlotInfo {
             visibility,
             capacity: row.capacity,
             booked: row.booked,
+            remaining: remaining_seats(row.capacity, row.booked),
         })
     }
 }

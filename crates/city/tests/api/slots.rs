@@ -36,7 +36,10 @@ async fn assert_only_own_venue(app: &TestApp, account: &DemoAccount) {
         };
         let expected_name = format!("{channel}{}.{}", venue.number, start.format("%Y%m%d.%H%M"));
         assert_eq!(slot.name, expected_name);
-        assert_eq!((slot.capacity, slot.booked), (capacity, 0));
+        assert_eq!(
+            (slot.capacity, slot.booked, slot.remaining),
+            (capacity, 0, capacity)
+        );
         assert_eq!(slot.vaccine_code, "pfizer");
         assert_eq!(slot.vaccine_name, "ファイザー社ワクチン");
     }
@@ -53,6 +56,37 @@ async fn each_clinic_sees_only_its_own_venues_slots() {
     let app = spawn_app().await;
     assert_only_own_venue(&app, &app.accounts.clinic_a).await;
     assert_only_own_venue(&app, &app.accounts.clinic_e).await;
+}
+
+#[tokio::test]
+async fn remaining_seats_follow_the_bookings_and_never_go_negative() {
+    let app = spawn_app().await;
+    let first = slots_of(&app, &app.accounts.clinic_a, "").await.slots[0].clone();
+    let set_booked = |booked: i32| {
+        sqlx::query("UPDATE slots SET booked = $1 WHERE id = $2")
+            .bind(booked)
+            .bind(first.id)
+            .execute(&app.pool)
+    };
+    let remaining = |list: SlotList| {
+        list.slots
+            .iter()
+            .find(|s| s.id == first.id)
+            .unwrap()
+            .remaining
+    };
+
+    set_booked(first.capacity - 1).await.unwrap();
+    assert_eq!(
+        remaining(slots_of(&app, &app.accounts.clinic_a, "").await),
+        1
+    );
+    // A clinic's same-day change may take a slot past its capacity (manual 3-2 ②).
+    set_booked(first.capacity + 1).await.unwrap();
+    assert_eq!(
+        remaining(slots_of(&app, &app.accounts.clinic_a, "").await),
+        0
+    );
 }
 
 #[tokio::test]

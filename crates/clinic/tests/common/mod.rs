@@ -1,66 +1,23 @@
-//! A real city server (throwaway PostgreSQL, migrated, demo data) on a free port, which a test
-//! can stop and start again on the same address to cut and restore the network.
+//! The city server harness shared with the root tests, and the clinic engine opened against it.
 
-use std::net::SocketAddr;
+#[path = "../../../../tests/support/city.rs"]
+mod city;
+
 use std::path::Path;
 use std::sync::Arc;
 
-use sqlx::PgPool;
-use yoyaku_city::Server;
-use yoyaku_city::demo::{DemoAccount, DemoAccounts};
+pub use city::City;
+use yoyaku_city::demo::DemoAccount;
 use yoyaku_clinic::{Clinic, LoginForm, Settings};
 
-pub struct City {
-    pub pool: PgPool,
-    pub demo: DemoAccounts,
-    addr: SocketAddr,
-    server: Option<Server>,
-}
-
-impl City {
-    pub async fn start() -> Self {
-        let url = yoyaku_city::throwaway_pg::fresh_database().await;
-        let pool = yoyaku_city::connect(&url).await.expect("connect");
-        yoyaku_city::migrate(&pool).await.expect("migrate");
-        let demo = yoyaku_city::demo::seed_demo(&pool).await.expect("seed");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = Server::spawn(listener, pool.clone()).unwrap();
-        Self {
-            pool,
-            demo,
-            addr,
-            server: Some(server),
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The network goes down: connections to the server are refused.
-    pub async fn stop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.shutdown().await.unwrap();
-        }
-    }
-
-    /// The network comes back, on the same address.
-    pub async fn restart(&mut self) {
-        assert!(self.server.is_none(), "already running");
-        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
-        self.server = Some(Server::spawn(listener, self.pool.clone()).unwrap());
-    }
-
-    pub async fn open_clinic(&self, dir: &Path) -> Arc<Clinic> {
-        let settings = Settings {
-            server_url: self.url(),
-            ..Settings::default()
-        };
-        Clinic::open(dir, settings)
-            .await
-            .expect("open the clinic cache")
-    }
+pub async fn open_clinic(city: &City, dir: &Path) -> Arc<Clinic> {
+    let settings = Settings {
+        server_url: city.url(),
+        ..Settings::default()
+    };
+    Clinic::open(dir, settings)
+        .await
+        .expect("open the clinic cache")
 }
 
 pub fn form(account: &DemoAccount) -> LoginForm {

@@ -1,0 +1,210 @@
+//! The clinic app's real window, driven through tauri-driver and WebKitWebDriver under Xvfb,
+//! against a real city server over HTTP: manual §1 (ログイン) and the TOP screen.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use support::city::City;
+use support::desktop::{Desktop, by_testid};
+
+/// One window at a time: two WebKit processes on a small machine only slow each other down.
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn fill_login(client: &Client, account_id: &str, password: &str) {
+    let code = by_testid(client, "login-municipality-code").await;
+    assert_eq!(
+        code.prop("value").await.unwrap().as_deref(),
+        Some("431001"),
+        "prefilled from settings"
+    );
+    by_testid(client, "login-account-id")
+        .await
+        .send_keys(account_id)
+        .await
+        .unwrap();
+    by_testid(client, "login-password")
+        .await
+        .send_keys(password)
+        .await
+        .unwrap();
+    by_testid(client, "login-agree")
+        .await
+        .click()
+        .await
+        .unwrap();
+    by_testid(client, "login-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn slot_rows(client: &Client) -> Vec<fantoccini::elements::Element> {
+    by_testid(client, "slot-table").await;
+    client
+        .find_all(Locator::Css("[data-testid='slot-row']"))
+        .await
+        .unwrap()
+}
+
+async fn wait_for_attr(client: &Client, testid: &str, attr: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = by_testid(client, testid).await.attr(attr).await.unwrap();
+        if got.as_deref() == Some(want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{testid}[{attr}] stayed {got:?}, wanted {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The demo's slots of a venue from today (Tokyo) for four weeks, as the city holds them.
+async fn city_slot_count(city: &City, venue_number: i32) -> usize {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM slots s
+         JOIN venues v ON v.municipality_code = s.municipality_code AND v.id = s.venue_id
+         WHERE v.venue_number = $1
+           AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date
+               BETWEEN (now() AT TIME ZONE 'Asia/Tokyo')::date
+                   AND (now() AT TIME ZONE 'Asia/Tokyo')::date + 27",
+    )
+    .bind(venue_number)
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    usize::try_from(n).unwrap()
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_the_error_and_no_top_screen() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let desktop = Desktop::start(&[
+        ("YOYAKU_SERVER_URL", &city.url()),
+        ("YOYAKU_DATA_DIR", data.path().to_str().unwrap()),
+    ]);
+    let client = desktop.open_app().await;
+
+    fill_login(&client, "clinic-a", "not-the-password").await;
+    let error = by_testid(&client, "login-error")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        error.contains("自治体番号、アカウントID、パスワードのいずれかが正しくありません"),
+        "{error}"
+    );
+    assert!(
+        client
+            .find(Locator::Css("[data-testid='top-screen']"))
+            .await
+            .is_err(),
+        "a refused login must not reach TOP"
+    );
+    let password = by_testid(&client, "login-password").await;
+    assert_eq!(
+        password.prop("value").await.unwrap().as_deref(),
+        Some(""),
+        "the password is cleared"
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_clinic_sees_its_slots_and_works_on_its_cache_when_the_network_drops() {
+    let _window = ONE_WINDOW.lock().await;
+    let mut city = City::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let desktop = Desktop::start(&[
+        ("YOYAKU_SERVER_URL", &city.url()),
+        ("YOYAKU_DATA_DIR", data.path().to_str().unwrap()),
+    ]);
+    let expected = city_slot_count(&city, 101).await;
+    assert!(expected > 0);
+
+    // Online: log in as A胃腸科内科医院 and see exactly its slots.
+    let client = desktop.open_app().await;
+    fill_login(
+        &client,
+        city.demo.clinic_a.account_id,
+        city.demo.clinic_a.password,
+    )
+    .await;
+    by_testid(&client, "top-screen").await;
+    let clinic = by_testid(&client, "clinic-name")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(clinic.contains("A胃腸科内科医院"), "{clinic}");
+    wait_for_attr(&client, "connection-status", "data-online", "true").await;
+    let rows = slot_rows(&client).await;
+    assert_eq!(rows.len(), expected);
+    let mut visibilities = std::collections::BTreeSet::new();
+    for row in rows.iter().take(12) {
+        let venue = row
+            .find(Locator::Css("[data-testid='slot-venue']"))
+            .await
+            .unwrap();
+        assert_eq!(venue.text().await.unwrap(), "A胃腸科内科医院");
+        let badge = row
+            .find(Locator::Css("[data-testid='slot-visibility']"))
+            .await
+            .unwrap();
+        visibilities.insert(badge.text().await.unwrap());
+        let remaining = row
+            .find(Locator::Css("[data-testid='slot-remaining']"))
+            .await
+            .unwrap();
+        assert!(remaining.text().await.unwrap().starts_with("残り"));
+    }
+    assert_eq!(
+        visibilities.into_iter().collect::<Vec<_>>(),
+        ["公開枠", "非公開枠"]
+    );
+    if let Some(dir) = std::env::var_os("YOYAKU_SCREENSHOT_DIR") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("top.png"),
+            client.screenshot().await.unwrap(),
+        )
+        .unwrap();
+    }
+    client.close().await.unwrap();
+
+    // The network drops; the app is started again and opens on its cache, saying it is offline.
+    city.stop().await;
+    let client = desktop.open_app().await;
+    fill_login(
+        &client,
+        city.demo.clinic_a.account_id,
+        city.demo.clinic_a.password,
+    )
+    .await;
+    by_testid(&client, "top-screen").await;
+    wait_for_attr(&client, "connection-status", "data-online", "false").await;
+    let status = by_testid(&client, "connection-status")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains("オフライン"), "{status}");
+    assert_eq!(
+        slot_rows(&client).await.len(),
+        expected,
+        "the cached slots are shown"
+    );
+
+    // The network returns: 今すぐ同期 brings the app back online.
+    city.restart().await;
+    by_testid(&client, "sync-now").await.click().await.unwrap();
+    wait_for_attr(&client, "connection-status", "data-online", "true").await;
+    client.close().await.unwrap();
+}
