@@ -25,6 +25,9 @@ pub struct Problem {
     pub code: String,
     pub message_ja: String,
     pub message_en: String,
+    /// Slots the client could choose instead (a full slot, say), nearest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<crate::sync::AlternativeSlot>,
 }
 
 impl Problem {
@@ -36,6 +39,7 @@ impl Problem {
             code: code.to_owned(),
             message_ja,
             message_en,
+            alternatives: Vec::new(),
         }
     }
 

@@ -1,6 +1,11 @@
-//! 予約枠: who may book a slot.
+//! 予約枠: a time at a venue for one vaccine, with seats, open to everyone (公開枠) or only to the
+//! venue's clinic (非公開枠).
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::time::tokyo_date_time;
 
 /// 公開枠 are open to the web, the call center and the clinic; 非公開枠 only to the venue's clinic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,6 +37,38 @@ impl Visibility {
             "private" => Some(Self::Private),
             _ => None,
         }
+    }
+}
+
+/// A slot as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    pub id: Uuid,
+    pub venue_id: Uuid,
+    pub vaccine_code: String,
+    /// 予約枠名
+    pub name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub visibility: Visibility,
+    pub capacity: i32,
+    pub booked: i32,
+    /// 第N期 the slot was set up for, if any.
+    pub period: Option<u32>,
+}
+
+impl Slot {
+    pub fn remaining(&self) -> i32 {
+        remaining_seats(self.capacity, self.booked)
+    }
+
+    /// The Asia/Tokyo date the slot is on.
+    pub fn date(&self) -> NaiveDate {
+        tokyo_date_time(self.starts_at).0
+    }
+
+    pub fn overlaps(&self, other: &Slot) -> bool {
+        self.starts_at < other.ends_at && other.starts_at < self.ends_at
     }
 }
 

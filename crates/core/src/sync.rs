@@ -1,0 +1,290 @@
+//! The clinic sync protocol's wire types (DESIGN.md, Sync), shared by the city server and the
+//! clinic engine.
+//!
+//! Push: a device sends [`Intent`]s in its own sequence order; the server applies each at most
+//! once (by the intent's client-made id and the device's last applied sequence number) and answers
+//! each with an [`Outcome`]. A rejection names a stable code, messages in Japanese and English
+//! and, where it helps, alternative slots; intents that depend on a rejected one are rejected too
+//! (`caused_by`), and nothing else is held back.
+//!
+//! Pull: pages of [`Change`]s ordered by a server-assigned change sequence, never by a clock,
+//! scoped to the clinic; a cursor the server no longer serves answers [`PullResponse::Resync`].
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::MunicipalityCode;
+use crate::birth_date::BirthDate;
+use crate::booking::{BookingStatus, DoseNumber, LotNumber};
+use crate::channel::Channel;
+use crate::resident::ResidentDetails;
+use crate::ticket::TicketNumber;
+use crate::wire::SlotInfo;
+
+/// Who a resident is: 自治体番号 + 接種券番号 + 生年月日, checked against the valid-ticket registry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ResidentKey {
+    pub municipality_code: MunicipalityCode,
+    pub ticket_number: TicketNumber,
+    pub birth_date: BirthDate,
+}
+
+/// What a receptionist did, to be applied by the city server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// 住民情報登録 or 情報変更 (manual 2-1 ④, 4-2).
+    RegisterResident {
+        resident: ResidentKey,
+        details: ResidentDetails,
+    },
+    /// 接種予約. `lease_id` names the seat lease an offline public booking used, if any.
+    Book {
+        booking_id: Uuid,
+        resident: ResidentKey,
+        slot_id: Uuid,
+        dose: DoseNumber,
+        lease_id: Option<Uuid>,
+    },
+    /// キャンセル (manual 3-1).
+    Cancel {
+        booking_id: Uuid,
+    },
+    /// 後日の予約日時への変更 (manual 3-2 ①): cancel and book as one.
+    ChangeBooking {
+        booking_id: Uuid,
+        new_booking_id: Uuid,
+        slot_id: Uuid,
+    },
+    /// 当日内の予約時間の変更 (manual 3-2 ②): may exceed the target slot's capacity.
+    SameDayMove {
+        booking_id: Uuid,
+        slot_id: Uuid,
+    },
+    /// 受付
+    CheckIn {
+        booking_id: Uuid,
+    },
+    RecordVaccination {
+        booking_id: Uuid,
+        lot_number: LotNumber,
+        vaccinated_at: DateTime<Utc>,
+    },
+    MarkNoShow {
+        booking_id: Uuid,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    /// Made by the client; the same intent retried keeps it.
+    pub id: Uuid,
+    /// The device's own sequence number, from 1, without gaps.
+    pub seq: u64,
+    /// Intents this one needs applied first (a booking needs its resident's registration).
+    #[serde(default)]
+    pub depends_on: Vec<Uuid>,
+    pub action: Action,
+}
+
+/// `POST /api/v1/sync/push`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub device_id: Uuid,
+    pub intents: Vec<Intent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<IntentResult>,
+    /// The highest sequence number the server has settled (applied or rejected) for the device.
+    pub last_settled_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentResult {
+    pub id: Uuid,
+    pub seq: u64,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    Rejected(Rejection),
+    /// Not settled (the server is busy, or a dependency is not settled yet): send again later.
+    RetryLater {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub code: String,
+    pub message_ja: String,
+    pub message_en: String,
+    /// Slots the receptionist could rebook to instead, nearest first.
+    #[serde(default)]
+    pub alternatives: Vec<AlternativeSlot>,
+    /// Set when this intent was rejected because an intent it depends on was.
+    pub caused_by: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlternativeSlot {
+    pub slot_id: Uuid,
+    pub venue_id: Uuid,
+    pub venue_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub remaining: i32,
+}
+
+/// `GET /api/v1/sync/pull?cursor=N&limit=M`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullQuery {
+    /// The last change sequence the client has; none for a first sync.
+    pub cursor: Option<u64>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PullResponse {
+    Changes(ChangePage),
+    /// The cursor is older than the server keeps: rebuild the cache from a full snapshot.
+    Resync {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePage {
+    pub changes: Vec<Change>,
+    /// Pass as `cursor` next time.
+    pub cursor: u64,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    pub entity: ChangedEntity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangedEntity {
+    Slot(SlotInfo),
+    SlotRemoved { id: Uuid },
+    Resident(ResidentInfo),
+    Booking(BookingInfo),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResidentInfo {
+    pub key: ResidentKey,
+    pub details: ResidentDetails,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingInfo {
+    pub id: Uuid,
+    pub resident: ResidentKey,
+    pub slot_id: Uuid,
+    pub dose: DoseNumber,
+    pub status: BookingStatus,
+    /// Who booked it (医療機関, コールセンター, Web).
+    pub channel: Channel,
+    pub lot_number: Option<LotNumber>,
+    pub vaccinated_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/sync/leases`: a few public seats of the clinic's own slot, held while online so
+/// that offline public bookings are certain. Unused seats return when the lease expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseRequest {
+    pub slot_id: Uuid,
+    pub seats: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub id: Uuid,
+    pub slot_id: Uuid,
+    pub seats: u32,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn resident() -> ResidentKey {
+        let today = NaiveDate::from_ymd_opt(2021, 5, 1).unwrap();
+        ResidentKey {
+            municipality_code: MunicipalityCode::parse("431001").unwrap(),
+            ticket_number: TicketNumber::parse("9000000062").unwrap(),
+            birth_date: BirthDate::parse("1945/03/03", today).unwrap(),
+        }
+    }
+
+    #[test]
+    fn intents_travel_as_tagged_json_and_come_back_equal() {
+        let intent = Intent {
+            id: Uuid::new_v4(),
+            seq: 7,
+            depends_on: vec![Uuid::new_v4()],
+            action: Action::Book {
+                booking_id: Uuid::new_v4(),
+                resident: resident(),
+                slot_id: Uuid::new_v4(),
+                dose: DoseNumber::FIRST,
+                lease_id: None,
+            },
+        };
+        let json = serde_json::to_value(&intent).unwrap();
+        assert_eq!(json["action"]["type"], "book");
+        assert_eq!(json["action"]["resident"]["ticket_number"], "9000000062");
+        assert_eq!(json["action"]["resident"]["birth_date"], "1945-03-03");
+        let back: Intent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, intent);
+    }
+
+    #[test]
+    fn a_malformed_resident_key_or_lot_number_is_refused_on_arrival() {
+        let json = serde_json::json!({
+            "municipality_code": "431002", "ticket_number": "9000000062", "birth_date": "1945-03-03"
+        });
+        assert!(serde_json::from_value::<ResidentKey>(json).is_err());
+        let json = serde_json::json!({
+            "type": "record_vaccination", "booking_id": Uuid::nil(), "lot_number": "ロット",
+            "vaccinated_at": "2021-05-19T00:30:00Z"
+        });
+        assert!(serde_json::from_value::<Action>(json).is_err());
+    }
+
+    #[test]
+    fn outcomes_are_tagged_by_status() {
+        let rejected = Outcome::Rejected(Rejection {
+            code: "slot.full".into(),
+            message_ja: "満枠です。".into(),
+            message_en: "The slot is full.".into(),
+            alternatives: vec![],
+            caused_by: None,
+        });
+        let json = serde_json::to_value(&rejected).unwrap();
+        assert_eq!(json["status"], "rejected");
+        assert_eq!(json["code"], "slot.full");
+        assert_eq!(
+            serde_json::to_value(Outcome::Applied).unwrap()["status"],
+            "applied"
+        );
+        let resync: PullResponse =
+            serde_json::from_str(r#"{"kind":"resync","reason":"too old"}"#).unwrap();
+        assert!(matches!(resync, PullResponse::Resync { .. }));
+    }
+}
