@@ -5,13 +5,18 @@
 //! Tests elsewhere start it in-process: [`throwaway_pg::fresh_database`], [`connect`],
 //! [`migrate`], [`demo::seed_demo`], then [`Server::spawn`].
 
+mod admin;
+mod audit;
+mod bookings;
 mod db;
 pub mod demo;
 mod http;
 mod password;
+mod residents;
 mod server;
+mod sync;
 pub mod throwaway_pg;
 mod token;
 
 pub use db::{connect, migrate};
-pub use server::{Server, shutdown_signal};
+pub use server::{Server, ServerOptions, TlsError, shutdown_signal};

@@ -1,10 +1,11 @@
 //! `yoyaku-city`: the municipality's reservation server.
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -23,8 +24,8 @@ struct Cli {
 enum Command {
     /// Migrate the database, then serve the API until Ctrl-C or SIGTERM.
     Serve {
-        #[arg(long, env = "YOYAKU_LISTEN", default_value = "127.0.0.1:8731")]
-        listen: SocketAddr,
+        #[command(flatten)]
+        serving: Serving,
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },
@@ -36,11 +37,54 @@ enum Command {
     /// Local development: the demo on a throwaway PostgreSQL (unless DATABASE_URL is set),
     /// served until Ctrl-C or SIGTERM, then deleted.
     Demo {
-        #[arg(long, env = "YOYAKU_LISTEN", default_value = "127.0.0.1:8731")]
-        listen: SocketAddr,
+        #[command(flatten)]
+        serving: Serving,
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
     },
+}
+
+/// Where and how the API is served.
+#[derive(Args)]
+struct Serving {
+    #[arg(long, env = "YOYAKU_LISTEN", default_value = "127.0.0.1:8731")]
+    listen: SocketAddr,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(
+        long,
+        env = "YOYAKU_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(
+        long,
+        env = "YOYAKU_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
+    /// The reverse proxy in front, whose X-Forwarded-For then names the client for the login
+    /// rate limit. Nobody else's X-Forwarded-For is believed.
+    #[arg(long, env = "YOYAKU_TRUSTED_PROXY", value_name = "IP")]
+    trusted_proxy: Option<IpAddr>,
+}
+
+impl Serving {
+    async fn spawn(&self, pool: PgPool) -> anyhow::Result<Server> {
+        let mut options = Server::options();
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            options = options.tls_pem_files(cert, key)?;
+        }
+        if let Some(proxy) = self.trusted_proxy {
+            options = options.trusted_proxy(proxy);
+        }
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .with_context(|| format!("listening on {}", self.listen))?;
+        Ok(options.spawn(listener, pool)?)
+    }
 }
 
 #[tokio::main]
@@ -53,18 +97,18 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve {
-            listen,
+            serving,
             database_url,
-        } => serve(listen, &database_url).await,
+        } => serve(&serving, &database_url).await,
         Command::SeedDemo { database_url } => {
             let pool = migrated_pool(&database_url).await?;
             println!("{}", seed_demo(&pool).await?);
             Ok(())
         }
         Command::Demo {
-            listen,
+            serving,
             database_url,
-        } => demo(listen, database_url).await,
+        } => demo(&serving, database_url).await,
     }
 }
 
@@ -76,12 +120,9 @@ async fn migrated_pool(database_url: &str) -> anyhow::Result<PgPool> {
     Ok(pool)
 }
 
-async fn serve(listen: SocketAddr, database_url: &str) -> anyhow::Result<()> {
+async fn serve(serving: &Serving, database_url: &str) -> anyhow::Result<()> {
     let pool = migrated_pool(database_url).await?;
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("listening on {listen}"))?;
-    let server = Server::spawn(listener, pool)?;
+    let server = serving.spawn(pool).await?;
     tracing::info!(url = %server.url(), "serving");
     shutdown_signal().await;
     tracing::info!("shutting down");
@@ -89,7 +130,7 @@ async fn serve(listen: SocketAddr, database_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn demo(listen: SocketAddr, database_url: Option<String>) -> anyhow::Result<()> {
+async fn demo(serving: &Serving, database_url: Option<String>) -> anyhow::Result<()> {
     // Declared first, so it is dropped (stopped and deleted) after everything that uses it.
     let (cluster, database_url) = match database_url {
         Some(url) => (None, url),
@@ -103,10 +144,7 @@ async fn demo(listen: SocketAddr, database_url: Option<String>) -> anyhow::Resul
     };
     let pool = migrated_pool(&database_url).await?;
     let accounts = seed_demo(&pool).await?;
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("listening on {listen}"))?;
-    let server = Server::spawn(listener, pool)?;
+    let server = serving.spawn(pool).await?;
     println!("{accounts}");
     if cluster.is_some() {
         // A throwaway cluster's URL holds no password; a configured one might.

@@ -1,52 +1,177 @@
 //! Running the API: in the `serve` and `demo` commands, and in-process in tests.
 
-use std::io;
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod housekeeping;
+pub(crate) mod login_limit;
+mod tls;
 
+use std::convert::Infallible;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Extension;
+use axum::extract::connect_info::Connected;
+use axum::serve::{IncomingStream, Listener, ListenerExt};
 use sqlx::PgPool;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::server::TlsStream;
 
 use crate::http::{ApiContext, Config, router};
+use login_limit::{LoginLimiter, LoginRate};
+pub use tls::TlsError;
 
 /// A running API server. [`Server::shutdown`], or dropping it, closes the listening socket at
 /// once (new connections are refused) and lets requests in flight finish. Tests stop and spawn a
 /// server on the same address to simulate a network outage.
 pub struct Server {
     addr: SocketAddr,
+    scheme: &'static str,
     stop: oneshot::Sender<()>,
     task: JoinHandle<io::Result<()>>,
 }
 
-impl Server {
+/// How to run a [`Server`]; the defaults are plain HTTP and the production login rate limit.
+/// From [`Server::options`], then [`ServerOptions::spawn`].
+pub struct ServerOptions {
+    tls: Option<Arc<ServerConfig>>,
+    login_rate: LoginRate,
+    trusted_proxy: Option<IpAddr>,
+    housekeeping_period: Duration,
+}
+
+impl ServerOptions {
+    /// Serve HTTPS with the PEM certificate chain (leaf first) and private key in these files.
+    pub fn tls_pem_files(mut self, cert: &Path, key: &Path) -> Result<Self, TlsError> {
+        self.tls = Some(tls::server_config(cert, key)?);
+        Ok(self)
+    }
+
+    /// Per client address, `burst` login attempts at once, then one more every `refill_every`.
+    pub fn login_rate_limit(mut self, burst: NonZeroU32, refill_every: Duration) -> Self {
+        self.login_rate = LoginRate {
+            burst,
+            refill_every,
+        };
+        self
+    }
+
+    /// Believe `X-Forwarded-For` from this address (the reverse proxy in front), and only from it.
+    pub fn trusted_proxy(mut self, proxy: IpAddr) -> Self {
+        self.trusted_proxy = Some(proxy);
+        self
+    }
+
+    /// How often expired sessions are deleted (every ten minutes unless set).
+    pub fn housekeeping_period(mut self, period: Duration) -> Self {
+        self.housekeeping_period = period;
+        self
+    }
+
     /// Serves on `listener` from a task of the current tokio runtime.
-    pub fn spawn(listener: TcpListener, pool: PgPool) -> io::Result<Self> {
+    pub fn spawn(self, listener: TcpListener, pool: PgPool) -> io::Result<Server> {
         let addr = listener.local_addr()?;
+        let login_limiter = Arc::new(LoginLimiter::new(self.login_rate, self.trusted_proxy));
+        let housekeeping = housekeeping::run(
+            self.housekeeping_period,
+            pool.clone(),
+            login_limiter.clone(),
+        );
+        let sync = crate::sync::chores(pool.clone());
+        let chores = async move {
+            tokio::select! {
+                never = housekeeping => never,
+                never = sync => never,
+            }
+        };
         let app = router(ApiContext {
             db: pool,
             config: Arc::new(Config::default()),
-        });
+        })
+        // Where the login handler finds it (http::auth::throttle): per server, like its settings.
+        .layer(Extension(login_limiter));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // A send and a dropped sender both mean stop.
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        Ok(Self { addr, stop, task })
+        // Answers are small: send them at once instead of waiting on Nagle's algorithm. Through
+        // `tap_io`, both listeners also give handlers axum's `ConnectInfo<SocketAddr>`.
+        let (scheme, task) = match self.tls {
+            None => {
+                let listener = listener.tap_io(|tcp: &mut TcpStream| no_delay(tcp));
+                ("http", tokio::spawn(serve(listener, app, stopped, chores)))
+            }
+            Some(config) => {
+                let listener = tls::TlsListener::new(listener, config)
+                    .tap_io(|tls: &mut TlsStream<TcpStream>| no_delay(tls.get_ref().0));
+                ("https", tokio::spawn(serve(listener, app, stopped, chores)))
+            }
+        };
+        Ok(Server {
+            addr,
+            scheme,
+            stop,
+            task,
+        })
+    }
+}
+
+/// Serves until `stopped` resolves or its sender is dropped, doing the `chores` meanwhile.
+async fn serve<L>(
+    listener: L,
+    app: Router,
+    stopped: oneshot::Receiver<()>,
+    chores: impl Future<Output = Infallible>,
+) -> io::Result<()>
+where
+    L: Listener<Addr = SocketAddr>,
+    for<'a> SocketAddr: Connected<IncomingStream<'a, L>>,
+{
+    let serve = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        // A send and a dropped sender both mean stop.
+        let _ = stopped.await;
+    });
+    tokio::select! {
+        served = serve.into_future() => served,
+        never = chores => match never {},
+    }
+}
+
+fn no_delay(tcp: &TcpStream) {
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::debug!(%error, "could not set TCP_NODELAY");
+    }
+}
+
+impl Server {
+    /// Serves plain HTTP on `listener` with the default [`ServerOptions`].
+    pub fn spawn(listener: TcpListener, pool: PgPool) -> io::Result<Self> {
+        Self::options().spawn(listener, pool)
+    }
+
+    pub fn options() -> ServerOptions {
+        ServerOptions {
+            tls: None,
+            login_rate: LoginRate::default(),
+            trusted_proxy: None,
+            housekeeping_period: housekeeping::DEFAULT_PERIOD,
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://<addr>`, without a trailing slash.
+    /// `http://<addr>` or `https://<addr>`, without a trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops accepting connections and waits for the requests in flight.

@@ -245,7 +245,7 @@ pub fn validate(
         if row.end <= row.start {
             problem(RowProblem::EndNotAfterStart);
         }
-        if row.public_seats + row.private_seats == 0 {
+        if row.public_seats == 0 && row.private_seats == 0 {
             problem(RowProblem::NoSeats);
         } else if !report.form.allows(row.public_seats, row.private_seats) {
             problem(RowProblem::SeatsDoNotMatchForm);
@@ -257,13 +257,14 @@ pub fn validate(
             problem(RowProblem::Overlaps { row: j + 1 });
         }
     }
-    let total: u32 = report
+    // Summed wide: a form full of absurd seat counts must be refused, not overflow.
+    let total: u64 = report
         .rows
         .iter()
-        .map(|r| r.public_seats + r.private_seats)
+        .map(|r| u64::from(r.public_seats) + u64::from(r.private_seats))
         .sum();
-    if total > cap {
-        errors.over_cap = Some((total, cap));
+    if total > u64::from(cap) {
+        errors.over_cap = Some((u32::try_from(total).unwrap_or(u32::MAX), cap));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -294,6 +295,8 @@ pub fn validate(
             })
         })
         .collect();
+    // total <= cap here, so it fits in u32.
+    let total = total as u32;
     Ok(AcceptedReport {
         total_seats: total,
         own_reception: cap - total,
@@ -401,6 +404,21 @@ mod tests {
             "{ja}"
         );
         assert_eq!(errors.code(), "slot_report.invalid");
+    }
+
+    #[test]
+    fn absurd_seat_counts_are_refused_not_overflowed() {
+        let period = Period::new(eighth()).unwrap();
+        let report = SlotReport {
+            form: ReportForm::Both,
+            venue_number: 101,
+            rows: vec![
+                row(10, 25, 9, u32::MAX, u32::MAX),
+                row(10, 26, 9, u32::MAX, 0),
+            ],
+        };
+        let errors = validate(&report, &period, 60, today()).unwrap_err();
+        assert_eq!(errors.over_cap, Some((u32::MAX, 60)));
     }
 
     #[test]

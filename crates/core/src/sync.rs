@@ -202,6 +202,17 @@ pub struct BookingInfo {
     pub vaccinated_at: Option<DateTime<Utc>>,
 }
 
+/// `GET /api/v1/sync/snapshot`: everything a clinic's cache holds, for a first sync or a resync,
+/// and the cursor to pull from afterwards. Changes made while it was read are pulled again later:
+/// applying a state twice is harmless.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub cursor: u64,
+    pub slots: Vec<SlotInfo>,
+    pub residents: Vec<ResidentInfo>,
+    pub bookings: Vec<BookingInfo>,
+}
+
 /// `POST /api/v1/sync/leases`: a few public seats of the clinic's own slot, held while online so
 /// that offline public bookings are certain. Unused seats return when the lease expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,10 +1,16 @@
-//! Login, logout, and the [`CurrentAccount`] extractor that guards everything else.
+//! Login (rate-limited per client, with lockout), logout, the session's profile, and the
+//! [`CurrentAccount`] extractor that guards everything else.
+
+mod lockout;
+mod on_behalf;
+mod session;
+mod throttle;
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use sqlx::PgPool;
@@ -16,11 +22,15 @@ use super::ApiContext;
 use super::error::ApiError;
 use super::extract::ApiJson;
 use crate::{password, token};
+use lockout::AccountLocked;
+use on_behalf::{ON_BEHALF_OF, clinic_named};
+use throttle::LoginAdmitted;
 
 pub(super) fn router() -> Router<ApiContext> {
     Router::new()
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
+        .route("/api/v1/session", get(session::session))
 }
 
 /// 利用規約に同意する was left unchecked.
@@ -48,6 +58,7 @@ struct LoginAccount {
 }
 
 async fn login(
+    _: LoginAdmitted,
     State(ctx): State<ApiContext>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
@@ -79,12 +90,23 @@ async fn login(
             .await
             .map_err(ApiError::internal)?
             .map_err(ApiError::internal)?;
+    // The lockout must not tell a guesser which accounts exist. A locked account says so (423)
+    // only to someone who gives its right password; a wrong password, locked or not, and an
+    // unknown account get the same 401, and nothing is counted or stored for unknown names. So a
+    // guesser sees only 401s whether the account exists or not, and cannot fill the database
+    // with made-up names, while the owner learns why the right password is refused.
     let account = match account {
-        Some(account) if password_matches => account,
-        _ => return Err(ApiError::InvalidCredentials),
+        None => return Err(ApiError::InvalidCredentials),
+        Some(account) if !password_matches => {
+            lockout::record_failure(&ctx.db, municipality_code, account.id).await?;
+            return Err(ApiError::InvalidCredentials);
+        }
+        Some(account) => account,
     };
-    let role = Role::parse(&account.role)
-        .ok_or_else(|| ApiError::internal(format!("unknown role {:?}", account.role)))?;
+    if !lockout::clear(&ctx.db, municipality_code, account.id).await? {
+        return Err(ApiError::refused(StatusCode::LOCKED, AccountLocked));
+    }
+    let role = parse_role(&account.role)?;
 
     let token = token::generate();
     let expires_at = Utc::now() + ctx.config.session_lifetime;
@@ -143,7 +165,8 @@ async fn logout(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,
 ) -> Result<StatusCode, ApiError> {
-    sqlx::query("delete from sessions where token_hash = $1")
+    sqlx::query("delete from sessions where municipality_code = $1 and token_hash = $2")
+        .bind(account.municipality_code.as_string())
         .bind(account.token_hash)
         .execute(&ctx.db)
         .await?;
@@ -151,12 +174,23 @@ async fn logout(
 }
 
 /// The account of the request's `Authorization: Bearer <token>`, whose session has not expired.
+/// The session fixes the municipality: every query a handler makes binds it.
 pub(crate) struct CurrentAccount {
     pub municipality_code: MunicipalityCode,
+    /// `accounts.id` of the account logged in; with [`Self::on_behalf_of`], the call center's.
+    pub id: Uuid,
+    /// The logged-in account's role; with [`Self::on_behalf_of`], still the call center.
+    pub role: Role,
+    /// The clinic the call center is operating for (header `X-Yoyaku-On-Behalf-Of`): requests act
+    /// on its venues, and the audit log records both it and the acting account [`Self::id`].
+    pub on_behalf_of: Option<ClinicRef>,
+    token_hash: [u8; 32],
+}
+
+/// A clinic account of the session's municipality.
+pub(crate) struct ClinicRef {
     /// `accounts.id`
     pub id: Uuid,
-    pub role: Role,
-    token_hash: [u8; 32],
 }
 
 impl CurrentAccount {
@@ -165,6 +199,23 @@ impl CurrentAccount {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
+        }
+    }
+
+    /// The clinic whose venues this request acts on: the logged-in clinic, or the clinic the
+    /// call center operates for; none otherwise.
+    pub fn clinic_id(&self) -> Option<Uuid> {
+        match &self.on_behalf_of {
+            Some(clinic) => Some(clinic.id),
+            None => (self.role == Role::Clinic).then_some(self.id),
+        }
+    }
+
+    /// The venues this request acts on (those of [`Self::clinic_id`]), by venue number.
+    pub async fn venues(&self, db: &PgPool) -> Result<Vec<VenueInfo>, sqlx::Error> {
+        match self.clinic_id() {
+            Some(clinic) => venues_run_by(db, self.municipality_code, clinic).await,
+            None => Ok(Vec::new()),
         }
     }
 }
@@ -192,15 +243,27 @@ impl FromRequestParts<ApiContext> for CurrentAccount {
         .fetch_optional(&ctx.db)
         .await?
         .ok_or(ApiError::SessionInvalid)?;
+        let municipality_code =
+            MunicipalityCode::parse(&session.municipality_code).map_err(ApiError::internal)?;
+        let role = parse_role(&session.role)?;
+        let on_behalf_of = match parts.headers.get(ON_BEHALF_OF) {
+            None => None,
+            // Only the call center operates for clinics; no clinic may act as another.
+            Some(_) if role != Role::CallCenter => return Err(ApiError::Forbidden),
+            Some(clinic) => Some(clinic_named(&ctx.db, municipality_code, clinic).await?),
+        };
         Ok(Self {
-            municipality_code: MunicipalityCode::parse(&session.municipality_code)
-                .map_err(ApiError::internal)?,
+            municipality_code,
             id: session.account_id,
-            role: Role::parse(&session.role)
-                .ok_or_else(|| ApiError::internal(format!("unknown role {:?}", session.role)))?,
+            role,
+            on_behalf_of,
             token_hash,
         })
     }
+}
+
+fn parse_role(role: &str) -> Result<Role, ApiError> {
+    Role::parse(role).ok_or_else(|| ApiError::internal(format!("unknown role {role:?}")))
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {

@@ -4,6 +4,7 @@
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use yoyaku_core::sync::AlternativeSlot;
 use yoyaku_core::{Coded, Problem};
 
 const PROBLEM_JSON: &str = "application/problem+json";
@@ -13,6 +14,14 @@ pub(crate) enum ApiError {
     /// Input a parser refused: 400 with the parser's own code and messages.
     #[error("invalid input: {0}")]
     Invalid(Box<dyn Coded + Send + Sync>),
+    /// A rule refused the request (not found, conflict, full slot …): the given status with the
+    /// rule's own code and messages, and alternatives the client could take instead.
+    #[error("refused ({status}): {error}")]
+    Refused {
+        status: StatusCode,
+        error: Box<dyn Coded + Send + Sync>,
+        alternatives: Vec<AlternativeSlot>,
+    },
     /// A request the framework could not take in: malformed JSON or query, wrong content type,
     /// too large a body, unknown path or method.
     #[error("unusable request ({status}): {detail}")]
@@ -34,6 +43,22 @@ impl ApiError {
         Self::Invalid(Box::new(error))
     }
 
+    pub(crate) fn refused(status: StatusCode, error: impl Coded + Send + Sync + 'static) -> Self {
+        Self::Refused {
+            status,
+            error: Box::new(error),
+            alternatives: Vec::new(),
+        }
+    }
+
+    /// Adds alternatives to a [`Self::Refused`]; other errors are returned unchanged.
+    pub(crate) fn with_alternatives(mut self, slots: Vec<AlternativeSlot>) -> Self {
+        if let Self::Refused { alternatives, .. } = &mut self {
+            *alternatives = slots;
+        }
+        self
+    }
+
     pub(crate) fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(error.into())
     }
@@ -42,6 +67,15 @@ impl ApiError {
         let (status, code, ja, en): (StatusCode, &str, &str, String) = match self {
             Self::Invalid(error) => {
                 return Problem::from_coded(StatusCode::BAD_REQUEST.as_u16(), error.as_ref());
+            }
+            Self::Refused {
+                status,
+                error,
+                alternatives,
+            } => {
+                let mut problem = Problem::from_coded(status.as_u16(), error.as_ref());
+                problem.alternatives = alternatives.clone();
+                return problem;
             }
             Self::Request { status, detail } => {
                 let (code, ja) = request_code_and_message(*status);

@@ -1,18 +1,22 @@
 //! The HTTP API: one router over one shared [`ApiContext`].
 
+mod admin;
 mod auth;
+mod bookings;
 mod error;
 mod extract;
 mod health;
+mod residents;
 mod slots;
+mod sync;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware::map_response;
 use chrono::TimeDelta;
 use sqlx::PgPool;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -43,10 +47,16 @@ pub(crate) fn router(ctx: ApiContext) -> Router {
     Router::new()
         .merge(auth::router())
         .merge(slots::router())
+        .merge(residents::router())
+        .merge(bookings::router())
+        .merge(admin::router())
+        .merge(sync::router())
         .merge(health::router())
         // Innermost first: the limit's 413 passes through the problem mapper, and the trace
         // sees the final response.
-        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
+        // Every body extractor obeys this; a route that takes big uploads (the valid-ticket CSV
+        // import) sets its own, which replaces it for that route only.
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .layer(map_response(error::problem_for_bare_errors))
         .layer(
             // Headers stay out of the logs: they carry bearer tokens.

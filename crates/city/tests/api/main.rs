@@ -1,11 +1,22 @@
 //! The city server over real HTTP against real PostgreSQL (a throwaway cluster unless
 //! `DATABASE_URL` is set); each test gets its own seeded database.
 
+mod admin_accounts;
+mod admin_tickets;
+mod bookings;
+mod concurrency;
 mod demo_command;
 mod health;
+mod lockout;
 mod login;
+mod on_behalf;
+mod periods;
+mod rate_limit;
+mod residents;
 mod seed;
 mod server;
 mod slots;
 mod support;
+mod sync;
 mod throwaway_pg;
+mod tls;

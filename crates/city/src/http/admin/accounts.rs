@@ -1,0 +1,280 @@
+//! Accounts and venues:
+//! - `POST /api/v1/admin/accounts` {account_id, display_name, role, password} → 201 account
+//! - `GET /api/v1/admin/accounts` → {accounts: [account]}
+//! - `POST /api/v1/admin/accounts/{account_id}/password` {password} → 204; the account's
+//!   sessions end and a login lockout is lifted (the clinic that locked itself out calls the city)
+//! - `POST /api/v1/admin/venues` {venue_number, name, clinic_account_id} → 201 venue
+//! - `GET /api/v1/admin/venues` → {venues: [venue]}
+//!
+//! Accounts are named by their アカウントID (the login name), in paths and bodies alike.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use yoyaku_core::wire::Role;
+use yoyaku_core::{AccountId, Coded};
+
+use super::super::ApiContext;
+use super::super::error::ApiError;
+use super::super::extract::ApiJson;
+use super::{Admin, Refusal, find_clinic, or_duplicate};
+use crate::password;
+
+/// NIST SP 800-63B: at least 8 characters; the upper bound keeps hashing cheap to refuse.
+const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
+/// 会場番号 are three digits in slot names (【…】101.20211025.0900).
+const VENUE_NUMBERS: std::ops::RangeInclusive<i32> = 1..=999;
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new()
+        .route(
+            "/api/v1/admin/accounts",
+            post(create_account).get(list_accounts),
+        )
+        .route(
+            "/api/v1/admin/accounts/{account_id}/password",
+            post(reset_password),
+        )
+        .route("/api/v1/admin/venues", post(create_venue).get(list_venues))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum InputError {
+    #[error("please enter the display name")]
+    DisplayName,
+    #[error(
+        "the password must be {} to {} characters",
+        PASSWORD_CHARS.start(),
+        PASSWORD_CHARS.end()
+    )]
+    PasswordLength,
+    #[error(
+        "the venue number must be {} to {}",
+        VENUE_NUMBERS.start(),
+        VENUE_NUMBERS.end()
+    )]
+    VenueNumber,
+    #[error("please enter the venue name")]
+    VenueName,
+}
+
+impl Coded for InputError {
+    fn code(&self) -> &str {
+        match self {
+            Self::DisplayName => "account.display_name_required",
+            Self::PasswordLength => "password.length",
+            Self::VenueNumber => "venue.number",
+            Self::VenueName => "venue.name_required",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::DisplayName => "表示名を入力してください。".into(),
+            Self::PasswordLength => format!(
+                "パスワードは{}〜{}文字にしてください。",
+                PASSWORD_CHARS.start(),
+                PASSWORD_CHARS.end()
+            ),
+            Self::VenueNumber => format!(
+                "会場番号は{}〜{}にしてください。",
+                VENUE_NUMBERS.start(),
+                VENUE_NUMBERS.end()
+            ),
+            Self::VenueName => "会場名を入力してください。".into(),
+        }
+    }
+}
+
+/// A required text field, trimmed.
+fn required(text: &str, missing: InputError) -> Result<&str, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(ApiError::invalid(missing))
+    } else {
+        Ok(text)
+    }
+}
+
+/// The argon2id hash of an acceptable password, made off the async threads.
+async fn hash_password(password: String) -> Result<String, ApiError> {
+    if !PASSWORD_CHARS.contains(&password.chars().count()) {
+        return Err(ApiError::invalid(InputError::PasswordLength));
+    }
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+#[derive(Deserialize)]
+struct NewAccount {
+    account_id: String,
+    display_name: String,
+    role: Role,
+    password: String,
+}
+
+#[derive(Serialize, sqlx::FromRow)]
+struct AccountSummary {
+    id: Uuid,
+    account_id: String,
+    display_name: String,
+    role: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct AccountList {
+    accounts: Vec<AccountSummary>,
+}
+
+async fn create_account(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    ApiJson(new): ApiJson<NewAccount>,
+) -> Result<(StatusCode, Json<AccountSummary>), ApiError> {
+    let account_id = AccountId::parse(&new.account_id).map_err(ApiError::invalid)?;
+    let display_name = required(&new.display_name, InputError::DisplayName)?;
+    let password_hash = hash_password(new.password).await?;
+    let account = sqlx::query_as::<_, AccountSummary>(
+        "insert into accounts (municipality_code, id, account_id, display_name, role, password_hash)
+         values ($1, $2, $3, $4, $5, $6)
+         returning id, account_id, display_name, role, created_at",
+    )
+    .bind(admin.municipality_code.as_string())
+    .bind(Uuid::new_v4())
+    .bind(account_id.as_str())
+    .bind(display_name)
+    .bind(new.role.as_str())
+    .bind(password_hash)
+    .fetch_one(&ctx.db)
+    .await
+    .map_err(|e| or_duplicate(e, Refusal::AccountTaken(account_id.to_string())))?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+async fn list_accounts(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+) -> Result<Json<AccountList>, ApiError> {
+    let accounts = sqlx::query_as::<_, AccountSummary>(
+        "select id, account_id, display_name, role, created_at from accounts
+         where municipality_code = $1 order by account_id",
+    )
+    .bind(admin.municipality_code.as_string())
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(Json(AccountList { accounts }))
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    password: String,
+}
+
+async fn reset_password(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    Path(account_id): Path<String>,
+    ApiJson(new): ApiJson<NewPassword>,
+) -> Result<StatusCode, ApiError> {
+    let account_id = AccountId::parse(&account_id).map_err(ApiError::invalid)?;
+    let password_hash = hash_password(new.password).await?;
+    let mut tx = ctx.db.begin().await?;
+    let id: Uuid = sqlx::query_scalar(
+        "update accounts set password_hash = $3, failed_logins = 0, locked_until = null
+         where municipality_code = $1 and account_id = $2
+         returning id",
+    )
+    .bind(admin.municipality_code.as_string())
+    .bind(account_id.as_str())
+    .bind(password_hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Refusal::AccountNotFound(account_id.to_string()))?;
+    // Whoever knew the old password is logged out.
+    sqlx::query("delete from sessions where municipality_code = $1 and account_id = $2")
+        .bind(admin.municipality_code.as_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct NewVenue {
+    venue_number: i32,
+    name: String,
+    /// アカウントID of the clinic that runs the venue.
+    clinic_account_id: String,
+}
+
+#[derive(Serialize, sqlx::FromRow)]
+struct VenueSummary {
+    id: Uuid,
+    venue_number: i32,
+    name: String,
+    /// アカウントID of the clinic that runs the venue, if any.
+    clinic_account_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct VenueList {
+    venues: Vec<VenueSummary>,
+}
+
+async fn create_venue(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    ApiJson(new): ApiJson<NewVenue>,
+) -> Result<(StatusCode, Json<VenueSummary>), ApiError> {
+    if !VENUE_NUMBERS.contains(&new.venue_number) {
+        return Err(ApiError::invalid(InputError::VenueNumber));
+    }
+    let name = required(&new.name, InputError::VenueName)?;
+    let clinic = find_clinic(&ctx.db, admin.municipality_code, &new.clinic_account_id).await?;
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "insert into venues (municipality_code, id, venue_number, name, clinic_account_id)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(admin.municipality_code.as_string())
+    .bind(id)
+    .bind(new.venue_number)
+    .bind(name)
+    .bind(clinic)
+    .execute(&ctx.db)
+    .await
+    .map_err(|e| or_duplicate(e, Refusal::VenueTaken(new.venue_number)))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VenueSummary {
+            id,
+            venue_number: new.venue_number,
+            name: name.to_owned(),
+            clinic_account_id: Some(new.clinic_account_id.trim().to_owned()),
+        }),
+    ))
+}
+
+async fn list_venues(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+) -> Result<Json<VenueList>, ApiError> {
+    let venues = sqlx::query_as::<_, VenueSummary>(
+        "select v.id, v.venue_number, v.name, a.account_id as clinic_account_id
+         from venues v
+         left join accounts a on a.municipality_code = v.municipality_code and a.id = v.clinic_account_id
+         where v.municipality_code = $1
+         order by v.venue_number",
+    )
+    .bind(admin.municipality_code.as_string())
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(Json(VenueList { venues }))
+}

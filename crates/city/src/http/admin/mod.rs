@@ -1,0 +1,238 @@
+//! The city admin's API, `/api/v1/admin/…`, for `city_admin` accounts only: the valid-ticket
+//! import, accounts and venues, periods with their dose caps, slot reports and reception opening.
+
+mod accounts;
+mod periods;
+mod slot_reports;
+mod tickets;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use chrono::NaiveDate;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+use yoyaku_core::period::{DateRange, Period, PeriodSpec};
+use yoyaku_core::wire::Role;
+use yoyaku_core::{AccountId, Coded, MunicipalityCode};
+
+use super::ApiContext;
+use super::auth::CurrentAccount;
+use super::error::ApiError;
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new()
+        .merge(tickets::router())
+        .merge(accounts::router())
+        .merge(periods::router())
+        .merge(slot_reports::router())
+}
+
+/// The logged-in account, which must be the city's admin (else 403 `auth.forbidden`).
+struct Admin {
+    municipality_code: MunicipalityCode,
+    /// `accounts.id`
+    id: Uuid,
+}
+
+impl FromRequestParts<ApiContext> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, ApiError> {
+        let account = CurrentAccount::from_request_parts(parts, ctx).await?;
+        account.require_role(Role::CityAdmin)?;
+        Ok(Self {
+            municipality_code: account.municipality_code,
+            id: account.id,
+        })
+    }
+}
+
+/// A rule or the registry refused an admin request; each kind has its status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Refusal {
+    #[error("no account has the account ID {0}")]
+    AccountNotFound(String),
+    #[error("the account {0} is not a clinic")]
+    NotAClinic(String),
+    #[error("the account ID {0} is already taken")]
+    AccountTaken(String),
+    #[error("venue number {0} is already taken")]
+    VenueTaken(i32),
+    #[error("no venue has the number {0}")]
+    VenueNotFound(u32),
+    #[error("venue {venue} is not run by the clinic {clinic}")]
+    VenueOfAnotherClinic { venue: u32, clinic: String },
+    #[error("period {0} already exists")]
+    PeriodTaken(u32),
+    #[error("there is no period {0}")]
+    PeriodNotFound(u32),
+    #[error("no vaccine has the code {0}")]
+    UnknownVaccine(String),
+    #[error("no dose cap is set for {clinic} in period {period}")]
+    NoCap { period: u32, clinic: String },
+    #[error("a cap of {doses} doses is below the {seats} seats already set up")]
+    CapBelowSlots { doses: u32, seats: i64 },
+}
+
+impl Refusal {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::AccountNotFound(_) | Self::VenueNotFound(_) | Self::PeriodNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+            Self::AccountTaken(_)
+            | Self::VenueTaken(_)
+            | Self::PeriodTaken(_)
+            | Self::CapBelowSlots { .. } => StatusCode::CONFLICT,
+            Self::NotAClinic(_)
+            | Self::VenueOfAnotherClinic { .. }
+            | Self::UnknownVaccine(_)
+            | Self::NoCap { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+impl Coded for Refusal {
+    fn code(&self) -> &str {
+        match self {
+            Self::AccountNotFound(_) => "account.not_found",
+            Self::NotAClinic(_) => "account.not_a_clinic",
+            Self::AccountTaken(_) => "account.duplicate",
+            Self::VenueTaken(_) => "venue.duplicate",
+            Self::VenueNotFound(_) => "venue.not_found",
+            Self::VenueOfAnotherClinic { .. } => "venue.other_clinic",
+            Self::PeriodTaken(_) => "period.duplicate",
+            Self::PeriodNotFound(_) => "period.not_found",
+            Self::UnknownVaccine(_) => "vaccine.unknown",
+            Self::NoCap { .. } => "period.no_cap",
+            Self::CapBelowSlots { .. } => "period.cap_below_slots",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::AccountNotFound(id) => format!("アカウントID「{id}」は登録されていません。"),
+            Self::NotAClinic(id) => {
+                format!("アカウントID「{id}」は医療機関のアカウントではありません。")
+            }
+            Self::AccountTaken(id) => format!("アカウントID「{id}」は既に使われています。"),
+            Self::VenueTaken(number) => format!("会場番号{number}は既に使われています。"),
+            Self::VenueNotFound(number) => {
+                format!("会場番号{number}の接種会場は登録されていません。")
+            }
+            Self::VenueOfAnotherClinic { venue, clinic } => {
+                format!("会場番号{venue}は「{clinic}」の接種会場ではありません。")
+            }
+            Self::PeriodTaken(n) => format!("{}は既に登録されています。", period_label(*n)),
+            Self::PeriodNotFound(n) => format!("{}は登録されていません。", period_label(*n)),
+            Self::UnknownVaccine(code) => format!("ワクチン「{code}」は登録されていません。"),
+            Self::NoCap { period, clinic } => format!(
+                "「{clinic}」の{}の接種可能上限量が設定されていません。",
+                period_label(*period)
+            ),
+            Self::CapBelowSlots { doses, seats } => {
+                format!("接種可能上限量{doses}は、既に設定済の予約枠の枠数{seats}を下回ります。")
+            }
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        ApiError::refused(refusal.status(), refusal)
+    }
+}
+
+fn period_label(number: u32) -> String {
+    yoyaku_core::period::PeriodNumber(number).label_ja()
+}
+
+/// A unique violation is `duplicate` (409); any other error stays a database error.
+fn or_duplicate(error: sqlx::Error, duplicate: Refusal) -> ApiError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => duplicate.into(),
+        _ => error.into(),
+    }
+}
+
+/// The `accounts.id` of the clinic with the login name `account_id`.
+async fn find_clinic(
+    db: impl PgExecutor<'_>,
+    municipality: MunicipalityCode,
+    account_id: &str,
+) -> Result<Uuid, ApiError> {
+    let account_id = AccountId::parse(account_id).map_err(ApiError::invalid)?;
+    let account: Option<(Uuid, String)> = sqlx::query_as(
+        "select id, role from accounts where municipality_code = $1 and account_id = $2",
+    )
+    .bind(municipality.as_string())
+    .bind(account_id.as_str())
+    .fetch_optional(db)
+    .await?;
+    match account {
+        None => Err(Refusal::AccountNotFound(account_id.to_string()).into()),
+        Some((id, role)) if role == Role::Clinic.as_str() => Ok(id),
+        Some(_) => Err(Refusal::NotAClinic(account_id.to_string()).into()),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PeriodRow {
+    number: i32,
+    vaccine_code: String,
+    first_dose_first: NaiveDate,
+    first_dose_last: NaiveDate,
+    second_dose_first: NaiveDate,
+    second_dose_last: NaiveDate,
+    submission_deadline: NaiveDate,
+    correction_deadline: NaiveDate,
+    reception_opens: NaiveDate,
+}
+
+/// A stored period and the vaccine of its slots.
+struct StoredPeriod {
+    period: Period,
+    vaccine_code: String,
+}
+
+async fn find_period(
+    db: impl PgExecutor<'_>,
+    municipality: MunicipalityCode,
+    number: u32,
+) -> Result<StoredPeriod, ApiError> {
+    let row: PeriodRow = sqlx::query_as(
+        "select number, vaccine_code, first_dose_first, first_dose_last, second_dose_first,
+                second_dose_last, submission_deadline, correction_deadline, reception_opens
+         from periods where municipality_code = $1 and number = $2",
+    )
+    .bind(municipality.as_string())
+    .bind(db_period_number(number)?)
+    .fetch_optional(db)
+    .await?
+    .ok_or(Refusal::PeriodNotFound(number))?;
+    let period = Period::new(PeriodSpec {
+        number: row.number.unsigned_abs(),
+        first_dose: DateRange {
+            first: row.first_dose_first,
+            last: row.first_dose_last,
+        },
+        second_dose: DateRange {
+            first: row.second_dose_first,
+            last: row.second_dose_last,
+        },
+        submission_deadline: row.submission_deadline,
+        correction_deadline: row.correction_deadline,
+        reception_opens: row.reception_opens,
+    })
+    .map_err(ApiError::internal)?;
+    Ok(StoredPeriod {
+        period,
+        vaccine_code: row.vaccine_code,
+    })
+}
+
+/// A period number as the `int` column holds it; larger ones cannot exist.
+fn db_period_number(number: u32) -> Result<i32, ApiError> {
+    i32::try_from(number).map_err(|_| Refusal::PeriodNotFound(number).into())
+}

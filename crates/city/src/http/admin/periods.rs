@@ -1,0 +1,223 @@
+//! 第N期 and their 接種可能上限量:
+//! - `POST /api/v1/admin/periods` {number, first_dose: {first, last}, second_dose: {first, last},
+//!   submission_deadline, correction_deadline, reception_opens, vaccine_code} → 201 period
+//! - `PUT /api/v1/admin/periods/{n}/caps/{account_id}` {doses} → the clinic's cap, seats set up
+//!   and 独自の受付枠
+//! - `POST /api/v1/admin/periods/{n}/open` → earlier periods' public slots turn private (the
+//!   notice: 第７期で設定済の予約枠については、第８期予約受付の際には非公開となります); idempotent
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use yoyaku_core::period::{Period, PeriodSpec};
+
+use super::super::ApiContext;
+use super::super::error::ApiError;
+use super::super::extract::ApiJson;
+use super::{Admin, Refusal, db_period_number, find_clinic, find_period, or_duplicate};
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/api/v1/admin/periods", post(create_period))
+        .route(
+            "/api/v1/admin/periods/{number}/caps/{account_id}",
+            put(set_cap),
+        )
+        .route("/api/v1/admin/periods/{number}/open", post(open_period))
+}
+
+#[derive(Deserialize)]
+struct NewPeriod {
+    #[serde(flatten)]
+    spec: PeriodSpec,
+    /// The vaccine of the slots set up from the period's reports.
+    vaccine_code: String,
+}
+
+#[derive(Serialize)]
+struct PeriodInfo {
+    #[serde(flatten)]
+    period: Period,
+    /// 第８期
+    label_ja: String,
+    vaccine_code: String,
+}
+
+async fn create_period(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    ApiJson(new): ApiJson<NewPeriod>,
+) -> Result<(StatusCode, Json<PeriodInfo>), ApiError> {
+    let period = Period::new(new.spec).map_err(ApiError::invalid)?;
+    let spec = period.spec();
+    let number = spec.number;
+    sqlx::query(
+        "insert into periods (municipality_code, number, vaccine_code,
+                              first_dose_first, first_dose_last, second_dose_first, second_dose_last,
+                              submission_deadline, correction_deadline, reception_opens)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(admin.municipality_code.as_string())
+    .bind(i32::try_from(number).map_err(|_| ApiError::Request {
+        status: StatusCode::BAD_REQUEST,
+        detail: format!("the period number {number} is too large"),
+    })?)
+    .bind(&new.vaccine_code)
+    .bind(spec.first_dose.first)
+    .bind(spec.first_dose.last)
+    .bind(spec.second_dose.first)
+    .bind(spec.second_dose.last)
+    .bind(spec.submission_deadline)
+    .bind(spec.correction_deadline)
+    .bind(spec.reception_opens)
+    .execute(&ctx.db)
+    .await
+    .map_err(|error| match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            Refusal::UnknownVaccine(new.vaccine_code.clone()).into()
+        }
+        _ => or_duplicate(error, Refusal::PeriodTaken(number)),
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PeriodInfo {
+            label_ja: period.number().label_ja(),
+            period,
+            vaccine_code: new.vaccine_code,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewCap {
+    doses: u32,
+}
+
+#[derive(Serialize)]
+struct CapInfo {
+    period_number: u32,
+    clinic_account_id: String,
+    /// 接種可能上限量
+    doses: u32,
+    /// Seats of the period's slots set up at the clinic's venues.
+    seats: i64,
+    /// 独自の受付枠: the doses no slot report claims.
+    own_reception: i64,
+}
+
+async fn set_cap(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    Path((number, account_id)): Path<(u32, String)>,
+    ApiJson(new): ApiJson<NewCap>,
+) -> Result<Json<CapInfo>, ApiError> {
+    let municipality = admin.municipality_code;
+    let db_number = db_period_number(number)?;
+    let mut tx = ctx.db.begin().await?;
+    find_period(&mut *tx, municipality, number).await?;
+    let clinic = find_clinic(&mut *tx, municipality, &account_id).await?;
+    let doses = i32::try_from(new.doses).map_err(|_| ApiError::Request {
+        status: StatusCode::BAD_REQUEST,
+        detail: format!("{} doses is too many", new.doses),
+    })?;
+    // The upsert locks the cap row, which a slot report of the clinic locks too: the seats
+    // counted next cannot change before this commits.
+    sqlx::query(
+        "insert into period_dose_caps (municipality_code, period_number, clinic_account_id, doses)
+         values ($1, $2, $3, $4)
+         on conflict (municipality_code, period_number, clinic_account_id)
+             do update set doses = excluded.doses, updated_at = now()",
+    )
+    .bind(municipality.as_string())
+    .bind(db_number)
+    .bind(clinic)
+    .bind(doses)
+    .execute(&mut *tx)
+    .await?;
+    let seats: i64 = sqlx::query_scalar(
+        "select coalesce(sum(s.capacity), 0)::bigint
+         from slots s
+         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+         where s.municipality_code = $1 and s.period_number = $2 and v.clinic_account_id = $3",
+    )
+    .bind(municipality.as_string())
+    .bind(db_number)
+    .bind(clinic)
+    .fetch_one(&mut *tx)
+    .await?;
+    if i64::from(doses) < seats {
+        return Err(Refusal::CapBelowSlots {
+            doses: new.doses,
+            seats,
+        }
+        .into());
+    }
+    tx.commit().await?;
+    Ok(Json(CapInfo {
+        period_number: number,
+        clinic_account_id: account_id.trim().to_owned(),
+        doses: new.doses,
+        seats,
+        own_reception: i64::from(doses) - seats,
+    }))
+}
+
+#[derive(Serialize)]
+struct Opened {
+    period_number: u32,
+    /// When reception first opened.
+    opened_at: DateTime<Utc>,
+    /// Public slots of earlier periods this call turned private (0 when repeated).
+    slots_made_private: u64,
+    /// All it turned private since it first opened.
+    slots_made_private_total: i32,
+}
+
+async fn open_period(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    Path(number): Path<u32>,
+) -> Result<Json<Opened>, ApiError> {
+    let municipality = admin.municipality_code.as_string();
+    let db_number = db_period_number(number)?;
+    let mut tx = ctx.db.begin().await?;
+    // Locked, so two opens of the same period count each slot once.
+    sqlx::query("select 1 from periods where municipality_code = $1 and number = $2 for update")
+        .bind(&municipality)
+        .bind(db_number)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Refusal::PeriodNotFound(number))?;
+    // One statement; a trigger queues each slot's change for its clinic's app.
+    let made_private = sqlx::query(
+        "update slots set visibility = 'private', updated_at = now()
+         where municipality_code = $1 and period_number < $2 and visibility = 'public'",
+    )
+    .bind(&municipality)
+    .bind(db_number)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let (opened_at, total): (DateTime<Utc>, i32) = sqlx::query_as(
+        "update periods
+         set opened_at = coalesce(opened_at, now()),
+             slots_made_private = slots_made_private + $3
+         where municipality_code = $1 and number = $2
+         returning opened_at, slots_made_private",
+    )
+    .bind(&municipality)
+    .bind(db_number)
+    .bind(i32::try_from(made_private).map_err(ApiError::internal)?)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Json(Opened {
+        period_number: number,
+        opened_at,
+        slots_made_private: made_private,
+        slots_made_private_total: total,
+    }))
+}

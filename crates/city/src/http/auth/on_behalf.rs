@@ -1,0 +1,48 @@
+//! The call center operating for a clinic (manual: 医療機関で対応が困難な場合は、コールセンターに
+//! 操作を依頼することも可能です): header `X-Yoyaku-On-Behalf-Of: <the clinic's アカウントID>`.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use sqlx::PgPool;
+use uuid::Uuid;
+use yoyaku_core::{AccountId, Coded, MunicipalityCode};
+
+use super::ClinicRef;
+use crate::http::error::ApiError;
+
+/// Sent by the call center operating for a clinic: the clinic's アカウントID.
+pub(super) const ON_BEHALF_OF: HeaderName = HeaderName::from_static("x-yoyaku-on-behalf-of");
+
+/// `X-Yoyaku-On-Behalf-Of` names no clinic of the municipality.
+#[derive(Debug, thiserror::Error)]
+#[error("There is no clinic with the account ID {0}.")]
+struct UnknownClinic(AccountId);
+
+impl Coded for UnknownClinic {
+    fn code(&self) -> &'static str {
+        "auth.unknown_clinic"
+    }
+    fn message_ja(&self) -> String {
+        format!("アカウントID「{}」の医療機関はありません。", self.0)
+    }
+}
+
+/// The clinic of the municipality whose アカウントID is `header`.
+pub(super) async fn clinic_named(
+    db: &PgPool,
+    municipality_code: MunicipalityCode,
+    header: &HeaderValue,
+) -> Result<ClinicRef, ApiError> {
+    // A value that is not visible ASCII is no account ID either: the parser says so.
+    let account_id =
+        AccountId::parse(header.to_str().unwrap_or_default()).map_err(ApiError::invalid)?;
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "select id from accounts
+         where municipality_code = $1 and account_id = $2 and role = 'clinic'",
+    )
+    .bind(municipality_code.as_string())
+    .bind(account_id.as_str())
+    .fetch_optional(db)
+    .await?;
+    id.map(|id| ClinicRef { id })
+        .ok_or_else(|| ApiError::refused(StatusCode::NOT_FOUND, UnknownClinic(account_id)))
+}

@@ -1,0 +1,77 @@
+//! `GET /api/v1/session`: who is logged in and, for the call center operating for a clinic, that
+//! clinic; so the operator's screen can show whose venues it is working on.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+use yoyaku_core::MunicipalityCode;
+use yoyaku_core::wire::{AccountProfile, VenueInfo};
+
+use super::{CurrentAccount, parse_role};
+use crate::http::ApiContext;
+use crate::http::error::ApiError;
+
+/// The logged-in account, and the clinic it operates for if any (with that clinic's venues).
+#[derive(Serialize)]
+pub(super) struct SessionProfile {
+    profile: AccountProfile,
+    on_behalf_of: Option<AccountProfile>,
+}
+
+pub(super) async fn session(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+) -> Result<Json<SessionProfile>, ApiError> {
+    let (db, municipality_code) = (&ctx.db, account.municipality_code);
+    // The venues acted on are the clinic's: the logged-in one's, or those of the one acted for.
+    let venues = account.venues(db).await?;
+    let (profile, on_behalf_of) = match &account.on_behalf_of {
+        None => (
+            account_profile(db, municipality_code, account.id, venues).await?,
+            None,
+        ),
+        Some(clinic) => (
+            account_profile(db, municipality_code, account.id, Vec::new()).await?,
+            Some(account_profile(db, municipality_code, clinic.id, venues).await?),
+        ),
+    };
+    Ok(Json(SessionProfile {
+        profile,
+        on_behalf_of,
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    account_id: String,
+    display_name: String,
+    role: String,
+    municipality_name: String,
+}
+
+async fn account_profile(
+    db: &PgPool,
+    municipality_code: MunicipalityCode,
+    account: Uuid,
+    venues: Vec<VenueInfo>,
+) -> Result<AccountProfile, ApiError> {
+    let row = sqlx::query_as::<_, ProfileRow>(
+        "select a.account_id, a.display_name, a.role, m.name_ja as municipality_name
+         from accounts a join municipalities m on m.code = a.municipality_code
+         where a.municipality_code = $1 and a.id = $2",
+    )
+    .bind(municipality_code.as_string())
+    .bind(account)
+    .fetch_one(db)
+    .await?;
+    Ok(AccountProfile {
+        municipality_code,
+        municipality_name: row.municipality_name,
+        account_id: row.account_id,
+        display_name: row.display_name,
+        role: parse_role(&row.role)?,
+        venues,
+    })
+}

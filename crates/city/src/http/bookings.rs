@@ -1,0 +1,484 @@
+//! 接種予約 over HTTP: the slots open to the caller, booking, the lifecycle, changes to a later
+//! day and on the day, and the venue's list (manual 2, 3, 4-1).
+//!
+//! A request without `Authorization` is a resident on the web, whose key (自治体番号, 接種券番号,
+//! 生年月日) is the credential; with it, a logged-in clinic or call center. The rules live in
+//! [`crate::bookings`]; handlers parse, pick the caller and run one transaction.
+
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+use yoyaku_core::booking::{BookingRuleError, DoseNumber, LotNumber};
+use yoyaku_core::second_dose::SecondDosePlan;
+use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::vaccine::IntervalCheck;
+use yoyaku_core::wire::{Role, SlotList};
+use yoyaku_core::{Coded, MunicipalityCode};
+
+use super::ApiContext;
+use super::auth::CurrentAccount;
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use super::residents::{KeyInput, parse_key, refusal_status};
+use crate::audit::{self, Caller, ReadScope};
+use crate::bookings::{
+    self, Booked, BookingError, BookingRecord, Moved, NewBooking, PrivateFirstAdvice, PrivateSlots,
+    Refusal,
+};
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/api/v1/slots", get(slots))
+        .route("/api/v1/bookings", post(create).get(list))
+        .route("/api/v1/bookings/{id}/cancel", post(cancel))
+        .route("/api/v1/bookings/{id}/change", post(change))
+        .route("/api/v1/bookings/{id}/same-day-move", post(same_day_move))
+        .route("/api/v1/bookings/{id}/check-in", post(check_in))
+        .route("/api/v1/bookings/{id}/vaccination", post(vaccination))
+        .route("/api/v1/bookings/{id}/no-show", post(no_show))
+}
+
+/// Who asks: a resident on the web (no `Authorization` header) or a logged-in account. A header
+/// naming no valid session is refused, never taken for the web.
+pub(super) enum Requester {
+    Web,
+    Staff(CurrentAccount),
+}
+
+impl FromRequestParts<ApiContext> for Requester {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, ApiError> {
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Ok(Self::Web);
+        }
+        CurrentAccount::from_request_parts(parts, ctx)
+            .await
+            .map(Self::Staff)
+    }
+}
+
+/// A resident on the web gave no key.
+#[derive(Debug, thiserror::Error)]
+#[error("please give the resident's municipality code, ticket number and birth date")]
+struct ResidentKeyRequired;
+
+impl Coded for ResidentKeyRequired {
+    fn code(&self) -> &str {
+        "resident.key_required"
+    }
+    fn message_ja(&self) -> String {
+        "自治体番号・接種券番号・生年月日を入力してください。".into()
+    }
+}
+
+/// The caller of a write and the municipality it acts in. `key` is the web's credential; the call
+/// center acts for a clinic by the session's `X-Yoyaku-On-Behalf-Of` (manual 3-1).
+pub(super) async fn writer(
+    db: &PgPool,
+    requester: Requester,
+    key: Option<ResidentKey>,
+) -> Result<(MunicipalityCode, Caller), ApiError> {
+    let account = match requester {
+        Requester::Web => {
+            let resident = key.ok_or_else(|| ApiError::invalid(ResidentKeyRequired))?;
+            return Ok((resident.municipality_code, Caller::Web { resident }));
+        }
+        Requester::Staff(account) => account,
+    };
+    let municipality = account.municipality_code;
+    if key.is_some_and(|key| key.municipality_code != municipality) {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conn = db.acquire().await?;
+    let caller = match (account.role, &account.on_behalf_of) {
+        (Role::Clinic, _) => Caller::clinic(&mut conn, municipality, account.id).await?,
+        (Role::CallCenter, None) => Caller::CallCenter {
+            account: account.id,
+        },
+        (Role::CallCenter, Some(clinic)) => {
+            Caller::call_center_for(&mut conn, municipality, account.id, clinic.id).await?
+        }
+        // The city administers; it does not book.
+        (Role::CityAdmin, _) => return Err(ApiError::Forbidden),
+    };
+    Ok((municipality, caller))
+}
+
+/// What a logged-in reader may see: a clinic its own venues', the others the municipality's.
+pub(super) async fn read_scope(
+    db: &mut PgConnection,
+    account: &CurrentAccount,
+) -> Result<ReadScope, ApiError> {
+    Ok(match account.role {
+        Role::Clinic => ReadScope::Clinic {
+            account: account.id,
+            venues: audit::venues_of_clinic(db, account.municipality_code, account.id).await?,
+        },
+        Role::CallCenter | Role::CityAdmin => ReadScope::Municipality,
+    })
+}
+
+impl From<BookingError> for ApiError {
+    fn from(error: BookingError) -> Self {
+        match error {
+            BookingError::Refused(refusal) => {
+                let alternatives = refusal.alternatives().to_vec();
+                ApiError::refused(status(&refusal), refusal).with_alternatives(alternatives)
+            }
+            BookingError::Database(error) => ApiError::Database(error),
+            BookingError::Stored(what) => ApiError::internal(what),
+        }
+    }
+}
+
+fn status(refusal: &Refusal) -> StatusCode {
+    match refusal {
+        Refusal::Resident(refusal) => refusal_status(*refusal),
+        Refusal::BookingNotFound | Refusal::SlotNotFound => StatusCode::NOT_FOUND,
+        Refusal::Channel(_) | Refusal::ClinicOnly => StatusCode::FORBIDDEN,
+        Refusal::SlotFull { .. }
+        | Refusal::IdConflict
+        | Refusal::Transition(_)
+        | Refusal::NotReserved
+        | Refusal::Rule(BookingRuleError::DuplicateDose { .. }) => StatusCode::CONFLICT,
+        Refusal::SlotPast
+        | Refusal::Rule(_)
+        | Refusal::VaccinatedInFuture
+        | Refusal::NotSameDay
+        | Refusal::SameDay(_)
+        | Refusal::Infeasible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// A JSON body that may be left out (no `Content-Type`): then the default. Staff need not send
+/// `{}` to cancel or check in.
+struct OptionalJson<T>(T);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Default,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !request.headers().contains_key(CONTENT_TYPE) {
+            return Ok(Self(T::default()));
+        }
+        let ApiJson(value) = ApiJson::<T>::from_request(request, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// `GET /api/v1/slots?date=&venue_id=&vaccine=`: one Tokyo day's 予約枠 with 残りN枠. The web
+/// (which names its `municipality_code`) and the call center see 公開枠 only; a clinic also its
+/// own venues' 非公開枠, as does the call center acting for it; the city sees them all.
+#[derive(Deserialize)]
+struct SlotsQuery {
+    date: NaiveDate,
+    municipality_code: Option<String>,
+    venue_id: Option<Uuid>,
+    vaccine: Option<String>,
+}
+
+async fn slots(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    ApiQuery(query): ApiQuery<SlotsQuery>,
+) -> Result<Json<SlotList>, ApiError> {
+    let named = |code: &str| MunicipalityCode::parse(code).map_err(ApiError::invalid);
+    let mut conn = ctx.db.acquire().await?;
+    let (municipality, private) = match requester {
+        // The web must name the municipality: left out, it is an empty (malformed) code.
+        Requester::Web => (
+            named(query.municipality_code.as_deref().unwrap_or_default())?,
+            PrivateSlots::None,
+        ),
+        Requester::Staff(account) => {
+            let municipality = account.municipality_code;
+            if let Some(code) = query.municipality_code.as_deref() {
+                if named(code)? != municipality {
+                    return Err(ApiError::Forbidden);
+                }
+            }
+            let private = match account.role {
+                Role::Clinic | Role::CallCenter => match account.clinic_id() {
+                    Some(clinic) => PrivateSlots::AtVenues(
+                        audit::venues_of_clinic(&mut conn, municipality, clinic).await?,
+                    ),
+                    None => PrivateSlots::None,
+                },
+                Role::CityAdmin => PrivateSlots::All,
+            };
+            (municipality, private)
+        }
+    };
+    let slots = bookings::available_slots(
+        &mut conn,
+        municipality,
+        query.date,
+        query.venue_id,
+        query.vaccine.as_deref(),
+        &private,
+    )
+    .await?;
+    Ok(Json(SlotList { slots }))
+}
+
+/// `POST /api/v1/bookings`
+#[derive(Deserialize)]
+struct BookRequest {
+    /// Client-made, so that a retry is answered with the same booking; made here when absent.
+    booking_id: Option<Uuid>,
+    resident: KeyInput,
+    slot_id: Uuid,
+    dose: u8,
+}
+
+#[derive(Serialize)]
+struct BookResponse {
+    booking: BookingRecord,
+    /// The dose is later than usual after the previous one.
+    interval_warning: Option<IntervalCheck>,
+    /// For a first dose: 2回目 three weeks later on the same weekday (manual 2-1).
+    second_dose: Option<SecondDosePlan>,
+    /// For a clinic that chose a 公開枠 while a 非公開枠 of the time has seats.
+    private_first: Option<PrivateFirstAdvice>,
+}
+
+/// 201 for a new booking, 200 for a retry of one.
+fn created_or_ok(created: bool) -> StatusCode {
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}
+
+async fn create(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    ApiJson(request): ApiJson<BookRequest>,
+) -> Result<(StatusCode, Json<BookResponse>), ApiError> {
+    let key = parse_key(&request.resident)?;
+    let dose = DoseNumber::new(request.dose).map_err(ApiError::invalid)?;
+    let (_, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
+    let new = NewBooking {
+        id: request.booking_id.unwrap_or_else(Uuid::new_v4),
+        resident: key,
+        slot_id: request.slot_id,
+        dose,
+    };
+    let mut tx = ctx.db.begin().await?;
+    let booked = bookings::book(&mut tx, &caller, &new).await?;
+    tx.commit().await?;
+    let created = booked.created;
+    let response = advise(&ctx.db, &caller, booked).await?;
+    Ok((created_or_ok(created), Json(response)))
+}
+
+/// The booking with the advice a receptionist gives next, read after the booking committed.
+async fn advise(db: &PgPool, caller: &Caller, booked: Booked) -> Result<BookResponse, ApiError> {
+    let mut conn = db.acquire().await?;
+    let second_dose = bookings::second_dose_plan(&mut conn, caller, &booked.booking).await?;
+    let private_first = bookings::private_first(&mut conn, caller, &booked.booking).await?;
+    Ok(BookResponse {
+        booking: booked.booking,
+        interval_warning: booked.interval_warning,
+        second_dose,
+        private_first,
+    })
+}
+
+/// The body of the lifecycle actions: the web's key; staff send none.
+#[derive(Default, Deserialize)]
+struct ActionRequest {
+    resident: Option<KeyInput>,
+}
+
+impl ActionRequest {
+    async fn caller(
+        &self,
+        db: &PgPool,
+        requester: Requester,
+    ) -> Result<(MunicipalityCode, Caller), ApiError> {
+        let key = self.resident.as_ref().map(parse_key).transpose()?;
+        writer(db, requester, key).await
+    }
+}
+
+/// `POST /api/v1/bookings/{id}/cancel` (manual 3-1)
+async fn cancel(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    OptionalJson(body): OptionalJson<ActionRequest>,
+) -> Result<Json<BookingRecord>, ApiError> {
+    let (municipality, caller) = body.caller(&ctx.db, requester).await?;
+    let mut tx = ctx.db.begin().await?;
+    let booking = bookings::cancel(&mut tx, &caller, municipality, id).await?;
+    tx.commit().await?;
+    Ok(Json(booking))
+}
+
+/// `POST /api/v1/bookings/{id}/check-in`: 受付
+async fn check_in(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    OptionalJson(body): OptionalJson<ActionRequest>,
+) -> Result<Json<BookingRecord>, ApiError> {
+    let (municipality, caller) = body.caller(&ctx.db, requester).await?;
+    let mut tx = ctx.db.begin().await?;
+    let booking = bookings::check_in(&mut tx, &caller, municipality, id).await?;
+    tx.commit().await?;
+    Ok(Json(booking))
+}
+
+/// `POST /api/v1/bookings/{id}/no-show`: 来院なし
+async fn no_show(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    OptionalJson(body): OptionalJson<ActionRequest>,
+) -> Result<Json<BookingRecord>, ApiError> {
+    let (municipality, caller) = body.caller(&ctx.db, requester).await?;
+    let mut tx = ctx.db.begin().await?;
+    let booking = bookings::mark_no_show(&mut tx, &caller, municipality, id).await?;
+    tx.commit().await?;
+    Ok(Json(booking))
+}
+
+/// `POST /api/v1/bookings/{id}/vaccination`: 接種済み with the ロット番号; now unless told when.
+#[derive(Deserialize)]
+struct VaccinationRequest {
+    lot_number: String,
+    vaccinated_at: Option<DateTime<Utc>>,
+}
+
+async fn vaccination(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    ApiJson(request): ApiJson<VaccinationRequest>,
+) -> Result<Json<BookingRecord>, ApiError> {
+    let lot_number = LotNumber::parse(&request.lot_number).map_err(ApiError::invalid)?;
+    let (municipality, caller) = writer(&ctx.db, requester, None).await?;
+    let vaccinated_at = request.vaccinated_at.unwrap_or_else(Utc::now);
+    let mut tx = ctx.db.begin().await?;
+    let booking = bookings::record_vaccination(
+        &mut tx,
+        &caller,
+        municipality,
+        id,
+        lot_number,
+        vaccinated_at,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(booking))
+}
+
+/// `POST /api/v1/bookings/{id}/change`: to a later day (manual 3-2 ①), cancel and book as one.
+#[derive(Deserialize)]
+struct ChangeRequest {
+    slot_id: Uuid,
+    /// Client-made id of the new booking, so that a retry is recognised.
+    new_booking_id: Option<Uuid>,
+    resident: Option<KeyInput>,
+}
+
+#[derive(Serialize)]
+struct ChangeResponse {
+    cancelled: BookingRecord,
+    #[serde(flatten)]
+    booked: BookResponse,
+}
+
+async fn change(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    ApiJson(request): ApiJson<ChangeRequest>,
+) -> Result<(StatusCode, Json<ChangeResponse>), ApiError> {
+    let key = request.resident.as_ref().map(parse_key).transpose()?;
+    let (municipality, caller) = writer(&ctx.db, requester, key).await?;
+    let new_id = request.new_booking_id.unwrap_or_else(Uuid::new_v4);
+    let mut tx = ctx.db.begin().await?;
+    let changed =
+        bookings::change(&mut tx, &caller, municipality, id, new_id, request.slot_id).await?;
+    tx.commit().await?;
+    let created = changed.booked.created;
+    let booked = advise(&ctx.db, &caller, changed.booked).await?;
+    Ok((
+        created_or_ok(created),
+        Json(ChangeResponse {
+            cancelled: changed.cancelled,
+            booked,
+        }),
+    ))
+}
+
+/// `POST /api/v1/bookings/{id}/same-day-move` (manual 3-2 ②): the clinic, or the call center for it.
+#[derive(Deserialize)]
+struct SameDayMoveRequest {
+    slot_id: Uuid,
+}
+
+async fn same_day_move(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    ApiJson(request): ApiJson<SameDayMoveRequest>,
+) -> Result<Json<Moved>, ApiError> {
+    let (municipality, caller) = writer(&ctx.db, requester, None).await?;
+    let mut tx = ctx.db.begin().await?;
+    let moved =
+        bookings::same_day_move(&mut tx, &caller, municipality, id, request.slot_id).await?;
+    tx.commit().await?;
+    Ok(Json(moved))
+}
+
+/// `GET /api/v1/bookings?venue_id=&date=&vaccine=`: 接種予約状況・実績一覧 (manual 4-1).
+#[derive(Deserialize)]
+struct ListQuery {
+    venue_id: Uuid,
+    date: NaiveDate,
+    vaccine: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BookingList {
+    bookings: Vec<BookingRecord>,
+}
+
+async fn list(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<BookingList>, ApiError> {
+    let mut conn = ctx.db.acquire().await?;
+    if let ReadScope::Clinic { venues, .. } = read_scope(&mut conn, &account).await? {
+        if !venues.contains(&query.venue_id) {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    let bookings = bookings::bookings_at_venue(
+        &mut conn,
+        account.municipality_code,
+        query.venue_id,
+        query.vaccine.as_deref(),
+        query.date,
+    )
+    .await?;
+    Ok(Json(BookingList { bookings }))
+}

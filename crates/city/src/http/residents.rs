@@ -1,0 +1,423 @@
+//! Residents over HTTP: the registry check that starts every booking (manual 2-1 ②), 住民情報登録
+//! and 情報変更 (2-1 ④), 住民検索 (4-2) and 住民情報 (基本情報, 予約者情報, 予約履歴, 接種履歴).
+//!
+//! A clinic only ever sees residents it registered or who have a booking at its venues, and of
+//! them only the bookings at its venues.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+use yoyaku_core::birth_date::BirthDate;
+use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber};
+use yoyaku_core::contact::Phone;
+use yoyaku_core::kana::search_key;
+use yoyaku_core::resident::{FieldError, ResidentDetails, ResidentForm};
+use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::ticket::{TicketInput, TicketNumber};
+use yoyaku_core::time::tokyo_today;
+use yoyaku_core::{Coded, MunicipalityCode, Problem};
+
+use super::ApiContext;
+use super::auth::CurrentAccount;
+use super::bookings::{Requester, read_scope, writer};
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use crate::audit::ReadScope;
+use crate::bookings::{self, BookingRecord};
+use crate::residents::{self, Criteria, ResidentError, ResidentRefusal, SearchResult};
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/api/v1/residents/lookup", post(lookup))
+        .route("/api/v1/residents", get(search))
+        .route(
+            "/api/v1/residents/{municipality_code}/{ticket_number}",
+            get(detail).put(register),
+        )
+}
+
+/// 自治体番号, 接種券番号 and 生年月日 as typed. `ticket` is the 10-digit number or the ticket's
+/// 18-digit OCR line, which carries the municipality code too.
+#[derive(Debug, Deserialize)]
+pub(super) struct KeyInput {
+    municipality_code: Option<String>,
+    ticket: String,
+    birth_date: String,
+}
+
+/// The typed 自治体番号 and the one in the scanned OCR line differ.
+#[derive(Debug, thiserror::Error)]
+#[error("the municipality code {typed} differs from the one in the ticket's OCR line ({scanned})")]
+struct MunicipalityMismatch {
+    typed: MunicipalityCode,
+    scanned: MunicipalityCode,
+}
+
+impl Coded for MunicipalityMismatch {
+    fn code(&self) -> &str {
+        "ticket.municipality_mismatch"
+    }
+    fn message_ja(&self) -> String {
+        format!(
+            "自治体番号（{}）と接種券のOCR行の自治体番号（{}）が一致しません。",
+            self.typed, self.scanned
+        )
+    }
+}
+
+/// Parses a resident key with the core's parsers, in the form's order; birth dates in any
+/// spelling BirthDate::parse takes, against today in Tokyo.
+pub(super) fn parse_key(input: &KeyInput) -> Result<ResidentKey, ApiError> {
+    let ticket = TicketInput::parse(&input.ticket).map_err(ApiError::invalid)?;
+    let municipality_code = match (input.municipality_code.as_deref(), ticket.municipality()) {
+        (Some(typed), scanned) => {
+            let typed = MunicipalityCode::parse(typed).map_err(ApiError::invalid)?;
+            if let Some(scanned) = scanned.filter(|scanned| *scanned != typed) {
+                return Err(ApiError::invalid(MunicipalityMismatch { typed, scanned }));
+            }
+            typed
+        }
+        (None, Some(scanned)) => scanned,
+        // A bare number without a municipality: the parser says a code is needed.
+        (None, None) => MunicipalityCode::parse("").map_err(ApiError::invalid)?,
+    };
+    Ok(ResidentKey {
+        municipality_code,
+        ticket_number: ticket.number(),
+        birth_date: BirthDate::parse(&input.birth_date, tokyo_today())
+            .map_err(ApiError::invalid)?,
+    })
+}
+
+pub(super) fn refusal_status(refusal: ResidentRefusal) -> StatusCode {
+    match refusal {
+        ResidentRefusal::NotInRegistry | ResidentRefusal::NotFound => StatusCode::NOT_FOUND,
+        ResidentRefusal::NotRegistered | ResidentRefusal::OtherClinics => StatusCode::CONFLICT,
+    }
+}
+
+impl From<ResidentError> for ApiError {
+    fn from(error: ResidentError) -> Self {
+        match error {
+            ResidentError::Refused(refusal) => ApiError::refused(refusal_status(refusal), refusal),
+            ResidentError::Database(error) => ApiError::Database(error),
+            ResidentError::Stored(what) => ApiError::internal(what),
+        }
+    }
+}
+
+/// A staff account works in its own municipality only.
+fn same_municipality(account: &CurrentAccount, code: MunicipalityCode) -> Result<(), ApiError> {
+    if account.municipality_code == code {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// `POST /api/v1/residents/lookup`
+#[derive(Serialize)]
+struct LookupResponse {
+    /// 基本情報, as the registry holds it.
+    resident: ResidentKey,
+    /// 予約者情報 are registered (else 住民情報登録 comes first).
+    registered: bool,
+    /// 予約者情報, for staff who may see the resident (never for the web).
+    details: Option<ResidentDetails>,
+    /// 予約履歴 the caller may see: the web sees its own; staff who may see the resident, theirs.
+    bookings: Option<Vec<BookingRecord>>,
+}
+
+async fn lookup(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    ApiJson(input): ApiJson<KeyInput>,
+) -> Result<Json<LookupResponse>, ApiError> {
+    let key = parse_key(&input)?;
+    let (municipality, ticket) = (key.municipality_code, key.ticket_number);
+    if let Requester::Staff(account) = &requester {
+        same_municipality(account, municipality)?;
+    }
+    let mut conn = ctx.db.acquire().await?;
+    let registered = residents::registry_status(&mut conn, &key).await?;
+    let (details, bookings) = match &requester {
+        // The key proves the ticket; contact details stay off the open web.
+        Requester::Web => {
+            let scope = ReadScope::Municipality;
+            let bookings =
+                bookings::bookings_of_resident(&mut conn, municipality, ticket, &scope).await?;
+            (None, Some(bookings))
+        }
+        Requester::Staff(account) => {
+            let scope = read_scope(&mut conn, account).await?;
+            if registered && residents::visible(&mut conn, municipality, ticket, &scope).await? {
+                let resident = residents::find(&mut conn, municipality, ticket).await?;
+                let bookings =
+                    bookings::bookings_of_resident(&mut conn, municipality, ticket, &scope).await?;
+                (resident.map(|r| r.details), Some(bookings))
+            } else {
+                (None, None)
+            }
+        }
+    };
+    Ok(Json(LookupResponse {
+        resident: key,
+        registered,
+        details,
+        bookings,
+    }))
+}
+
+/// `PUT /api/v1/residents/{municipality_code}/{ticket_number}`: the birth date (the key's third
+/// part) and the 住民情報登録 form.
+#[derive(Deserialize)]
+struct RegisterRequest {
+    birth_date: String,
+    #[serde(flatten)]
+    form: ResidentForm,
+}
+
+#[derive(Serialize)]
+struct RegisterResponse {
+    resident: ResidentKey,
+    details: ResidentDetails,
+}
+
+/// 400 `resident.invalid`: every field's error at once, in the form's order, in the messages and
+/// as a `fields` member so that a form can show each under its field.
+#[derive(Debug, thiserror::Error)]
+#[error("please check the form: {}", fields_en(.0))]
+struct InvalidForm(Vec<FieldError>);
+
+fn fields_en(errors: &[FieldError]) -> String {
+    let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    messages.join("; ")
+}
+
+impl Coded for InvalidForm {
+    fn code(&self) -> &str {
+        "resident.invalid"
+    }
+    fn message_ja(&self) -> String {
+        let messages: Vec<String> = self.0.iter().map(Coded::message_ja).collect();
+        format!("入力内容をご確認ください。{}", messages.join(" "))
+    }
+}
+
+impl IntoResponse for InvalidForm {
+    fn into_response(self) -> Response {
+        let status = StatusCode::BAD_REQUEST;
+        let mut problem = serde_json::to_value(Problem::from_coded(status.as_u16(), &self))
+            .expect("a problem serializes to JSON");
+        problem["fields"] = self
+            .0
+            .iter()
+            .map(|e| {
+                json!({
+                    "field": e.field(),
+                    "code": e.code(),
+                    "message_ja": e.message_ja(),
+                    "message_en": e.message_en(),
+                })
+            })
+            .collect();
+        (
+            status,
+            [(CONTENT_TYPE, "application/problem+json")],
+            problem.to_string(),
+        )
+            .into_response()
+    }
+}
+
+/// What the registration answers when refused: the API's problems, or the form's with its fields.
+enum RegisterError {
+    Api(ApiError),
+    Form(InvalidForm),
+}
+
+impl<E: Into<ApiError>> From<E> for RegisterError {
+    fn from(error: E) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl IntoResponse for RegisterError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Api(error) => error.into_response(),
+            Self::Form(error) => error.into_response(),
+        }
+    }
+}
+
+async fn register(
+    requester: Requester,
+    State(ctx): State<ApiContext>,
+    Path((municipality_code, ticket_number)): Path<(String, String)>,
+    ApiJson(request): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<RegisterResponse>), RegisterError> {
+    let key = ResidentKey {
+        municipality_code: MunicipalityCode::parse(&municipality_code)
+            .map_err(ApiError::invalid)?,
+        ticket_number: TicketNumber::parse(&ticket_number).map_err(ApiError::invalid)?,
+        birth_date: BirthDate::parse(&request.birth_date, tokyo_today())
+            .map_err(ApiError::invalid)?,
+    };
+    let details = request
+        .form
+        .parse()
+        .map_err(|errors| RegisterError::Form(InvalidForm(errors)))?;
+    let (_, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
+    let mut tx = ctx.db.begin().await?;
+    let registration = residents::register(&mut tx, &caller, &key, &details).await?;
+    tx.commit().await?;
+    let status = if registration.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(RegisterResponse {
+            resident: key,
+            details,
+        }),
+    ))
+}
+
+/// Criteria left out or blank do not filter; at least one must be given.
+#[derive(Deserialize)]
+struct SearchQuery {
+    ticket_number: Option<String>,
+    phone: Option<String>,
+    kana: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("please enter a ticket number, a phone number or a name in kana")]
+struct NoCriteria;
+
+impl Coded for NoCriteria {
+    fn code(&self) -> &str {
+        "resident_search.criteria_required"
+    }
+    fn message_ja(&self) -> String {
+        "接種券番号・電話番号・カナ氏名のいずれかを入力してください。".into()
+    }
+}
+
+/// `GET /api/v1/residents?ticket_number=&phone=&kana=`: 住民検索, normalised as the core parses
+/// (full-width digits, half-width kana, hiragana).
+async fn search(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<Json<SearchResult>, ApiError> {
+    let given = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
+    let ticket = match given(&query.ticket_number) {
+        Some(input) => {
+            let ticket = TicketInput::parse(&input).map_err(ApiError::invalid)?;
+            if let Some(scanned) = ticket.municipality() {
+                same_municipality(&account, scanned)?;
+            }
+            Some(ticket.number())
+        }
+        None => None,
+    };
+    let phone = given(&query.phone)
+        .map(|input| Phone::parse(&input))
+        .transpose()
+        .map_err(ApiError::invalid)?;
+    let kana_key = given(&query.kana)
+        .map(|input| search_key(&input))
+        .transpose()
+        .map_err(ApiError::invalid)?
+        .filter(|key| !key.is_empty());
+    let criteria = Criteria {
+        ticket,
+        phone,
+        kana_key,
+    };
+    if criteria == Criteria::default() {
+        return Err(ApiError::invalid(NoCriteria));
+    }
+    let mut conn = ctx.db.acquire().await?;
+    let scope = read_scope(&mut conn, &account).await?;
+    let result = residents::search(&mut conn, account.municipality_code, &criteria, &scope).await?;
+    Ok(Json(result))
+}
+
+/// `GET /api/v1/residents/{municipality_code}/{ticket_number}`: 住民情報.
+#[derive(Serialize)]
+struct ResidentRecord {
+    /// 基本情報
+    resident: ResidentKey,
+    /// 予約者情報
+    details: ResidentDetails,
+    /// 予約履歴, every status, by slot time.
+    bookings: Vec<BookingRecord>,
+    /// 接種履歴: the doses given.
+    vaccinations: Vec<Vaccination>,
+}
+
+#[derive(Serialize)]
+struct Vaccination {
+    booking_id: Uuid,
+    dose: DoseNumber,
+    vaccinated_at: Option<DateTime<Utc>>,
+    lot_number: Option<LotNumber>,
+    venue_name: String,
+    vaccine_name: String,
+}
+
+async fn detail(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    Path((municipality_code, ticket_number)): Path<(String, String)>,
+) -> Result<Json<ResidentRecord>, ApiError> {
+    let municipality = MunicipalityCode::parse(&municipality_code).map_err(ApiError::invalid)?;
+    let ticket = TicketNumber::parse(&ticket_number).map_err(ApiError::invalid)?;
+    same_municipality(&account, municipality)?;
+    let mut conn = ctx.db.acquire().await?;
+    let scope = read_scope(&mut conn, &account).await?;
+    let not_found = || ApiError::refused(StatusCode::NOT_FOUND, ResidentRefusal::NotFound);
+    if !residents::visible(&mut conn, municipality, ticket, &scope).await? {
+        return Err(not_found());
+    }
+    let resident = residents::find(&mut conn, municipality, ticket)
+        .await?
+        .ok_or_else(not_found)?;
+    let bookings = bookings::bookings_of_resident(&mut conn, municipality, ticket, &scope).await?;
+    let vaccinations = bookings
+        .iter()
+        .filter(|b| b.status == BookingStatus::Vaccinated)
+        .map(|b| Vaccination {
+            booking_id: b.id,
+            dose: b.dose,
+            vaccinated_at: b.vaccinated_at,
+            lot_number: b.lot_number.clone(),
+            venue_name: b.slot.venue_name.clone(),
+            vaccine_name: b.slot.vaccine_name.clone(),
+        })
+        .collect();
+    Ok(Json(ResidentRecord {
+        resident: resident.key,
+        details: resident.details,
+        bookings,
+        vaccinations,
+    }))
+}

@@ -1,0 +1,156 @@
+//! The clinic sync endpoints (DESIGN.md, Sync): push, pull, snapshot and seat leases. Clinics
+//! only: a device syncs one clinic's venues.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use yoyaku_core::Coded;
+use yoyaku_core::sync::{Lease, LeaseRequest, PullResponse, PushRequest, PushResponse, Snapshot};
+use yoyaku_core::wire::Role;
+
+use super::ApiContext;
+use super::auth::CurrentAccount;
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use crate::audit::{Caller, venues_of_clinic};
+use crate::sync::pull::{self, Scope};
+use crate::sync::push::{self, MAX_BATCH, Pusher};
+use crate::sync::{SyncError, leases, snapshot};
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/api/v1/sync/push", post(push_intents))
+        .route("/api/v1/sync/pull", get(pull_changes))
+        .route("/api/v1/sync/snapshot", get(take_snapshot))
+        .route("/api/v1/sync/leases", post(take_lease))
+}
+
+impl From<SyncError> for ApiError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Lease(refusal) => {
+                let status = match refusal {
+                    crate::sync::LeaseRefusal::NotOwnSlot => StatusCode::NOT_FOUND,
+                    crate::sync::LeaseRefusal::Full => StatusCode::CONFLICT,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                ApiError::refused(status, refusal)
+            }
+            SyncError::DeviceOfAnotherAccount => {
+                ApiError::refused(StatusCode::FORBIDDEN, DeviceRefusal)
+            }
+            SyncError::Database(e) => ApiError::Database(e),
+            SyncError::Stored(what) => ApiError::internal(what),
+        }
+    }
+}
+
+/// The clinic's own venues: the scope of everything it syncs.
+async fn clinic_scope(ctx: &ApiContext, account: &CurrentAccount) -> Result<Scope, ApiError> {
+    account.require_role(Role::Clinic)?;
+    let mut conn = ctx.db.acquire().await?;
+    let venues = venues_of_clinic(&mut conn, account.municipality_code, account.id).await?;
+    Ok(Scope {
+        municipality: account.municipality_code,
+        venues,
+    })
+}
+
+async fn push_intents(
+    State(ctx): State<ApiContext>,
+    account: CurrentAccount,
+    ApiJson(request): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let scope = clinic_scope(&ctx, &account).await?;
+    if request.intents.len() > MAX_BATCH {
+        return Err(ApiError::invalid(BatchTooLarge(request.intents.len())));
+    }
+    let pusher = Pusher {
+        municipality: scope.municipality,
+        account: account.id,
+        caller: Caller::Clinic {
+            account: account.id,
+            venues: scope.venues,
+        },
+    };
+    Ok(Json(push::push(&ctx.db, &pusher, request).await?))
+}
+
+#[derive(Deserialize)]
+struct PullParams {
+    cursor: Option<u64>,
+    limit: Option<u32>,
+}
+
+async fn pull_changes(
+    State(ctx): State<ApiContext>,
+    account: CurrentAccount,
+    ApiQuery(params): ApiQuery<PullParams>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let scope = clinic_scope(&ctx, &account).await?;
+    let mut conn = ctx.db.acquire().await?;
+    let limit = params.limit.unwrap_or(pull::DEFAULT_PAGE);
+    Ok(Json(
+        pull::page(&mut conn, &scope, params.cursor, limit).await?,
+    ))
+}
+
+async fn take_snapshot(
+    State(ctx): State<ApiContext>,
+    account: CurrentAccount,
+) -> Result<Json<Snapshot>, ApiError> {
+    let scope = clinic_scope(&ctx, &account).await?;
+    Ok(Json(snapshot::take(&ctx.db, &scope).await?))
+}
+
+async fn take_lease(
+    State(ctx): State<ApiContext>,
+    account: CurrentAccount,
+    ApiJson(request): ApiJson<LeaseRequest>,
+) -> Result<(StatusCode, Json<Lease>), ApiError> {
+    let scope = clinic_scope(&ctx, &account).await?;
+    let mut tx = ctx.db.begin().await?;
+    let lease = leases::take(
+        &mut tx,
+        &scope,
+        account.id,
+        request.slot_id,
+        request.seats,
+        Utc::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(lease)))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("this device is registered to another account")]
+struct DeviceRefusal;
+
+impl Coded for DeviceRefusal {
+    fn code(&self) -> &str {
+        "sync.device_of_another_account"
+    }
+    fn message_ja(&self) -> String {
+        "この端末は別のアカウントで登録されています。医療機関専用ダイヤルへご連絡ください。".into()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("a push carries at most {MAX_BATCH} intents, not {0}")]
+struct BatchTooLarge(usize);
+
+impl Coded for BatchTooLarge {
+    fn code(&self) -> &str {
+        "sync.batch_too_large"
+    }
+    fn message_ja(&self) -> String {
+        format!(
+            "一度に送信できる操作は{MAX_BATCH}件までです（{}件）。",
+            self.0
+        )
+    }
+}

@@ -1,0 +1,42 @@
+//! Periodic chores of a running server: expired sessions leave the database, idle clients the
+//! login rate limiter. Neither is needed for correctness (an expired session logs nobody in);
+//! both keep what is stored from growing without end.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::time::MissedTickBehavior;
+
+use super::login_limit::LoginLimiter;
+
+/// Every ten minutes by default: a session outlives its expiry by at most that.
+pub(super) const DEFAULT_PERIOD: Duration = Duration::from_secs(10 * 60);
+
+/// Runs the chores now and then every `period`, until dropped.
+pub(super) async fn run(
+    period: Duration,
+    db: PgPool,
+    login_limiter: Arc<LoginLimiter>,
+) -> Infallible {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        login_limiter.forget_idle();
+        match delete_expired_sessions(&db).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted expired sessions"),
+            // The database may be down for a while; the next round tries again.
+            Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+        }
+    }
+}
+
+async fn delete_expired_sessions(db: &PgPool) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query("delete from sessions where expires_at <= now()")
+        .execute(db)
+        .await?;
+    Ok(deleted.rows_affected())
+}

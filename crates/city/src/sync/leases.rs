@@ -1,0 +1,156 @@
+//! Seat leases: a clinic online takes a few public seats of its own slot, counted in the slot's
+//! `booked` at once, so that bookings it makes offline later are certain. A booking pushed with
+//! the lease uses one of its seats instead of taking a new one; at expiry the unused seats return.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+use yoyaku_core::sync::Lease;
+
+use crate::audit::{self, Entity};
+
+use super::{LeaseRefusal, SyncError, pull::Scope};
+
+/// A morning's or an afternoon's worth of offline work; never past the slot's end.
+pub(crate) const LEASE_LIFETIME: TimeDelta = TimeDelta::hours(12);
+/// More than this would take public seats away from the web and the call center for long.
+pub(crate) const MAX_SEATS: u32 = 10;
+
+pub(crate) async fn take(
+    db: &mut PgConnection,
+    scope: &Scope,
+    account: Uuid,
+    slot_id: Uuid,
+    seats: u32,
+    now: DateTime<Utc>,
+) -> Result<Lease, SyncError> {
+    if !(1..=MAX_SEATS).contains(&seats) {
+        return Err(LeaseRefusal::Seats.into());
+    }
+    let taken: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+        "update slots set booked = booked + $4, updated_at = now()
+         where municipality_code = $1 and id = $2 and venue_id = any($3)
+           and visibility = 'public' and booked + $4 <= capacity and ends_at > $5
+         returning venue_id, ends_at",
+    )
+    .bind(scope.municipality.as_string())
+    .bind(slot_id)
+    .bind(&scope.venues)
+    .bind(seats as i32)
+    .bind(now)
+    .fetch_optional(&mut *db)
+    .await?;
+    let Some((venue_id, ends_at)) = taken else {
+        return Err(why_not(db, scope, slot_id, now).await?.into());
+    };
+    let lease = Lease {
+        id: Uuid::new_v4(),
+        slot_id,
+        seats,
+        expires_at: (now + LEASE_LIFETIME).min(ends_at),
+    };
+    sqlx::query(
+        "insert into leases (municipality_code, id, slot_id, account_id, seats, expires_at)
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(scope.municipality.as_string())
+    .bind(lease.id)
+    .bind(slot_id)
+    .bind(account)
+    .bind(seats as i32)
+    .bind(lease.expires_at)
+    .execute(&mut *db)
+    .await?;
+    audit::record_change(db, scope.municipality, Entity::Slot(slot_id), venue_id).await?;
+    Ok(lease)
+}
+
+async fn why_not(
+    db: &mut PgConnection,
+    scope: &Scope,
+    slot_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<LeaseRefusal, SyncError> {
+    let slot: Option<(String, DateTime<Utc>)> = sqlx::query_as(
+        "select visibility, ends_at from slots
+         where municipality_code = $1 and id = $2 and venue_id = any($3)",
+    )
+    .bind(scope.municipality.as_string())
+    .bind(slot_id)
+    .bind(&scope.venues)
+    .fetch_optional(db)
+    .await?;
+    Ok(match slot {
+        None => LeaseRefusal::NotOwnSlot,
+        Some((visibility, _)) if visibility == "private" => LeaseRefusal::PrivateSlot,
+        Some((_, ends_at)) if ends_at <= now => LeaseRefusal::Past,
+        Some(_) => LeaseRefusal::Full,
+    })
+}
+
+/// Uses one seat of `lease_id` for a booking of `slot_id` by `account`, handing it back to the
+/// slot so the booking takes it in the same transaction. False (and nothing changed) when the
+/// lease has no seat left or has expired and returned its seats: the booking must then find a
+/// seat like any other.
+pub(crate) async fn use_seat(
+    db: &mut PgConnection,
+    municipality: &str,
+    lease_id: Uuid,
+    account: Uuid,
+    slot_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let used = sqlx::query(
+        "with used as (
+             update leases set used = used + 1
+             where municipality_code = $1 and id = $2 and account_id = $3 and slot_id = $4
+               and released_at is null and used < seats
+             returning slot_id
+         )
+         update slots set booked = booked - 1
+         where municipality_code = $1 and id = (select slot_id from used)",
+    )
+    .bind(municipality)
+    .bind(lease_id)
+    .bind(account)
+    .bind(slot_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(used == 1)
+}
+
+/// Returns the unused seats of every expired lease to its slot. Returns how many slots got seats
+/// back.
+pub(crate) async fn release_expired(db: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let released: Vec<(String, Uuid, Uuid, i32)> = sqlx::query_as(
+        "with ended as (
+             update leases set released_at = $1
+             where released_at is null and expires_at <= $1
+             returning municipality_code, slot_id, seats - used as unused
+         ), returned as (
+             update slots s set booked = s.booked - e.unused, updated_at = now()
+             from (select municipality_code, slot_id, sum(unused)::int as unused
+                   from ended group by municipality_code, slot_id) e
+             where s.municipality_code = e.municipality_code and s.id = e.slot_id
+             returning s.municipality_code, s.id, s.venue_id, e.unused
+         )
+         select municipality_code, id, venue_id, unused from returned",
+    )
+    .bind(now)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (municipality, slot, venue, _) in &released {
+        sqlx::query(
+            "insert into changes (municipality_code, entity_kind, entity_id, venue_id)
+             values ($1, 'slot', $2, $3)",
+        )
+        .bind(municipality)
+        .bind(slot.to_string())
+        .bind(venue)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(released.len() as u64)
+}

@@ -1,0 +1,295 @@
+//! Pull: the changes a clinic has not seen, by the sequencer's numbers, as the current state of
+//! each entity (a booking, its slot's seats, its resident). A state, not an event, is sent: a
+//! clinic that applies a page twice, or out of date, ends up right all the same.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+use yoyaku_core::MunicipalityCode;
+use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber};
+use yoyaku_core::slot::remaining_seats;
+use yoyaku_core::sync::{
+    BookingInfo, Change, ChangePage, ChangedEntity, PullResponse, ResidentInfo,
+};
+use yoyaku_core::ticket::TicketNumber;
+use yoyaku_core::wire::SlotInfo;
+
+use crate::audit::parse_channel;
+use crate::residents;
+
+use super::SyncError;
+
+pub(crate) const DEFAULT_PAGE: u32 = 500;
+pub(crate) const MAX_PAGE: u32 = 5_000;
+
+/// A clinic's view: its municipality and its own venues.
+pub(crate) struct Scope {
+    pub municipality: MunicipalityCode,
+    pub venues: Vec<Uuid>,
+}
+
+/// One page of changes after `cursor`; `None` (a first sync) or a cursor this server never
+/// issued asks for a resync from a snapshot.
+pub(crate) async fn page(
+    db: &mut PgConnection,
+    scope: &Scope,
+    cursor: Option<u64>,
+    limit: u32,
+) -> Result<PullResponse, SyncError> {
+    let Some(cursor) = cursor else {
+        return Ok(PullResponse::Resync {
+            reason: "first sync: start from a snapshot".into(),
+        });
+    };
+    let newest: i64 = sqlx::query_scalar("select coalesce(max(seq), 0) from changes")
+        .fetch_one(&mut *db)
+        .await?;
+    if cursor > newest as u64 {
+        return Ok(PullResponse::Resync {
+            reason: "the cursor is not one this server issued".into(),
+        });
+    }
+    let limit = limit.clamp(1, MAX_PAGE);
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "select seq, entity_kind, entity_id from changes
+         where municipality_code = $1 and venue_id = any($2) and seq > $3
+         order by seq limit $4",
+    )
+    .bind(scope.municipality.as_string())
+    .bind(&scope.venues)
+    .bind(cursor as i64)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *db)
+    .await?;
+    let has_more = rows.len() == limit as usize;
+    let next_cursor = rows.last().map_or(cursor, |r| r.0 as u64);
+
+    // The newest change of each entity; a booking also refreshes its slot and resident.
+    let mut wanted: BTreeMap<(u8, String), u64> = BTreeMap::new();
+    for (seq, kind, id) in rows {
+        let key = match kind.as_str() {
+            "slot" => (0, id),
+            "resident" => (1, id),
+            _ => (2, id),
+        };
+        let entry = wanted.entry(key).or_default();
+        *entry = (*entry).max(seq as u64);
+    }
+    let entities = load(db, scope, wanted).await?;
+    Ok(PullResponse::Changes(ChangePage {
+        changes: entities,
+        cursor: next_cursor,
+        has_more,
+    }))
+}
+
+/// The current state of the wanted entities, in change-sequence order, slots and residents before
+/// the bookings that refer to them.
+async fn load(
+    db: &mut PgConnection,
+    scope: &Scope,
+    wanted: BTreeMap<(u8, String), u64>,
+) -> Result<Vec<Change>, SyncError> {
+    let ids = |k: u8| -> Vec<String> {
+        wanted
+            .keys()
+            .filter(|(kind, _)| *kind == k)
+            .map(|(_, id)| id.clone())
+            .collect()
+    };
+    let bookings = bookings(db, scope, &parse_uuids(&ids(2))?).await?;
+    let seq_of = |key: (u8, String), fallback: u64| wanted.get(&key).copied().unwrap_or(fallback);
+
+    let mut slot_seqs: BTreeMap<Uuid, u64> = BTreeMap::new();
+    for id in parse_uuids(&ids(0))? {
+        slot_seqs.insert(id, seq_of((0, id.to_string()), 0));
+    }
+    let mut resident_seqs: BTreeMap<String, u64> = ids(1)
+        .into_iter()
+        .map(|t| (t.clone(), seq_of((1, t), 0)))
+        .collect();
+    for b in &bookings {
+        let seq = seq_of((2, b.id.to_string()), 0);
+        let s = slot_seqs.entry(b.slot_id).or_default();
+        *s = (*s).max(seq);
+        let r = resident_seqs
+            .entry(b.resident.ticket_number.as_string())
+            .or_default();
+        *r = (*r).max(seq);
+    }
+
+    let mut changes = Vec::new();
+    let slots = slots(db, scope, &slot_seqs.keys().copied().collect::<Vec<_>>()).await?;
+    for (id, seq) in &slot_seqs {
+        let entity = match slots.get(id) {
+            Some(slot) => ChangedEntity::Slot(slot.clone()),
+            None => ChangedEntity::SlotRemoved { id: *id },
+        };
+        changes.push(Change { seq: *seq, entity });
+    }
+    let tickets = resident_seqs
+        .keys()
+        .map(|t| TicketNumber::parse(t).map_err(|_| SyncError::Stored(format!("ticket {t}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    for resident in residents::find_many(db, scope.municipality, &tickets).await? {
+        let seq = resident_seqs[&resident.key.ticket_number.as_string()];
+        changes.push(Change {
+            seq,
+            entity: ChangedEntity::Resident(ResidentInfo {
+                key: resident.key,
+                details: resident.details,
+            }),
+        });
+    }
+    for booking in bookings {
+        let seq = seq_of((2, booking.id.to_string()), 0);
+        changes.push(Change {
+            seq,
+            entity: ChangedEntity::Booking(booking),
+        });
+    }
+    changes.sort_by_key(|c| c.seq);
+    Ok(changes)
+}
+
+fn parse_uuids(ids: &[String]) -> Result<Vec<Uuid>, SyncError> {
+    ids.iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| SyncError::Stored(format!("change entity id {id}")))
+        })
+        .collect()
+}
+
+/// Slots of the scope's venues by id, with their vaccine's name and current seats.
+pub(crate) async fn slots(
+    db: &mut PgConnection,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> Result<BTreeMap<Uuid, SlotInfo>, SyncError> {
+    let rows: Vec<SlotRow> = sqlx::query_as(
+        "select s.id, s.venue_id, s.name, s.vaccine_code, v.name_ja as vaccine_name, s.starts_at,
+                s.ends_at, s.visibility, s.capacity, s.booked
+         from slots s
+         join vaccines v on v.municipality_code = s.municipality_code and v.code = s.vaccine_code
+         where s.municipality_code = $1 and s.venue_id = any($2) and s.id = any($3)",
+    )
+    .bind(scope.municipality.as_string())
+    .bind(&scope.venues)
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.id, r.into_info()?)))
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SlotRow {
+    id: Uuid,
+    venue_id: Uuid,
+    name: String,
+    vaccine_code: String,
+    vaccine_name: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    visibility: String,
+    capacity: i32,
+    booked: i32,
+}
+
+impl SlotRow {
+    pub(crate) fn into_info(self) -> Result<SlotInfo, SyncError> {
+        let visibility = yoyaku_core::Visibility::parse(&self.visibility)
+            .ok_or_else(|| SyncError::Stored(format!("visibility of slot {}", self.id)))?;
+        Ok(SlotInfo {
+            id: self.id,
+            venue_id: self.venue_id,
+            name: self.name,
+            vaccine_code: self.vaccine_code,
+            vaccine_name: self.vaccine_name,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            visibility,
+            capacity: self.capacity,
+            booked: self.booked,
+            remaining: remaining_seats(self.capacity, self.booked),
+        })
+    }
+}
+
+/// Bookings at the scope's venues by id, with their resident's key.
+pub(crate) async fn bookings(
+    db: &mut PgConnection,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> Result<Vec<BookingInfo>, SyncError> {
+    let rows: Vec<BookingRow> = sqlx::query_as(
+        "select b.id, b.ticket_number, r.birth_date, b.slot_id, b.dose, b.status, b.channel,
+                b.lot_number, b.vaccinated_at
+         from bookings b
+         join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
+         join residents r on r.municipality_code = b.municipality_code
+                         and r.ticket_number = b.ticket_number
+         where b.municipality_code = $1 and s.venue_id = any($2) and b.id = any($3)",
+    )
+    .bind(scope.municipality.as_string())
+    .bind(&scope.venues)
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| r.into_info(scope.municipality))
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct BookingRow {
+    id: Uuid,
+    ticket_number: String,
+    birth_date: chrono::NaiveDate,
+    slot_id: Uuid,
+    dose: i16,
+    status: String,
+    channel: String,
+    lot_number: Option<String>,
+    vaccinated_at: Option<DateTime<Utc>>,
+}
+
+impl BookingRow {
+    pub(crate) fn into_info(
+        self,
+        municipality: MunicipalityCode,
+    ) -> Result<BookingInfo, SyncError> {
+        let stored = |what: &str| SyncError::Stored(format!("{what} of booking {}", self.id));
+        Ok(BookingInfo {
+            id: self.id,
+            resident: yoyaku_core::sync::ResidentKey {
+                municipality_code: municipality,
+                ticket_number: TicketNumber::parse(&self.ticket_number)
+                    .map_err(|_| stored("ticket"))?,
+                birth_date: yoyaku_core::birth_date::BirthDate::from_date(
+                    self.birth_date,
+                    yoyaku_core::time::tokyo_today(),
+                )
+                .map_err(|_| stored("birth date"))?,
+            },
+            slot_id: self.slot_id,
+            dose: u8::try_from(self.dose)
+                .ok()
+                .and_then(|d| DoseNumber::new(d).ok())
+                .ok_or_else(|| stored("dose"))?,
+            status: BookingStatus::parse(&self.status).ok_or_else(|| stored("status"))?,
+            channel: parse_channel(&self.channel).ok_or_else(|| stored("channel"))?,
+            lot_number: self
+                .lot_number
+                .as_deref()
+                .map(LotNumber::parse)
+                .transpose()
+                .map_err(|_| stored("lot number"))?,
+            vaccinated_at: self.vaccinated_at,
+        })
+    }
+}

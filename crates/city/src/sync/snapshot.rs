@@ -1,0 +1,82 @@
+//! A clinic's whole cache at once: for its first sync, or when its cursor is too old. Read in one
+//! repeatable-read transaction, so the cursor and the data agree.
+
+use sqlx::PgPool;
+use yoyaku_core::sync::{ResidentInfo, Snapshot};
+use yoyaku_core::ticket::TicketNumber;
+
+use super::SyncError;
+use super::pull::{BookingRow, Scope, SlotRow};
+use crate::residents;
+
+/// Slots that ended longer ago than this stay out of a snapshot: the day list of a week ago is the
+/// oldest a receptionist looks at.
+const PAST_DAYS: i32 = 7;
+
+pub(crate) async fn take(db: &PgPool, scope: &Scope) -> Result<Snapshot, SyncError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    // Changes committed but not numbered yet are in the data below and will be pulled again with
+    // a higher number: applying a state twice is harmless.
+    let cursor: i64 = sqlx::query_scalar("select coalesce(max(seq), 0) from changes")
+        .fetch_one(&mut *tx)
+        .await?;
+    let slot_rows: Vec<SlotRow> = sqlx::query_as(
+        "select s.id, s.venue_id, s.name, s.vaccine_code, v.name_ja as vaccine_name, s.starts_at,
+                s.ends_at, s.visibility, s.capacity, s.booked
+         from slots s
+         join vaccines v on v.municipality_code = s.municipality_code and v.code = s.vaccine_code
+         where s.municipality_code = $1 and s.venue_id = any($2)
+           and s.ends_at >= now() - make_interval(days => $3)
+         order by s.starts_at",
+    )
+    .bind(scope.municipality.as_string())
+    .bind(&scope.venues)
+    .bind(PAST_DAYS)
+    .fetch_all(&mut *tx)
+    .await?;
+    let booking_rows: Vec<BookingRow> = sqlx::query_as(
+        "select b.id, b.ticket_number, r.birth_date, b.slot_id, b.dose, b.status, b.channel,
+                b.lot_number, b.vaccinated_at
+         from bookings b
+         join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
+         join residents r on r.municipality_code = b.municipality_code
+                         and r.ticket_number = b.ticket_number
+         where b.municipality_code = $1 and s.venue_id = any($2)
+           and s.ends_at >= now() - make_interval(days => $3)",
+    )
+    .bind(scope.municipality.as_string())
+    .bind(&scope.venues)
+    .bind(PAST_DAYS)
+    .fetch_all(&mut *tx)
+    .await?;
+    let slots = slot_rows
+        .into_iter()
+        .map(SlotRow::into_info)
+        .collect::<Result<Vec<_>, _>>()?;
+    let bookings = booking_rows
+        .into_iter()
+        .map(|b| b.into_info(scope.municipality))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut tickets: Vec<TicketNumber> =
+        bookings.iter().map(|b| b.resident.ticket_number).collect();
+    tickets.sort_by_key(TicketNumber::as_string);
+    tickets.dedup();
+    let residents = residents::find_many(&mut tx, scope.municipality, &tickets)
+        .await?
+        .into_iter()
+        .map(|r| ResidentInfo {
+            key: r.key,
+            details: r.details,
+        })
+        .collect();
+    tx.commit().await?;
+    Ok(Snapshot {
+        cursor: cursor as u64,
+        slots,
+        residents,
+        bookings,
+    })
+}

@@ -1,0 +1,428 @@
+//! The clinic sync over HTTP: push settles each intent once however often it is sent, a rejection
+//! rejects its dependants and nothing else, pull resumes from its cursor after a snapshot, and
+//! seat leases hold public seats for offline bookings.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+use yoyaku_core::sync::{PullResponse, PushResponse, Snapshot};
+
+use crate::support::{
+    TestApp, book, booked, demo_slot, expect_json, expect_problem, insert_slot, next_slot_day,
+    seed_residents, seed_tickets, spawn_app, tickets,
+};
+
+const BORN: &str = "1960-04-01";
+
+fn born() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1960, 4, 1).unwrap()
+}
+
+fn resident(ticket: &str) -> Value {
+    json!({ "municipality_code": "431001", "ticket_number": ticket, "birth_date": BORN })
+}
+
+fn register(id: Uuid, seq: u64, ticket: &str) -> Value {
+    json!({
+        "id": id, "seq": seq, "depends_on": [],
+        "action": {
+            "type": "register_resident",
+            "resident": resident(ticket),
+            "details": {
+                "family_name_kana": "テスト", "given_name_kana": "ハナコ", "sex": "female",
+                "phone": "0961234567", "email": null, "memo": ""
+            }
+        }
+    })
+}
+
+fn book_intent(
+    id: Uuid,
+    seq: u64,
+    depends_on: &[Uuid],
+    ticket: &str,
+    slot: Uuid,
+    lease: Option<Uuid>,
+) -> Value {
+    json!({
+        "id": id, "seq": seq, "depends_on": depends_on,
+        "action": {
+            "type": "book", "booking_id": Uuid::new_v4(), "resident": resident(ticket),
+            "slot_id": slot, "dose": 1, "lease_id": lease
+        }
+    })
+}
+
+async fn push(app: &TestApp, token: &str, device: Uuid, intents: Vec<Value>) -> PushResponse {
+    let body = json!({ "device_id": device, "intents": intents });
+    let response = app.post_json("/api/v1/sync/push", Some(token), &body).await;
+    serde_json::from_value(expect_json(response, StatusCode::OK).await).unwrap()
+}
+
+fn statuses(response: &PushResponse) -> Vec<String> {
+    response
+        .results
+        .iter()
+        .map(|r| {
+            serde_json::to_value(&r.outcome).unwrap()["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_sent_again_after_a_lost_reply_settles_nothing_twice() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let ticket = &tickets(9_100_000_000, 1)[0];
+    seed_tickets(&app.pool, std::slice::from_ref(ticket), born()).await;
+    let slot = demo_slot(&app.pool, 101, next_slot_day(), "0900", "private").await;
+    let device = Uuid::new_v4();
+    let (r, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let batch = vec![
+        register(r, 1, ticket),
+        book_intent(b, 2, &[r], ticket, slot, None),
+    ];
+
+    let first = push(&app, &token, device, batch.clone()).await;
+    assert_eq!(statuses(&first), ["applied", "applied"]);
+    assert_eq!(first.last_settled_seq, 2);
+    // The reply was lost; the device sends the same batch again.
+    let again = push(&app, &token, device, batch).await;
+    assert_eq!(again.results, first.results);
+    assert_eq!(count(&app, "select count(*) from bookings").await, 1);
+    assert_eq!(booked(&app.pool, slot).await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_log where action = 'booking.book'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_rejection_rejects_its_dependants_and_holds_back_nothing_else() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let known = tickets(9_100_000_010, 2);
+    seed_residents(&app.pool, &known, born()).await;
+    let slot = demo_slot(&app.pool, 101, next_slot_day(), "0930", "private").await;
+    let (made_up, dependant, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let response = push(
+        &app,
+        &token,
+        Uuid::new_v4(),
+        vec![
+            // A made-up ticket never books.
+            register(made_up, 1, "1234567890"),
+            book_intent(dependant, 2, &[made_up], "1234567890", slot, None),
+            book_intent(other, 3, &[], &known[0], slot, None),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(&response), ["rejected", "rejected", "applied"]);
+    let outcomes: Vec<Value> = response
+        .results
+        .iter()
+        .map(|r| serde_json::to_value(&r.outcome).unwrap())
+        .collect();
+    assert_eq!(outcomes[0]["code"], "ticket.not_in_registry");
+    assert!(!outcomes[0]["message_ja"].as_str().unwrap().is_empty());
+    assert_eq!(outcomes[1]["code"], "sync.dependency_rejected");
+    assert_eq!(outcomes[1]["caused_by"], made_up.to_string());
+    assert_eq!(response.last_settled_seq, 3);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from residents where ticket_number = '1234567890'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_full_slot_comes_back_with_alternatives() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let people = tickets(9_100_000_020, 3);
+    seed_residents(&app.pool, &people, born()).await;
+    let venue = app.venue_id(101).await;
+    let full = insert_slot(&app.pool, venue, next_slot_day(), (18, 0), 30, "public", 1).await;
+    book(&app, None, &people[0], BORN, full, 1).await;
+    let response = push(
+        &app,
+        &token,
+        Uuid::new_v4(),
+        vec![book_intent(Uuid::new_v4(), 1, &[], &people[1], full, None)],
+    )
+    .await;
+    let outcome = serde_json::to_value(&response.results[0].outcome).unwrap();
+    assert_eq!(outcome["code"], "slot.full", "{outcome:#}");
+    assert!(!outcome["alternatives"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sequence_gaps_wait_and_reused_numbers_are_refused() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let people = tickets(9_100_000_030, 2);
+    seed_tickets(&app.pool, &people, born()).await;
+    let device = Uuid::new_v4();
+    let gap = push(
+        &app,
+        &token,
+        device,
+        vec![register(Uuid::new_v4(), 2, &people[0])],
+    )
+    .await;
+    assert_eq!(statuses(&gap), ["retry_later"]);
+    assert_eq!(gap.last_settled_seq, 0);
+    let first = push(
+        &app,
+        &token,
+        device,
+        vec![register(Uuid::new_v4(), 1, &people[0])],
+    )
+    .await;
+    assert_eq!(statuses(&first), ["applied"]);
+    let reused = push(
+        &app,
+        &token,
+        device,
+        vec![register(Uuid::new_v4(), 1, &people[1])],
+    )
+    .await;
+    let outcome = serde_json::to_value(&reused.results[0].outcome).unwrap();
+    assert_eq!(outcome["code"], "sync.sequence_reused");
+    assert_eq!(count(&app, "select count(*) from residents").await, 1);
+}
+
+#[tokio::test]
+async fn a_device_belongs_to_one_clinic_and_only_clinics_sync() {
+    let app = spawn_app().await;
+    let a = app.login(&app.accounts.clinic_a).await.token;
+    let e = app.login(&app.accounts.clinic_e).await.token;
+    let device = Uuid::new_v4();
+    push(&app, &a, device, vec![]).await;
+    let body = json!({ "device_id": device, "intents": [] });
+    let response = app.post_json("/api/v1/sync/push", Some(&e), &body).await;
+    expect_problem(
+        response,
+        StatusCode::FORBIDDEN,
+        "sync.device_of_another_account",
+    )
+    .await;
+    let call_center = app.login(&app.accounts.call_center).await.token;
+    let response = app.get("/api/v1/sync/snapshot", Some(&call_center)).await;
+    expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+}
+
+/// Pulls until a page holds `wanted` (the sequencer numbers changes a moment after commit).
+async fn pull_until(
+    app: &TestApp,
+    token: &str,
+    cursor: u64,
+    wanted: impl Fn(&Value) -> bool,
+) -> (Value, u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = app
+            .get(&format!("/api/v1/sync/pull?cursor={cursor}"), Some(token))
+            .await;
+        let page = expect_json(response, StatusCode::OK).await;
+        if wanted(&page) {
+            let next = page["cursor"].as_u64().unwrap();
+            return (page, next);
+        }
+        assert!(Instant::now() < deadline, "no such page: {page:#}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn pull_starts_from_a_snapshot_and_resumes_from_its_cursor() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let first: PullResponse = serde_json::from_value(
+        expect_json(
+            app.get("/api/v1/sync/pull", Some(&token)).await,
+            StatusCode::OK,
+        )
+        .await,
+    )
+    .unwrap();
+    assert!(
+        matches!(first, PullResponse::Resync { .. }),
+        "a first sync starts from a snapshot"
+    );
+
+    let snapshot: Snapshot = serde_json::from_value(
+        expect_json(
+            app.get("/api/v1/sync/snapshot", Some(&token)).await,
+            StatusCode::OK,
+        )
+        .await,
+    )
+    .unwrap();
+    let venue_a = app.venue_id(101).await;
+    assert!(!snapshot.slots.is_empty());
+    assert!(
+        snapshot.slots.iter().all(|s| s.venue_id == venue_a),
+        "only its own venues"
+    );
+
+    // A resident books on the web at clinic A's public slot; clinic E's bookings stay E's.
+    let people = tickets(9_100_000_040, 2);
+    seed_residents(&app.pool, &people, born()).await;
+    let slot_a = demo_slot(&app.pool, 101, next_slot_day(), "1000", "public").await;
+    let slot_e = demo_slot(&app.pool, 105, next_slot_day(), "1000", "public").await;
+    let booking = book(&app, None, &people[0], BORN, slot_a, 1).await;
+    book(&app, None, &people[1], BORN, slot_e, 1).await;
+
+    let has_booking = |page: &Value| {
+        page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["entity"]["type"] == "booking")
+    };
+    let (page, cursor) = pull_until(&app, &token, snapshot.cursor, has_booking).await;
+    let entities: Vec<&Value> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["entity"])
+        .collect();
+    let bookings: Vec<&&Value> = entities.iter().filter(|e| e["type"] == "booking").collect();
+    assert_eq!(bookings.len(), 1, "only clinic A's: {page:#}");
+    assert_eq!(bookings[0]["id"], booking.to_string());
+    assert_eq!(bookings[0]["channel"], "web");
+    let slot = entities
+        .iter()
+        .find(|e| e["type"] == "slot" && e["id"] == slot_a.to_string())
+        .expect("its slot");
+    assert_eq!(slot["booked"], 1);
+    assert!(
+        entities
+            .iter()
+            .any(|e| e["type"] == "resident" && e["key"]["ticket_number"] == people[0].as_str())
+    );
+
+    // Resuming from the cursor: nothing new.
+    let again = expect_json(
+        app.get(&format!("/api/v1/sync/pull?cursor={cursor}"), Some(&token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again["changes"].as_array().unwrap().len(), 0);
+    assert_eq!(again["cursor"].as_u64().unwrap(), cursor);
+    // A cursor this server never issued asks for a resync.
+    let bogus = expect_json(
+        app.get("/api/v1/sync/pull?cursor=999999999", Some(&token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(bogus["kind"], "resync");
+}
+
+#[tokio::test]
+async fn a_lease_holds_public_seats_for_offline_bookings_and_returns_the_rest() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let venue = app.venue_id(101).await;
+    let slot = insert_slot(&app.pool, venue, next_slot_day(), (18, 0), 30, "public", 3).await;
+    let lease = expect_json(
+        app.post_json(
+            "/api/v1/sync/leases",
+            Some(&token),
+            &json!({ "slot_id": slot, "seats": 2 }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        booked(&app.pool, slot).await,
+        2,
+        "leased seats are taken from the public"
+    );
+    let lease_id: Uuid = lease["id"].as_str().unwrap().parse().unwrap();
+
+    // The web can take the one seat left, and then none.
+    let people = tickets(9_100_000_050, 3);
+    seed_residents(&app.pool, &people, born()).await;
+    book(&app, None, &people[0], BORN, slot, 1).await;
+    assert_eq!(booked(&app.pool, slot).await, 3);
+
+    // The clinic's offline booking with the lease is certain even though the slot is full.
+    let pushed = push(
+        &app,
+        &token,
+        Uuid::new_v4(),
+        vec![book_intent(
+            Uuid::new_v4(),
+            1,
+            &[],
+            &people[1],
+            slot,
+            Some(lease_id),
+        )],
+    )
+    .await;
+    assert_eq!(statuses(&pushed), ["applied"]);
+    assert_eq!(booked(&app.pool, slot).await, 3);
+
+    // At expiry the unused seat returns.
+    sqlx::query("update leases set expires_at = now() - interval '1 second' where id = $1")
+        .bind(lease_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while booked(&app.pool, slot).await != 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the unused leased seat never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Leases are for the clinic's own public slots only.
+    let private = demo_slot(&app.pool, 101, next_slot_day(), "0900", "private").await;
+    let response = app
+        .post_json(
+            "/api/v1/sync/leases",
+            Some(&token),
+            &json!({ "slot_id": private, "seats": 1 }),
+        )
+        .await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "lease.private_slot",
+    )
+    .await;
+    let other = demo_slot(&app.pool, 105, next_slot_day(), "0900", "public").await;
+    let response = app
+        .post_json(
+            "/api/v1/sync/leases",
+            Some(&token),
+            &json!({ "slot_id": other, "seats": 1 }),
+        )
+        .await;
+    expect_problem(response, StatusCode::NOT_FOUND, "slot.not_found").await;
+}

@@ -1,0 +1,204 @@
+//! The three loads. Each is bounded: by time for reads, by count for bookings.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::sync::Barrier;
+use uuid::Uuid;
+use yoyaku_core::sync::ResidentKey;
+
+use crate::fixture::Fixture;
+use crate::report::Outcome;
+
+#[derive(Clone)]
+pub struct Target {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+/// How a booking attempt ended.
+enum Booked {
+    Committed,
+    Full,
+    Failed,
+}
+
+impl Target {
+    /// A web booking: no token, the resident's ticket and birth date are the credential.
+    async fn book(&self, resident: &ResidentKey, slot_id: Uuid) -> Booked {
+        let body = json!({
+            "booking_id": Uuid::new_v4(),
+            "resident": {
+                "municipality_code": resident.municipality_code,
+                "ticket": resident.ticket_number,
+                "birth_date": resident.birth_date,
+            },
+            "slot_id": slot_id,
+            "dose": 1,
+        });
+        let Ok(response) = self
+            .http
+            .post(format!("{}/api/v1/bookings", self.base))
+            .json(&body)
+            .send()
+            .await
+        else {
+            return Booked::Failed;
+        };
+        match response.status() {
+            s if s.is_success() => Booked::Committed,
+            StatusCode::CONFLICT => {
+                let problem: serde_json::Value = response.json().await.unwrap_or_default();
+                if problem["code"] == "slot.full" {
+                    Booked::Full
+                } else {
+                    Booked::Failed
+                }
+            }
+            _ => Booked::Failed,
+        }
+    }
+}
+
+fn record(outcome: &mut Outcome, started: Instant, booked: Booked) {
+    let us = started.elapsed().as_micros().clamp(1, 60_000_000) as u64;
+    outcome.latency_us.record(us).expect("within bounds");
+    match booked {
+        Booked::Committed => outcome.committed += 1,
+        Booked::Full => outcome.refused += 1,
+        Booked::Failed => outcome.failed += 1,
+    }
+}
+
+/// `clients` readers asking for a venue's availability on random fixture dates for `duration`.
+pub async fn reads(
+    target: &Target,
+    fixture: &Fixture,
+    clients: usize,
+    duration: Duration,
+) -> Outcome {
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let urls: Arc<Vec<String>> = Arc::new(
+        fixture
+            .read_dates
+            .iter()
+            .map(|date| {
+                format!(
+                    "{}/api/v1/slots?venue_id={}&vaccine={}&date={date}",
+                    target.base, fixture.venue_id, fixture.vaccine_code
+                )
+            })
+            .collect(),
+    );
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let target = target.clone();
+            let urls = urls.clone();
+            tokio::spawn(async move {
+                let mut outcome = Outcome::new("availability reads");
+                while Instant::now() < deadline {
+                    let url = &urls[rand::thread_rng().gen_range(0..urls.len())];
+                    let t = Instant::now();
+                    let ok = match target.http.get(url).send().await {
+                        Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                        _ => false,
+                    };
+                    record(
+                        &mut outcome,
+                        t,
+                        if ok {
+                            Booked::Committed
+                        } else {
+                            Booked::Failed
+                        },
+                    );
+                }
+                outcome
+            })
+        })
+        .collect();
+    let mut total = Outcome::new("availability reads");
+    for task in tasks {
+        total.merge(&task.await.expect("reader task"));
+    }
+    total.elapsed = started.elapsed();
+    total
+}
+
+/// `clients` web clients released at once onto the one raced slot.
+pub async fn race(target: &Target, fixture: &Fixture, clients: usize) -> Outcome {
+    let gate = Arc::new(Barrier::new(clients + 1));
+    let tasks: Vec<_> = fixture.residents[..clients]
+        .iter()
+        .cloned()
+        .map(|resident| {
+            let target = target.clone();
+            let gate = gate.clone();
+            let slot = fixture.race_slot_id;
+            tokio::spawn(async move {
+                let mut outcome = Outcome::new("racing bookings");
+                gate.wait().await;
+                let t = Instant::now();
+                let booked = target.book(&resident, slot).await;
+                record(&mut outcome, t, booked);
+                outcome
+            })
+        })
+        .collect();
+    gate.wait().await;
+    let started = Instant::now();
+    let mut total = Outcome::new("racing bookings");
+    for task in tasks {
+        total.merge(&task.await.expect("racer task"));
+    }
+    total.elapsed = started.elapsed();
+    total
+}
+
+/// `count` bookings of distinct residents into slots with room, from `clients` clients.
+pub async fn uncontended(
+    target: &Target,
+    fixture: &Fixture,
+    count: usize,
+    clients: usize,
+) -> Outcome {
+    let residents: Arc<Vec<ResidentKey>> =
+        Arc::new(fixture.residents[fixture.residents.len() - count..].to_vec());
+    let slots = Arc::new(fixture.open_slot_ids.clone());
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (target, residents, slots, next) = (
+                target.clone(),
+                residents.clone(),
+                slots.clone(),
+                next.clone(),
+            );
+            tokio::spawn(async move {
+                let mut outcome = Outcome::new("uncontended bookings");
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(resident) = residents.get(i) else {
+                        break;
+                    };
+                    let t = Instant::now();
+                    let booked = target.book(resident, slots[i % slots.len()]).await;
+                    record(&mut outcome, t, booked);
+                }
+                outcome
+            })
+        })
+        .collect();
+    let mut total = Outcome::new("uncontended bookings");
+    for task in tasks {
+        total.merge(&task.await.expect("booker task"));
+    }
+    total.elapsed = started.elapsed();
+    total
+}
