@@ -14,6 +14,7 @@ mod http;
 mod password;
 mod residents;
 mod server;
+mod slot_info;
 mod sync;
 pub mod throwaway_pg;
 mod token;

@@ -14,7 +14,7 @@ use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 
-const MUNICIPALITY: &str = "431001";
+pub const MUNICIPALITY: &str = "431001";
 const VACCINE: &str = "pfizer";
 /// Slots the uncontended bookings spread over (and the reads ask about).
 const OPEN_SLOTS: usize = 112;

@@ -11,7 +11,7 @@ use tokio::sync::Barrier;
 use uuid::Uuid;
 use yoyaku_core::sync::ResidentKey;
 
-use crate::fixture::Fixture;
+use crate::fixture::{Fixture, MUNICIPALITY};
 use crate::report::Outcome;
 
 #[derive(Clone)]
@@ -89,7 +89,7 @@ pub async fn reads(
             .iter()
             .map(|date| {
                 format!(
-                    "{}/api/v1/slots?venue_id={}&vaccine={}&date={date}",
+                    "{}/api/v1/slots?municipality_code={MUNICIPALITY}&venue_id={}&vaccine={}&date={date}",
                     target.base, fixture.venue_id, fixture.vaccine_code
                 )
             })

@@ -5,16 +5,15 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Deserialize;
-use uuid::Uuid;
-use yoyaku_core::slot::remaining_seats;
+use yoyaku_core::Coded;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 use yoyaku_core::wire::{Role, SlotInfo, SlotList};
-use yoyaku_core::{Coded, Visibility};
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
 use super::error::ApiError;
 use super::extract::ApiQuery;
+use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
 
 /// Four weeks when the client does not say: a first dose and the second 21 days later fit in it.
 const DEFAULT_DAYS: i64 = 28;
@@ -88,46 +87,6 @@ impl DateRange {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct SlotRow {
-    id: Uuid,
-    venue_id: Uuid,
-    name: String,
-    vaccine_code: String,
-    vaccine_name: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    visibility: String,
-    capacity: i32,
-    booked: i32,
-}
-
-impl TryFrom<SlotRow> for SlotInfo {
-    type Error = ApiError;
-
-    fn try_from(row: SlotRow) -> Result<Self, ApiError> {
-        let visibility = Visibility::parse(&row.visibility).ok_or_else(|| {
-            ApiError::internal(format!(
-                "slot {} has visibility {:?}",
-                row.id, row.visibility
-            ))
-        })?;
-        Ok(Self {
-            id: row.id,
-            venue_id: row.venue_id,
-            name: row.name,
-            vaccine_code: row.vaccine_code,
-            vaccine_name: row.vaccine_name,
-            starts_at: row.starts_at,
-            ends_at: row.ends_at,
-            visibility,
-            capacity: row.capacity,
-            booked: row.booked,
-            remaining: remaining_seats(row.capacity, row.booked),
-        })
-    }
-}
-
 async fn clinic_slots(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,
@@ -138,16 +97,13 @@ async fn clinic_slots(
         .map_err(ApiError::invalid)?
         .instants();
     // At one time, the public slot before the private one, as the manual's screens list them.
-    let rows = sqlx::query_as::<_, SlotRow>(
-        "select s.id, s.venue_id, s.name, s.vaccine_code, vc.name_ja as vaccine_name,
-                s.starts_at, s.ends_at, s.visibility, s.capacity, s.booked
-         from slots s
+    let rows = sqlx::query_as::<_, SlotInfoRow>(&format!(
+        "select {SLOT_INFO_COLUMNS} {SLOT_INFO_FROM}
          join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
-         join vaccines vc on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code
          where s.municipality_code = $1 and v.clinic_account_id = $2
            and s.starts_at >= $3 and s.starts_at < $4
-         order by s.starts_at, v.venue_number, s.visibility = 'private'",
-    )
+         order by s.starts_at, v.venue_number, s.visibility = 'private'"
+    ))
     .bind(account.municipality_code.as_string())
     .bind(account.id)
     .bind(start)

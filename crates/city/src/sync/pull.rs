@@ -9,7 +9,6 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber};
-use yoyaku_core::slot::remaining_seats;
 use yoyaku_core::sync::{
     BookingInfo, Change, ChangePage, ChangedEntity, PullResponse, ResidentInfo,
 };
@@ -18,6 +17,7 @@ use yoyaku_core::wire::SlotInfo;
 
 use crate::audit::parse_channel;
 use crate::residents;
+use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
 
 use super::SyncError;
 
@@ -164,61 +164,33 @@ fn parse_uuids(ids: &[String]) -> Result<Vec<Uuid>, SyncError> {
 }
 
 /// Slots of the scope's venues by id, with their vaccine's name and current seats.
-pub(crate) async fn slots(
+async fn slots(
     db: &mut PgConnection,
     scope: &Scope,
     ids: &[Uuid],
 ) -> Result<BTreeMap<Uuid, SlotInfo>, SyncError> {
-    let rows: Vec<SlotRow> = sqlx::query_as(
-        "select s.id, s.venue_id, s.name, s.vaccine_code, v.name_ja as vaccine_name, s.starts_at,
-                s.ends_at, s.visibility, s.capacity, s.booked
-         from slots s
-         join vaccines v on v.municipality_code = s.municipality_code and v.code = s.vaccine_code
-         where s.municipality_code = $1 and s.venue_id = any($2) and s.id = any($3)",
-    )
+    let rows: Vec<SlotInfoRow> = sqlx::query_as(&format!(
+        "select {SLOT_INFO_COLUMNS} {SLOT_INFO_FROM}
+         where s.municipality_code = $1 and s.venue_id = any($2) and s.id = any($3)"
+    ))
     .bind(scope.municipality.as_string())
     .bind(&scope.venues)
     .bind(ids)
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|r| Ok((r.id, r.into_info()?)))
-        .collect()
+        .map(|r| SlotInfo::try_from(r).map(|info| (info.id, info)))
+        .collect::<Result<_, _>>()
+        .map_err(SyncError::Database)
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct SlotRow {
-    id: Uuid,
-    venue_id: Uuid,
-    name: String,
-    vaccine_code: String,
-    vaccine_name: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    visibility: String,
-    capacity: i32,
-    booked: i32,
-}
-
-impl SlotRow {
-    pub(crate) fn into_info(self) -> Result<SlotInfo, SyncError> {
-        let visibility = yoyaku_core::Visibility::parse(&self.visibility)
-            .ok_or_else(|| SyncError::Stored(format!("visibility of slot {}", self.id)))?;
-        Ok(SlotInfo {
-            id: self.id,
-            venue_id: self.venue_id,
-            name: self.name,
-            vaccine_code: self.vaccine_code,
-            vaccine_name: self.vaccine_name,
-            starts_at: self.starts_at,
-            ends_at: self.ends_at,
-            visibility,
-            capacity: self.capacity,
-            booked: self.booked,
-            remaining: remaining_seats(self.capacity, self.booked),
-        })
-    }
-}
+/// Columns of [`BookingRow`]: bookings `b` at slots `s`, with their residents `r`.
+pub(crate) const BOOKING_INFO_SELECT: &str = "select b.id, b.ticket_number, r.birth_date, \
+     b.slot_id, b.dose, b.status, b.channel, b.lot_number, b.vaccinated_at
+     from bookings b
+     join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
+     join residents r on r.municipality_code = b.municipality_code
+                     and r.ticket_number = b.ticket_number";
 
 /// Bookings at the scope's venues by id, with their resident's key.
 pub(crate) async fn bookings(
@@ -226,15 +198,10 @@ pub(crate) async fn bookings(
     scope: &Scope,
     ids: &[Uuid],
 ) -> Result<Vec<BookingInfo>, SyncError> {
-    let rows: Vec<BookingRow> = sqlx::query_as(
-        "select b.id, b.ticket_number, r.birth_date, b.slot_id, b.dose, b.status, b.channel,
-                b.lot_number, b.vaccinated_at
-         from bookings b
-         join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-         join residents r on r.municipality_code = b.municipality_code
-                         and r.ticket_number = b.ticket_number
-         where b.municipality_code = $1 and s.venue_id = any($2) and b.id = any($3)",
-    )
+    let rows: Vec<BookingRow> = sqlx::query_as(&format!(
+        "{BOOKING_INFO_SELECT}
+         where b.municipality_code = $1 and s.venue_id = any($2) and b.id = any($3)"
+    ))
     .bind(scope.municipality.as_string())
     .bind(&scope.venues)
     .bind(ids)

@@ -4,10 +4,12 @@
 use sqlx::PgPool;
 use yoyaku_core::sync::{ResidentInfo, Snapshot};
 use yoyaku_core::ticket::TicketNumber;
+use yoyaku_core::wire::SlotInfo;
 
 use super::SyncError;
-use super::pull::{BookingRow, Scope, SlotRow};
+use super::pull::{BOOKING_INFO_SELECT, BookingRow, Scope};
 use crate::residents;
+use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
 
 /// Slots that ended longer ago than this stay out of a snapshot: the day list of a week ago is the
 /// oldest a receptionist looks at.
@@ -23,30 +25,22 @@ pub(crate) async fn take(db: &PgPool, scope: &Scope) -> Result<Snapshot, SyncErr
     let cursor: i64 = sqlx::query_scalar("select coalesce(max(seq), 0) from changes")
         .fetch_one(&mut *tx)
         .await?;
-    let slot_rows: Vec<SlotRow> = sqlx::query_as(
-        "select s.id, s.venue_id, s.name, s.vaccine_code, v.name_ja as vaccine_name, s.starts_at,
-                s.ends_at, s.visibility, s.capacity, s.booked
-         from slots s
-         join vaccines v on v.municipality_code = s.municipality_code and v.code = s.vaccine_code
+    let slot_rows: Vec<SlotInfoRow> = sqlx::query_as(&format!(
+        "select {SLOT_INFO_COLUMNS} {SLOT_INFO_FROM}
          where s.municipality_code = $1 and s.venue_id = any($2)
            and s.ends_at >= now() - make_interval(days => $3)
-         order by s.starts_at",
-    )
+         order by s.starts_at"
+    ))
     .bind(scope.municipality.as_string())
     .bind(&scope.venues)
     .bind(PAST_DAYS)
     .fetch_all(&mut *tx)
     .await?;
-    let booking_rows: Vec<BookingRow> = sqlx::query_as(
-        "select b.id, b.ticket_number, r.birth_date, b.slot_id, b.dose, b.status, b.channel,
-                b.lot_number, b.vaccinated_at
-         from bookings b
-         join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-         join residents r on r.municipality_code = b.municipality_code
-                         and r.ticket_number = b.ticket_number
+    let booking_rows: Vec<BookingRow> = sqlx::query_as(&format!(
+        "{BOOKING_INFO_SELECT}
          where b.municipality_code = $1 and s.venue_id = any($2)
-           and s.ends_at >= now() - make_interval(days => $3)",
-    )
+           and s.ends_at >= now() - make_interval(days => $3)"
+    ))
     .bind(scope.municipality.as_string())
     .bind(&scope.venues)
     .bind(PAST_DAYS)
@@ -54,7 +48,7 @@ pub(crate) async fn take(db: &PgPool, scope: &Scope) -> Result<Snapshot, SyncErr
     .await?;
     let slots = slot_rows
         .into_iter()
-        .map(SlotRow::into_info)
+        .map(SlotInfo::try_from)
         .collect::<Result<Vec<_>, _>>()?;
     let bookings = booking_rows
         .into_iter()
