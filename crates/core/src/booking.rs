@@ -20,6 +20,7 @@ use crate::vaccine::{IntervalCheck, VaccineProduct};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum BookingStatus {
     Reserved,
     Cancelled,

@@ -10,6 +10,7 @@ use crate::slot::{Slot, Visibility};
 /// Where a booking came from, as the audit log records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Channel {
     /// A resident on the web.
     Web,

@@ -16,6 +16,7 @@ pub trait Coded: std::error::Error {
 /// An RFC 9457 problem document as yoyaku sends it (`application/problem+json`), with the stable
 /// code and both languages' messages as extension members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI naming the problem type: `urn:yoyaku:problem:<code>`.
     #[serde(rename = "type")]

@@ -13,6 +13,8 @@ pub mod contact;
 pub mod error;
 pub mod kana;
 pub mod municipality;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod out_of_municipality;
 pub mod period;
 pub mod planner;

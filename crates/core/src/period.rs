@@ -13,6 +13,7 @@ use crate::error::Coded;
 
 /// An inclusive range of dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DateRange {
     pub first: NaiveDate,
     pub last: NaiveDate,
@@ -50,6 +51,7 @@ pub(crate) fn full_width_digits(n: u32) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodSpec {
     pub number: u32,
     /// １回目接種期間
@@ -67,6 +69,7 @@ pub struct PeriodSpec {
 /// A period whose dates are in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period(PeriodSpec);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

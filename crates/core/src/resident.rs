@@ -12,6 +12,7 @@ use crate::kana::{KanaName, KanaNameError};
 /// 性別. 未設定 is a choice the receptionist makes, not a missing answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Sex {
     Male,
     Female,
@@ -98,6 +99,7 @@ impl Coded for SexError {
 
 /// The form as typed, before any checking.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentForm {
     pub family_name_kana: String,
     pub given_name_kana: String,
@@ -111,6 +113,7 @@ pub struct ResidentForm {
 
 /// The registered details; every field already checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentDetails {
     pub family_name_kana: KanaName,
     pub given_name_kana: KanaName,

@@ -14,6 +14,7 @@ use crate::vaccine::VaccineProduct;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Proposal {
     /// Slots with seats at the same venue on the standard date, closest to the first dose's time.
     SameVenue { slots: Vec<Slot> },
@@ -24,6 +25,7 @@ pub enum Proposal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecondDosePlan {
     /// 3週間後の同じ曜日 (21 days for Pfizer).
     pub standard_date: NaiveDate,

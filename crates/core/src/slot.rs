@@ -10,6 +10,7 @@ use crate::time::tokyo_date_time;
 /// 公開枠 are open to the web, the call center and the clinic; 非公開枠 only to the venue's clinic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Visibility {
     Public,
     Private,
@@ -42,6 +43,7 @@ impl Visibility {
 
 /// A slot as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Slot {
     pub id: Uuid,
     pub venue_id: Uuid,

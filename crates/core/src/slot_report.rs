@@ -20,6 +20,7 @@ use crate::slot::Visibility;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ReportForm {
     /// 予約枠報告様式１（公開枠のみ）
     PublicOnly,
@@ -57,6 +58,7 @@ impl ReportForm {
 
 /// One row of a report: a time on a date and its seats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportRow {
     pub date: NaiveDate,
     pub start: NaiveTime,

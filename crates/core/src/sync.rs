@@ -24,6 +24,7 @@ use crate::wire::SlotInfo;
 
 /// Who a resident is: 自治体番号 + 接種券番号 + 生年月日, checked against the valid-ticket registry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentKey {
     pub municipality_code: MunicipalityCode,
     pub ticket_number: TicketNumber,
@@ -33,6 +34,7 @@ pub struct ResidentKey {
 /// What a receptionist did, to be applied by the city server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     /// 住民情報登録 or 情報変更 (manual 2-1 ④, 4-2).
     RegisterResident {
@@ -77,6 +79,7 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Intent {
     /// Made by the client; the same intent retried keeps it.
     pub id: Uuid,
@@ -90,12 +93,14 @@ pub struct Intent {
 
 /// `POST /api/v1/sync/push`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub device_id: Uuid,
     pub intents: Vec<Intent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<IntentResult>,
     /// The highest sequence number the server has settled (applied or rejected) for the device.
@@ -103,6 +108,7 @@ pub struct PushResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntentResult {
     pub id: Uuid,
     pub seq: u64,
@@ -111,6 +117,7 @@ pub struct IntentResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Outcome {
     Applied,
     Rejected(Rejection),
@@ -121,6 +128,7 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rejection {
     pub code: String,
     pub message_ja: String,
@@ -133,6 +141,7 @@ pub struct Rejection {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlternativeSlot {
     pub slot_id: Uuid,
     pub venue_id: Uuid,
@@ -152,6 +161,7 @@ pub struct PullQuery {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PullResponse {
     Changes(ChangePage),
     /// The cursor is older than the server keeps: rebuild the cache from a full snapshot.
@@ -161,6 +171,7 @@ pub enum PullResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePage {
     pub changes: Vec<Change>,
     /// Pass as `cursor` next time.
@@ -169,6 +180,7 @@ pub struct ChangePage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub seq: u64,
     pub entity: ChangedEntity,
@@ -176,6 +188,7 @@ pub struct Change {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ChangedEntity {
     Slot(SlotInfo),
     SlotRemoved { id: Uuid },
@@ -184,12 +197,14 @@ pub enum ChangedEntity {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentInfo {
     pub key: ResidentKey,
     pub details: ResidentDetails,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BookingInfo {
     pub id: Uuid,
     pub resident: ResidentKey,
@@ -206,6 +221,7 @@ pub struct BookingInfo {
 /// and the cursor to pull from afterwards. Changes made while it was read are pulled again later:
 /// applying a state twice is harmless.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Snapshot {
     pub cursor: u64,
     pub slots: Vec<SlotInfo>,
@@ -216,12 +232,14 @@ pub struct Snapshot {
 /// `POST /api/v1/sync/leases`: a few public seats of the clinic's own slot, held while online so
 /// that offline public bookings are certain. Unused seats return when the lease expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeaseRequest {
     pub slot_id: Uuid,
     pub seats: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lease {
     pub id: Uuid,
     pub slot_id: Uuid,

@@ -12,6 +12,7 @@ use crate::{MunicipalityCode, Visibility};
 
 /// `POST /api/v1/login`
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub municipality_code: String,
     pub account_id: String,
@@ -21,6 +22,7 @@ pub struct LoginRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     /// Opaque bearer token; the server keeps only its hash.
     pub token: String,
@@ -30,6 +32,7 @@ pub struct LoginResponse {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// A clinic (医療機関), bound to its own venues.
     Clinic,
@@ -58,6 +61,7 @@ impl Role {
 
 /// Who is logged in, and for a clinic, which venues are its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountProfile {
     pub municipality_code: MunicipalityCode,
     pub municipality_name: String,
@@ -69,6 +73,7 @@ pub struct AccountProfile {
 
 /// 接種会場
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VenueInfo {
     pub id: Uuid,
     /// 会場番号, as used in slot names.
@@ -78,12 +83,14 @@ pub struct VenueInfo {
 
 /// `GET /api/v1/clinic/slots`: the logged-in clinic's slots at its own venues.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlotList {
     pub slots: Vec<SlotInfo>,
 }
 
 /// 予約枠 with its seats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlotInfo {
     pub id: Uuid,
     pub venue_id: Uuid,
@@ -103,6 +110,7 @@ pub struct SlotInfo {
 
 /// `GET /healthz`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,

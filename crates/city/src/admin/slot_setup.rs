@@ -62,12 +62,13 @@ pub(crate) enum SetUpError {
 }
 
 /// A slot as set up, for the answer to the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub(crate) struct SetUpSlot {
     pub id: Uuid,
     pub name: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    #[schema(value_type = yoyaku_core::Visibility)]
     pub visibility: String,
     pub capacity: i32,
     pub booked: i32,

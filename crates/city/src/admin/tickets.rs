@@ -27,6 +27,7 @@ const HEADERS: [[&str; 2]; 2] = [["ticket_number", "birth_date"], ["接種券番
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
 pub(crate) enum ImportMode {
     /// A known ticket with another birth date is an error.
     #[default]
@@ -36,7 +37,7 @@ pub(crate) enum ImportMode {
 }
 
 /// What an import did, or (with `errors`) why it did nothing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct ImportReport {
     /// Tickets new to the registry.
     pub imported: u64,
@@ -50,7 +51,7 @@ pub(crate) struct ImportReport {
 }
 
 /// A bad line, numbered from 1 as a text editor numbers it (the header is line 1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct LineError {
     pub line: u64,
     pub code: String,

@@ -153,7 +153,7 @@ pub(crate) async fn second_dose_plan(
 }
 
 /// 医療機関では非公開枠が埋まってから、公開枠に予約を入れてください (manual 2-1 ⑫).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct PrivateFirstAdvice {
     /// The 非公開枠 at the same time that still has seats.
     pub slot: SlotInfo,

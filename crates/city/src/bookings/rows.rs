@@ -19,7 +19,7 @@ use super::BookingError;
 use crate::audit::parse_channel;
 
 /// A booking with what a person reads next to it: 予約枠日時, 予約枠名, 会場, 接種ワクチン.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct BookingRecord {
     pub id: Uuid,
     pub municipality_code: MunicipalityCode,
@@ -36,7 +36,7 @@ pub(crate) struct BookingRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct SlotSummary {
     pub id: Uuid,
     /// 予約枠名

@@ -20,21 +20,21 @@ use super::rows::{
 use super::{BookingError, Refusal};
 use crate::audit::{self, Caller, Entity};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct Moved {
     pub booking: BookingRecord,
     /// The venue's day after the move, as the planner would dilute it.
     pub plan: PlanSummary,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct PlanSummary {
     pub vials: Vec<VialSummary>,
     /// Doses opened and not given.
     pub wasted: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct VialSummary {
     pub diluted_at: NaiveTime,
     pub use_by: NaiveTime,

@@ -3,7 +3,7 @@
 
 mod lockout;
 mod on_behalf;
-mod session;
+pub(super) mod session;
 mod throttle;
 
 use axum::extract::{FromRequestParts, State};
@@ -57,6 +57,23 @@ struct LoginAccount {
     municipality_name: String,
 }
 
+/// Logs in with 自治体番号, アカウントID and パスワード; answers a bearer token for the other
+/// endpoints. Rate-limited per client; five wrong passwords in a row lock the account for 15 minutes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "auth",
+    security(()),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = LoginResponse),
+        (status = 400, description = "A malformed municipality code or account ID, the terms not agreed to (`auth.terms_not_agreed`), or a malformed body", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.invalid_credentials`: the municipality code, account ID or password is wrong", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`auth.locked`: the right password of a locked account", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`auth.rate_limited`: too many attempts from this client",
+         headers(("Retry-After" = u64, description = "Seconds to wait")), body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn login(
     _: LoginAdmitted,
     State(ctx): State<ApiContext>,
@@ -161,6 +178,17 @@ async fn venues_run_by(
         .collect())
 }
 
+/// Ends the session of the token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "`auth.session_invalid`: no, an unknown or an expired token", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn logout(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,

@@ -182,14 +182,32 @@ where
 /// `GET /api/v1/slots?date=&venue_id=&vaccine=`: one Tokyo day's 予約枠 with 残りN枠. The web
 /// (which names its `municipality_code`) and the call center see 公開枠 only; a clinic also its
 /// own venues' 非公開枠, as does the call center acting for it; the city sees them all.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SlotsQuery {
+    /// The Asia/Tokyo date.
     date: NaiveDate,
+    /// 自治体番号: required from the web; staff may leave it out (their own).
     municipality_code: Option<String>,
     venue_id: Option<Uuid>,
+    /// The vaccine code.
     vaccine: Option<String>,
 }
 
+/// One Tokyo day's 予約枠 with 残りN枠 that the caller may book.
+#[utoipa::path(
+    get,
+    path = "/api/v1/slots",
+    tag = "bookings",
+    security((), ("bearer" = [])),
+    params(SlotsQuery, crate::http::openapi::OnBehalfOf),
+    responses(
+        (status = 200, description = "The day's slots open to the caller", body = SlotList),
+        (status = 400, description = "A malformed date, or a missing or malformed `municipality_code` from the web", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: another municipality's code", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn slots(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -235,16 +253,18 @@ async fn slots(
 }
 
 /// `POST /api/v1/bookings`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct BookRequest {
     /// Client-made, so that a retry is answered with the same booking; made here when absent.
     booking_id: Option<Uuid>,
     resident: KeyInput,
     slot_id: Uuid,
+    /// 第N回接種, from 1.
+    #[schema(minimum = 1, maximum = 9)]
     dose: u8,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BookResponse {
     booking: BookingRecord,
     /// The dose is later than usual after the previous one.
@@ -264,6 +284,25 @@ fn created_or_ok(created: bool) -> StatusCode {
     }
 }
 
+/// 接種予約: books a dose for a resident. From the web, the resident key is the credential.
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings",
+    tag = "bookings",
+    security((), ("bearer" = [])),
+    params(crate::http::openapi::OnBehalfOf),
+    request_body = BookRequest,
+    responses(
+        (status = 201, description = "Booked", body = BookResponse),
+        (status = 200, description = "A retry of a booking already made (same `booking_id`)", body = BookResponse),
+        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn create(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -300,8 +339,9 @@ async fn advise(db: &PgPool, caller: &Caller, booked: Booked) -> Result<BookResp
 }
 
 /// The body of the lifecycle actions: the web's key; staff send none.
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 struct ActionRequest {
+    /// The resident key: required from the web, left out by staff.
     resident: Option<KeyInput>,
 }
 
@@ -317,6 +357,23 @@ impl ActionRequest {
 }
 
 /// `POST /api/v1/bookings/{id}/cancel` (manual 3-1)
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{id}/cancel",
+    tag = "bookings",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The booking"), crate::http::openapi::OnBehalfOf),
+    request_body(content = ActionRequest, description = "The web's resident key; staff may send no body at all"),
+    responses(
+        (status = 200, description = "Cancelled (キャンセル)", body = BookingRecord),
+        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn cancel(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -331,6 +388,23 @@ async fn cancel(
 }
 
 /// `POST /api/v1/bookings/{id}/check-in`: 受付
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{id}/check-in",
+    tag = "bookings",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The booking"), crate::http::openapi::OnBehalfOf),
+    request_body(content = ActionRequest, description = "The web's resident key; staff may send no body at all"),
+    responses(
+        (status = 200, description = "Checked in (受付済み)", body = BookingRecord),
+        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn check_in(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -345,6 +419,23 @@ async fn check_in(
 }
 
 /// `POST /api/v1/bookings/{id}/no-show`: 来院なし
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{id}/no-show",
+    tag = "bookings",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The booking"), crate::http::openapi::OnBehalfOf),
+    request_body(content = ActionRequest, description = "The web's resident key; staff may send no body at all"),
+    responses(
+        (status = 200, description = "Marked as not come (来院なし)", body = BookingRecord),
+        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn no_show(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -359,12 +450,32 @@ async fn no_show(
 }
 
 /// `POST /api/v1/bookings/{id}/vaccination`: 接種済み with the ロット番号; now unless told when.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct VaccinationRequest {
+    /// ロット番号 as printed on the vial.
+    #[schema(examples("FF3620"))]
     lot_number: String,
+    /// Now when left out.
     vaccinated_at: Option<DateTime<Utc>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{id}/vaccination",
+    tag = "bookings",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The booking"), crate::http::openapi::OnBehalfOf),
+    request_body = VaccinationRequest,
+    responses(
+        (status = 200, description = "Recorded as vaccinated (接種済み)", body = BookingRecord),
+        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn vaccination(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -389,21 +500,41 @@ async fn vaccination(
 }
 
 /// `POST /api/v1/bookings/{id}/change`: to a later day (manual 3-2 ①), cancel and book as one.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ChangeRequest {
     slot_id: Uuid,
     /// Client-made id of the new booking, so that a retry is recognised.
     new_booking_id: Option<Uuid>,
+    /// The resident key: required from the web, left out by staff.
     resident: Option<KeyInput>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ChangeResponse {
+    /// The booking changed from, now cancelled.
     cancelled: BookingRecord,
     #[serde(flatten)]
     booked: BookResponse,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{id}/change",
+    tag = "bookings",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The booking to cancel"), crate::http::openapi::OnBehalfOf),
+    request_body = ChangeRequest,
+    responses(
+        (status = 201, description = "Cancelled and booked anew", body = ChangeResponse),
+        (status = 200, description = "A retry of a change already made (same `new_booking_id`)", body = ChangeResponse),
+        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn change(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -429,11 +560,28 @@ async fn change(
 }
 
 /// `POST /api/v1/bookings/{id}/same-day-move` (manual 3-2 ②): the clinic, or the call center for it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SameDayMoveRequest {
     slot_id: Uuid,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{id}/same-day-move",
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The booking"), crate::http::openapi::OnBehalfOf),
+    request_body = SameDayMoveRequest,
+    responses(
+        (status = 200, description = "Moved; the venue's day as the planner would dilute it", body = Moved),
+        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn same_day_move(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -449,18 +597,34 @@ async fn same_day_move(
 }
 
 /// `GET /api/v1/bookings?venue_id=&date=&vaccine=`: 接種予約状況・実績一覧 (manual 4-1).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     venue_id: Uuid,
+    /// The Asia/Tokyo date.
     date: NaiveDate,
+    /// The vaccine code.
     vaccine: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BookingList {
     bookings: Vec<BookingRecord>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/bookings",
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(ListQuery, crate::http::openapi::OnBehalfOf),
+    responses(
+        (status = 200, description = "The venue's bookings of the day, every status", body = BookingList),
+        (status = 400, description = "A missing or malformed `venue_id` or `date`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: a clinic asking for another's venue", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn list(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,

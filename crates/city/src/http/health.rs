@@ -12,6 +12,16 @@ pub(super) fn router() -> Router<ApiContext> {
     Router::new().route("/healthz", get(health))
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "The server and its database answer", body = Health),
+        (status = 503, description = "`server.database_unavailable`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn health(State(ctx): State<ApiContext>) -> Result<Json<Health>, ApiError> {
     sqlx::query("select 1").execute(&ctx.db).await?;
     Ok(Json(Health {

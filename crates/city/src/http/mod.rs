@@ -6,6 +6,7 @@ mod bookings;
 mod error;
 mod extract;
 mod health;
+mod openapi;
 mod residents;
 mod slots;
 mod sync;
@@ -52,6 +53,7 @@ pub(crate) fn router(ctx: ApiContext) -> Router {
         .merge(admin::router())
         .merge(sync::router())
         .merge(health::router())
+        .merge(openapi::router())
         // Innermost first: the limit's 413 passes through the problem mapper, and the trace
         // sees the final response.
         // Every body extractor obeys this; a route that takes big uploads (the valid-ticket CSV

@@ -45,10 +45,16 @@ pub(super) fn router() -> Router<ApiContext> {
 
 /// 自治体番号, 接種券番号 and 生年月日 as typed. `ticket` is the 10-digit number or the ticket's
 /// 18-digit OCR line, which carries the municipality code too.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct KeyInput {
+    /// 自治体番号; may be left out when `ticket` is the OCR line.
+    #[schema(examples("431001"))]
     municipality_code: Option<String>,
+    /// 接種券番号 (10 digits) or the ticket's 18-digit OCR line; full-width digits are taken.
+    #[schema(examples("9000000062"))]
     ticket: String,
+    /// 生年月日 in any common spelling (`1945-03-03`, `1945/3/3`, 和暦 `S20.3.3` …).
+    #[schema(examples("1945-03-03"))]
     birth_date: String,
 }
 
@@ -123,7 +129,7 @@ fn same_municipality(account: &CurrentAccount, code: MunicipalityCode) -> Result
 }
 
 /// `POST /api/v1/residents/lookup`
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct LookupResponse {
     /// 基本情報, as the registry holds it.
     resident: ResidentKey,
@@ -135,6 +141,23 @@ struct LookupResponse {
     bookings: Option<Vec<BookingRecord>>,
 }
 
+/// The registry check that starts every booking (manual 2-1 ②): whether the key is a valid ticket,
+/// whether 予約者情報 are registered, and the bookings the caller may see.
+#[utoipa::path(
+    post,
+    path = "/api/v1/residents/lookup",
+    tag = "residents",
+    security((), ("bearer" = [])),
+    params(crate::http::openapi::OnBehalfOf),
+    request_body = KeyInput,
+    responses(
+        (status = 200, description = "The ticket is valid", body = LookupResponse),
+        (status = 400, description = "A malformed key, e.g. `ticket.municipality_mismatch`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: another municipality's resident", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The key is not in the valid-ticket registry", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn lookup(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -177,14 +200,16 @@ async fn lookup(
 
 /// `PUT /api/v1/residents/{municipality_code}/{ticket_number}`: the birth date (the key's third
 /// part) and the 住民情報登録 form.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct RegisterRequest {
+    /// 生年月日, the key's third part, in any common spelling.
+    #[schema(examples("1945-03-03"))]
     birth_date: String,
     #[serde(flatten)]
     form: ResidentForm,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RegisterResponse {
     resident: ResidentKey,
     details: ResidentDetails,
@@ -258,6 +283,28 @@ impl IntoResponse for RegisterError {
     }
 }
 
+/// 住民情報登録 and 情報変更 (manual 2-1 ④): the 予約者情報 of a ticket in the registry.
+#[utoipa::path(
+    put,
+    path = "/api/v1/residents/{municipality_code}/{ticket_number}",
+    tag = "residents",
+    security((), ("bearer" = [])),
+    params(
+        ("municipality_code" = String, Path, description = "自治体番号", example = "431001"),
+        ("ticket_number" = String, Path, description = "接種券番号", example = "9000000062"),
+        crate::http::openapi::OnBehalfOf,
+    ),
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered", body = RegisterResponse),
+        (status = 200, description = "Changed (情報変更)", body = RegisterResponse),
+        (status = 400, description = "A malformed key, or `resident.invalid` with a `fields` member: `[{field, code, message_ja, message_en}]`, every field's error", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The key is not in the valid-ticket registry", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The resident is another clinic's to change", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn register(
     requester: Requester,
     State(ctx): State<ApiContext>,
@@ -294,10 +341,14 @@ async fn register(
 }
 
 /// Criteria left out or blank do not filter; at least one must be given.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// 接種券番号 or the 18-digit OCR line.
     ticket_number: Option<String>,
+    /// 電話番号, hyphens and full-width digits taken.
     phone: Option<String>,
+    /// A prefix of 姓+名 in kana (hiragana, half-width katakana taken).
     kana: Option<String>,
 }
 
@@ -316,6 +367,19 @@ impl Coded for NoCriteria {
 
 /// `GET /api/v1/residents?ticket_number=&phone=&kana=`: 住民検索, normalised as the core parses
 /// (full-width digits, half-width kana, hiragana).
+#[utoipa::path(
+    get,
+    path = "/api/v1/residents",
+    tag = "residents",
+    security(("bearer" = [])),
+    params(SearchQuery, crate::http::openapi::OnBehalfOf),
+    responses(
+        (status = 200, description = "The residents the caller may see that match every criterion given", body = SearchResult),
+        (status = 400, description = "`resident_search.criteria_required`, or a malformed criterion", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: another municipality's ticket", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn search(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,
@@ -362,7 +426,7 @@ async fn search(
 }
 
 /// `GET /api/v1/residents/{municipality_code}/{ticket_number}`: 住民情報.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ResidentRecord {
     /// 基本情報
     resident: ResidentKey,
@@ -374,7 +438,7 @@ struct ResidentRecord {
     vaccinations: Vec<Vaccination>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Vaccination {
     booking_id: Uuid,
     dose: DoseNumber,
@@ -384,6 +448,24 @@ struct Vaccination {
     vaccine_name: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/residents/{municipality_code}/{ticket_number}",
+    tag = "residents",
+    security(("bearer" = [])),
+    params(
+        ("municipality_code" = String, Path, description = "自治体番号", example = "431001"),
+        ("ticket_number" = String, Path, description = "接種券番号", example = "9000000062"),
+        crate::http::openapi::OnBehalfOf,
+    ),
+    responses(
+        (status = 200, description = "住民情報", body = ResidentRecord),
+        (status = 400, description = "A malformed municipality code or ticket number", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: another municipality", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No registered resident the caller may see", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn detail(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,

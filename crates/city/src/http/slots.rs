@@ -25,9 +25,12 @@ pub(super) fn router() -> Router<ApiContext> {
 }
 
 /// Asia/Tokyo dates, both included.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SlotQuery {
+    /// The first date; today when left out.
     from: Option<NaiveDate>,
+    /// The last date; four weeks from `from` when left out, at most 92 days in all.
     to: Option<NaiveDate>,
 }
 
@@ -87,6 +90,20 @@ impl DateRange {
     }
 }
 
+/// The logged-in clinic's 予約枠 at its own venues, public and private, by start time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clinic/slots",
+    tag = "slots",
+    security(("bearer" = [])),
+    params(SlotQuery),
+    responses(
+        (status = 200, description = "The clinic's slots starting on the dates", body = SlotList),
+        (status = 400, description = "`slots.range_reversed`, `slots.range_too_long` (more than 92 days) or a malformed date", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not a clinic", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn clinic_slots(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,

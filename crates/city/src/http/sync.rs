@@ -59,6 +59,20 @@ async fn clinic_scope(ctx: &ApiContext, account: &CurrentAccount) -> Result<Scop
     })
 }
 
+/// Applies the device's intents in sequence order, each at most once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sync/push",
+    tag = "sync",
+    security(("bearer" = [])),
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "Each intent's outcome", body = PushResponse),
+        (status = 400, description = "`sync.batch_too_large`, or a malformed body", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not a clinic, or `sync.device_of_another_account`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn push_intents(
     State(ctx): State<ApiContext>,
     account: CurrentAccount,
@@ -79,12 +93,29 @@ async fn push_intents(
     Ok(Json(push::push(&ctx.db, &pusher, request).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PullParams {
+    /// The last change sequence the client has; none for a first sync.
     cursor: Option<u64>,
+    /// Changes a page holds at most.
     limit: Option<u32>,
 }
 
+/// A page of the clinic's changes after `cursor`, or a resync when the cursor is too old.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/pull",
+    tag = "sync",
+    security(("bearer" = [])),
+    params(PullParams),
+    responses(
+        (status = 200, description = "Changes, or `resync`", body = PullResponse),
+        (status = 400, description = "A malformed cursor or limit", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not a clinic", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn pull_changes(
     State(ctx): State<ApiContext>,
     account: CurrentAccount,
@@ -98,6 +129,18 @@ async fn pull_changes(
     ))
 }
 
+/// Everything the clinic's cache holds, and the cursor to pull from afterwards.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/snapshot",
+    tag = "sync",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The snapshot", body = Snapshot),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not a clinic", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn take_snapshot(
     State(ctx): State<ApiContext>,
     account: CurrentAccount,
@@ -106,6 +149,23 @@ async fn take_snapshot(
     Ok(Json(snapshot::take(&ctx.db, &scope).await?))
 }
 
+/// Holds a few public seats of the clinic's own slot for offline bookings.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sync/leases",
+    tag = "sync",
+    security(("bearer" = [])),
+    request_body = LeaseRequest,
+    responses(
+        (status = 201, description = "The lease", body = Lease),
+        (status = 400, description = "A malformed body", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not a clinic", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a slot of the clinic's own venues", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not enough free seats", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The lease is refused (a private or past slot, too many seats …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn take_lease(
     State(ctx): State<ApiContext>,
     account: CurrentAccount,

@@ -27,7 +27,7 @@ pub(crate) struct Criteria {
     pub kana_key: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct SearchResult {
     pub residents: Vec<SearchHit>,
     /// More residents match than are listed.
@@ -35,7 +35,7 @@ pub(crate) struct SearchResult {
 }
 
 /// One line of the 住民検索 list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct SearchHit {
     pub municipality_code: MunicipalityCode,
     pub ticket_number: TicketNumber,
@@ -48,7 +48,7 @@ pub(crate) struct SearchHit {
     pub second_dose: Option<DoseSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct DoseSummary {
     pub status: BookingStatus,
     /// 予約済み, 受付済み, 接種済み

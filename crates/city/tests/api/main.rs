@@ -10,6 +10,7 @@ mod health;
 mod lockout;
 mod login;
 mod on_behalf;
+mod openapi;
 mod periods;
 mod rate_limit;
 mod residents;

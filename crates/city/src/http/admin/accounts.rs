@@ -110,28 +110,45 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
         .map_err(ApiError::internal)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewAccount {
     account_id: String,
     display_name: String,
     role: Role,
+    /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
 }
 
-#[derive(Serialize, sqlx::FromRow)]
+#[derive(Serialize, sqlx::FromRow, utoipa::ToSchema)]
 struct AccountSummary {
     id: Uuid,
     account_id: String,
     display_name: String,
+    #[schema(value_type = Role)]
     role: String,
     created_at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AccountList {
     accounts: Vec<AccountSummary>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/accounts",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewAccount,
+    responses(
+        (status = 201, description = "The account", body = AccountSummary),
+        (status = 400, description = "Malformed input: the account ID, an empty display name, a password of the wrong length (`password.length`) …", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`account.duplicate`: the account ID is taken", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn create_account(
     admin: Admin,
     State(ctx): State<ApiContext>,
@@ -157,6 +174,17 @@ async fn create_account(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/accounts",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The municipality's accounts, by account ID", body = AccountList),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn list_accounts(
     admin: Admin,
     State(ctx): State<ApiContext>,
@@ -171,11 +199,28 @@ async fn list_accounts(
     Ok(Json(AccountList { accounts }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewPassword {
+    /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/accounts/{account_id}/password",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("account_id" = String, Path, description = "アカウントID")),
+    request_body = NewPassword,
+    responses(
+        (status = 204, description = "Set; the account's sessions end and a login lockout is lifted"),
+        (status = 400, description = "A malformed account ID or a password of the wrong length", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`account.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn reset_password(
     admin: Admin,
     State(ctx): State<ApiContext>,
@@ -206,15 +251,17 @@ async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewVenue {
+    /// 会場番号, 1 to 999.
+    #[schema(minimum = 1, maximum = 999)]
     venue_number: i32,
     name: String,
     /// アカウントID of the clinic that runs the venue.
     clinic_account_id: String,
 }
 
-#[derive(Serialize, sqlx::FromRow)]
+#[derive(Serialize, sqlx::FromRow, utoipa::ToSchema)]
 struct VenueSummary {
     id: Uuid,
     venue_number: i32,
@@ -223,11 +270,27 @@ struct VenueSummary {
     clinic_account_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct VenueList {
     venues: Vec<VenueSummary>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/venues",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewVenue,
+    responses(
+        (status = 201, description = "The venue", body = VenueSummary),
+        (status = 400, description = "`venue.number`, `venue.name_required` or a malformed account ID", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`account.not_found`: no such clinic account", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`venue.duplicate`: the venue number is taken", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`account.not_a_clinic`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn create_venue(
     admin: Admin,
     State(ctx): State<ApiContext>,
@@ -262,6 +325,17 @@ async fn create_venue(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/venues",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The municipality's venues, by venue number", body = VenueList),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn list_venues(
     admin: Admin,
     State(ctx): State<ApiContext>,

@@ -1,10 +1,10 @@
 //! The city admin's API, `/api/v1/admin/…`, for `city_admin` accounts only: the valid-ticket
 //! import, accounts and venues, periods with their dose caps, slot reports and reception opening.
 
-mod accounts;
-mod periods;
-mod slot_reports;
-mod tickets;
+pub(super) mod accounts;
+pub(super) mod periods;
+pub(super) mod slot_reports;
+pub(super) mod tickets;
 
 use axum::Router;
 use axum::extract::FromRequestParts;

@@ -29,7 +29,7 @@ pub(super) fn router() -> Router<ApiContext> {
         .route("/api/v1/admin/periods/{number}/open", post(open_period))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewPeriod {
     #[serde(flatten)]
     spec: PeriodSpec,
@@ -37,7 +37,7 @@ struct NewPeriod {
     vaccine_code: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PeriodInfo {
     #[serde(flatten)]
     period: Period,
@@ -46,6 +46,21 @@ struct PeriodInfo {
     vaccine_code: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/periods",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewPeriod,
+    responses(
+        (status = 201, description = "The period", body = PeriodInfo),
+        (status = 400, description = "Dates out of order, or a malformed body", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`period.duplicate`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`vaccine.unknown`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn create_period(
     admin: Admin,
     State(ctx): State<ApiContext>,
@@ -91,12 +106,13 @@ async fn create_period(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewCap {
+    /// 接種可能上限量
     doses: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CapInfo {
     period_number: u32,
     clinic_account_id: String,
@@ -108,6 +124,23 @@ struct CapInfo {
     own_reception: i64,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/periods/{number}/caps/{account_id}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("number" = u32, Path, description = "第N期"), ("account_id" = String, Path, description = "The clinic's アカウントID")),
+    request_body = NewCap,
+    responses(
+        (status = 200, description = "The clinic's cap, seats set up and 独自の受付枠", body = CapInfo),
+        (status = 400, description = "A malformed account ID or too many doses", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`period.not_found` or `account.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`period.cap_below_slots`: the cap is below the seats already set up", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`account.not_a_clinic`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn set_cap(
     admin: Admin,
     State(ctx): State<ApiContext>,
@@ -165,7 +198,7 @@ async fn set_cap(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Opened {
     period_number: u32,
     /// When reception first opened.
@@ -176,6 +209,19 @@ struct Opened {
     slots_made_private_total: i32,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/periods/{number}/open",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("number" = u32, Path, description = "第N期")),
+    responses(
+        (status = 200, description = "Opened (idempotent): earlier periods' public slots turned private", body = Opened),
+        (status = 404, description = "`period.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn open_period(
     admin: Admin,
     State(ctx): State<ApiContext>,

@@ -31,7 +31,7 @@ pub(super) fn router() -> Router<ApiContext> {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ReportRequest {
     /// アカウントID of the reporting clinic.
     clinic_account_id: String,
@@ -40,7 +40,7 @@ struct ReportRequest {
     rows: Vec<ReportRow>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AcceptedReport {
     report_id: Uuid,
     period_number: u32,
@@ -57,6 +57,24 @@ struct AcceptedReport {
     removed_slots: usize,
 }
 
+/// Receives a clinic's 予約枠報告様式 and sets up the venue's slots of the period.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/periods/{number}/slot-reports",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("number" = u32, Path, description = "第N期")),
+    request_body = ReportRequest,
+    responses(
+        (status = 201, description = "Accepted: the venue's slots of the period as set up now", body = AcceptedReport),
+        (status = 400, description = "A malformed body, account ID or far too many seats", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`period.not_found`, `account.not_found` or `venue.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The report would remove slots that have bookings", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`slot_report.invalid` (every bad row), `period.no_cap`, `venue.other_clinic` or `account.not_a_clinic`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn submit_report(
     admin: Admin,
     State(ctx): State<ApiContext>,

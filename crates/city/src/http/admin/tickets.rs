@@ -34,9 +34,13 @@ pub(super) fn router() -> Router<ApiContext> {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
+    /// `strict` (the default): a known ticket with another birth date is an error; `replace`:
+    /// it gets the file's birth date.
     #[serde(default)]
+    #[param(inline)]
     mode: ImportMode,
 }
 
@@ -57,6 +61,24 @@ impl Coded for LinesRefused {
     }
 }
 
+/// Imports the 有効接種券 registry from a CSV file, all or nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/valid-tickets/import",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "Header `ticket_number,birth_date` (or 接種券番号,生年月日), one ticket a line; up to 64 MiB"),
+    responses(
+        (status = 200, description = "Imported, all or nothing", body = ImportReport),
+        (status = 400, description = "The file could not be read to its end", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`request.too_large`: larger than 64 MiB", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`request.unsupported_media_type`: not `text/csv`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`valid_tickets.invalid_lines`: nothing imported; the problem also carries the members of `ImportReport` (`imported`, `unchanged`, `replaced`, `error_count`, `errors`)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn import(
     admin: Admin,
     State(ctx): State<ApiContext>,

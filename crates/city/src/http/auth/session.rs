@@ -14,12 +14,27 @@ use crate::http::ApiContext;
 use crate::http::error::ApiError;
 
 /// The logged-in account, and the clinic it operates for if any (with that clinic's venues).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct SessionProfile {
     profile: AccountProfile,
+    /// The clinic the call center operates for (`X-Yoyaku-On-Behalf-Of`), with its venues.
     on_behalf_of: Option<AccountProfile>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "auth",
+    security(("bearer" = [])),
+    params(crate::http::openapi::OnBehalfOf),
+    responses(
+        (status = 200, description = "The session's account, and the clinic it operates for", body = SessionProfile),
+        (status = 400, description = "`X-Yoyaku-On-Behalf-Of` is no account ID", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: only the call center may operate for a clinic", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`auth.unknown_clinic`: no clinic has the account ID of `X-Yoyaku-On-Behalf-Of`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(super) async fn session(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,

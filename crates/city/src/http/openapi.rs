@@ -1,0 +1,180 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 document of this API, generated from the handlers'
+//! `#[utoipa::path]` attributes and the wire types' schemas, so it cannot drift from the code.
+//!
+//! Every route must be listed in [`ApiDoc`]'s `paths(...)`: the test below compares the router's
+//! paths with the document's, and the API tests (`tests/api/openapi.rs`) compare each path's
+//! methods with those the server allows.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::ApiContext;
+use super::{admin, auth, bookings, health, residents, slots, sync};
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new().route("/openapi.json", get(openapi_json))
+}
+
+/// The name of the bearer scheme the paths' `security(...)` refer to.
+pub(super) const BEARER: &str = "bearer";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "yoyaku city API",
+        description = "The municipal server of yoyaku, the vaccination reservation system: \
+            accounts, the valid-ticket registry, periods and slots, residents and bookings from \
+            every channel (clinics, the call center and residents on the web), and the clinic \
+            app's sync. Every error is an RFC 9457 problem document (`application/problem+json`) \
+            with a stable `code` and messages in Japanese and English. Staff authenticate with \
+            the bearer token of `POST /api/v1/login`; a resident on the web sends no token and \
+            proves who they are with 自治体番号, 接種券番号 and 生年月日.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        auth::login,
+        auth::logout,
+        auth::session::session,
+        slots::clinic_slots,
+        bookings::slots,
+        bookings::create,
+        bookings::list,
+        bookings::cancel,
+        bookings::change,
+        bookings::same_day_move,
+        bookings::check_in,
+        bookings::vaccination,
+        bookings::no_show,
+        residents::lookup,
+        residents::search,
+        residents::detail,
+        residents::register,
+        admin::tickets::import,
+        admin::accounts::create_account,
+        admin::accounts::list_accounts,
+        admin::accounts::reset_password,
+        admin::accounts::create_venue,
+        admin::accounts::list_venues,
+        admin::periods::create_period,
+        admin::periods::set_cap,
+        admin::periods::open_period,
+        admin::slot_reports::submit_report,
+        sync::push_intents,
+        sync::pull_changes,
+        sync::take_snapshot,
+        sync::take_lease,
+        health::health,
+        openapi_json,
+    ),
+    components(schemas(yoyaku_core::Problem)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Login, logout and the session"),
+        (name = "slots", description = "予約枠 as a clinic sees its own"),
+        (name = "residents", description = "The registry check, 住民情報登録, 住民検索 and 住民情報"),
+        (name = "bookings", description = "接種予約 and its lifecycle, from every channel"),
+        (name = "admin", description = "The city's administration (city_admin accounts only)"),
+        (name = "sync", description = "The clinic app's push, pull, snapshot and seat leases"),
+        (name = "health", description = "Liveness for load balancers and this document"),
+    )
+)]
+pub(crate) struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The opaque token of `POST /api/v1/login`, valid for a working day.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `X-Yoyaku-On-Behalf-Of`: the call center operating for a clinic (manual 3-1); only documented,
+/// the extractor [`super::auth::CurrentAccount`] reads it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub(super) struct OnBehalfOf {
+    /// The アカウントID of the clinic the call center operates for: the request acts on that
+    /// clinic's venues. Any other role sending it is refused (403).
+    #[param(rename = "X-Yoyaku-On-Behalf-Of")]
+    on_behalf_of: Option<String>,
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document of this API", body = Object,
+         content_type = "application/json"),
+    )
+)]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use sqlx::postgres::PgPoolOptions;
+
+    use super::*;
+    use crate::http::{Config, router as api_router};
+
+    /// The paths the router serves, read from its debug form: axum lists each route's path in
+    /// its `path_router` (the `fallback_router` after it has only the catch-all), as a quoted
+    /// string starting with `/`.
+    fn router_paths() -> BTreeSet<String> {
+        let db = PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .unwrap();
+        let ctx = ApiContext {
+            db,
+            config: Arc::new(Config::default()),
+        };
+        let debug = format!("{:?}", api_router(ctx));
+        let (routes, _) = debug
+            .split_once("fallback_router")
+            .expect("axum's Router debug form lists its path_router before its fallback_router");
+        routes
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.starts_with('/'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_route_of_the_router_is_documented_and_nothing_else() {
+        let served = router_paths();
+        assert!(
+            served.contains("/api/v1/login") && served.len() > 20,
+            "could not read the router's paths: {served:?}"
+        );
+        let documented: BTreeSet<String> = ApiDoc::openapi().paths.paths.into_keys().collect();
+        let undocumented: Vec<_> = served.difference(&documented).collect();
+        let unserved: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            undocumented.is_empty() && unserved.is_empty(),
+            "add #[utoipa::path] and list it in ApiDoc: {undocumented:?}; not served: {unserved:?}"
+        );
+    }
+}
