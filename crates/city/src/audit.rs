@@ -215,6 +215,73 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// What an administrator's log row is about.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AdminEntity<'a> {
+    /// The valid-ticket registry as a whole (an import).
+    ValidTickets,
+    /// An account by its アカウントID.
+    Account(&'a str),
+    /// A venue by its 会場番号.
+    Venue(i32),
+    Period(u32),
+    DoseCap {
+        period: u32,
+        clinic: &'a str,
+    },
+    SlotReport(Uuid),
+}
+
+impl AdminEntity<'_> {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::ValidTickets => "valid_tickets",
+            Self::Account(_) => "account",
+            Self::Venue(_) => "venue",
+            Self::Period(_) => "period",
+            Self::DoseCap { .. } => "dose_cap",
+            Self::SlotReport(_) => "slot_report",
+        }
+    }
+
+    fn id(self) -> String {
+        match self {
+            Self::ValidTickets => "registry".into(),
+            Self::Account(id) => id.into(),
+            Self::Venue(number) => number.to_string(),
+            Self::Period(number) => number.to_string(),
+            Self::DoseCap { period, clinic } => format!("{period}/{clinic}"),
+            Self::SlotReport(id) => id.to_string(),
+        }
+    }
+}
+
+/// Appends an administrator's action (`entity.verb`, e.g. `period.open`) with what it left
+/// behind. Secrets such as passwords never go in `after`.
+pub(crate) async fn record_admin(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+    admin: Uuid,
+    action: &str,
+    entity: AdminEntity<'_>,
+    after: &Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into audit_log (municipality_code, account_id, channel, action, entity_kind,
+                                entity_id, after)
+         values ($1, $2, 'admin', $3, $4, $5, $6::jsonb)",
+    )
+    .bind(municipality.as_string())
+    .bind(admin)
+    .bind(action)
+    .bind(entity.kind())
+    .bind(entity.id())
+    .bind(after.to_string())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Appends a change of `entity` that the clinic of `venue` should pull.
 pub(crate) async fn record_change(
     db: &mut PgConnection,

@@ -8,12 +8,14 @@
 
 use std::io;
 
+use crate::audit::{self, AdminEntity};
 use chrono::NaiveDate;
 use csv_async::{AsyncReaderBuilder, ByteRecord, Trim};
 use futures_util::io::AsyncRead;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgCopyIn;
 use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::{Coded, MunicipalityCode};
@@ -158,6 +160,7 @@ impl Staged {
 pub(crate) async fn import(
     db: &PgPool,
     municipality: MunicipalityCode,
+    admin: Uuid,
     csv: impl AsyncRead + Unpin + Send,
     mode: ImportMode,
     today: NaiveDate,
@@ -231,8 +234,23 @@ pub(crate) async fn import(
     .bind(mode == ImportMode::Replace)
     .fetch_one(&mut *tx)
     .await?;
-    tx.commit().await?;
     let (imported, replaced) = (imported.unsigned_abs(), replaced.unsigned_abs());
+    let after = serde_json::json!({
+        "rows": staged.rows,
+        "imported": imported,
+        "replaced": replaced,
+        "mode": if mode == ImportMode::Replace { "replace" } else { "add" },
+    });
+    audit::record_admin(
+        &mut tx,
+        municipality,
+        admin,
+        "valid_tickets.import",
+        AdminEntity::ValidTickets,
+        &after,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(ImportReport {
         imported,
         unchanged: staged.rows - imported - replaced,

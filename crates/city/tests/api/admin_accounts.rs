@@ -215,3 +215,59 @@ async fn only_city_admins_may_manage_accounts_and_venues() {
         expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
     }
 }
+
+#[tokio::test]
+async fn admin_actions_are_audited_without_secrets_and_refusals_leave_no_row() {
+    let app = spawn_app().await;
+    let token = admin_token(&app).await;
+    let admin = app.account_uuid("city-admin").await;
+    let new = json!({"account_id": "clinic-g", "display_name": "G眼科",
+                     "role": "clinic", "password": "g-clinic-secret"});
+    assert_eq!(
+        app.post_json(ACCOUNTS, Some(&token), &new).await.status(),
+        StatusCode::CREATED
+    );
+    let reset = json!({"password": "g-clinic-secret-2"});
+    let response = app
+        .post_json(
+            &format!("{ACCOUNTS}/clinic-g/password"),
+            Some(&token),
+            &reset,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let venue = json!({"venue_number": 120, "name": "G眼科", "clinic_account_id": "clinic-g"});
+    assert_eq!(
+        app.post_json(VENUES, Some(&token), &venue).await.status(),
+        StatusCode::CREATED
+    );
+    // Refused: the same venue number again. Nothing is logged for it.
+    let response = app.post_json(VENUES, Some(&token), &venue).await;
+    expect_problem(response, StatusCode::CONFLICT, "venue.duplicate").await;
+
+    let rows: Vec<(uuid::Uuid, String, String, String, String, String)> = sqlx::query_as(
+        "select account_id, channel, action, entity_kind, entity_id, after::text
+         from audit_log where channel = 'admin' order by id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let actions: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.2.as_str(), r.3.as_str(), r.4.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("account.create", "account", "clinic-g"),
+            ("account.reset_password", "account", "clinic-g"),
+            ("venue.create", "venue", "120"),
+        ]
+    );
+    assert!(rows.iter().all(|r| r.0 == admin && r.1 == "admin"));
+    assert!(
+        rows.iter()
+            .all(|r| !r.5.contains("secret") && !r.5.contains("argon2")),
+        "{rows:?}"
+    );
+}

@@ -22,7 +22,9 @@ use super::super::ApiContext;
 use super::super::error::ApiError;
 use super::super::extract::ApiJson;
 use super::{Admin, Refusal, find_clinic, or_duplicate};
+use crate::audit::{self, AdminEntity};
 use crate::password;
+use serde_json::json;
 
 /// NIST SP 800-63B: at least 8 characters; the upper bound keeps hashing cheap to refuse.
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
@@ -157,6 +159,7 @@ async fn create_account(
     let account_id = AccountId::parse(&new.account_id).map_err(ApiError::invalid)?;
     let display_name = required(&new.display_name, InputError::DisplayName)?;
     let password_hash = hash_password(new.password).await?;
+    let mut tx = ctx.db.begin().await?;
     let account = sqlx::query_as::<_, AccountSummary>(
         "insert into accounts (municipality_code, id, account_id, display_name, role, password_hash)
          values ($1, $2, $3, $4, $5, $6)
@@ -168,9 +171,21 @@ async fn create_account(
     .bind(display_name)
     .bind(new.role.as_str())
     .bind(password_hash)
-    .fetch_one(&ctx.db)
+    .fetch_one(&mut *tx)
     .await
     .map_err(|e| or_duplicate(e, Refusal::AccountTaken(account_id.to_string())))?;
+    let after = json!({ "display_name": account.display_name, "role": new.role.as_str() });
+    let entity = AdminEntity::Account(account_id.as_str());
+    audit::record_admin(
+        &mut tx,
+        admin.municipality_code,
+        admin.id,
+        "account.create",
+        entity,
+        &after,
+    )
+    .await?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 
@@ -247,6 +262,17 @@ async fn reset_password(
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    let entity = AdminEntity::Account(account_id.as_str());
+    let after = json!({ "sessions_ended": true, "lockout_lifted": true });
+    audit::record_admin(
+        &mut tx,
+        admin.municipality_code,
+        admin.id,
+        "account.reset_password",
+        entity,
+        &after,
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -302,6 +328,7 @@ async fn create_venue(
     let name = required(&new.name, InputError::VenueName)?;
     let clinic = find_clinic(&ctx.db, admin.municipality_code, &new.clinic_account_id).await?;
     let id = Uuid::new_v4();
+    let mut tx = ctx.db.begin().await?;
     sqlx::query(
         "insert into venues (municipality_code, id, venue_number, name, clinic_account_id)
          values ($1, $2, $3, $4, $5)",
@@ -311,9 +338,22 @@ async fn create_venue(
     .bind(new.venue_number)
     .bind(name)
     .bind(clinic)
-    .execute(&ctx.db)
+    .execute(&mut *tx)
     .await
     .map_err(|e| or_duplicate(e, Refusal::VenueTaken(new.venue_number)))?;
+    let after =
+        json!({ "id": id, "name": name, "clinic_account_id": new.clinic_account_id.trim() });
+    let entity = AdminEntity::Venue(new.venue_number);
+    audit::record_admin(
+        &mut tx,
+        admin.municipality_code,
+        admin.id,
+        "venue.create",
+        entity,
+        &after,
+    )
+    .await?;
+    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(VenueSummary {

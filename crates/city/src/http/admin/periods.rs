@@ -18,6 +18,8 @@ use super::super::ApiContext;
 use super::super::error::ApiError;
 use super::super::extract::ApiJson;
 use super::{Admin, Refusal, db_period_number, find_clinic, find_period, or_duplicate};
+use crate::audit::{self, AdminEntity};
+use serde_json::json;
 
 pub(super) fn router() -> Router<ApiContext> {
     Router::new()
@@ -69,6 +71,7 @@ async fn create_period(
     let period = Period::new(new.spec).map_err(ApiError::invalid)?;
     let spec = period.spec();
     let number = spec.number;
+    let mut tx = ctx.db.begin().await?;
     sqlx::query(
         "insert into periods (municipality_code, number, vaccine_code,
                               first_dose_first, first_dose_last, second_dose_first, second_dose_last,
@@ -88,7 +91,7 @@ async fn create_period(
     .bind(spec.submission_deadline)
     .bind(spec.correction_deadline)
     .bind(spec.reception_opens)
-    .execute(&ctx.db)
+    .execute(&mut *tx)
     .await
     .map_err(|error| match &error {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
@@ -96,6 +99,17 @@ async fn create_period(
         }
         _ => or_duplicate(error, Refusal::PeriodTaken(number)),
     })?;
+    let after = json!({ "spec": spec, "vaccine_code": new.vaccine_code });
+    audit::record_admin(
+        &mut tx,
+        admin.municipality_code,
+        admin.id,
+        "period.create",
+        AdminEntity::Period(number),
+        &after,
+    )
+    .await?;
+    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(PeriodInfo {
@@ -188,6 +202,19 @@ async fn set_cap(
         }
         .into());
     }
+    let entity = AdminEntity::DoseCap {
+        period: number,
+        clinic: account_id.trim(),
+    };
+    audit::record_admin(
+        &mut tx,
+        municipality,
+        admin.id,
+        "dose_cap.set",
+        entity,
+        &json!({ "doses": new.doses }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(CapInfo {
         period_number: number,
@@ -258,6 +285,16 @@ async fn open_period(
     .bind(db_number)
     .bind(i32::try_from(made_private).map_err(ApiError::internal)?)
     .fetch_one(&mut *tx)
+    .await?;
+    let after = json!({ "opened_at": opened_at, "slots_made_private": made_private });
+    audit::record_admin(
+        &mut tx,
+        admin.municipality_code,
+        admin.id,
+        "period.open",
+        AdminEntity::Period(number),
+        &after,
+    )
     .await?;
     tx.commit().await?;
     Ok(Json(Opened {

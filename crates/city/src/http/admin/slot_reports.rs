@@ -23,6 +23,7 @@ use super::super::error::ApiError;
 use super::super::extract::ApiJson;
 use super::{Admin, Refusal, db_period_number, find_clinic, find_period};
 use crate::admin::slot_setup::{self, SetUpError, SetUpSlot, Target};
+use crate::audit::{self, AdminEntity};
 
 pub(super) fn router() -> Router<ApiContext> {
     Router::new().route(
@@ -169,6 +170,26 @@ async fn submit_report(
     .bind(db_int(accepted.total_seats)?)
     .bind(db_int(accepted.own_reception)?)
     .execute(&mut *tx)
+    .await?;
+    let after = serde_json::json!({
+        "period_number": number,
+        "clinic_account_id": request.clinic_account_id.trim(),
+        "venue_number": report.venue_number,
+        "form": report.form,
+        "total_seats": accepted.total_seats,
+        "own_reception": accepted.own_reception,
+        "slots": slots.len(),
+        "removed_slots": removed_slots,
+    });
+    let entity = AdminEntity::SlotReport(report_id);
+    audit::record_admin(
+        &mut tx,
+        municipality,
+        admin.id,
+        "slot_report.accept",
+        entity,
+        &after,
+    )
     .await?;
     tx.commit().await?;
     Ok((

@@ -94,6 +94,7 @@ async fn import(
     match tickets::import(
         &ctx.db,
         admin.municipality_code,
+        admin.id,
         csv,
         query.mode,
         tokyo_today(),
