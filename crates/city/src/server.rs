@@ -93,6 +93,7 @@ impl ServerOptions {
         let app = router(ApiContext {
             db: pool,
             config: Arc::new(Config::default()),
+            availability: Arc::default(),
         })
         // Where the login handler finds it (http::auth::throttle): per server, like its settings.
         .layer(Extension(login_limiter));

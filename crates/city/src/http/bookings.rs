@@ -5,10 +5,12 @@
 //! 生年月日) is the credential; with it, a logged-in clinic or call center. The rules live in
 //! [`crate::bookings`]; handlers parse, pick the caller and run one transaction.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,8 +25,11 @@ use yoyaku_core::vaccine::IntervalCheck;
 use yoyaku_core::wire::{Role, SlotList};
 use yoyaku_core::{Coded, MunicipalityCode};
 
+use std::time::Instant;
+
 use super::ApiContext;
 use super::auth::CurrentAccount;
+use super::availability_cache::WebQuestion;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::residents::{KeyInput, parse_key, refusal_status};
@@ -212,15 +217,19 @@ async fn slots(
     requester: Requester,
     State(ctx): State<ApiContext>,
     ApiQuery(query): ApiQuery<SlotsQuery>,
-) -> Result<Json<SlotList>, ApiError> {
+) -> Result<Response, ApiError> {
     let named = |code: &str| MunicipalityCode::parse(code).map_err(ApiError::invalid);
-    let mut conn = ctx.db.acquire().await?;
     let (municipality, private) = match requester {
         // The web must name the municipality: left out, it is an empty (malformed) code.
-        Requester::Web => (
-            named(query.municipality_code.as_deref().unwrap_or_default())?,
-            PrivateSlots::None,
-        ),
+        Requester::Web => {
+            let question = WebQuestion {
+                municipality: named(query.municipality_code.as_deref().unwrap_or_default())?,
+                date: query.date,
+                venue: query.venue_id,
+                vaccine: query.vaccine.clone(),
+            };
+            return web_slots(&ctx, question).await;
+        }
         Requester::Staff(account) => {
             let municipality = account.municipality_code;
             if let Some(code) = query.municipality_code.as_deref() {
@@ -230,9 +239,12 @@ async fn slots(
             }
             let private = match account.role {
                 Role::Clinic | Role::CallCenter => match account.clinic_id() {
-                    Some(clinic) => PrivateSlots::AtVenues(
-                        audit::venues_of_clinic(&mut conn, municipality, clinic).await?,
-                    ),
+                    Some(clinic) => {
+                        let mut conn = ctx.db.acquire().await?;
+                        PrivateSlots::AtVenues(
+                            audit::venues_of_clinic(&mut conn, municipality, clinic).await?,
+                        )
+                    }
                     None => PrivateSlots::None,
                 },
                 Role::CityAdmin => PrivateSlots::All,
@@ -240,6 +252,7 @@ async fn slots(
             (municipality, private)
         }
     };
+    let mut conn = ctx.db.acquire().await?;
     let slots = bookings::available_slots(
         &mut conn,
         municipality,
@@ -249,7 +262,32 @@ async fn slots(
         &private,
     )
     .await?;
-    Ok(Json(SlotList { slots }))
+    Ok(Json(SlotList { slots }).into_response())
+}
+
+/// The web's 公開枠, from the last second's answer to the same question when there is one.
+async fn web_slots(ctx: &ApiContext, question: WebQuestion) -> Result<Response, ApiError> {
+    let now = Instant::now();
+    let body = match ctx.availability.fresh(&question, now) {
+        Some(body) => body,
+        None => {
+            let mut conn = ctx.db.acquire().await?;
+            let slots = bookings::available_slots(
+                &mut conn,
+                question.municipality,
+                question.date,
+                question.venue,
+                question.vaccine.as_deref(),
+                &PrivateSlots::None,
+            )
+            .await?;
+            let body =
+                Bytes::from(serde_json::to_vec(&SlotList { slots }).map_err(ApiError::internal)?);
+            ctx.availability.keep(question, body.clone(), now);
+            body
+        }
+    };
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `POST /api/v1/bookings`

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod availability_cache;
 mod bookings;
 mod error;
 mod extract;
@@ -29,6 +30,8 @@ const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 pub(crate) struct ApiContext {
     pub db: PgPool,
     pub config: Arc<Config>,
+    /// The web's availability reads of the last second.
+    pub availability: Arc<availability_cache::AvailabilityCache>,
 }
 
 pub(crate) struct Config {

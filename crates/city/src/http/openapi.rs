@@ -148,6 +148,7 @@ mod tests {
         let ctx = ApiContext {
             db,
             config: Arc::new(Config::default()),
+            availability: Arc::default(),
         };
         let debug = format!("{:?}", api_router(ctx));
         let (routes, _) = debug
