@@ -9,8 +9,17 @@ use sqlx::postgres::PgPoolOptions;
 /// A request waits this long for a connection before it is answered "database unavailable".
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Connections a server keeps by default: a booking holds one for its whole transaction, so
+/// this bounds the bookings in flight.
+pub const DEFAULT_CONNECTIONS: u32 = 10;
+
 pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
+    connect_with(database_url, DEFAULT_CONNECTIONS).await
+}
+
+pub async fn connect_with(database_url: &str, connections: u32) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
+        .max_connections(connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect(database_url)
         .await

@@ -19,5 +19,5 @@ mod sync;
 pub mod throwaway_pg;
 mod token;
 
-pub use db::{connect, migrate};
+pub use db::{DEFAULT_CONNECTIONS, connect, connect_with, migrate};
 pub use server::{Server, ServerOptions, TlsError, shutdown_signal};

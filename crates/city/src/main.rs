@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use yoyaku_city::demo::seed_demo;
 use yoyaku_city::throwaway_pg::Cluster;
-use yoyaku_city::{Server, connect, migrate, shutdown_signal};
+use yoyaku_city::{DEFAULT_CONNECTIONS, Server, connect_with, migrate, shutdown_signal};
 
 #[derive(Parser)]
 #[command(version, about)]
@@ -69,6 +69,9 @@ struct Serving {
     /// rate limit. Nobody else's X-Forwarded-For is believed.
     #[arg(long, env = "YOYAKU_TRUSTED_PROXY", value_name = "IP")]
     trusted_proxy: Option<IpAddr>,
+    /// Database connections the server keeps: the bookings it can have in flight at once.
+    #[arg(long, env = "YOYAKU_DB_CONNECTIONS", default_value_t = DEFAULT_CONNECTIONS)]
+    db_connections: u32,
 }
 
 impl Serving {
@@ -101,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
             database_url,
         } => serve(&serving, &database_url).await,
         Command::SeedDemo { database_url } => {
-            let pool = migrated_pool(&database_url).await?;
+            let pool = migrated_pool(&database_url, DEFAULT_CONNECTIONS).await?;
             println!("{}", seed_demo(&pool).await?);
             Ok(())
         }
@@ -112,8 +115,8 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn migrated_pool(database_url: &str) -> anyhow::Result<PgPool> {
-    let pool = connect(database_url)
+async fn migrated_pool(database_url: &str, connections: u32) -> anyhow::Result<PgPool> {
+    let pool = connect_with(database_url, connections)
         .await
         .context("connecting to the database")?;
     migrate(&pool).await.context("migrating the database")?;
@@ -121,7 +124,7 @@ async fn migrated_pool(database_url: &str) -> anyhow::Result<PgPool> {
 }
 
 async fn serve(serving: &Serving, database_url: &str) -> anyhow::Result<()> {
-    let pool = migrated_pool(database_url).await?;
+    let pool = migrated_pool(database_url, serving.db_connections).await?;
     let server = serving.spawn(pool).await?;
     tracing::info!(url = %server.url(), "serving");
     shutdown_signal().await;
@@ -142,7 +145,7 @@ async fn demo(serving: &Serving, database_url: Option<String>) -> anyhow::Result
             (Some(cluster), url)
         }
     };
-    let pool = migrated_pool(&database_url).await?;
+    let pool = migrated_pool(&database_url, serving.db_connections).await?;
     let accounts = seed_demo(&pool).await?;
     let server = serving.spawn(pool).await?;
     println!("{accounts}");
