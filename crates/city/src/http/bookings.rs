@@ -17,6 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, ResponsesBuilder};
 use uuid::Uuid;
 use yoyaku_core::booking::{BookingRuleError, DoseNumber, LotNumber};
 use yoyaku_core::second_dose::SecondDosePlan;
@@ -25,6 +26,7 @@ use yoyaku_core::vaccine::IntervalCheck;
 use yoyaku_core::wire::{Role, SlotList};
 use yoyaku_core::{Coded, MunicipalityCode};
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use super::ApiContext;
@@ -161,6 +163,56 @@ fn status(refusal: &Refusal) -> StatusCode {
         | Refusal::NotSameDay
         | Refusal::SameDay(_)
         | Refusal::Infeasible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The refusals every booking write may answer, documented once for all of them.
+struct BookingRefusals;
+
+impl utoipa::IntoResponses for BookingRefusals {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let refusals = [
+            (
+                "400",
+                "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse",
+            ),
+            (
+                "401",
+                "`auth.session_invalid`: a token was sent but names no live session",
+            ),
+            (
+                "403",
+                "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)",
+            ),
+            (
+                "404",
+                "The booking, the slot or the resident (not in the registry) is not found",
+            ),
+            (
+                "409",
+                "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it",
+            ),
+            (
+                "422",
+                "A booking rule refuses it (a past slot, too early a dose, not the same day …)",
+            ),
+        ];
+        refusals
+            .into_iter()
+            .fold(
+                ResponsesBuilder::new(),
+                |responses, (status, description)| {
+                    let problem = ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build();
+                    let response = ResponseBuilder::new()
+                        .description(description)
+                        .content("application/problem+json", problem);
+                    responses.response(status, response)
+                },
+            )
+            .build()
+            .into()
     }
 }
 
@@ -333,12 +385,7 @@ fn created_or_ok(created: bool) -> StatusCode {
     responses(
         (status = 201, description = "Booked", body = BookResponse),
         (status = 200, description = "A retry of a booking already made (same `booking_id`)", body = BookResponse),
-        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        BookingRefusals,
     )
 )]
 async fn create(
@@ -404,12 +451,7 @@ impl ActionRequest {
     request_body(content = ActionRequest, description = "The web's resident key; staff may send no body at all"),
     responses(
         (status = 200, description = "Cancelled (キャンセル)", body = BookingRecord),
-        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        BookingRefusals,
     )
 )]
 async fn cancel(
@@ -435,12 +477,7 @@ async fn cancel(
     request_body(content = ActionRequest, description = "The web's resident key; staff may send no body at all"),
     responses(
         (status = 200, description = "Checked in (受付済み)", body = BookingRecord),
-        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        BookingRefusals,
     )
 )]
 async fn check_in(
@@ -466,12 +503,7 @@ async fn check_in(
     request_body(content = ActionRequest, description = "The web's resident key; staff may send no body at all"),
     responses(
         (status = 200, description = "Marked as not come (来院なし)", body = BookingRecord),
-        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        BookingRefusals,
     )
 )]
 async fn no_show(
@@ -506,12 +538,7 @@ struct VaccinationRequest {
     request_body = VaccinationRequest,
     responses(
         (status = 200, description = "Recorded as vaccinated (接種済み)", body = BookingRecord),
-        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        BookingRefusals,
     )
 )]
 async fn vaccination(
@@ -565,12 +592,7 @@ struct ChangeResponse {
     responses(
         (status = 201, description = "Cancelled and booked anew", body = ChangeResponse),
         (status = 200, description = "A retry of a change already made (same `new_booking_id`)", body = ChangeResponse),
-        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        BookingRefusals,
     )
 )]
 async fn change(
@@ -612,12 +634,7 @@ struct SameDayMoveRequest {
     request_body = SameDayMoveRequest,
     responses(
         (status = 200, description = "Moved; the venue's day as the planner would dilute it", body = Moved),
-        (status = 400, description = "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The booking, the slot or the resident (not in the registry) is not found", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A booking rule refuses it (a past slot, too early a dose, not the same day …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        BookingRefusals,
     )
 )]
 async fn same_day_move(

@@ -267,3 +267,28 @@ async fn the_login_schemas_describe_the_login_request_and_response() {
         assert!(login["responses"][status].is_object(), "login {status}");
     }
 }
+
+#[tokio::test]
+async fn every_booking_write_documents_the_same_refusals() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let writes = [
+        "/api/v1/bookings",
+        "/api/v1/bookings/{id}/cancel",
+        "/api/v1/bookings/{id}/check-in",
+        "/api/v1/bookings/{id}/no-show",
+        "/api/v1/bookings/{id}/vaccination",
+        "/api/v1/bookings/{id}/change",
+        "/api/v1/bookings/{id}/same-day-move",
+    ];
+    for path in writes {
+        let responses = doc["paths"][path]["post"]["responses"].as_object().unwrap();
+        for status in ["400", "401", "403", "404", "409", "422"] {
+            let content = &responses[status]["content"]["application/problem+json"];
+            assert_eq!(
+                content["schema"]["$ref"], "#/components/schemas/Problem",
+                "{path} {status}"
+            );
+        }
+    }
+}

@@ -18,7 +18,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let pool = connect(&fresh_database().await).await.unwrap();
+    serve_seeded(connect(&fresh_database().await).await.unwrap()).await
+}
+
+/// Migrates and seeds the database behind `pool`, and serves it on a free port.
+async fn serve_seeded(pool: PgPool) -> TestApp {
     migrate(&pool).await.unwrap();
     let accounts = seed_demo(&pool).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -117,16 +121,7 @@ pub async fn spawn_app_with_connections(connections: u32) -> TestApp {
         .connect(&fresh_database().await)
         .await
         .unwrap();
-    migrate(&pool).await.unwrap();
-    let accounts = seed_demo(&pool).await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = Server::spawn(listener, pool.clone()).unwrap();
-    TestApp {
-        server,
-        pool,
-        accounts,
-        client: reqwest::Client::new(),
-    }
+    serve_seeded(pool).await
 }
 
 impl TestApp {
