@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use reqwest::{RequestBuilder, Response, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use yoyaku_core::Problem;
 use yoyaku_core::wire::{LoginRequest, LoginResponse, SlotList};
@@ -46,6 +47,26 @@ impl CityClient {
             .post(self.url("/api/v1/logout"))
             .bearer_auth(token);
         send(req).await.map(drop)
+    }
+
+    /// `GET path?query` as the logged-in account, answered with JSON.
+    pub(crate) async fn get_json<Q, T>(&self, token: &str, path: &str, query: &Q) -> Result<T>
+    where
+        Q: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let req = self.http.get(self.url(path)).query(query).bearer_auth(token);
+        json(send(req).await?).await
+    }
+
+    /// `POST path` with a JSON body as the logged-in account, answered with JSON.
+    pub(crate) async fn post_json<B, T>(&self, token: &str, path: &str, body: &B) -> Result<T>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let req = self.http.post(self.url(path)).json(body).bearer_auth(token);
+        json(send(req).await?).await
     }
 
     /// The clinic's own slots whose Tokyo date lies in `from..=to`.

@@ -86,6 +86,16 @@ impl Clinic {
             .ok_or(ClinicError::NotLoggedIn)
     }
 
+    /// The session token of the logged-in account, for calls to the city server.
+    pub(crate) async fn session_token(&self) -> Result<String> {
+        self.require_login().await?;
+        let token: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
+            .fetch_optional(self.store.pool())
+            .await?
+            .flatten();
+        token.ok_or(ClinicError::NotLoggedIn)
+    }
+
     /// Records the outcome of a round trip to the server in the status.
     pub(crate) fn record<T>(&self, outcome: &Result<T>) {
         self.status.send_modify(|s| match outcome {

@@ -12,6 +12,15 @@ pub enum ClinicError {
         ja: String,
         en: String,
     },
+    /// A form with one or more fields refused, each with its own code and messages, so the form can
+    /// show every error under its field at once.
+    #[error("{} field(s) need correcting", .0.len())]
+    InvalidFields(Vec<FieldProblem>),
+    /// Another account's work on this device has not reached the city server yet.
+    #[error(
+        "{pending} change(s) made by account {account} on this computer have not been sent yet"
+    )]
+    OtherAccountsWorkUnsent { account: String, pending: i64 },
     /// The city server answered and refused.
     #[error("{}", .0.message_en)]
     Rejected(Box<Problem>),
@@ -47,6 +56,21 @@ impl ClinicError {
         }
     }
 
+    /// Turns a form's field errors into one error that keeps every field's.
+    pub fn fields(errors: &[yoyaku_core::resident::FieldError]) -> Self {
+        Self::InvalidFields(
+            errors
+                .iter()
+                .map(|e| FieldProblem {
+                    field: e.field().to_owned(),
+                    code: e.error().code().to_owned(),
+                    message_ja: e.error().message_ja(),
+                    message_en: e.error().message_en(),
+                })
+                .collect(),
+        )
+    }
+
     /// True when the failure is the network's, so the caller may fall back to the cache.
     pub fn is_unreachable(&self) -> bool {
         matches!(self, Self::Unreachable(_))
@@ -57,6 +81,8 @@ impl Coded for ClinicError {
     fn code(&self) -> &str {
         match self {
             Self::Invalid { code, .. } => code,
+            Self::InvalidFields(_) => "form.invalid",
+            Self::OtherAccountsWorkUnsent { .. } => "sync.other_account_unsent",
             Self::Rejected(p) => &p.code,
             Self::Unreachable(_) => "network.unreachable",
             Self::NoCachedLogin => "auth.offline_first_login",
@@ -71,6 +97,8 @@ impl Coded for ClinicError {
     fn message_ja(&self) -> String {
         match self {
             Self::Invalid { ja, .. } => ja.clone(),
+            Self::InvalidFields(fields) => format!("入力内容に誤りがあります（{}件）。各項目の説明に沿って修正してください。", fields.len()),
+            Self::OtherAccountsWorkUnsent { account, pending } => format!("この端末には、アカウント「{account}」の未送信の操作が{pending}件あります。先に「{account}」でログインし、ネットワークにつないで同期してください。"),
             Self::Rejected(p) => p.message_ja.clone(),
             Self::Unreachable(_) => "市のサーバーに接続できません。ネットワークをご確認ください。入力済みの内容はこの端末に保存されています。".into(),
             Self::NoCachedLogin => "市のサーバーに接続できません。この端末で初めてログインするときはネットワーク接続が必要です。接続を確認してもう一度お試しください。".into(),
@@ -84,6 +112,8 @@ impl Coded for ClinicError {
 
     fn message_en(&self) -> String {
         match self {
+            Self::InvalidFields(fields) => format!("{} field(s) need correcting; see the note under each.", fields.len()),
+            Self::OtherAccountsWorkUnsent { account, pending } => format!("{pending} change(s) made on this computer by account {account} have not been sent yet. Log in as {account} with a network connection and sync first."),
             Self::Rejected(p) => p.message_en.clone(),
             Self::Unreachable(_) => "The city server cannot be reached. Please check the network. What you entered is saved on this computer.".into(),
             Self::NoCachedLogin => "The city server cannot be reached. The first login on this computer needs a network connection; check it and try again.".into(),
@@ -91,6 +121,15 @@ impl Coded for ClinicError {
             _ => self.to_string(),
         }
     }
+}
+
+/// One field's error in a form: which field, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub message_ja: String,
+    pub message_en: String,
 }
 
 pub type Result<T, E = ClinicError> = std::result::Result<T, E>;

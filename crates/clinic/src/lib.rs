@@ -8,6 +8,7 @@ pub mod city_client;
 mod engine;
 pub mod error;
 mod login;
+mod outbox;
 mod password;
 pub mod settings;
 mod slots;

@@ -129,7 +129,7 @@ impl Clinic {
         token: &str,
         expires_at: chrono::DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin_write().await?;
         let previous: Option<(String, String)> =
             sqlx::query_as("SELECT municipality_code, account_id FROM account")
                 .fetch_optional(&mut *tx)
@@ -138,10 +138,35 @@ impl Clinic {
             *m == profile.municipality_code.to_string() && *a == profile.account_id
         });
         if !same_account {
-            sqlx::query("DELETE FROM venues").execute(&mut *tx).await?;
-            sqlx::query("UPDATE sync_state SET last_success_at = NULL")
-                .execute(&mut *tx)
+            if let Some((_, account)) = &previous {
+                let pending: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM outbox WHERE state IN ('pending', 'rejected')",
+                )
+                .fetch_one(&mut *tx)
                 .await?;
+                if pending > 0 {
+                    return Err(ClinicError::OtherAccountsWorkUnsent {
+                        account: account.clone(),
+                        pending,
+                    });
+                }
+            }
+            // The cache is the previous clinic's: start empty, as a new device to the server,
+            // which binds a device to one account.
+            for table in [
+                "leases", "bookings", "residents", "slots", "venues", "vaccines", "periods",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                "UPDATE sync_state SET last_success_at = NULL, device_id = ?, next_seq = 1,
+                     cursor = NULL, last_settled_seq = 0, snapshot_at = NULL",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query(
             "INSERT INTO account (singleton, municipality_code, municipality_name, account_id,

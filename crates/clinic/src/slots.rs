@@ -44,12 +44,7 @@ impl Clinic {
     }
 
     async fn pull_slots(&self) -> Result<()> {
-        self.require_login().await?;
-        let token: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
-            .fetch_optional(self.store.pool())
-            .await?
-            .flatten();
-        let token = token.ok_or(crate::ClinicError::NotLoggedIn)?;
+        let token = self.session_token().await?;
         let from = tokyo_today();
         let to = from + Days::new(WINDOW_DAYS);
         let list = self.client.clinic_slots(&token, from, to).await?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::ClinicError;
+use crate::error::{ClinicError, FieldProblem};
 use yoyaku_core::Coded;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,6 +23,9 @@ pub struct ErrorInfo {
     pub code: String,
     pub message_ja: String,
     pub message_en: String,
+    /// A form's errors by field; empty for any other error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
 }
 
 impl From<&ClinicError> for ErrorInfo {
@@ -31,6 +34,10 @@ impl From<&ClinicError> for ErrorInfo {
             code: e.code().to_owned(),
             message_ja: e.message_ja(),
             message_en: e.message_en(),
+            fields: match e {
+                ClinicError::InvalidFields(fields) => fields.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }

@@ -1,0 +1,256 @@
+//! The outbox: every local change is written together with an intent for the city server, in the
+//! same SQLite transaction (DESIGN.md, Sync). An intent carries a client-made id and the device's
+//! next sequence number; it depends on every unsettled intent that touches a row it touches or
+//! needs, so the server applies them in order and rejects the dependants of a rejected one.
+
+use chrono::Utc;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+use yoyaku_core::sync::{Action, ResidentKey};
+
+use crate::error::{ClinicError, Result};
+
+/// A local row an intent changes or relies on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Row {
+    Resident(String),
+    Booking(Uuid),
+}
+
+impl Row {
+    pub fn resident(key: &ResidentKey) -> Self {
+        Self::Resident(resident_key(
+            &key.municipality_code.to_string(),
+            &key.ticket_number.to_string(),
+        ))
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Resident(_) => "resident",
+            Self::Booking(_) => "booking",
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Self::Resident(key) => key.clone(),
+            Self::Booking(id) => id.to_string(),
+        }
+    }
+}
+
+/// How `outbox_touches` names a resident.
+pub(crate) fn resident_key(municipality_code: &str, ticket_number: &str) -> String {
+    format!("{municipality_code}:{ticket_number}")
+}
+
+/// An intent about to be queued.
+#[derive(Debug, Clone)]
+pub(crate) struct NewIntent {
+    pub action: Action,
+    /// Rows the use case changed locally: held from pulls until the intent settles.
+    pub changes: Vec<Row>,
+    /// Rows it relies on without changing them (a booking's resident).
+    pub needs: Vec<Row>,
+}
+
+/// The action's name as stored in `outbox.kind` (the same as its JSON `type`).
+pub(crate) fn kind_of(action: &Action) -> &'static str {
+    match action {
+        Action::RegisterResident { .. } => "register_resident",
+        Action::Book { .. } => "book",
+        Action::Cancel { .. } => "cancel",
+        Action::ChangeBooking { .. } => "change_booking",
+        Action::SameDayMove { .. } => "same_day_move",
+        Action::CheckIn { .. } => "check_in",
+        Action::RecordVaccination { .. } => "record_vaccination",
+        Action::MarkNoShow { .. } => "mark_no_show",
+    }
+}
+
+/// Queues `intent` inside the caller's write transaction and returns its id. Nothing is queued
+/// unless the caller commits, and the caller's rows are not written unless this succeeds.
+pub(crate) async fn enqueue(tx: &mut SqliteConnection, intent: NewIntent) -> Result<Uuid> {
+    let (device_id, seq): (Option<String>, i64) =
+        sqlx::query_as("SELECT device_id, next_seq FROM sync_state")
+            .fetch_one(&mut *tx)
+            .await?;
+    let device_id = device_id.ok_or(ClinicError::NotLoggedIn)?;
+    let mut depends_on: Vec<String> = Vec::new();
+    for row in intent.changes.iter().chain(&intent.needs) {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT intent_id FROM holds WHERE kind = ? AND key = ?")
+                .bind(row.kind())
+                .bind(row.key())
+                .fetch_all(&mut *tx)
+                .await?;
+        for id in ids {
+            if !depends_on.contains(&id) {
+                depends_on.push(id);
+            }
+        }
+    }
+    let id = Uuid::new_v4();
+    let action = serde_json::to_string(&intent.action)
+        .map_err(|e| ClinicError::Internal(format!("intent: {e}")))?;
+    let depends = serde_json::to_string(&depends_on)
+        .map_err(|e| ClinicError::Internal(format!("intent: {e}")))?;
+    sqlx::query(
+        "INSERT INTO outbox (seq, device_id, id, kind, action, depends_on, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(seq)
+    .bind(&device_id)
+    .bind(id.to_string())
+    .bind(kind_of(&intent.action))
+    .bind(action)
+    .bind(depends)
+    .bind(Utc::now())
+    .execute(&mut *tx)
+    .await?;
+    for row in &intent.changes {
+        sqlx::query(
+            "INSERT OR IGNORE INTO outbox_touches (device_id, seq, kind, key) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&device_id)
+        .bind(seq)
+        .bind(row.kind())
+        .bind(row.key())
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE sync_state SET next_seq = next_seq + 1")
+        .execute(&mut *tx)
+        .await?;
+    Ok(id)
+}
+
+/// Intents not yet settled by the server: the indicator's pending count.
+pub(crate) async fn pending_count(db: &mut SqliteConnection) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state = 'pending'")
+        .fetch_one(db)
+        .await?;
+    Ok(n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use yoyaku_core::booking::DoseNumber;
+
+    fn key() -> ResidentKey {
+        serde_json::from_value(serde_json::json!({
+            "municipality_code": "431001", "ticket_number": "9000000062",
+            "birth_date": "1945-03-03"
+        }))
+        .unwrap()
+    }
+
+    async fn store_with_device() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        sqlx::query("UPDATE sync_state SET device_id = ?")
+            .bind(Uuid::new_v4().to_string())
+            .execute(store.pool())
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
+    fn book(booking_id: Uuid) -> NewIntent {
+        NewIntent {
+            action: Action::Book {
+                booking_id,
+                resident: key(),
+                slot_id: Uuid::new_v4(),
+                dose: DoseNumber::FIRST,
+                lease_id: None,
+            },
+            changes: vec![Row::Booking(booking_id)],
+            needs: vec![Row::resident(&key())],
+        }
+    }
+
+    #[tokio::test]
+    async fn intents_get_gapless_sequence_numbers_and_depend_on_unsettled_work_on_their_rows() {
+        let (_dir, store) = store_with_device().await;
+        let mut tx = store.begin_write().await.unwrap();
+        let register = enqueue(
+            &mut tx,
+            NewIntent {
+                action: Action::RegisterResident {
+                    resident: key(),
+                    details: serde_json::from_value(serde_json::json!({
+                        "family_name_kana": "テスト", "given_name_kana": "タロー",
+                        "sex": "male", "phone": "0963281111", "email": null, "memo": ""
+                    }))
+                    .unwrap(),
+                },
+                changes: vec![Row::resident(&key())],
+                needs: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let booking = Uuid::new_v4();
+        let booked = enqueue(&mut tx, book(booking)).await.unwrap();
+        let cancel = enqueue(
+            &mut tx,
+            NewIntent {
+                action: Action::Cancel {
+                    booking_id: booking,
+                },
+                changes: vec![Row::Booking(booking)],
+                needs: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let rows: Vec<(i64, String, String, String)> =
+            sqlx::query_as("SELECT seq, id, kind, depends_on FROM outbox ORDER BY seq")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+        assert_eq!(rows[0].1, register.to_string());
+        assert_eq!(rows[1].2, "book");
+        assert_eq!(rows[1].3, format!("[\"{register}\"]"));
+        assert_eq!(rows[2].1, cancel.to_string());
+        assert_eq!(rows[2].3, format!("[\"{booked}\"]"));
+        let mut conn = store.pool().acquire().await.unwrap();
+        assert_eq!(pending_count(&mut conn).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_rolled_back_use_case_leaves_no_intent_and_no_gap() {
+        let (_dir, store) = store_with_device().await;
+        let mut tx = store.begin_write().await.unwrap();
+        enqueue(&mut tx, book(Uuid::new_v4())).await.unwrap();
+        tx.rollback().await.unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        enqueue(&mut tx, book(Uuid::new_v4())).await.unwrap();
+        tx.commit().await.unwrap();
+        let seqs: Vec<i64> = sqlx::query_scalar("SELECT seq FROM outbox")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(seqs, vec![1]);
+    }
+
+    #[tokio::test]
+    async fn without_a_device_nothing_is_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        let err = enqueue(&mut tx, book(Uuid::new_v4())).await.unwrap_err();
+        assert!(matches!(err, ClinicError::NotLoggedIn), "{err:?}");
+    }
+}
