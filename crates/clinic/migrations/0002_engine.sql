@@ -145,13 +145,23 @@ FROM outbox_touches t
 JOIN outbox o ON o.device_id = t.device_id AND o.seq = t.seq
 WHERE o.state IN ('pending', 'rejected');
 
--- Seats as this device sees them: the server's count, corrected by local work it has not seen.
+-- Seats as this device sees them: the server's count (which includes the seats of this
+-- clinic's leases), corrected by local bookings the server has not counted yet, less the seats of
+-- unexpired leases that no booking uses yet (this clinic may still book those).
 CREATE VIEW slot_seats AS
 SELECT s.id AS slot_id,
        s.capacity AS capacity,
-       s.booked + coalesce((
-           SELECT sum((b.status IN ('reserved', 'checked_in', 'vaccinated')) - b.server_holds_seat)
-           FROM bookings b WHERE b.slot_id = s.id), 0) AS booked
+       s.booked
+         + coalesce((SELECT sum((b.status IN ('reserved', 'checked_in', 'vaccinated'))
+                                - b.server_holds_seat)
+                     FROM bookings b WHERE b.slot_id = s.id AND b.lease_id IS NULL), 0)
+         - coalesce((SELECT sum(max(l.seats - (SELECT count(*) FROM bookings b
+                                               WHERE b.lease_id = l.id
+                                                 AND b.status IN ('reserved', 'checked_in',
+                                                                  'vaccinated')), 0))
+                     FROM leases l
+                     WHERE l.slot_id = s.id AND julianday(l.expires_at) > julianday('now')), 0)
+         AS booked
 FROM slots s;
 
 -- TOP screen and 接種予約: slots with their seats (公開枠/非公開枠, 残りN枠).

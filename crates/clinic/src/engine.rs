@@ -8,6 +8,7 @@ use yoyaku_core::wire::AccountProfile;
 
 use crate::city_client::CityClient;
 use crate::error::{ClinicError, Result};
+use crate::outbox;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::sync::{ErrorInfo, Schedule, SyncStatus};
@@ -37,10 +38,13 @@ impl Clinic {
         let last_success_at = sqlx::query_scalar("SELECT last_success_at FROM sync_state")
             .fetch_one(store.pool())
             .await?;
+        let (pending, problems) = outbox::counts(store.pool()).await?;
         let (status, _) = watch::channel(SyncStatus {
             online: false,
             last_success_at,
             last_error: None,
+            pending,
+            problems,
         });
         Ok(Arc::new(Self {
             store,
@@ -116,8 +120,29 @@ impl Clinic {
         });
     }
 
+    /// Recounts the outbox for the indicator; after every write and every sync round.
+    pub(crate) async fn refresh_counts(&self) -> Result<()> {
+        let (pending, problems) = outbox::counts(self.store.pool()).await?;
+        self.status.send_if_modified(|s| {
+            let changed = s.pending != pending || s.problems != problems;
+            s.pending = pending;
+            s.problems = problems;
+            changed
+        });
+        Ok(())
+    }
+
     pub(crate) fn record_success_at(&self, at: chrono::DateTime<chrono::Utc>) {
         self.status.send_modify(|s| s.last_success_at = Some(at));
+    }
+
+    /// After a use case committed a write: recount the outbox and ask the background loop to
+    /// push it now rather than at its next tick.
+    pub(crate) async fn wrote(&self) {
+        if let Err(e) = self.refresh_counts().await {
+            tracing::warn!(error = %e, "cannot count the outbox");
+        }
+        self.wake_sync();
     }
 
     /// Asks the background loop to sync now rather than at its next tick.

@@ -4,12 +4,14 @@
 //! The engine is [`Clinic`]: open it on a data directory, log in, and it keeps the clinic's slots
 //! in the cache, working on that cache when the network is down.
 
+mod cache;
 pub mod city_client;
 mod engine;
 pub mod error;
 mod login;
 mod outbox;
 mod password;
+mod problems;
 pub mod settings;
 mod slots;
 pub mod store;
@@ -18,6 +20,7 @@ pub mod sync;
 pub use engine::Clinic;
 pub use error::{ClinicError, Result};
 pub use login::{LoginForm, Session};
+pub use problems::SyncProblem;
 pub use settings::Settings;
 pub use slots::SlotRow;
 pub use sync::{ErrorInfo, Schedule, SyncStatus};

@@ -4,7 +4,7 @@
 //! needs, so the server applies them in order and rejects the dependants of a rejected one.
 
 use chrono::Utc;
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 use yoyaku_core::sync::{Action, ResidentKey};
 
@@ -126,12 +126,45 @@ pub(crate) async fn enqueue(tx: &mut SqliteConnection, intent: NewIntent) -> Res
     Ok(id)
 }
 
-/// Intents not yet settled by the server: the indicator's pending count.
-pub(crate) async fn pending_count(db: &mut SqliteConnection) -> Result<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state = 'pending'")
-        .fetch_one(db)
-        .await?;
-    Ok(n as u64)
+/// The rows a queued intent of this device changed, as `enqueue` recorded them.
+pub(crate) async fn touched_rows(db: &mut SqliteConnection, seq: i64) -> Result<Vec<Row>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, key FROM outbox_touches
+         WHERE device_id = (SELECT device_id FROM sync_state) AND seq = ?",
+    )
+    .bind(seq)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(kind, key)| match kind.as_str() {
+            "booking" => key
+                .parse()
+                .map(Row::Booking)
+                .map_err(|e| ClinicError::Internal(format!("outbox touch: {e}"))),
+            _ => Ok(Row::Resident(key)),
+        })
+        .collect()
+}
+
+/// The rows an action relies on without changing: a booking needs its resident registered.
+pub(crate) fn needs_of(action: &Action) -> Vec<Row> {
+    match action {
+        Action::Book { resident, .. } => vec![Row::resident(resident)],
+        _ => Vec::new(),
+    }
+}
+
+/// Intents not yet settled by the server, and refused ones not yet resolved: the indicator's
+/// counts.
+pub(crate) async fn counts(db: &SqlitePool) -> Result<(u64, u64)> {
+    let (pending, rejected): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE state = 'pending'),
+                count(*) FILTER (WHERE state = 'rejected')
+         FROM outbox WHERE state IN ('pending', 'rejected')",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((pending as u64, rejected as u64))
 }
 
 #[cfg(test)]
@@ -225,8 +258,7 @@ mod tests {
         assert_eq!(rows[1].3, format!("[\"{register}\"]"));
         assert_eq!(rows[2].1, cancel.to_string());
         assert_eq!(rows[2].3, format!("[\"{booked}\"]"));
-        let mut conn = store.pool().acquire().await.unwrap();
-        assert_eq!(pending_count(&mut conn).await.unwrap(), 3);
+        assert_eq!(counts(store.pool()).await.unwrap(), (3, 0));
     }
 
     #[tokio::test]

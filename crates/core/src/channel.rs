@@ -28,6 +28,15 @@ impl Channel {
             Self::Clinic => "医療機関",
         }
     }
+
+    /// As the wire and the stores spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::CallCenter => "call_center",
+            Self::Clinic => "clinic",
+        }
+    }
 }
 
 /// Who is booking. The call center may also act for a clinic (manual 3-1: 医療機関で対応が困難な

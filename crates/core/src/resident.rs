@@ -28,6 +28,15 @@ impl Sex {
             Self::Unset => "未設定",
         }
     }
+
+    /// As the wire and the stores spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+            Self::Unset => "unset",
+        }
+    }
 }
 
 /// メモ: free text for the city's staff, trimmed, at most [`Memo::MAX_CHARS`] characters.

@@ -18,8 +18,10 @@ use crate::MunicipalityCode;
 use crate::birth_date::BirthDate;
 use crate::booking::{BookingStatus, DoseNumber, LotNumber};
 use crate::channel::Channel;
+use crate::period::PeriodSpec;
 use crate::resident::ResidentDetails;
 use crate::ticket::TicketNumber;
+use crate::vaccine::VaccineSpec;
 use crate::wire::SlotInfo;
 
 /// Who a resident is: 自治体番号 + 接種券番号 + 生年月日, checked against the valid-ticket registry.
@@ -227,6 +229,20 @@ pub struct Snapshot {
     pub slots: Vec<SlotInfo>,
     pub residents: Vec<ResidentInfo>,
     pub bookings: Vec<BookingInfo>,
+    /// The municipality's vaccine products: the same-day planner and the dose-2 date need them.
+    #[serde(default)]
+    pub vaccines: Vec<VaccineSpec>,
+    /// The municipality's periods (第N期): the dose-2 proposal needs the second-dose window.
+    #[serde(default)]
+    pub periods: Vec<PeriodInfo>,
+}
+
+/// A period and the vaccine of its slots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PeriodInfo {
+    pub vaccine_code: String,
+    pub period: PeriodSpec,
 }
 
 /// `POST /api/v1/sync/leases`: a few public seats of the clinic's own slot, held while online so

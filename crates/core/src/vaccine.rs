@@ -8,6 +8,7 @@ use crate::error::Coded;
 
 /// The days between one dose and the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DoseInterval {
     /// The normal interval (Pfizer: 21 days, "3週間後の同じ曜日").
     pub standard_days: u32,
@@ -19,6 +20,7 @@ pub struct DoseInterval {
 
 /// A product's data as stored by the city; [`VaccineProduct::new`] checks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaccineSpec {
     pub code: String,
     pub name_ja: String,

@@ -66,11 +66,58 @@ pub(crate) async fn take(db: &PgPool, scope: &Scope) -> Result<Snapshot, SyncErr
             details: r.details,
         })
         .collect();
+    let vaccines = reference_data(
+        &mut tx,
+        "select json_build_object(
+             'code', code, 'name_ja', name_ja, 'name_en', name_en,
+             'doses_per_vial', doses_per_vial, 'usable_hours', usable_hours_after_dilution,
+             'interval', json_build_object(
+                 'standard_days', dose_interval_days, 'earliest_days', earliest_interval_days,
+                 'warn_after_days', warn_after_days))
+         from vaccines where municipality_code = $1 order by code",
+        scope,
+    )
+    .await?;
+    let periods = reference_data(
+        &mut tx,
+        "select json_build_object(
+             'vaccine_code', vaccine_code,
+             'period', json_build_object(
+                 'number', number,
+                 'first_dose', json_build_object('first', first_dose_first, 'last', first_dose_last),
+                 'second_dose', json_build_object('first', second_dose_first, 'last', second_dose_last),
+                 'submission_deadline', submission_deadline,
+                 'correction_deadline', correction_deadline,
+                 'reception_opens', reception_opens))
+         from periods where municipality_code = $1 order by number",
+        scope,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Snapshot {
         cursor: cursor as u64,
         slots,
         residents,
         bookings,
+        vaccines,
+        periods,
     })
+}
+
+/// The municipality's vaccine products or periods, built as the wire's JSON in SQL so their
+/// columns map to the core's types in one place.
+async fn reference_data<T: serde::de::DeserializeOwned>(
+    tx: &mut sqlx::PgConnection,
+    query: &str,
+    scope: &Scope,
+) -> Result<Vec<T>, SyncError> {
+    let rows: Vec<serde_json::Value> = sqlx::query_scalar(query)
+        .bind(scope.municipality.as_string())
+        .fetch_all(tx)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            serde_json::from_value(row).map_err(|e| SyncError::Stored(format!("snapshot: {e}")))
+        })
+        .collect()
 }

@@ -15,6 +15,10 @@ pub struct SyncStatus {
     pub online: bool,
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_error: Option<ErrorInfo>,
+    /// Intents not yet settled by the server (未送信).
+    pub pending: u64,
+    /// Intents the server refused and nobody has resolved yet (同期の問題).
+    pub problems: u64,
 }
 
 /// An error as it crosses to the UI: `{code, message_ja, message_en}`.

@@ -1,0 +1,297 @@
+//! 同期の問題: what the city server refused, with its reason and the slots it proposed, and the
+//! receptionist's ways out (DESIGN.md, Sync): rebook to a proposed slot, send again, or discard.
+//! A refused intent's dependants were refused with it (`caused_by`); resolving the first resolves
+//! them the same way.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+use yoyaku_core::Coded;
+use yoyaku_core::sync::{Action, Rejection};
+
+use crate::engine::Clinic;
+use crate::error::{ClinicError, Result};
+use crate::outbox::{self, NewIntent};
+
+/// One row of the 同期の問題 list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SyncProblem {
+    pub intent_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub settled_at: Option<DateTime<Utc>>,
+    /// What the receptionist did, as it was sent.
+    pub action: Action,
+    /// The server's reason, and the slots it proposes instead.
+    pub rejection: Rejection,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProblemRow {
+    intent_id: String,
+    seq: i64,
+    action: String,
+    rejection: Option<String>,
+    created_at: DateTime<Utc>,
+    settled_at: Option<DateTime<Utc>>,
+}
+
+impl ProblemRow {
+    fn into_problem(self) -> Result<SyncProblem> {
+        let bad = |what: &str, e: &dyn std::fmt::Display| {
+            ClinicError::Internal(format!("sync problem {what}: {e}"))
+        };
+        let rejection = self
+            .rejection
+            .ok_or_else(|| bad("rejection", &"missing"))?;
+        Ok(SyncProblem {
+            intent_id: self.intent_id.parse().map_err(|e| bad("id", &e))?,
+            created_at: self.created_at,
+            settled_at: self.settled_at,
+            action: serde_json::from_str(&self.action).map_err(|e| bad("action", &e))?,
+            rejection: serde_json::from_str(&rejection).map_err(|e| bad("rejection", &e))?,
+        })
+    }
+}
+
+/// The problem is not (or no longer) in the list.
+#[derive(Debug, thiserror::Error)]
+#[error("this sync problem no longer exists; it may have been resolved already")]
+struct ProblemNotFound;
+
+impl Coded for ProblemNotFound {
+    fn code(&self) -> &str {
+        "sync.problem_not_found"
+    }
+    fn message_ja(&self) -> String {
+        "この同期の問題は見つかりません。すでに解決済みの可能性があります。一覧を更新してください。"
+            .into()
+    }
+}
+
+/// Rebooking is for a refused booking, to a slot the cache holds.
+#[derive(Debug, thiserror::Error)]
+enum RebookRefusal {
+    #[error("only a refused booking can be rebooked to another slot")]
+    NotABooking,
+    #[error("the slot is not one of this clinic's slots in the cache")]
+    UnknownSlot,
+    #[error("the slot has no seats left")]
+    Full,
+}
+
+impl Coded for RebookRefusal {
+    fn code(&self) -> &str {
+        match self {
+            Self::NotABooking => "sync.rebook_not_a_booking",
+            Self::UnknownSlot => "slot.not_found",
+            Self::Full => "slot.full",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::NotABooking => "予約以外の操作は別の枠に振り替えられません。「再送」または「取り消し」を選んでください。".into(),
+            Self::UnknownSlot => "この予約枠は当院の予約枠にありません。同期してから選び直してください。".into(),
+            Self::Full => "この予約枠は満枠です。別の枠を選んでください。".into(),
+        }
+    }
+}
+
+impl Clinic {
+    /// 同期の問題, oldest first.
+    pub async fn sync_problems(&self) -> Result<Vec<SyncProblem>> {
+        let rows: Vec<ProblemRow> = sqlx::query_as(
+            "SELECT intent_id, seq, action, rejection, created_at, settled_at
+             FROM sync_problems ORDER BY seq",
+        )
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.into_iter().map(ProblemRow::into_problem).collect()
+    }
+
+    /// Gives up what was refused (and what depended on it). The refused local rows are put back
+    /// as the server has them: a booking the server never took goes at once; anything else is
+    /// refreshed by a full resync at the next round.
+    pub async fn discard_problem(&self, intent_id: Uuid) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        let family = refused_family(&mut tx, intent_id).await?;
+        for (seq, action) in &family {
+            undo_locally(&mut tx, action).await?;
+            set_state(&mut tx, *seq, "discarded").await?;
+        }
+        sqlx::query("UPDATE sync_state SET cursor = NULL")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.wrote().await;
+        Ok(())
+    }
+
+    /// Sends what was refused again, as new intents (the server keeps its answer to the old
+    /// ones): for a refusal that may pass now, say after the registry was corrected.
+    pub async fn retry_problem(&self, intent_id: Uuid) -> Result<()> {
+        self.requeue(intent_id, None).await
+    }
+
+    /// Moves a refused booking to another slot (one of the alternatives the server proposed, or
+    /// any of the clinic's slots with seats) and sends it again with what depended on it.
+    pub async fn rebook_problem(&self, intent_id: Uuid, slot_id: Uuid) -> Result<()> {
+        self.requeue(intent_id, Some(slot_id)).await
+    }
+
+    async fn requeue(&self, intent_id: Uuid, new_slot: Option<Uuid>) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        let family = refused_family(&mut tx, intent_id).await?;
+        let mut first = true;
+        for (seq, action) in family {
+            let touched = outbox::touched_rows(&mut tx, seq).await?;
+            set_state(&mut tx, seq, "superseded").await?;
+            let action = match (first, new_slot) {
+                (true, Some(slot)) => move_to_slot(&mut tx, action, slot).await?,
+                _ => action,
+            };
+            first = false;
+            let needs = outbox::needs_of(&action);
+            outbox::enqueue(
+                &mut tx,
+                NewIntent {
+                    action,
+                    changes: touched,
+                    needs,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.wrote().await;
+        Ok(())
+    }
+}
+
+/// The refused intent and the refused intents that depend on it, directly or not, in sequence
+/// order.
+async fn refused_family(db: &mut SqliteConnection, intent_id: Uuid) -> Result<Vec<(i64, Action)>> {
+    let rows: Vec<ProblemRow> = sqlx::query_as(
+        "SELECT intent_id, seq, action, rejection, created_at, settled_at
+         FROM sync_problems ORDER BY seq",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    let mut family: Vec<Uuid> = vec![intent_id];
+    let mut members = Vec::new();
+    for row in rows {
+        let seq = row.seq;
+        let problem = row.into_problem()?;
+        let belongs = problem.intent_id == intent_id
+            || problem
+                .rejection
+                .caused_by
+                .is_some_and(|cause| family.contains(&cause));
+        if belongs {
+            if problem.intent_id != intent_id {
+                family.push(problem.intent_id);
+            }
+            members.push((seq, problem.action));
+        }
+    }
+    if members.is_empty() {
+        return Err(ClinicError::invalid(&ProblemNotFound));
+    }
+    Ok(members)
+}
+
+async fn set_state(db: &mut SqliteConnection, seq: i64, state: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET state = ? WHERE seq = ? AND state = 'rejected'
+           AND device_id = (SELECT device_id FROM sync_state)",
+    )
+    .bind(state)
+    .bind(seq)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Puts back what the server is known not to have: a booking it refused to take.
+async fn undo_locally(db: &mut SqliteConnection, action: &Action) -> Result<()> {
+    match action {
+        Action::Book { booking_id, .. } => {
+            sqlx::query("DELETE FROM bookings WHERE id = ?")
+                .bind(booking_id.to_string())
+                .execute(db)
+                .await?;
+        }
+        Action::ChangeBooking {
+            booking_id,
+            new_booking_id,
+            ..
+        } => {
+            // The change is one step at the server: refused, the old booking still stands.
+            sqlx::query("DELETE FROM bookings WHERE id = ?")
+                .bind(new_booking_id.to_string())
+                .execute(&mut *db)
+                .await?;
+            sqlx::query("UPDATE bookings SET status = 'reserved' WHERE id = ?")
+                .bind(booking_id.to_string())
+                .execute(db)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The refused booking, moved to `slot` here and in its action.
+async fn move_to_slot(db: &mut SqliteConnection, action: Action, slot: Uuid) -> Result<Action> {
+    let booking = match &action {
+        Action::Book { booking_id, .. } => *booking_id,
+        Action::ChangeBooking { new_booking_id, .. } => *new_booking_id,
+        _ => return Err(ClinicError::invalid(&RebookRefusal::NotABooking)),
+    };
+    let seats: Option<(String, i64)> = sqlx::query_as(
+        "SELECT visibility, remaining FROM slot_list WHERE slot_id = ?",
+    )
+    .bind(slot.to_string())
+    .fetch_optional(&mut *db)
+    .await?;
+    let Some((visibility, remaining)) = seats else {
+        return Err(ClinicError::invalid(&RebookRefusal::UnknownSlot));
+    };
+    // The refused booking itself still counts in its old slot, not in this one.
+    if remaining < 1 {
+        return Err(ClinicError::invalid(&RebookRefusal::Full));
+    }
+    sqlx::query(
+        "UPDATE bookings SET slot_id = ?, lease_id = NULL, tentative = ?, status = 'reserved'
+         WHERE id = ?",
+    )
+    .bind(slot.to_string())
+    .bind(visibility == "public")
+    .bind(booking.to_string())
+    .execute(db)
+    .await?;
+    Ok(match action {
+        Action::Book {
+            booking_id,
+            resident,
+            dose,
+            ..
+        } => Action::Book {
+            booking_id,
+            resident,
+            slot_id: slot,
+            dose,
+            lease_id: None,
+        },
+        Action::ChangeBooking {
+            booking_id,
+            new_booking_id,
+            ..
+        } => Action::ChangeBooking {
+            booking_id,
+            new_booking_id,
+            slot_id: slot,
+        },
+        other => other,
+    })
+}

@@ -1,0 +1,163 @@
+//! Push: the outbox's unsettled intents, in sequence order, in batches. Each answer is stored in
+//! one transaction with the device's settled sequence number. A reply lost on the way is harmless:
+//! the intents stay pending, are sent again with the same ids and numbers, and the server answers
+//! the outcomes it stored.
+
+use chrono::Utc;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+use yoyaku_core::sync::{Intent, Outcome, PushRequest, PushResponse};
+
+use crate::city_client::CityClient;
+use crate::error::{ClinicError, Result};
+use crate::store::Store;
+
+/// The server's limit on one request.
+const BATCH: i64 = 500;
+
+/// What a push did, for the status and the tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pushed {
+    pub applied: u64,
+    pub rejected: u64,
+    /// Intents the server asked to send again later.
+    pub deferred: u64,
+}
+
+/// Sends every pending intent of this device. Stops at the first batch the server defers
+/// entirely, so a busy server is not hammered; the loop tries again later.
+pub(crate) async fn push(store: &Store, client: &CityClient, token: &str) -> Result<Pushed> {
+    let mut total = Pushed::default();
+    let mut after = 0i64;
+    loop {
+        let (device_id, intents) = {
+            let mut conn = store.pool().acquire().await?;
+            pending_batch(&mut conn, after).await?
+        };
+        let Some(last) = intents.last() else {
+            return Ok(total);
+        };
+        after = last.seq as i64;
+        let sent = intents.len() as u64;
+        let request = PushRequest {
+            device_id,
+            intents,
+        };
+        let response: PushResponse = client
+            .post_json(token, "/api/v1/sync/push", &request)
+            .await?;
+        let pushed = settle(store, &request, &response).await?;
+        total.applied += pushed.applied;
+        total.rejected += pushed.rejected;
+        total.deferred += pushed.deferred;
+        if pushed.deferred == sent || (sent as i64) < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    seq: i64,
+    id: String,
+    action: String,
+    depends_on: String,
+}
+
+/// The next unsettled intents after `after`, oldest first.
+async fn pending_batch(db: &mut SqliteConnection, after: i64) -> Result<(Uuid, Vec<Intent>)> {
+    let device: Option<String> = sqlx::query_scalar("SELECT device_id FROM sync_state")
+        .fetch_one(&mut *db)
+        .await?;
+    let device = device.ok_or(ClinicError::NotLoggedIn)?;
+    let rows: Vec<OutboxRow> = sqlx::query_as(
+        "SELECT seq, id, action, depends_on FROM outbox
+         WHERE device_id = ? AND state = 'pending' AND seq > ?
+         ORDER BY seq LIMIT ?",
+    )
+    .bind(&device)
+    .bind(after)
+    .bind(BATCH)
+    .fetch_all(&mut *db)
+    .await?;
+    let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+        ClinicError::Internal(format!("outbox {what}: {e}"))
+    };
+    let intents = rows
+        .into_iter()
+        .map(|row| {
+            Ok(Intent {
+                id: row.id.parse().map_err(|e| corrupt("id", &e))?,
+                seq: row.seq as u64,
+                depends_on: serde_json::from_str(&row.depends_on)
+                    .map_err(|e| corrupt("depends_on", &e))?,
+                action: serde_json::from_str(&row.action).map_err(|e| corrupt("action", &e))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let device = device.parse().map_err(|e| corrupt("device", &e))?;
+    Ok((device, intents))
+}
+
+/// Stores the server's answers in one transaction.
+async fn settle(store: &Store, request: &PushRequest, response: &PushResponse) -> Result<Pushed> {
+    let device = request.device_id.to_string();
+    let now = Utc::now();
+    let mut pushed = Pushed::default();
+    let mut tx = store.begin_write().await?;
+    for result in &response.results {
+        // Only answers to what was sent count; anything else is the server's mistake.
+        if !request
+            .intents
+            .iter()
+            .any(|i| i.id == result.id && i.seq == result.seq)
+        {
+            return Err(ClinicError::Protocol(format!(
+                "push answered intent {} (seq {}) that was not sent",
+                result.id, result.seq
+            )));
+        }
+        let update = match &result.outcome {
+            Outcome::Applied => {
+                pushed.applied += 1;
+                sqlx::query(
+                    "UPDATE outbox SET state = 'applied', settled_at = ?, attempts = attempts + 1,
+                         last_error = NULL
+                     WHERE device_id = ? AND seq = ? AND state = 'pending'",
+                )
+                .bind(now)
+            }
+            Outcome::Rejected(rejection) => {
+                pushed.rejected += 1;
+                let json = serde_json::to_string(rejection)
+                    .map_err(|e| ClinicError::Internal(format!("rejection: {e}")))?;
+                sqlx::query(
+                    "UPDATE outbox SET state = 'rejected', settled_at = ?, attempts = attempts + 1,
+                         rejection = ?, last_error = NULL
+                     WHERE device_id = ? AND seq = ? AND state = 'pending'",
+                )
+                .bind(now)
+                .bind(json)
+            }
+            Outcome::RetryLater { reason } => {
+                pushed.deferred += 1;
+                sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?
+                     WHERE device_id = ? AND seq = ? AND state = 'pending'",
+                )
+                .bind(reason)
+            }
+        };
+        update
+            .bind(&device)
+            .bind(result.seq as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE sync_state SET last_settled_seq = max(last_settled_seq, ?)")
+        .bind(response.last_settled_seq as i64)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(pushed)
+}
