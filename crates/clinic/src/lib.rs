@@ -4,6 +4,7 @@
 //! The engine is [`Clinic`]: open it on a data directory, log in, and it keeps the clinic's slots
 //! in the cache, working on that cache when the network is down.
 
+mod bookings;
 mod cache;
 pub mod city_client;
 mod engine;
@@ -17,6 +18,10 @@ mod slots;
 pub mod store;
 pub mod sync;
 
+pub use bookings::{
+    BookRequest, Booked, BookingRow, Certainty, Changed, DoseCount, FillView, Message, Moved,
+    OpenVials, PlanView, PrivateFirst, SameDayCheck, SpareView, VialState, VialUse, VialView,
+};
 pub use engine::Clinic;
 pub use error::{ClinicError, Result};
 pub use login::{LoginForm, Session};

@@ -1,0 +1,307 @@
+//! Reads of the cache as yoyaku-core's rules take them: slots with the seats this device sees,
+//! a resident's bookings, the vaccine product and the period.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+use yoyaku_core::Visibility;
+use yoyaku_core::booking::{BookingStatus, DoseNumber, ResidentBooking};
+use yoyaku_core::period::{DateRange, Period, PeriodSpec};
+use yoyaku_core::slot::Slot;
+use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::time::tokyo_date_time;
+use yoyaku_core::vaccine::{DoseInterval, VaccineProduct, VaccineSpec};
+
+use super::error::{Refusal, corrupt};
+use crate::error::Result;
+use crate::slots::SlotRow;
+
+/// A `slot_list` row with its instants: seats as this device sees them (view `slot_seats`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct CachedSlot {
+    pub slot_id: String,
+    pub venue_id: String,
+    pub venue_number: i64,
+    pub venue_name: String,
+    pub vaccine_code: String,
+    pub vaccine_name: String,
+    pub slot_name: String,
+    pub date: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub visibility: String,
+    pub capacity: i64,
+    pub booked: i64,
+    pub remaining: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+const SLOT_SELECT: &str = "SELECT l.*, s.starts_at, s.ends_at
+                           FROM slot_list l JOIN slots s ON s.id = l.slot_id";
+
+impl CachedSlot {
+    pub fn core(&self) -> Result<Slot> {
+        let id = |s: &str| Uuid::parse_str(s).map_err(|_| corrupt(format!("slot {s}")));
+        let count =
+            |n: i64| i32::try_from(n).map_err(|_| corrupt(format!("slot {}", self.slot_id)));
+        Ok(Slot {
+            id: id(&self.slot_id)?,
+            venue_id: id(&self.venue_id)?,
+            vaccine_code: self.vaccine_code.clone(),
+            name: self.slot_name.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            visibility: Visibility::parse(&self.visibility)
+                .ok_or_else(|| corrupt(format!("visibility of slot {}", self.slot_id)))?,
+            capacity: count(self.capacity)?,
+            booked: count(self.booked)?,
+            period: None,
+        })
+    }
+
+    pub fn row(&self) -> SlotRow {
+        SlotRow {
+            slot_id: self.slot_id.clone(),
+            venue_id: self.venue_id.clone(),
+            venue_number: self.venue_number,
+            venue_name: self.venue_name.clone(),
+            vaccine_code: self.vaccine_code.clone(),
+            vaccine_name: self.vaccine_name.clone(),
+            slot_name: self.slot_name.clone(),
+            date: self.date.clone(),
+            start_time: self.start_time.clone(),
+            end_time: self.end_time.clone(),
+            visibility: self.visibility.clone(),
+            capacity: self.capacity,
+            booked: self.booked,
+            remaining: self.remaining,
+        }
+    }
+}
+
+pub(super) async fn slot(db: &mut SqliteConnection, id: Uuid) -> Result<Option<CachedSlot>> {
+    Ok(
+        sqlx::query_as(&format!("{SLOT_SELECT} WHERE l.slot_id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// The slots of a venue and vaccine dated `from..=to`, in time order.
+pub(super) async fn venue_slots(
+    db: &mut SqliteConnection,
+    venue_id: Uuid,
+    vaccine_code: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<CachedSlot>> {
+    Ok(sqlx::query_as(&format!(
+        "{SLOT_SELECT} WHERE l.venue_id = ? AND l.vaccine_code = ? AND l.date BETWEEN ? AND ?
+         ORDER BY l.date, l.start_time, l.end_time, l.visibility DESC"
+    ))
+    .bind(venue_id.to_string())
+    .bind(vaccine_code)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(db)
+    .await?)
+}
+
+/// Refuses a resident who is not in the cache under this key, or whose 予約者情報 is not
+/// registered: the manual registers before it books (2-1).
+pub(super) async fn require_registered(db: &mut SqliteConnection, key: &ResidentKey) -> Result<()> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT birth_date, family_name_kana FROM residents
+         WHERE municipality_code = ? AND ticket_number = ?",
+    )
+    .bind(key.municipality_code.as_string())
+    .bind(key.ticket_number.as_string())
+    .fetch_optional(db)
+    .await?;
+    match row {
+        // The birth date is a third of the key: a wrong one is a different person.
+        Some((birth_date, _)) if birth_date != key.birth_date.date().to_string() => {
+            Err(Refusal::ResidentNotFound.into())
+        }
+        None => Err(Refusal::ResidentNotFound.into()),
+        Some((_, None)) => Err(Refusal::ResidentNotRegistered.into()),
+        Some((_, Some(_))) => Ok(()),
+    }
+}
+
+/// Every cached booking of the resident, as the dose rules read them.
+pub(super) async fn resident_bookings(
+    db: &mut SqliteConnection,
+    municipality_code: &str,
+    ticket_number: &str,
+) -> Result<Vec<ResidentBooking>> {
+    let rows: Vec<RuleRow> = sqlx::query_as(
+        "SELECT b.dose, b.status, s.starts_at, b.vaccinated_at
+         FROM bookings b JOIN slots s ON s.id = b.slot_id
+         WHERE b.municipality_code = ? AND b.ticket_number = ?",
+    )
+    .bind(municipality_code)
+    .bind(ticket_number)
+    .fetch_all(db)
+    .await?;
+    let bad = || corrupt(format!("a booking of {municipality_code}:{ticket_number}"));
+    rows.into_iter()
+        .map(|row| {
+            Ok(ResidentBooking {
+                dose: u8::try_from(row.dose)
+                    .ok()
+                    .and_then(|n| DoseNumber::new(n).ok())
+                    .ok_or_else(bad)?,
+                status: BookingStatus::parse(&row.status).ok_or_else(bad)?,
+                date: tokyo_date_time(row.starts_at).0,
+                vaccinated_on: row.vaccinated_at.map(|at| tokyo_date_time(at).0),
+            })
+        })
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    dose: i64,
+    status: String,
+    starts_at: DateTime<Utc>,
+    vaccinated_at: Option<DateTime<Utc>>,
+}
+
+pub(super) async fn vaccine(db: &mut SqliteConnection, code: &str) -> Result<VaccineProduct> {
+    let row: Option<VaccineRow> = sqlx::query_as(
+        "SELECT name_ja, name_en, doses_per_vial, usable_hours, standard_days, earliest_days,
+                warn_after_days
+         FROM vaccines WHERE code = ?",
+    )
+    .bind(code)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else {
+        return Err(Refusal::VaccineUnknown {
+            code: code.to_owned(),
+        }
+        .into());
+    };
+    let count = |n: i64| u32::try_from(n).map_err(|_| corrupt(format!("vaccine {code}")));
+    VaccineProduct::new(VaccineSpec {
+        code: code.to_owned(),
+        name_ja: row.name_ja,
+        name_en: row.name_en,
+        doses_per_vial: count(row.doses_per_vial)?,
+        usable_hours: count(row.usable_hours)?,
+        interval: DoseInterval {
+            standard_days: count(row.standard_days)?,
+            earliest_days: count(row.earliest_days)?,
+            warn_after_days: row.warn_after_days.map(count).transpose()?,
+        },
+    })
+    .map_err(|_| corrupt(format!("vaccine {code}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct VaccineRow {
+    name_ja: String,
+    name_en: String,
+    doses_per_vial: i64,
+    usable_hours: i64,
+    standard_days: i64,
+    earliest_days: i64,
+    warn_after_days: Option<i64>,
+}
+
+/// The period whose first-dose window holds `first_dose_date`: its second-dose window bounds the
+/// second dose (notice of 2021-09-27).
+pub(super) async fn period_of_first_dose(
+    db: &mut SqliteConnection,
+    vaccine_code: &str,
+    first_dose_date: NaiveDate,
+) -> Result<Option<Period>> {
+    let row: Option<(i64, NaiveDate, NaiveDate, NaiveDate, NaiveDate)> = sqlx::query_as(
+        "SELECT number, first_dose_first, first_dose_last, second_dose_first, second_dose_last
+         FROM periods
+         WHERE vaccine_code = ? AND ? BETWEEN first_dose_first AND first_dose_last
+         ORDER BY number DESC LIMIT 1",
+    )
+    .bind(vaccine_code)
+    .bind(first_dose_date.to_string())
+    .fetch_optional(db)
+    .await?;
+    let Some((number, first_first, first_last, second_first, second_last)) = row else {
+        return Ok(None);
+    };
+    // The cache keeps a period's windows only; its report deadlines, which planning does not
+    // read, are set to the first dose day so that Period's ordering rules hold.
+    let spec = PeriodSpec {
+        number: u32::try_from(number).map_err(|_| corrupt(format!("period {number}")))?,
+        first_dose: DateRange {
+            first: first_first,
+            last: first_last,
+        },
+        second_dose: DateRange {
+            first: second_first,
+            last: second_last,
+        },
+        submission_deadline: first_first,
+        correction_deadline: first_first,
+        reception_opens: first_first,
+    };
+    Period::new(spec)
+        .map(Some)
+        .map_err(|_| corrupt(format!("period {number}")))
+}
+
+/// A booking as the lifecycle needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct BookingRecord {
+    pub municipality_code: String,
+    pub ticket_number: String,
+    pub slot_id: String,
+    pub dose: i64,
+    pub status: String,
+}
+
+impl BookingRecord {
+    pub fn status(&self) -> Result<BookingStatus> {
+        BookingStatus::parse(&self.status).ok_or_else(|| corrupt("a booking status"))
+    }
+
+    pub fn dose(&self) -> Result<DoseNumber> {
+        u8::try_from(self.dose)
+            .ok()
+            .and_then(|n| DoseNumber::new(n).ok())
+            .ok_or_else(|| corrupt("a booking's dose"))
+    }
+
+    pub fn slot_id(&self) -> Result<Uuid> {
+        Uuid::parse_str(&self.slot_id).map_err(|_| corrupt("a booking's slot"))
+    }
+}
+
+/// The booking `id` if it is at one of `venues`: another clinic's booking does not exist here.
+pub(super) async fn own_booking(
+    db: &mut SqliteConnection,
+    venues: &[Uuid],
+    id: Uuid,
+) -> Result<BookingRecord> {
+    let row: Option<BookingRecordWithVenue> = sqlx::query_as(
+        "SELECT b.municipality_code, b.ticket_number, b.slot_id, b.dose, b.status, s.venue_id
+         FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = ?",
+    )
+    .bind(id.to_string())
+    .fetch_optional(db)
+    .await?;
+    match row {
+        Some(r) if venues.iter().any(|v| v.to_string() == r.venue_id) => Ok(r.booking),
+        _ => Err(Refusal::BookingNotFound.into()),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct BookingRecordWithVenue {
+    #[sqlx(flatten)]
+    booking: BookingRecord,
+    venue_id: String,
+}

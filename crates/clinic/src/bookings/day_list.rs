@@ -1,0 +1,163 @@
+//! 接種予約状況・実績 一覧 (manual 4-1): the day's bookings at a venue for a vaccine, and the same
+//! list as CSV for Excel.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+use yoyaku_core::booking::BookingStatus;
+
+use super::error::corrupt;
+use crate::error::Result;
+
+/// A row of the `day_list` view, with the Japanese words a screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BookingRow {
+    pub booking_id: String,
+    pub venue_id: String,
+    pub venue_name: String,
+    pub vaccine_code: String,
+    /// 接種ワクチン
+    pub vaccine_name: String,
+    pub date: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub slot_id: String,
+    pub slot_name: String,
+    pub visibility: String,
+    /// 自治体番号
+    pub municipality_code: String,
+    /// 接種券番号
+    pub ticket_number: String,
+    pub birth_date: String,
+    pub family_name_kana: Option<String>,
+    pub given_name_kana: Option<String>,
+    pub phone: Option<String>,
+    pub dose: i64,
+    pub status: String,
+    pub channel: String,
+    /// ロット番号
+    pub lot_number: Option<String>,
+    pub vaccinated_at: Option<DateTime<Utc>>,
+    /// synced, pending, tentative or rejected (view `booking_state`).
+    pub sync_state: String,
+    /// 予約開始日付 as the manual prints it: `2021-05-15 09:00~`.
+    #[sqlx(skip)]
+    pub starts_label: String,
+    /// ステータス: 予約済み, キャンセル …
+    #[sqlx(skip)]
+    pub status_label: String,
+    /// 同期済み, 未送信, 仮予約 or 同期の問題.
+    #[sqlx(skip)]
+    pub sync_state_label: String,
+}
+
+impl BookingRow {
+    fn labelled(mut self) -> Result<Self> {
+        self.starts_label = format!("{} {}~", self.date, self.start_time);
+        self.status_label = BookingStatus::parse(&self.status)
+            .ok_or_else(|| corrupt(format!("status of booking {}", self.booking_id)))?
+            .label_ja()
+            .to_owned();
+        self.sync_state_label = sync_state_label(&self.sync_state).to_owned();
+        Ok(self)
+    }
+}
+
+fn sync_state_label(state: &str) -> &'static str {
+    match state {
+        "synced" => "同期済み",
+        "tentative" => "仮予約",
+        "rejected" => "同期の問題",
+        _ => "未送信",
+    }
+}
+
+pub(super) async fn row(db: &mut SqliteConnection, id: Uuid) -> Result<BookingRow> {
+    let row: BookingRow = sqlx::query_as("SELECT * FROM day_list WHERE booking_id = ?")
+        .bind(id.to_string())
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| corrupt(format!("booking {id} is not in the day list")))?;
+    row.labelled()
+}
+
+pub(super) async fn day_list(
+    db: &mut SqliteConnection,
+    venue_id: Uuid,
+    vaccine_code: &str,
+    date: NaiveDate,
+) -> Result<Vec<BookingRow>> {
+    let rows: Vec<BookingRow> = sqlx::query_as(
+        "SELECT * FROM day_list WHERE venue_id = ? AND vaccine_code = ? AND date = ?
+         ORDER BY start_time, end_time, municipality_code, ticket_number, booking_id",
+    )
+    .bind(venue_id.to_string())
+    .bind(vaccine_code)
+    .bind(date.to_string())
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(BookingRow::labelled).collect()
+}
+
+/// The list as CSV: UTF-8 with a byte order mark (without it Excel in Japan reads the file as
+/// Shift_JIS and garbles the header), CRLF line ends and RFC 4180 quoting.
+pub(super) fn to_csv(rows: &[BookingRow]) -> String {
+    const HEADER: [&str; 8] = [
+        "予約開始日付",
+        "自治体番号",
+        "接種券番号",
+        "接種回数",
+        "ステータス",
+        "接種ワクチン",
+        "ロット番号",
+        "同期状態",
+    ];
+    let mut out = String::from("\u{feff}");
+    push_record(&mut out, HEADER);
+    for r in rows {
+        let dose = r.dose.to_string();
+        push_record(
+            &mut out,
+            [
+                r.starts_label.as_str(),
+                &r.municipality_code,
+                &r.ticket_number,
+                &dose,
+                &r.status_label,
+                &r.vaccine_name,
+                r.lot_number.as_deref().unwrap_or(""),
+                &r.sync_state_label,
+            ],
+        );
+    }
+    out
+}
+
+fn push_record<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if field.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_that_need_it_are_quoted() {
+        let mut out = String::new();
+        push_record(&mut out, ["a", "b,c", "say \"hi\"", "two\nlines", ""]);
+        assert_eq!(out, "a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+    }
+}
