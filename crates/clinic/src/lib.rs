@@ -13,6 +13,7 @@ mod login;
 mod outbox;
 mod password;
 mod problems;
+mod residents;
 pub mod settings;
 mod slots;
 pub mod store;
@@ -26,6 +27,10 @@ pub use engine::Clinic;
 pub use error::{ClinicError, Result};
 pub use login::{LoginForm, Session};
 pub use problems::SyncProblem;
+pub use residents::{
+    BookingHistory, Notice, OutOfMunicipalityCheck, ReasonOption, Registration, RegistrationForm,
+    ResidentQuery, ResidentRecord, ResidentSearch, ResidentSearchRow, TicketLookup,
+};
 pub use settings::Settings;
 pub use slots::SlotRow;
 pub use sync::{ErrorInfo, Schedule, SyncStatus};

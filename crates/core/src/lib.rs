@@ -19,6 +19,7 @@ pub mod out_of_municipality;
 pub mod period;
 pub mod planner;
 pub mod resident;
+pub mod resident_key;
 pub mod second_dose;
 pub mod slot;
 pub mod slot_report;

@@ -43,63 +43,12 @@ pub(super) fn router() -> Router<ApiContext> {
         )
 }
 
-/// 自治体番号, 接種券番号 and 生年月日 as typed. `ticket` is the 10-digit number or the ticket's
-/// 18-digit OCR line, which carries the municipality code too.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct KeyInput {
-    /// 自治体番号; may be left out when `ticket` is the OCR line.
-    #[schema(examples("431001"))]
-    municipality_code: Option<String>,
-    /// 接種券番号 (10 digits) or the ticket's 18-digit OCR line; full-width digits are taken.
-    #[schema(examples("9000000062"))]
-    ticket: String,
-    /// 生年月日 in any common spelling (`1945-03-03`, `1945/3/3`, 和暦 `S20.3.3` …).
-    #[schema(examples("1945-03-03"))]
-    birth_date: String,
-}
+/// 自治体番号, 接種券番号 and 生年月日 as typed; the core parses it, for the clinic engine too.
+pub(super) use yoyaku_core::resident_key::ResidentKeyInput as KeyInput;
 
-/// The typed 自治体番号 and the one in the scanned OCR line differ.
-#[derive(Debug, thiserror::Error)]
-#[error("the municipality code {typed} differs from the one in the ticket's OCR line ({scanned})")]
-struct MunicipalityMismatch {
-    typed: MunicipalityCode,
-    scanned: MunicipalityCode,
-}
-
-impl Coded for MunicipalityMismatch {
-    fn code(&self) -> &str {
-        "ticket.municipality_mismatch"
-    }
-    fn message_ja(&self) -> String {
-        format!(
-            "自治体番号（{}）と接種券のOCR行の自治体番号（{}）が一致しません。",
-            self.typed, self.scanned
-        )
-    }
-}
-
-/// Parses a resident key with the core's parsers, in the form's order; birth dates in any
-/// spelling BirthDate::parse takes, against today in Tokyo.
+/// Parses a resident key with the core's rule, against today in Tokyo.
 pub(super) fn parse_key(input: &KeyInput) -> Result<ResidentKey, ApiError> {
-    let ticket = TicketInput::parse(&input.ticket).map_err(ApiError::invalid)?;
-    let municipality_code = match (input.municipality_code.as_deref(), ticket.municipality()) {
-        (Some(typed), scanned) => {
-            let typed = MunicipalityCode::parse(typed).map_err(ApiError::invalid)?;
-            if let Some(scanned) = scanned.filter(|scanned| *scanned != typed) {
-                return Err(ApiError::invalid(MunicipalityMismatch { typed, scanned }));
-            }
-            typed
-        }
-        (None, Some(scanned)) => scanned,
-        // A bare number without a municipality: the parser says a code is needed.
-        (None, None) => MunicipalityCode::parse("").map_err(ApiError::invalid)?,
-    };
-    Ok(ResidentKey {
-        municipality_code,
-        ticket_number: ticket.number(),
-        birth_date: BirthDate::parse(&input.birth_date, tokyo_today())
-            .map_err(ApiError::invalid)?,
-    })
+    input.parse(tokyo_today()).map_err(ApiError::invalid)
 }
 
 pub(super) fn refusal_status(refusal: ResidentRefusal) -> StatusCode {
