@@ -141,13 +141,16 @@ CREATE INDEX outbox_touches_by_intent ON outbox_touches (device_id, seq);
 -- resync leaves these rows alone.
 CREATE VIEW holds AS
 SELECT t.kind AS kind, t.key AS key, o.state AS state, o.id AS intent_id
+-- CROSS JOIN keeps outbox_touches the outer loop: a look-up by (kind, key) then reads only the
+-- intents touching that row, however many others are pending.
 FROM outbox_touches t
-JOIN outbox o ON o.device_id = t.device_id AND o.seq = t.seq
+CROSS JOIN outbox o ON o.device_id = t.device_id AND o.seq = t.seq
 WHERE o.state IN ('pending', 'rejected');
 
 -- Seats as this device sees them: the server's count (which includes the seats of this
 -- clinic's leases), corrected by local bookings the server has not counted yet, less the seats of
--- unexpired leases that no booking uses yet (this clinic may still book those).
+-- unexpired leases that no booking used yet (this clinic may still book those; a leased seat once
+-- used stays used, even if that booking is cancelled, as at the server).
 CREATE VIEW slot_seats AS
 SELECT s.id AS slot_id,
        s.capacity AS capacity,
@@ -156,9 +159,7 @@ SELECT s.id AS slot_id,
                                 - b.server_holds_seat)
                      FROM bookings b WHERE b.slot_id = s.id AND b.lease_id IS NULL), 0)
          - coalesce((SELECT sum(max(l.seats - (SELECT count(*) FROM bookings b
-                                               WHERE b.lease_id = l.id
-                                                 AND b.status IN ('reserved', 'checked_in',
-                                                                  'vaccinated')), 0))
+                                               WHERE b.lease_id = l.id), 0))
                      FROM leases l
                      WHERE l.slot_id = s.id AND julianday(l.expires_at) > julianday('now')), 0)
          AS booked

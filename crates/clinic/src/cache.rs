@@ -32,7 +32,7 @@ pub(crate) async fn write_slot(db: &mut SqliteConnection, slot: &SlotInfo) -> Re
         "INSERT INTO slots (id, venue_id, name, vaccine_code, vaccine_name, starts_at,
              ends_at, local_date, start_time, end_time, visibility, capacity, booked)
          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-         WHERE EXISTS (SELECT 1 FROM venues WHERE id = ?2)
+         WHERE EXISTS (SELECT 1 FROM venues WHERE id = ?)
          ON CONFLICT (id) DO UPDATE SET
              venue_id = excluded.venue_id, name = excluded.name,
              vaccine_code = excluded.vaccine_code, vaccine_name = excluded.vaccine_name,
@@ -54,19 +54,22 @@ pub(crate) async fn write_slot(db: &mut SqliteConnection, slot: &SlotInfo) -> Re
     .bind(slot.visibility.as_str())
     .bind(slot.capacity)
     .bind(slot.booked)
+    .bind(slot.venue_id.to_string())
     .execute(db)
     .await?;
     Ok(written.rows_affected() > 0)
 }
 
-/// The name key resident search matches by prefix: 姓 then 名, folded as yoyaku-core's
-/// `search_key` folds what the receptionist types.
+/// The name key resident search matches by prefix: 姓 then 名 without the spaces between words
+/// (ASCII or full-width), as yoyaku-core's `search_key` folds what the receptionist types.
 pub(crate) fn name_key(details: &ResidentDetails) -> String {
-    format!(
-        "{}{}",
-        details.family_name_kana.as_str().replace(' ', ""),
-        details.given_name_kana.as_str().replace(' ', "")
-    )
+    details
+        .family_name_kana
+        .as_str()
+        .chars()
+        .chain(details.given_name_kana.as_str().chars())
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// Writes a resident: the key always, the 予約者情報 when given. `verified` says the registry

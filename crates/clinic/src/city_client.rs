@@ -55,7 +55,11 @@ impl CityClient {
         Q: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        let req = self.http.get(self.url(path)).query(query).bearer_auth(token);
+        let req = self
+            .http
+            .get(self.url(path))
+            .query(query)
+            .bearer_auth(token);
         json(send(req).await?).await
     }
 

@@ -154,7 +154,13 @@ impl Clinic {
             // The cache is the previous clinic's: start empty, as a new device to the server,
             // which binds a device to one account.
             for table in [
-                "leases", "bookings", "residents", "slots", "venues", "vaccines", "periods",
+                "leases",
+                "bookings",
+                "residents",
+                "slots",
+                "venues",
+                "vaccines",
+                "periods",
             ] {
                 sqlx::query(&format!("DELETE FROM {table}"))
                     .execute(&mut *tx)

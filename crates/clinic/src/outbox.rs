@@ -249,10 +249,7 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(rows.len(), 3);
-        assert_eq!(
-            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-            vec![1, 2, 3]
-        );
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 2, 3]);
         assert_eq!(rows[0].1, register.to_string());
         assert_eq!(rows[1].2, "book");
         assert_eq!(rows[1].3, format!("[\"{register}\"]"));

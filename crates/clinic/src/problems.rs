@@ -41,9 +41,7 @@ impl ProblemRow {
         let bad = |what: &str, e: &dyn std::fmt::Display| {
             ClinicError::Internal(format!("sync problem {what}: {e}"))
         };
-        let rejection = self
-            .rejection
-            .ok_or_else(|| bad("rejection", &"missing"))?;
+        let rejection = self.rejection.ok_or_else(|| bad("rejection", &"missing"))?;
         Ok(SyncProblem {
             intent_id: self.intent_id.parse().map_err(|e| bad("id", &e))?,
             created_at: self.created_at,
@@ -248,12 +246,11 @@ async fn move_to_slot(db: &mut SqliteConnection, action: Action, slot: Uuid) -> 
         Action::ChangeBooking { new_booking_id, .. } => *new_booking_id,
         _ => return Err(ClinicError::invalid(&RebookRefusal::NotABooking)),
     };
-    let seats: Option<(String, i64)> = sqlx::query_as(
-        "SELECT visibility, remaining FROM slot_list WHERE slot_id = ?",
-    )
-    .bind(slot.to_string())
-    .fetch_optional(&mut *db)
-    .await?;
+    let seats: Option<(String, i64)> =
+        sqlx::query_as("SELECT visibility, remaining FROM slot_list WHERE slot_id = ?")
+            .bind(slot.to_string())
+            .fetch_optional(&mut *db)
+            .await?;
     let Some((visibility, remaining)) = seats else {
         return Err(ClinicError::invalid(&RebookRefusal::UnknownSlot));
     };

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::{Sqlite, SqlitePool, Transaction};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::error::Result;
 
@@ -27,18 +27,7 @@ impl Store {
             crate::ClinicError::Internal(format!("cannot create {}: {e}", data_dir.display()))
         })?;
         let path = data_dir.join(DATABASE_FILE);
-        let options = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a receptionist's committed booking must survive a power cut, not just a crash.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
+        let pool = connect(&path).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool, path })
     }
@@ -76,6 +65,22 @@ impl Store {
     }
 }
 
+/// The writers' pool on the cache file.
+async fn connect(path: &Path) -> Result<SqlitePool> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a receptionist's committed booking must survive a power cut, not just a crash.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +108,63 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(views, 1);
+    }
+
+    /// A cache left by an older release, with work not yet sent, is migrated by this one without
+    /// losing any of it: later migrations only add.
+    #[tokio::test]
+    async fn migrating_an_older_cache_keeps_its_unsynced_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        let pool = connect(&path).await.unwrap();
+        let older = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATOR
+                    .iter()
+                    .filter(|m| m.version <= 2)
+                    .cloned()
+                    .collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        older.run(&pool).await.unwrap();
+        for statement in [
+            "UPDATE sync_state SET device_id = 'd', next_seq = 2",
+            "INSERT INTO venues VALUES ('v', 101, 'A胃腸科内科医院')",
+            "INSERT INTO slots VALUES ('s', 'v', '第1期 1回目 101-1', 'pfizer', 'ファイザー社ワクチン',
+                 '2021-05-15T00:00:00+00:00', '2021-05-15T00:30:00+00:00', '2021-05-15',
+                 '09:00', '09:30', 'private', 6, 0)",
+            "INSERT INTO residents (municipality_code, ticket_number, birth_date) \
+                 VALUES ('431001', '9000000062', '1945-03-03')",
+            "INSERT INTO bookings (id, municipality_code, ticket_number, slot_id, dose, status, \
+                 channel) VALUES ('b', '431001', '9000000062', 's', 1, 'reserved', 'clinic')",
+            "INSERT INTO outbox (seq, device_id, id, kind, action, created_at) \
+                 VALUES (1, 'd', 'i', 'book', '{}', '2021-05-01T00:00:00Z')",
+            "INSERT INTO outbox_touches VALUES ('d', 1, 'booking', 'b')",
+        ] {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        assert!(
+            MIGRATOR.iter().any(|m| m.version > 2),
+            "a later migration to run"
+        );
+
+        let store = Store::open(dir.path()).await.unwrap();
+        let kept: (i64, i64, i64, String) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM bookings), (SELECT count(*) FROM residents),
+                    (SELECT next_seq FROM sync_state),
+                    (SELECT sync_state FROM booking_state WHERE booking_id = 'b')",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(kept, (1, 1, 2, "pending".into()));
+        let pending: Vec<(String, String)> = sqlx::query_as("SELECT id, state FROM outbox")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(pending, vec![("i".into(), "pending".into())]);
     }
 
     #[tokio::test]

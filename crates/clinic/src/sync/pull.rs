@@ -163,7 +163,9 @@ async fn remember(db: &mut SqliteConnection, kind: &str, id: &str) -> Result<()>
 
 /// Vaccine products and periods change rarely and come whole with each snapshot.
 async fn write_reference_data(db: &mut SqliteConnection, snapshot: &Snapshot) -> Result<()> {
-    sqlx::query("DELETE FROM vaccines").execute(&mut *db).await?;
+    sqlx::query("DELETE FROM vaccines")
+        .execute(&mut *db)
+        .await?;
     for v in &snapshot.vaccines {
         sqlx::query(
             "INSERT INTO vaccines (code, name_ja, name_en, doses_per_vial, usable_hours,
@@ -200,4 +202,3 @@ async fn write_reference_data(db: &mut SqliteConnection, snapshot: &Snapshot) ->
     }
     Ok(())
 }
-

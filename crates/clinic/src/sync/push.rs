@@ -39,10 +39,7 @@ pub(crate) async fn push(store: &Store, client: &CityClient, token: &str) -> Res
         };
         after = last.seq as i64;
         let sent = intents.len() as u64;
-        let request = PushRequest {
-            device_id,
-            intents,
-        };
+        let request = PushRequest { device_id, intents };
         let response: PushResponse = client
             .post_json(token, "/api/v1/sync/push", &request)
             .await?;

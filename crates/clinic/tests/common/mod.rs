@@ -1,7 +1,12 @@
-//! The city server harness shared with the root tests, and the clinic engine opened against it.
+//! The city server harness shared with the root tests, the clinic engine opened against it, and
+//! a proxy that loses the network in chosen ways.
+
+// Each test file is its own crate and uses only part of this.
+#![allow(dead_code)]
 
 #[path = "../../../../tests/support/city.rs"]
 mod city;
+pub mod proxy;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,8 +16,13 @@ use yoyaku_city::demo::DemoAccount;
 use yoyaku_clinic::{Clinic, LoginForm, Settings};
 
 pub async fn open_clinic(city: &City, dir: &Path) -> Arc<Clinic> {
+    open_clinic_at(&city.url(), dir).await
+}
+
+/// The clinic engine talking to the server at `server_url` (the city, or a proxy in front).
+pub async fn open_clinic_at(server_url: &str, dir: &Path) -> Arc<Clinic> {
     let settings = Settings {
-        server_url: city.url(),
+        server_url: server_url.to_owned(),
         ..Settings::default()
     };
     Clinic::open(dir, settings)

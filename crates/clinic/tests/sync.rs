@@ -1,0 +1,490 @@
+//! The clinic's sync against a real city server and PostgreSQL: a day's work offline then synced,
+//! a public seat lost to the web while offline, and the network or the app failing at the worst
+//! moments. After each, the city and the cache agree row for row, and nothing is lost or doubled.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{Days, NaiveDate, TimeDelta};
+use common::proxy::{Fault, Proxy};
+use common::{City, form, open_clinic, open_clinic_at};
+use uuid::Uuid;
+use yoyaku_clinic::{BookRequest, Clinic, RegistrationForm, SlotRow};
+use yoyaku_core::booking::DoseNumber;
+use yoyaku_core::resident::{ResidentForm, Sex};
+use yoyaku_core::resident_key::ResidentKeyInput;
+use yoyaku_core::sync::{Action, ResidentKey};
+use yoyaku_core::time::tokyo_today;
+
+/// The demo registry's generated tickets: 9000001000 + i, born 1930-01-01 + 92·i days.
+fn registry_entry(i: u32) -> (String, NaiveDate) {
+    let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + TimeDelta::days(i64::from(i) * 92);
+    ((9_000_001_000 + u64::from(i)).to_string(), born)
+}
+
+fn resident_key(i: u32) -> ResidentKey {
+    let (ticket, born) = registry_entry(i);
+    serde_json::from_value(serde_json::json!({
+        "municipality_code": "431001", "ticket_number": ticket, "birth_date": born.to_string()
+    }))
+    .unwrap()
+}
+
+async fn register(clinic: &Clinic, i: u32) -> ResidentKey {
+    let (ticket, born) = registry_entry(i);
+    clinic
+        .register_resident(RegistrationForm {
+            key: ResidentKeyInput {
+                municipality_code: Some("431001".into()),
+                ticket,
+                birth_date: born.to_string(),
+            },
+            details: ResidentForm {
+                family_name_kana: "ﾃｽﾄ".into(),
+                given_name_kana: format!("ｼﾞﾛｰ{}", "ｱ".repeat((i % 5 + 1) as usize)),
+                sex: Some(Sex::Unset),
+                phone: format!("096-328-{:04}", 1000 + i),
+                email: String::new(),
+                memo: String::new(),
+            },
+        })
+        .await
+        .expect("register");
+    resident_key(i)
+}
+
+async fn logged_in(server_url: &str, city: &City, dir: &Path) -> Arc<Clinic> {
+    let clinic = open_clinic_at(server_url, dir).await;
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    clinic
+}
+
+/// The clinic's slots from `from_day` days ahead on, with seats, in time order.
+async fn open_slots(clinic: &Clinic, from_day: u64) -> Vec<SlotRow> {
+    clinic
+        .slot_list(tokyo_today() + Days::new(from_day))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.remaining > 0)
+        .collect()
+}
+
+fn slot_id(slot: &SlotRow) -> Uuid {
+    slot.slot_id.parse().unwrap()
+}
+
+/// Every booking at the clinic's venues: (id, ticket, slot, dose, status), as the city has them.
+async fn city_bookings(city: &City) -> Vec<(String, String, String, i32, String)> {
+    sqlx::query_as(
+        "select b.id::text, b.ticket_number, b.slot_id::text, b.dose::int, b.status::text
+         from bookings b join slots s on s.municipality_code = b.municipality_code
+                                     and s.id = b.slot_id
+         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+         where v.venue_number = 101 order by b.id",
+    )
+    .fetch_all(&city.pool)
+    .await
+    .unwrap()
+}
+
+async fn cached_bookings(clinic: &Clinic) -> Vec<(String, String, String, i32, String)> {
+    sqlx::query_as("SELECT id, ticket_number, slot_id, dose, status FROM bookings ORDER BY id")
+        .fetch_all(clinic.store().pool())
+        .await
+        .unwrap()
+}
+
+async fn outbox_states(clinic: &Clinic) -> Vec<(String, i64)> {
+    sqlx::query_as("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")
+        .fetch_all(clinic.store().pool())
+        .await
+        .unwrap()
+}
+
+/// Syncs until nothing is pending (a few rounds at most) and says how the last one ended.
+async fn sync_until_settled(clinic: &Clinic) {
+    for _ in 0..5 {
+        let status = clinic.sync_now().await;
+        if status.pending == 0 && status.last_error.is_none() {
+            return;
+        }
+    }
+    panic!("still unsettled: {:?}", clinic.status());
+}
+
+#[tokio::test]
+async fn a_day_offline_is_applied_in_full_when_the_network_returns() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let slots = open_slots(&clinic, 1).await;
+    assert!(slots.len() >= 10, "the demo has slots ahead");
+
+    city.stop().await;
+    let mut booked = Vec::new();
+    for i in 0..50u32 {
+        let key = register(&clinic, i).await;
+        let slot = &slots[i as usize % slots.len()];
+        let result = clinic
+            .book(BookRequest {
+                resident: key,
+                slot_id: slot_id(slot),
+                dose: DoseNumber::FIRST,
+            })
+            .await
+            .expect("book offline");
+        booked.push(result.booking.booking_id.parse::<Uuid>().unwrap());
+    }
+    for id in &booked[..10] {
+        clinic.cancel(*id).await.expect("cancel offline");
+    }
+    for id in &booked[10..20] {
+        clinic.check_in(*id).await.expect("check in offline");
+    }
+    let offline = clinic.sync_now().await;
+    assert!(!offline.online);
+    assert_eq!(offline.pending, 50 + 50 + 10 + 10);
+
+    city.restart().await;
+    sync_until_settled(&clinic).await;
+    assert_eq!(
+        clinic.status().problems,
+        0,
+        "{:?}",
+        clinic.sync_problems().await
+    );
+    assert_eq!(outbox_states(&clinic).await, vec![("applied".into(), 120)]);
+
+    let at_city = city_bookings(&city).await;
+    assert_eq!(at_city.len(), 50);
+    assert_eq!(at_city, cached_bookings(&clinic).await);
+    let statuses = |s: &str| at_city.iter().filter(|b| b.4 == s).count();
+    assert_eq!(
+        (
+            statuses("cancelled"),
+            statuses("checked_in"),
+            statuses("reserved")
+        ),
+        (10, 10, 30)
+    );
+    let registered: i64 = sqlx::query_scalar(
+        "select count(*) from residents where ticket_number between '9000001000' and '9000001049'",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert_eq!(registered, 50);
+    // The seats the clinic sees are the city's, its own unused leased seats excepted (those it
+    // may still book).
+    let seats: Vec<(String, i64)> =
+        sqlx::query_as("SELECT slot_id, booked FROM slot_list ORDER BY slot_id")
+            .fetch_all(clinic.store().pool())
+            .await
+            .unwrap();
+    for (slot, booked) in seats {
+        let city_view: i64 = sqlx::query_scalar(
+            "select s.booked - coalesce((select sum(l.seats - l.used) from leases l
+                                         where l.slot_id = s.id and l.released_at is null
+                                           and l.expires_at > now()), 0)
+             from slots s where s.id = $1::uuid",
+        )
+        .bind(&slot)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+        assert_eq!(booked, city_view, "slot {slot}");
+    }
+}
+
+#[tokio::test]
+async fn a_public_seat_taken_on_the_web_while_offline_comes_back_as_a_problem_to_rebook() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    // Beyond the lease horizon, so the clinic holds no seat of it.
+    let slot = open_slots(&clinic, 3)
+        .await
+        .into_iter()
+        .find(|s| s.visibility == "public")
+        .expect("a public slot");
+    let key = register(&clinic, 0).await;
+    sync_until_settled(&clinic).await;
+
+    city.stop().await;
+    let booked = clinic
+        .book(BookRequest {
+            resident: key.clone(),
+            slot_id: slot_id(&slot),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    assert_eq!(booked.certainty_label, "仮予約");
+    assert_eq!(booked.booking.sync_state, "tentative");
+
+    city.restart().await;
+    // Residents on the web take every seat left.
+    let web = reqwest::Client::new();
+    let free: i32 = sqlx::query_scalar("select capacity - booked from slots where id = $1::uuid")
+        .bind(&slot.slot_id)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    for i in 0..free as u32 {
+        let (ticket, born) = registry_entry(100 + i);
+        // A resident on the web registers 予約者情報 first, then books.
+        let registered = web
+            .put(format!("{}/api/v1/residents/431001/{ticket}", city.url()))
+            .json(&serde_json::json!({
+                "birth_date": born.to_string(), "family_name_kana": "ウェブ",
+                "given_name_kana": "ハナコ", "sex": "female", "phone": "0963280000"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            registered.status().is_success(),
+            "{}",
+            registered.text().await.unwrap()
+        );
+        let response = web
+            .post(format!("{}/api/v1/bookings", city.url()))
+            .json(&serde_json::json!({
+                "resident": {"municipality_code": "431001", "ticket": ticket,
+                             "birth_date": born.to_string()},
+                "slot_id": slot.slot_id, "dose": 1
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+
+    let status = clinic.sync_now().await;
+    assert_eq!((status.pending, status.problems), (0, 1));
+    let problems = clinic.sync_problems().await.unwrap();
+    let problem = &problems[0];
+    assert_eq!(problem.rejection.code, "slot.full");
+    assert!(!problem.rejection.message_ja.is_empty() && !problem.rejection.message_en.is_empty());
+    assert!(matches!(problem.action, Action::Book { .. }));
+    let alternative = problem
+        .rejection
+        .alternatives
+        .first()
+        .expect("alternatives");
+    let row: (String, String) =
+        sqlx::query_as("SELECT status, sync_state FROM day_list WHERE booking_id = ?")
+            .bind(&booked.booking.booking_id)
+            .fetch_one(clinic.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(row, ("reserved".into(), "rejected".into()), "kept, marked");
+
+    // A pull does not overwrite the refused local row.
+    clinic.sync_now().await;
+    assert_eq!(clinic.sync_problems().await.unwrap().len(), 1);
+
+    clinic
+        .rebook_problem(problem.intent_id, alternative.slot_id)
+        .await
+        .unwrap();
+    sync_until_settled(&clinic).await;
+    assert_eq!(clinic.status().problems, 0);
+    let at_city: (String, String) =
+        sqlx::query_as("select slot_id::text, status::text from bookings where id = $1::uuid")
+            .bind(&booked.booking.booking_id)
+            .fetch_one(&city.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        at_city,
+        (alternative.slot_id.to_string(), "reserved".into())
+    );
+    assert_eq!(city_bookings(&city).await, cached_bookings(&clinic).await);
+}
+
+#[tokio::test]
+async fn a_discarded_problem_takes_back_the_refused_booking() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let slot = open_slots(&clinic, 3)
+        .await
+        .into_iter()
+        .find(|s| s.visibility == "public")
+        .unwrap();
+    let key = register(&clinic, 1).await;
+    sync_until_settled(&clinic).await;
+    city.stop().await;
+    let booked = clinic
+        .book(BookRequest {
+            resident: key,
+            slot_id: slot_id(&slot),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    clinic
+        .check_in(booked.booking.booking_id.parse().unwrap())
+        .await
+        .unwrap();
+    city.restart().await;
+    sqlx::query("update slots set capacity = booked where id = $1::uuid")
+        .bind(&slot.slot_id)
+        .execute(&city.pool)
+        .await
+        .unwrap();
+
+    clinic.sync_now().await;
+    let problems = clinic.sync_problems().await.unwrap();
+    assert_eq!(problems.len(), 2, "the check-in falls with its booking");
+    assert_eq!(problems[1].rejection.caused_by, Some(problems[0].intent_id));
+
+    clinic.discard_problem(problems[0].intent_id).await.unwrap();
+    assert!(clinic.sync_problems().await.unwrap().is_empty());
+    sync_until_settled(&clinic).await;
+    assert!(cached_bookings(&clinic).await.is_empty());
+    assert!(city_bookings(&city).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_reply_lost_after_the_server_committed_applies_nothing_twice() {
+    let city = City::start().await;
+    let proxy = Proxy::start(&city.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&proxy.url(), &city, dir.path()).await;
+    let slots = open_slots(&clinic, 1).await;
+    for i in 0..5u32 {
+        let key = register(&clinic, i).await;
+        clinic
+            .book(BookRequest {
+                resident: key,
+                slot_id: slot_id(&slots[i as usize]),
+                dose: DoseNumber::FIRST,
+            })
+            .await
+            .unwrap();
+    }
+
+    proxy.set(Fault::LoseReplies);
+    let lost = clinic.sync_now().await;
+    assert!(!lost.online && lost.pending == 10, "{lost:?}");
+    assert!(proxy.faulted() >= 1);
+    assert_eq!(city_bookings(&city).await.len(), 5, "the server did commit");
+
+    proxy.set(Fault::None);
+    sync_until_settled(&clinic).await;
+    assert_eq!(outbox_states(&clinic).await, vec![("applied".into(), 10)]);
+    let at_city = city_bookings(&city).await;
+    assert_eq!(at_city.len(), 5);
+    assert_eq!(at_city, cached_bookings(&clinic).await);
+}
+
+#[tokio::test]
+async fn a_push_cut_off_halfway_is_sent_again_whole() {
+    let city = City::start().await;
+    let proxy = Proxy::start(&city.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&proxy.url(), &city, dir.path()).await;
+    let slots = open_slots(&clinic, 1).await;
+    for i in 0..3u32 {
+        let key = register(&clinic, i).await;
+        clinic
+            .book(BookRequest {
+                resident: key,
+                slot_id: slot_id(&slots[i as usize]),
+                dose: DoseNumber::FIRST,
+            })
+            .await
+            .unwrap();
+    }
+    proxy.set(Fault::CutRequests);
+    let cut = clinic.sync_now().await;
+    assert!(!cut.online && cut.pending == 6);
+    assert!(city_bookings(&city).await.is_empty());
+
+    proxy.set(Fault::None);
+    sync_until_settled(&clinic).await;
+    assert_eq!(city_bookings(&city).await.len(), 3);
+    assert_eq!(city_bookings(&city).await, cached_bookings(&clinic).await);
+}
+
+#[tokio::test]
+async fn killed_between_the_local_write_and_the_push_or_after_the_server_committed() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let slot;
+    {
+        let clinic = logged_in(&city.url(), &city, dir.path()).await;
+        slot = open_slots(&clinic, 1).await.remove(0);
+        let key = register(&clinic, 7).await;
+        clinic
+            .book(BookRequest {
+                resident: key,
+                slot_id: slot_id(&slot),
+                dose: DoseNumber::FIRST,
+            })
+            .await
+            .unwrap();
+        // The app dies here: written locally, never pushed.
+        clinic.store().close().await;
+    }
+    let clinic = open_clinic(&city, dir.path()).await;
+    assert_eq!(clinic.status().pending, 2, "the outbox survived");
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    sync_until_settled(&clinic).await;
+    assert_eq!(city_bookings(&city).await.len(), 1);
+
+    // The app dies after the server committed but before it stored the answers: the same
+    // intents go again, and the server answers what it stored.
+    sqlx::query("UPDATE outbox SET state = 'pending', settled_at = NULL")
+        .execute(clinic.store().pool())
+        .await
+        .unwrap();
+    sync_until_settled(&clinic).await;
+    assert_eq!(outbox_states(&clinic).await, vec![("applied".into(), 2)]);
+    assert_eq!(city_bookings(&city).await.len(), 1);
+    assert_eq!(city_bookings(&city).await, cached_bookings(&clinic).await);
+    let residents: i64 =
+        sqlx::query_scalar("select count(*) from residents where ticket_number = '9000001007'")
+            .fetch_one(&city.pool)
+            .await
+            .unwrap();
+    assert_eq!(residents, 1);
+}
+
+#[tokio::test]
+async fn a_resync_rebuilds_the_cache_and_keeps_pending_work() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let slot = open_slots(&clinic, 2).await.remove(0);
+    city.stop().await;
+    let key = register(&clinic, 9).await;
+    let booked = clinic
+        .book(BookRequest {
+            resident: key,
+            slot_id: slot_id(&slot),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    // Something the server never sent is in the cache; a resync must drop it and keep the work.
+    sqlx::query("UPDATE sync_state SET cursor = NULL")
+        .execute(clinic.store().pool())
+        .await
+        .unwrap();
+    city.restart().await;
+    sync_until_settled(&clinic).await;
+    let cached = cached_bookings(&clinic).await;
+    assert_eq!(cached.len(), 1);
+    assert_eq!(cached[0].0, booked.booking.booking_id);
+    assert_eq!(city_bookings(&city).await, cached);
+}
