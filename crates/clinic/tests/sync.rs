@@ -6,6 +6,7 @@ mod common;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{Days, NaiveDate, TimeDelta};
 use common::proxy::{Fault, Proxy};
@@ -487,4 +488,142 @@ async fn a_resync_rebuilds_the_cache_and_keeps_pending_work() {
     assert_eq!(cached.len(), 1);
     assert_eq!(cached[0].0, booked.booking.booking_id);
     assert_eq!(city_bookings(&city).await, cached);
+}
+
+#[tokio::test]
+async fn a_made_up_ticket_and_a_dose_booked_twice_come_back_as_problems_and_hold_back_nothing() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let slots = open_slots(&clinic, 2).await;
+    let twice = register(&clinic, 3).await;
+    sync_until_settled(&clinic).await;
+
+    city.stop().await;
+    // A ticket typed in offline that the registry does not hold, and its booking.
+    let made_up = clinic
+        .register_resident(RegistrationForm {
+            key: ResidentKeyInput {
+                municipality_code: Some("431001".into()),
+                ticket: "9999999999".into(),
+                birth_date: "1960-01-01".into(),
+            },
+            details: ResidentForm {
+                family_name_kana: "ニセ".into(),
+                given_name_kana: "モノ".into(),
+                sex: Some(Sex::Unset),
+                phone: "0963280001".into(),
+                email: String::new(),
+                memo: String::new(),
+            },
+        })
+        .await
+        .unwrap();
+    assert!(!made_up.verified);
+    clinic
+        .book(BookRequest {
+            resident: made_up.key,
+            slot_id: slot_id(&slots[0]),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    clinic
+        .book(BookRequest {
+            resident: twice.clone(),
+            slot_id: slot_id(&slots[1]),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    // Someone else's work that must go through all the same.
+    let fine = register(&clinic, 4).await;
+    clinic
+        .book(BookRequest {
+            resident: fine,
+            slot_id: slot_id(&slots[2]),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+
+    city.restart().await;
+    // Meanwhile the same resident booked dose 1 on the web.
+    let (ticket, born) = registry_entry(3);
+    let web = reqwest::Client::new()
+        .post(format!("{}/api/v1/bookings", city.url()))
+        .json(&serde_json::json!({
+            "resident": {"municipality_code": "431001", "ticket": ticket,
+                         "birth_date": born.to_string()},
+            "slot_id": slots.iter().find(|s| s.visibility == "public").unwrap().slot_id,
+            "dose": 1
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+
+    let status = clinic.sync_now().await;
+    assert_eq!((status.pending, status.problems), (0, 3), "{status:?}");
+    let problems = clinic.sync_problems().await.unwrap();
+    let codes: Vec<&str> = problems.iter().map(|p| p.rejection.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        vec![
+            "ticket.not_in_registry",
+            "sync.dependency_rejected",
+            "booking.duplicate_dose"
+        ]
+    );
+    assert_eq!(problems[1].rejection.caused_by, Some(problems[0].intent_id));
+    // The rest went through.
+    let fine_at_city: i64 = sqlx::query_scalar(
+        "select count(*) from bookings where ticket_number = $1 and status = 'reserved'",
+    )
+    .bind(registry_entry(4).0)
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert_eq!(fine_at_city, 1);
+
+    // Discarding the made-up ticket takes its booking with it.
+    clinic.discard_problem(problems[0].intent_id).await.unwrap();
+    assert_eq!(clinic.sync_problems().await.unwrap().len(), 1);
+    let gone: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM bookings WHERE ticket_number = '9999999999'")
+            .fetch_one(clinic.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(gone, 0);
+}
+
+#[tokio::test]
+async fn the_background_loop_pushes_a_new_write_without_being_asked() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let schedule = yoyaku_clinic::Schedule {
+        interval: Duration::from_secs(3600),
+        first_retry: Duration::from_millis(200),
+        max_retry: Duration::from_secs(1),
+    };
+    let looping = tokio::spawn(clinic.clone().run_sync_loop(schedule));
+    let mut status = clinic.subscribe();
+    // The loop's first round runs at once; let it finish so the write below is what wakes it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    register(&clinic, 5).await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if status.borrow_and_update().pending == 0
+                && clinic.status().last_success_at.is_some()
+                && outbox_states(&clinic).await == vec![("applied".into(), 1)]
+            {
+                return;
+            }
+            status.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the write was pushed by the loop, long before its hourly timer");
+    looping.abort();
 }
