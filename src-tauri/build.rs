@@ -1,7 +1,35 @@
 //! Every custom command is listed in the app manifest, so the capability files in
 //! `src-tauri/capabilities/` must grant it before the UI can call it.
 
-const COMMANDS: &[&str] = &["app_state", "login", "logout", "sync_now", "sync_status"];
+const COMMANDS: &[&str] = &[
+    "app_state",
+    "login",
+    "logout",
+    "sync_now",
+    "sync_status",
+    "lookup_ticket",
+    "register_resident",
+    "search_residents",
+    "resident_detail",
+    "out_of_municipality_reasons",
+    "check_out_of_municipality",
+    "book",
+    "cancel_booking",
+    "change_booking",
+    "check_same_day_move",
+    "same_day_move",
+    "check_in",
+    "record_vaccination",
+    "mark_no_show",
+    "nearby_slots",
+    "day_list",
+    "day_list_csv",
+    "open_vials",
+    "sync_problems",
+    "rebook_problem",
+    "retry_problem",
+    "discard_problem",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");

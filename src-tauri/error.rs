@@ -14,6 +14,7 @@ impl CommandError {
             code: "app.startup".into(),
             message_ja: format!("アプリを起動できませんでした: {err}"),
             message_en: format!("the app could not start: {err}"),
+            fields: Vec::new(),
         })
     }
 }

@@ -1,6 +1,9 @@
 //! Typed commands, one per use case. Each is listed in build.rs's app manifest and granted in
 //! `capabilities/`, so the window can call nothing else.
 
+pub mod bookings;
+pub mod problems;
+pub mod residents;
 pub mod session;
 pub mod sync;
 

@@ -1,0 +1,126 @@
+//! 接種予約, キャンセル, 予約の変更, 受付 and the 4-1 list (manual 2-1, 2-2, 3-1, 3-2, 4-1).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tauri::State;
+use uuid::Uuid;
+use yoyaku_clinic::{
+    BookRequest, Booked, BookingRow, Changed, Moved, OpenVials, SameDayCheck, SlotRow,
+};
+
+use super::engine;
+use crate::EngineState;
+use crate::error::CommandResult;
+
+#[tauri::command]
+pub async fn book(state: State<'_, EngineState>, request: BookRequest) -> CommandResult<Booked> {
+    Ok(engine(&state)?.book(request).await?)
+}
+
+#[tauri::command]
+pub async fn cancel_booking(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+) -> CommandResult<BookingRow> {
+    Ok(engine(&state)?.cancel(booking_id).await?)
+}
+
+#[tauri::command]
+pub async fn change_booking(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+    slot_id: Uuid,
+) -> CommandResult<Changed> {
+    Ok(engine(&state)?.change_booking(booking_id, slot_id).await?)
+}
+
+#[tauri::command]
+pub async fn check_same_day_move(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+    slot_id: Uuid,
+) -> CommandResult<SameDayCheck> {
+    Ok(engine(&state)?
+        .check_same_day_move(booking_id, slot_id)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn same_day_move(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+    slot_id: Uuid,
+) -> CommandResult<Moved> {
+    Ok(engine(&state)?.same_day_move(booking_id, slot_id).await?)
+}
+
+#[tauri::command]
+pub async fn check_in(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+) -> CommandResult<BookingRow> {
+    Ok(engine(&state)?.check_in(booking_id).await?)
+}
+
+#[tauri::command]
+pub async fn record_vaccination(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+    lot_number: String,
+    vaccinated_at: Option<DateTime<Utc>>,
+) -> CommandResult<BookingRow> {
+    Ok(engine(&state)?
+        .record_vaccination(booking_id, &lot_number, vaccinated_at)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn mark_no_show(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+) -> CommandResult<BookingRow> {
+    Ok(engine(&state)?.mark_no_show(booking_id).await?)
+}
+
+#[tauri::command]
+pub async fn nearby_slots(
+    state: State<'_, EngineState>,
+    slot_id: Uuid,
+) -> CommandResult<Vec<SlotRow>> {
+    Ok(engine(&state)?.nearby_slots(slot_id).await?)
+}
+
+#[tauri::command]
+pub async fn day_list(
+    state: State<'_, EngineState>,
+    venue_id: Uuid,
+    vaccine_code: String,
+    date: NaiveDate,
+) -> CommandResult<Vec<BookingRow>> {
+    Ok(engine(&state)?
+        .day_list(venue_id, &vaccine_code, date)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn day_list_csv(
+    state: State<'_, EngineState>,
+    venue_id: Uuid,
+    vaccine_code: String,
+    date: NaiveDate,
+) -> CommandResult<String> {
+    Ok(engine(&state)?
+        .day_list_csv(venue_id, &vaccine_code, date)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn open_vials(
+    state: State<'_, EngineState>,
+    venue_id: Uuid,
+    vaccine_code: String,
+    date: NaiveDate,
+) -> CommandResult<OpenVials> {
+    Ok(engine(&state)?
+        .open_vials(venue_id, &vaccine_code, date)
+        .await?)
+}

@@ -1,0 +1,33 @@
+//! 同期の問題: the list, and rebook / retry / discard.
+
+use tauri::State;
+use uuid::Uuid;
+use yoyaku_clinic::SyncProblem;
+
+use super::engine;
+use crate::EngineState;
+use crate::error::CommandResult;
+
+#[tauri::command]
+pub async fn sync_problems(state: State<'_, EngineState>) -> CommandResult<Vec<SyncProblem>> {
+    Ok(engine(&state)?.sync_problems().await?)
+}
+
+#[tauri::command]
+pub async fn rebook_problem(
+    state: State<'_, EngineState>,
+    intent_id: Uuid,
+    slot_id: Uuid,
+) -> CommandResult<()> {
+    Ok(engine(&state)?.rebook_problem(intent_id, slot_id).await?)
+}
+
+#[tauri::command]
+pub async fn retry_problem(state: State<'_, EngineState>, intent_id: Uuid) -> CommandResult<()> {
+    Ok(engine(&state)?.retry_problem(intent_id).await?)
+}
+
+#[tauri::command]
+pub async fn discard_problem(state: State<'_, EngineState>, intent_id: Uuid) -> CommandResult<()> {
+    Ok(engine(&state)?.discard_problem(intent_id).await?)
+}
