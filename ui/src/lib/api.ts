@@ -5,7 +5,8 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { normalizeError } from './errors';
 import type { AppState, LoginRequest, Session, SyncStatus } from './types';
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** Calls a shell command; rejects with a CommandError. Area modules (api/*.ts) build on it. */
+export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {

@@ -41,7 +41,7 @@ async function select<T>(url: string, query: string, params: unknown[]): Promise
 }
 
 export const SLOT_LIST_QUERY =
-  'SELECT slot_id, venue_id, venue_number, venue_name, vaccine_name, slot_name, date, start_time, end_time, ' +
+  'SELECT slot_id, venue_id, venue_number, venue_name, vaccine_code, vaccine_name, slot_name, date, start_time, end_time, ' +
   'visibility, capacity, booked, remaining FROM slot_list WHERE date >= $1 ' +
   'ORDER BY date, start_time, venue_number, visibility DESC'; // 公開枠 before 非公開枠, as the manual lists them
 

@@ -12,3 +12,28 @@ describe('Router', () => {
     expect(router.current.name).toBe('login');
   });
 });
+
+describe('Router history', () => {
+  it('goes back step by step and never past TOP', () => {
+    const router = new Router();
+    router.go({ name: 'top' });
+    router.go({ name: 'residents' });
+    router.go({ name: 'resident', resident: { municipality_code: '431001', ticket_number: '9000000062' } });
+    router.back();
+    expect(router.current.name).toBe('residents');
+    router.back();
+    expect(router.current.name).toBe('top');
+    router.back();
+    expect(router.current.name).toBe('top');
+  });
+
+  it('starts a fresh history at TOP and at the login', () => {
+    const router = new Router();
+    router.go({ name: 'top' });
+    router.go({ name: 'bookings' });
+    router.go({ name: 'top' });
+    router.go({ name: 'reception' });
+    router.back();
+    expect(router.current.name).toBe('top');
+  });
+});

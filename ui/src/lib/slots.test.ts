@@ -8,6 +8,7 @@ function slot(slot_id: string, date: string, start_time: string, visibility: Slo
     venue_id: 'v1',
     venue_number: 1,
     venue_name: 'A胃腸科内科医院',
+    vaccine_code: 'pfizer',
     vaccine_name: 'ファイザー社ワクチン',
     slot_name: '',
     date,

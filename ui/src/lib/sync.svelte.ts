@@ -11,6 +11,10 @@ export class SyncMonitor {
   online = $state(false);
   lastSuccessAt = $state<string | null>(null);
   lastError = $state<CommandError | null>(null);
+  /** 未送信: changes not yet settled by the city server. */
+  pending = $state(0);
+  /** 同期の問題: refusals nobody has resolved. */
+  problems = $state(0);
   /** A `sync_now` is running. */
   syncing = $state(false);
   /** Bumped whenever a status arrives: screens re-read the cache on it. */
@@ -24,6 +28,8 @@ export class SyncMonitor {
     this.online = status.online;
     this.lastSuccessAt = status.last_success_at;
     this.lastError = status.last_error;
+    this.pending = status.pending;
+    this.problems = status.problems;
     this.revision += 1;
   }
 

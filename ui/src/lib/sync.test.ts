@@ -20,7 +20,7 @@ vi.mock('./api', () => ({
 
 const { SyncMonitor } = await import('./sync.svelte');
 
-const pristine: SyncStatus = { online: false, last_success_at: null, last_error: null };
+const pristine: SyncStatus = { online: false, last_success_at: null, last_error: null, pending: 0, problems: 0 };
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -47,7 +47,7 @@ describe('SyncMonitor', () => {
     expect(m.online).toBe(true);
     expect(m.lastSuccessAt).toBeNull();
 
-    fake.handler!({ online: false, last_success_at: '2026-11-22T03:34:00Z', last_error: null });
+    fake.handler!({ online: false, last_success_at: '2026-11-22T03:34:00Z', last_error: null, pending: 0, problems: 0 });
     expect(m.online).toBe(false);
     expect(m.lastSuccessAt).toBe('2026-11-22T03:34:00Z');
   });
@@ -58,8 +58,8 @@ describe('SyncMonitor', () => {
     const m = new SyncMonitor();
     const started = m.start(false);
     await vi.waitFor(() => expect(fake.handler).not.toBeNull());
-    fake.handler!({ online: true, last_success_at: '2026-11-22T04:00:00Z', last_error: null });
-    slow.resolve({ online: false, last_success_at: '2026-11-22T03:00:00Z', last_error: null });
+    fake.handler!({ online: true, last_success_at: '2026-11-22T04:00:00Z', last_error: null, pending: 0, problems: 0 });
+    slow.resolve({ online: false, last_success_at: '2026-11-22T03:00:00Z', last_error: null, pending: 0, problems: 0 });
     await started;
     expect(m.online).toBe(true);
     expect(m.lastSuccessAt).toBe('2026-11-22T04:00:00Z');
@@ -67,7 +67,7 @@ describe('SyncMonitor', () => {
 
   it('bumps the revision on every status so screens re-read the cache', async () => {
     fake.syncStatus.mockResolvedValue(pristine);
-    fake.syncNow.mockResolvedValue({ online: true, last_success_at: '2026-11-22T05:00:00Z', last_error: null });
+    fake.syncNow.mockResolvedValue({ online: true, last_success_at: '2026-11-22T05:00:00Z', last_error: null, pending: 0, problems: 0 });
     const m = new SyncMonitor();
     await m.start(true);
     const before = m.revision;
@@ -100,7 +100,7 @@ describe('SyncMonitor', () => {
     const handler = fake.handler!;
     m.stop();
     expect(fake.unlisten).toHaveBeenCalledTimes(1);
-    handler({ online: false, last_success_at: '2026-11-22T06:00:00Z', last_error: null });
+    handler({ online: false, last_success_at: '2026-11-22T06:00:00Z', last_error: null, pending: 0, problems: 0 });
     expect(m.lastSuccessAt).toBeNull();
   });
 });

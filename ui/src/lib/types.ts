@@ -1,7 +1,16 @@
 // The contract with the Rust shell (src-tauri/commands). Keep in step with it.
 
 /** Every error a command rejects with, in both languages. */
-export type CommandError = { code: string; message_ja: string; message_en: string };
+export type CommandError = {
+  code: string;
+  message_ja: string;
+  message_en: string;
+  /** A form's errors by field (`form.invalid`); absent otherwise. */
+  fields?: FieldProblem[];
+};
+
+/** One field's error in a form. */
+export type FieldProblem = { field: string; code: string; message_ja: string; message_en: string };
 
 export type Settings = { server_url: string; default_municipality_code: string };
 
@@ -26,6 +35,10 @@ export type SyncStatus = {
   /** RFC 3339 */
   last_success_at: string | null;
   last_error: CommandError | null;
+  /** Changes not yet sent to (or settled by) the city server: 未送信. */
+  pending: number;
+  /** Changes the city server refused and nobody has resolved: 同期の問題. */
+  problems: number;
 };
 
 export type AppState = { settings: Settings; cache_db_url: string; version: string };
@@ -45,6 +58,7 @@ export type SlotRow = {
   venue_id: string;
   venue_number: number;
   venue_name: string;
+  vaccine_code: string;
   vaccine_name: string;
   slot_name: string;
   /** 'YYYY-MM-DD', a calendar date in Asia/Tokyo */
