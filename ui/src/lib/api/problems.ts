@@ -1,0 +1,54 @@
+// 同期の問題: typed wrappers around src-tauri/commands/problems.rs, and the sync wire types they
+// return (yoyaku_core::sync: Action, Rejection, AlternativeSlot).
+import { call } from '../api';
+
+export type ResidentKey = { municipality_code: string; ticket_number: string; birth_date: string };
+
+/** What a receptionist did, as it was sent to the city server (tagged by "type"). */
+export type Action =
+  | { type: 'register_resident'; resident: ResidentKey; details: unknown }
+  | { type: 'book'; booking_id: string; resident: ResidentKey; slot_id: string; dose: number; lease_id: string | null }
+  | { type: 'cancel'; booking_id: string }
+  | { type: 'change_booking'; booking_id: string; new_booking_id: string; slot_id: string }
+  | { type: 'same_day_move'; booking_id: string; slot_id: string }
+  | { type: 'check_in'; booking_id: string }
+  | { type: 'record_vaccination'; booking_id: string; lot_number: string; vaccinated_at: string }
+  | { type: 'mark_no_show'; booking_id: string };
+
+export type ActionType = Action['type'];
+
+/** A slot the server proposes instead. */
+export type AlternativeSlot = {
+  slot_id: string;
+  venue_id: string;
+  venue_name: string;
+  /** RFC 3339 */
+  starts_at: string;
+  ends_at: string;
+  remaining: number;
+};
+
+export type Rejection = {
+  code: string;
+  message_ja: string;
+  message_en: string;
+  alternatives: AlternativeSlot[];
+  /** Set when this was refused because the intent it depends on was. */
+  caused_by: string | null;
+};
+
+export type SyncProblem = {
+  intent_id: string;
+  /** RFC 3339 */
+  created_at: string;
+  settled_at: string | null;
+  action: Action;
+  rejection: Rejection;
+};
+
+export const problemsApi = {
+  list: () => call<SyncProblem[]>('sync_problems'),
+  rebook: (intentId: string, slotId: string) => call<void>('rebook_problem', { intentId, slotId }),
+  retry: (intentId: string) => call<void>('retry_problem', { intentId }),
+  discard: (intentId: string) => call<void>('discard_problem', { intentId }),
+};
