@@ -12,7 +12,7 @@ use chrono::{Days, NaiveDate, TimeDelta};
 use common::proxy::{Fault, Proxy};
 use common::{City, form, open_clinic, open_clinic_at};
 use uuid::Uuid;
-use yoyaku_clinic::{BookRequest, Clinic, RegistrationForm, SlotRow};
+use yoyaku_clinic::{BookRequest, Booked, Clinic, RegistrationForm, SlotRow};
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
 use yoyaku_core::resident_key::ResidentKeyInput;
@@ -54,6 +54,19 @@ async fn register(clinic: &Clinic, i: u32) -> ResidentKey {
         .await
         .expect("register");
     resident_key(i)
+}
+
+/// Registers resident `i` and books their first dose in `slot`.
+async fn register_and_book(clinic: &Clinic, i: u32, slot: &SlotRow) -> Booked {
+    let resident = register(clinic, i).await;
+    clinic
+        .book(BookRequest {
+            resident,
+            slot_id: slot_id(slot),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .expect("book")
 }
 
 async fn logged_in(server_url: &str, city: &City, dir: &Path) -> Arc<Clinic> {
@@ -127,16 +140,7 @@ async fn a_day_offline_is_applied_in_full_when_the_network_returns() {
     city.stop().await;
     let mut booked = Vec::new();
     for i in 0..50u32 {
-        let key = register(&clinic, i).await;
-        let slot = &slots[i as usize % slots.len()];
-        let result = clinic
-            .book(BookRequest {
-                resident: key,
-                slot_id: slot_id(slot),
-                dose: DoseNumber::FIRST,
-            })
-            .await
-            .expect("book offline");
+        let result = register_and_book(&clinic, i, &slots[i as usize % slots.len()]).await;
         booked.push(result.booking.booking_id.parse::<Uuid>().unwrap());
     }
     for id in &booked[..10] {
@@ -355,24 +359,23 @@ async fn a_discarded_problem_takes_back_the_refused_booking() {
     assert!(city_bookings(&city).await.is_empty());
 }
 
-#[tokio::test]
-async fn a_reply_lost_after_the_server_committed_applies_nothing_twice() {
+/// A clinic talking to the city through a [`Proxy`], with `n` residents registered and booked
+/// and not yet pushed.
+async fn booked_behind_a_proxy(n: u32) -> (City, Proxy, tempfile::TempDir, Arc<Clinic>) {
     let city = City::start().await;
     let proxy = Proxy::start(&city.url()).await;
     let dir = tempfile::tempdir().unwrap();
     let clinic = logged_in(&proxy.url(), &city, dir.path()).await;
     let slots = open_slots(&clinic, 1).await;
-    for i in 0..5u32 {
-        let key = register(&clinic, i).await;
-        clinic
-            .book(BookRequest {
-                resident: key,
-                slot_id: slot_id(&slots[i as usize]),
-                dose: DoseNumber::FIRST,
-            })
-            .await
-            .unwrap();
+    for i in 0..n {
+        register_and_book(&clinic, i, &slots[i as usize]).await;
     }
+    (city, proxy, dir, clinic)
+}
+
+#[tokio::test]
+async fn a_reply_lost_after_the_server_committed_applies_nothing_twice() {
+    let (city, proxy, _dir, clinic) = booked_behind_a_proxy(5).await;
 
     proxy.set(Fault::LoseReplies);
     let lost = clinic.sync_now().await;
@@ -390,22 +393,7 @@ async fn a_reply_lost_after_the_server_committed_applies_nothing_twice() {
 
 #[tokio::test]
 async fn a_push_cut_off_halfway_is_sent_again_whole() {
-    let city = City::start().await;
-    let proxy = Proxy::start(&city.url()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let clinic = logged_in(&proxy.url(), &city, dir.path()).await;
-    let slots = open_slots(&clinic, 1).await;
-    for i in 0..3u32 {
-        let key = register(&clinic, i).await;
-        clinic
-            .book(BookRequest {
-                resident: key,
-                slot_id: slot_id(&slots[i as usize]),
-                dose: DoseNumber::FIRST,
-            })
-            .await
-            .unwrap();
-    }
+    let (city, proxy, _dir, clinic) = booked_behind_a_proxy(3).await;
     proxy.set(Fault::CutRequests);
     let cut = clinic.sync_now().await;
     assert!(!cut.online && cut.pending == 6);
@@ -425,15 +413,7 @@ async fn killed_between_the_local_write_and_the_push_or_after_the_server_committ
     {
         let clinic = logged_in(&city.url(), &city, dir.path()).await;
         slot = open_slots(&clinic, 1).await.remove(0);
-        let key = register(&clinic, 7).await;
-        clinic
-            .book(BookRequest {
-                resident: key,
-                slot_id: slot_id(&slot),
-                dose: DoseNumber::FIRST,
-            })
-            .await
-            .unwrap();
+        register_and_book(&clinic, 7, &slot).await;
         // The app dies here: written locally, never pushed.
         clinic.store().close().await;
     }
@@ -468,15 +448,7 @@ async fn a_resync_rebuilds_the_cache_and_keeps_pending_work() {
     let clinic = logged_in(&city.url(), &city, dir.path()).await;
     let slot = open_slots(&clinic, 2).await.remove(0);
     city.stop().await;
-    let key = register(&clinic, 9).await;
-    let booked = clinic
-        .book(BookRequest {
-            resident: key,
-            slot_id: slot_id(&slot),
-            dose: DoseNumber::FIRST,
-        })
-        .await
-        .unwrap();
+    let booked = register_and_book(&clinic, 9, &slot).await;
     // Something the server never sent is in the cache; a resync must drop it and keep the work.
     sqlx::query("UPDATE sync_state SET cursor = NULL")
         .execute(clinic.store().pool())

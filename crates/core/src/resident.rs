@@ -241,6 +241,21 @@ fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Optio
     result.map_err(|e| errors.push(e)).ok()
 }
 
+/// A resident search with nothing to search by: 住民検索 needs a ticket number, a phone number or
+/// a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("please enter a ticket number, a phone number or a name in kana")]
+pub struct NoSearchCriteria;
+
+impl Coded for NoSearchCriteria {
+    fn code(&self) -> &str {
+        "resident_search.criteria_required"
+    }
+    fn message_ja(&self) -> String {
+        "接種券番号・電話番号・カナ氏名のいずれかを入力してください。".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

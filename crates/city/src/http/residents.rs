@@ -18,7 +18,7 @@ use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber};
 use yoyaku_core::contact::Phone;
 use yoyaku_core::kana::search_key;
-use yoyaku_core::resident::{FieldError, ResidentDetails, ResidentForm};
+use yoyaku_core::resident::{FieldError, NoSearchCriteria, ResidentDetails, ResidentForm};
 use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::ticket::{TicketInput, TicketNumber};
 use yoyaku_core::time::tokyo_today;
@@ -301,19 +301,6 @@ struct SearchQuery {
     kana: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("please enter a ticket number, a phone number or a name in kana")]
-struct NoCriteria;
-
-impl Coded for NoCriteria {
-    fn code(&self) -> &str {
-        "resident_search.criteria_required"
-    }
-    fn message_ja(&self) -> String {
-        "接種券番号・電話番号・カナ氏名のいずれかを入力してください。".into()
-    }
-}
-
 /// `GET /api/v1/residents?ticket_number=&phone=&kana=`: 住民検索, normalised as the core parses
 /// (full-width digits, half-width kana, hiragana).
 #[utoipa::path(
@@ -366,7 +353,7 @@ async fn search(
         kana_key,
     };
     if criteria == Criteria::default() {
-        return Err(ApiError::invalid(NoCriteria));
+        return Err(ApiError::invalid(NoSearchCriteria));
     }
     let mut conn = ctx.db.acquire().await?;
     let scope = read_scope(&mut conn, &account).await?;

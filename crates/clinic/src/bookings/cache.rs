@@ -16,25 +16,22 @@ use super::error::{Refusal, corrupt};
 use crate::error::Result;
 use crate::slots::SlotRow;
 
-/// A `slot_list` row with its instants: seats as this device sees them (view `slot_seats`).
+/// A `slot_list` row with its instants: seats as this device sees them (view `slot_seats`). It
+/// reads as the row it extends.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(super) struct CachedSlot {
-    pub slot_id: String,
-    pub venue_id: String,
-    pub venue_number: i64,
-    pub venue_name: String,
-    pub vaccine_code: String,
-    pub vaccine_name: String,
-    pub slot_name: String,
-    pub date: String,
-    pub start_time: String,
-    pub end_time: String,
-    pub visibility: String,
-    pub capacity: i64,
-    pub booked: i64,
-    pub remaining: i64,
+    #[sqlx(flatten)]
+    pub row: SlotRow,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+}
+
+impl std::ops::Deref for CachedSlot {
+    type Target = SlotRow;
+
+    fn deref(&self) -> &SlotRow {
+        &self.row
+    }
 }
 
 const SLOT_SELECT: &str = "SELECT l.*, s.starts_at, s.ends_at
@@ -61,22 +58,7 @@ impl CachedSlot {
     }
 
     pub fn row(&self) -> SlotRow {
-        SlotRow {
-            slot_id: self.slot_id.clone(),
-            venue_id: self.venue_id.clone(),
-            venue_number: self.venue_number,
-            venue_name: self.venue_name.clone(),
-            vaccine_code: self.vaccine_code.clone(),
-            vaccine_name: self.vaccine_name.clone(),
-            slot_name: self.slot_name.clone(),
-            date: self.date.clone(),
-            start_time: self.start_time.clone(),
-            end_time: self.end_time.clone(),
-            visibility: self.visibility.clone(),
-            capacity: self.capacity,
-            booked: self.booked,
-            remaining: self.remaining,
-        }
+        self.row.clone()
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use yoyaku_core::Coded;
 use yoyaku_core::contact::Phone;
 use yoyaku_core::kana::search_key;
+use yoyaku_core::resident::NoSearchCriteria;
 use yoyaku_core::ticket::TicketInput;
 
 use super::field_problem;
@@ -64,19 +65,6 @@ struct Criteria {
     name_prefix: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("please enter a ticket number, a phone number or a name in kana")]
-struct NoCriteria;
-
-impl Coded for NoCriteria {
-    fn code(&self) -> &str {
-        "resident_search.criteria_required"
-    }
-    fn message_ja(&self) -> String {
-        "接種券番号・電話番号・カナ氏名のいずれかを入力してください。".into()
-    }
-}
-
 /// 名 alone: names are searched from their start, 姓 first.
 #[derive(Debug, thiserror::Error)]
 #[error("to search by given name, please enter the family name (kana) too")]
@@ -125,7 +113,7 @@ impl ResidentQuery {
             return Err(ClinicError::InvalidFields(problems));
         }
         if criteria == Criteria::default() {
-            return Err(ClinicError::invalid(&NoCriteria));
+            return Err(ClinicError::invalid(&NoSearchCriteria));
         }
         Ok(criteria)
     }
