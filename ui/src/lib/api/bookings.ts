@@ -54,12 +54,18 @@ export type Certainty = { kind: 'private_slot' } | { kind: 'leased_seat'; lease_
 
 export type Notice = { message_ja: string; message_en: string };
 
+/** How a dose's date relates to the previous dose (only late_warning comes back with a booking). */
+export type IntervalCheck =
+  | { kind: 'ok' }
+  | { kind: 'late_warning'; days: number; warn_after_days: number }
+  | { kind: 'too_early'; days: number; earliest: string };
+
 export type Booked = {
   booking: BookingRow;
   certainty: Certainty;
   /** 予約確定 or 仮予約 */
   certainty_label: string;
-  interval_warning: unknown | null;
+  interval_warning: IntervalCheck | null;
   private_first: (Notice & { slot: unknown }) | null;
   second_dose: unknown | null;
 };
