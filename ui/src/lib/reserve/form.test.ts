@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { emptyForm, formFromDetails, missingRequired, registrationFor, sexLabel } from './form';
+import { fieldErrors, otherProblems, withFields } from './fields';
+
+const key = { municipality_code: '431001', ticket_number: '9000000062', birth_date: '1945-03-03' };
+
+describe('registration form state', () => {
+  it('needs 姓・名・性別・電話番号, each named under its field', () => {
+    const error = missingRequired(emptyForm());
+    expect(error?.code).toBe('form.invalid');
+    expect(error?.fields?.map((f) => f.field)).toEqual(['family_name_kana', 'given_name_kana', 'sex', 'phone']);
+    const filled = { ...emptyForm(), family_name_kana: 'テスト', given_name_kana: ' ', sex: 'unset' as const, phone: '096' };
+    expect(missingRequired(filled)?.fields?.map((f) => f.field)).toEqual(['given_name_kana']);
+    expect(missingRequired({ ...filled, given_name_kana: 'タロー' })).toBeNull();
+  });
+
+  it('fills 情報変更 from the registered details and sends the flattened form', () => {
+    const form = formFromDetails({
+      family_name_kana: 'テスト',
+      given_name_kana: 'タロー',
+      sex: 'male',
+      phone: '0961234567',
+      email: null,
+      memo: '',
+    });
+    expect(form.email).toBe('');
+    expect(registrationFor(key, { ...form, phone: ' 096-123-4567 ' })).toEqual({
+      municipality_code: '431001',
+      ticket: '9000000062',
+      birth_date: '1945-03-03',
+      family_name_kana: 'テスト',
+      given_name_kana: 'タロー',
+      sex: 'male',
+      phone: '096-123-4567',
+      email: '',
+      memo: '',
+    });
+    expect(formFromDetails(null)).toEqual(emptyForm());
+    expect(sexLabel('female').ja).toBe('女性');
+    expect(sexLabel(null).ja).toBe('');
+  });
+});
+
+describe('field errors', () => {
+  const raw = {
+    code: 'form.invalid',
+    message_ja: '入力内容に誤りがあります（2件）。',
+    message_en: '2 field(s) need correcting.',
+    fields: [
+      { field: 'phone', code: 'phone.format', message_ja: '電話番号', message_en: 'phone' },
+      { field: 'ticket', code: 'ticket.length', message_ja: '接種券番号', message_en: 'ticket' },
+      { field: 'bad' },
+    ],
+  };
+
+  it('keeps the well-formed per-field problems of a rejection', () => {
+    const error = withFields(raw);
+    expect(error.fields?.map((f) => f.field)).toEqual(['phone', 'ticket']);
+    expect(fieldErrors(error).phone?.code).toBe('phone.format');
+    expect(fieldErrors(null)).toEqual({});
+    expect(otherProblems(error, ['phone', 'sex']).map((f) => f.field)).toEqual(['ticket']);
+  });
+
+  it('gives a plain error without fields', () => {
+    expect(withFields('boom').fields).toBeUndefined();
+    expect(withFields({ code: 'x', message_ja: 'あ', message_en: 'a', fields: [] }).fields).toBeUndefined();
+  });
+});
