@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SlotRow } from '../types';
-import { dayChoices, privateFirst } from './days';
+import { dayChoices, privateFirst, upcoming } from './days';
 
 function slot(id: string, date: string, start: string, visibility: 'public' | 'private', remaining: number): SlotRow {
   return {
@@ -44,5 +44,12 @@ describe('privateFirst', () => {
     expect(privateFirst(slots[1]!, slots)).toBe(true);
     expect(privateFirst(slots[2]!, slots)).toBe(false);
     expect(privateFirst(slots[3]!, slots)).toBe(false);
+  });
+});
+
+describe('upcoming', () => {
+  it("drops today's slots that have ended", () => {
+    expect(upcoming(slots, '2021-05-19', '09:30').map((s) => s.slot_id)).toEqual(['d', 'e']);
+    expect(upcoming(slots, '2021-05-19', '09:29').map((s) => s.slot_id)).toEqual(['b', 'c', 'd', 'e']);
   });
 });

@@ -44,3 +44,8 @@ export function privateFirst(slot: SlotRow, sameDay: readonly SlotRow[]): boolea
       s.end_time === slot.end_time,
   );
 }
+
+/** Drops today's slots that have ended by `nowTime` ('HH:MM'): they can no longer be booked. */
+export function upcoming(slots: readonly SlotRow[], today: string, nowTime: string): SlotRow[] {
+  return slots.filter((s) => s.date > today || (s.date === today && s.end_time > nowTime));
+}
