@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, calendarEnd, calendarWeeks, formatLongDate, secondDoseDate, weekday, weeksToShow, type CalendarRow } from './dates';
+import { addDays, calendarEnd, calendarWeeks, formatLongDate, secondDoseDate, tokyoDateOf, weekday, weeksToShow, type CalendarRow } from './dates';
 
 describe('secondDoseDate', () => {
   it('is 21 days later, on the same weekday, across months and years', () => {
@@ -58,5 +58,13 @@ describe('calendarWeeks', () => {
     expect(weeksToShow('2021-05-06', '2021-05-27', 4)).toBe(4);
     expect(weeksToShow('2021-05-06', '2021-06-03', 4)).toBe(5);
     expect(weeksToShow('2021-05-06', '2021-04-01', 4)).toBe(4);
+  });
+});
+
+describe('tokyoDateOf', () => {
+  it('reads the Tokyo date of an instant, across midnight UTC', () => {
+    expect(tokyoDateOf('2021-06-08T15:30:00Z')).toBe('2021-06-09');
+    expect(tokyoDateOf('2021-06-09T09:00:00+09:00')).toBe('2021-06-09');
+    expect(tokyoDateOf('nope')).toBeNull();
   });
 });

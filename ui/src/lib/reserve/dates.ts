@@ -87,3 +87,9 @@ export function weeksToShow(today: string, date: string | null, min: number): nu
   const days = (Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / 86_400_000;
   return Math.max(min, Math.floor(days / 7) + 1);
 }
+
+/** An RFC 3339 instant's calendar date in Asia/Tokyo (fixed UTC+9, no daylight saving). */
+export function tokyoDateOf(instant: string): string | null {
+  const ms = Date.parse(instant);
+  return Number.isNaN(ms) ? null : new Date(ms + 9 * 3_600_000).toISOString().slice(0, 10);
+}
