@@ -31,7 +31,8 @@ export async function closeCache(): Promise<void> {
   }
 }
 
-async function select<T>(url: string, query: string, params: unknown[]): Promise<T[]> {
+/** A read over the cache's views; rejects with a CommandError. */
+export async function select<T>(url: string, query: string, params: unknown[]): Promise<T[]> {
   try {
     const db = await open(url);
     return await db.select<T[]>(query, params);

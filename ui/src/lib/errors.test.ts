@@ -11,6 +11,13 @@ describe('normalizeError', () => {
     expect(normalizeError({ code: 'x', message_ja: 'あ', message_en: 'a', extra: 1 })).toEqual({ code: 'x', message_ja: 'あ', message_en: 'a' });
   });
 
+  it('keeps the well-formed field problems of a form error, and only those', () => {
+    const phone = { field: 'phone', code: 'phone.format', message_ja: '電話番号', message_en: 'phone' };
+    const e = normalizeError({ code: 'form.invalid', message_ja: 'あ', message_en: 'a', fields: [phone, { field: 1 }] });
+    expect(e.fields).toEqual([phone]);
+    expect(normalizeError({ code: 'form.invalid', message_ja: 'あ', message_en: 'a', fields: [] }).fields).toBeUndefined();
+  });
+
   it('turns a string rejection (the SQL plugin rejects with strings) into a generic bilingual error', () => {
     const e = normalizeError('error returned from database: no such table: slot_list');
     expect(e.code).toBe('unknown');

@@ -1,4 +1,4 @@
-import type { CommandError } from './types';
+import type { CommandError, FieldProblem } from './types';
 
 export const GENERIC_ERROR_JA = '予期しないエラーが発生しました。もう一度お試しください。';
 export const GENERIC_ERROR_EN = 'An unexpected error occurred. Please try again.';
@@ -11,13 +11,23 @@ function nonEmptyString(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
+function isFieldProblem(value: unknown): value is FieldProblem {
+  return isObject(value) && ['field', 'code', 'message_ja', 'message_en'].every((k) => typeof value[k] === 'string');
+}
+
+/** A form's per-field problems, when the rejection carries well-formed ones. */
+function fieldsOf(error: Record<string, unknown>): { fields?: FieldProblem[] } {
+  const fields = Array.isArray(error.fields) ? error.fields.filter(isFieldProblem) : [];
+  return fields.length > 0 ? { fields } : {};
+}
+
 function withDetail(base: string, detail: string | null): string {
   return detail ? `${base} (${detail})` : base;
 }
 
 /**
  * Turns anything an `invoke` (or the SQL plugin) rejects with into a CommandError.
- * The shell's own errors already have this shape and pass through untouched;
+ * The shell's own errors already have this shape and pass through (with a form's `fields`);
  * plugin errors (plain strings), thrown `Error`s and unknown shapes get a generic
  * bilingual message, with whatever detail there is kept in the English line.
  */
@@ -27,7 +37,7 @@ export function normalizeError(error: unknown): CommandError {
     const ja = nonEmptyString(error.message_ja);
     const en = nonEmptyString(error.message_en);
     if (code && ja && en) {
-      return { code, message_ja: ja, message_en: en };
+      return { code, message_ja: ja, message_en: en, ...fieldsOf(error) };
     }
     if (ja || en) {
       return {

@@ -1,7 +1,5 @@
 // 有効接種券, 住民情報登録, 住民検索, 住民情報 and 住所地外接種 (src-tauri/commands/residents.rs).
-import { invoke } from '@tauri-apps/api/core';
 import { call } from '../api';
-import { withFields } from '../reserve/fields';
 
 /** 自治体番号 + 接種券番号 + 生年月日 ('YYYY-MM-DD'), as the engine parsed them. */
 export type ResidentKey = { municipality_code: string; ticket_number: string; birth_date: string };
@@ -138,19 +136,10 @@ export type OutOfMunicipalityCheck = {
   may_book_here: boolean;
 };
 
-/** Like `call`, but a form's rejection keeps its per-field problems. */
-async function callForm<T>(command: string, args: Record<string, unknown>): Promise<T> {
-  try {
-    return await invoke<T>(command, args);
-  } catch (error) {
-    throw withFields(error);
-  }
-}
-
 export const residentsApi = {
-  lookupTicket: (key: ResidentKeyInput) => callForm<TicketLookup>('lookup_ticket', { key }),
-  register: (form: RegistrationForm) => callForm<Registration>('register_resident', { form }),
-  search: (query: ResidentQuery) => callForm<ResidentSearch>('search_residents', { query }),
+  lookupTicket: (key: ResidentKeyInput) => call<TicketLookup>('lookup_ticket', { key }),
+  register: (form: RegistrationForm) => call<Registration>('register_resident', { form }),
+  search: (query: ResidentQuery) => call<ResidentSearch>('search_residents', { query }),
   detail: (municipalityCode: string, ticketNumber: string) =>
     call<ResidentRecord>('resident_detail', { municipalityCode, ticketNumber }),
   outOfMunicipalityReasons: () => call<ReasonOption[]>('out_of_municipality_reasons'),

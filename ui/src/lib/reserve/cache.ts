@@ -1,35 +1,8 @@
 // The 接種予約 step's reads of the local cache (views slot_calendar and slot_list), read-only
-// through tauri-plugin-sql like lib/db.ts. lib/db.ts exports only the TOP screen's query, so this
-// keeps its own handle on the same database URL; a handle closed by a logout is loaded again.
-import Database from '@tauri-apps/plugin-sql';
-import { normalizeError } from '../errors';
+// through tauri-plugin-sql (lib/db.ts).
+import { select } from '../db';
 import type { SlotRow } from '../types';
 import type { CalendarRow } from './dates';
-
-let handle: { url: string; db: Promise<Database> } | null = null;
-
-function open(url: string, fresh: boolean): Promise<Database> {
-  if (!fresh && handle && handle.url === url) return handle.db;
-  const db = Database.load(url);
-  handle = { url, db };
-  db.catch(() => {
-    if (handle?.db === db) handle = null;
-  });
-  return db;
-}
-
-async function select<T>(url: string, query: string, params: unknown[]): Promise<T[]> {
-  try {
-    return await (await open(url, false)).select<T[]>(query, params);
-  } catch {
-    // The pool may have been closed by a logout since: load it once more.
-    try {
-      return await (await open(url, true)).select<T[]>(query, params);
-    } catch (error) {
-      throw normalizeError(error);
-    }
-  }
-}
 
 export type VaccineOption = { vaccine_code: string; vaccine_name: string };
 

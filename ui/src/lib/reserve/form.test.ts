@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyForm, formFromDetails, missingRequired, registrationFor, sexLabel } from './form';
-import { fieldErrors, otherProblems, withFields } from './fields';
+import { normalizeError } from '../errors';
+import { fieldErrors, otherProblems } from './fields';
 
 const key = { municipality_code: '431001', ticket_number: '9000000062', birth_date: '1945-03-03' };
 
@@ -54,15 +55,11 @@ describe('field errors', () => {
   };
 
   it('keeps the well-formed per-field problems of a rejection', () => {
-    const error = withFields(raw);
+    const error = normalizeError(raw);
     expect(error.fields?.map((f) => f.field)).toEqual(['phone', 'ticket']);
     expect(fieldErrors(error).phone?.code).toBe('phone.format');
     expect(fieldErrors(null)).toEqual({});
     expect(otherProblems(error, ['phone', 'sex']).map((f) => f.field)).toEqual(['ticket']);
   });
 
-  it('gives a plain error without fields', () => {
-    expect(withFields('boom').fields).toBeUndefined();
-    expect(withFields({ code: 'x', message_ja: 'あ', message_en: 'a', fields: [] }).fields).toBeUndefined();
-  });
 });
