@@ -7,39 +7,10 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use support::city::City;
-use support::desktop::{Desktop, by_testid};
+use support::desktop::{Desktop, by_testid, log_in};
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn fill_login(client: &Client, account_id: &str, password: &str) {
-    let code = by_testid(client, "login-municipality-code").await;
-    assert_eq!(
-        code.prop("value").await.unwrap().as_deref(),
-        Some("431001"),
-        "prefilled from settings"
-    );
-    by_testid(client, "login-account-id")
-        .await
-        .send_keys(account_id)
-        .await
-        .unwrap();
-    by_testid(client, "login-password")
-        .await
-        .send_keys(password)
-        .await
-        .unwrap();
-    by_testid(client, "login-agree")
-        .await
-        .click()
-        .await
-        .unwrap();
-    by_testid(client, "login-submit")
-        .await
-        .click()
-        .await
-        .unwrap();
-}
 
 async fn slot_rows(client: &Client) -> Vec<fantoccini::elements::Element> {
     by_testid(client, "slot-table").await;
@@ -92,7 +63,7 @@ async fn a_wrong_password_shows_the_error_and_no_top_screen() {
     ]);
     let client = desktop.open_app().await;
 
-    fill_login(&client, "clinic-a", "not-the-password").await;
+    log_in(&client, "clinic-a", "not-the-password").await;
     let error = by_testid(&client, "login-error")
         .await
         .text()
@@ -132,7 +103,7 @@ async fn the_clinic_sees_its_slots_and_works_on_its_cache_when_the_network_drops
 
     // Online: log in as A胃腸科内科医院 and see exactly its slots.
     let client = desktop.open_app().await;
-    fill_login(
+    log_in(
         &client,
         city.demo.clinic_a.account_id,
         city.demo.clinic_a.password,
@@ -182,7 +153,7 @@ async fn the_clinic_sees_its_slots_and_works_on_its_cache_when_the_network_drops
     // The network drops; the app is started again and opens on its cache, saying it is offline.
     city.stop().await;
     let client = desktop.open_app().await;
-    fill_login(
+    log_in(
         &client,
         city.demo.clinic_a.account_id,
         city.demo.clinic_a.password,

@@ -161,3 +161,35 @@ pub async fn by_testid(client: &Client, id: &str) -> fantoccini::elements::Eleme
         .await
         .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"))
 }
+
+/// Fills the §1 login screen (自治体番号 comes prefilled from the settings) and submits it.
+pub async fn log_in(client: &Client, account_id: &str, password: &str) {
+    let code = by_testid(client, "login-municipality-code").await;
+    assert_eq!(
+        code.prop("value").await.unwrap().as_deref(),
+        Some("431001"),
+        "prefilled from settings"
+    );
+    type_into(client, "login-account-id", account_id).await;
+    type_into(client, "login-password", password).await;
+    click(client, "login-agree").await;
+    click(client, "login-submit").await;
+}
+
+/// Types into the input with this `data-testid`.
+pub async fn type_into(client: &Client, id: &str, text: &str) {
+    by_testid(client, id)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("cannot type into {id}: {e}"));
+}
+
+/// Clicks the control with this `data-testid`.
+pub async fn click(client: &Client, id: &str) {
+    by_testid(client, id)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {id}: {e}"));
+}

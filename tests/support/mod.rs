@@ -1,4 +1,7 @@
 //! Harnesses for the end-to-end tests: a real city server and the real app window.
 
+// Each test file is its own crate and uses only part of this.
+#![allow(dead_code)]
+
 pub mod city;
 pub mod desktop;
