@@ -5,30 +5,37 @@
 use std::net::SocketAddr;
 
 use sqlx::PgPool;
-use yoyaku_city::Server;
 use yoyaku_city::demo::DemoAccounts;
+use yoyaku_city::{Server, ServerOptions};
 
 pub struct City {
     pub pool: PgPool,
     pub demo: DemoAccounts,
     addr: SocketAddr,
     server: Option<Server>,
+    options: fn() -> ServerOptions,
 }
 
 impl City {
     pub async fn start() -> Self {
+        Self::start_with(Server::options).await
+    }
+
+    /// As [`City::start`], with the server's options made by `options` (again on each restart).
+    pub async fn start_with(options: fn() -> ServerOptions) -> Self {
         let url = yoyaku_city::throwaway_pg::fresh_database().await;
         let pool = yoyaku_city::connect(&url).await.expect("connect");
         yoyaku_city::migrate(&pool).await.expect("migrate");
         let demo = yoyaku_city::demo::seed_demo(&pool).await.expect("seed");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = Server::spawn(listener, pool.clone()).unwrap();
+        let server = options().spawn(listener, pool.clone()).unwrap();
         Self {
             pool,
             demo,
             addr,
             server: Some(server),
+            options,
         }
     }
 
@@ -47,6 +54,6 @@ impl City {
     pub async fn restart(&mut self) {
         assert!(self.server.is_none(), "already running");
         let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
-        self.server = Some(Server::spawn(listener, self.pool.clone()).unwrap());
+        self.server = Some((self.options)().spawn(listener, self.pool.clone()).unwrap());
     }
 }

@@ -14,7 +14,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use support::{City, MUNICIPALITY, Resident, form, open_clinic, runtime};
+use support::{
+    City, MUNICIPALITY, Resident, add_valid_tickets, form, open_clinic, runtime, start_city,
+    venue_id,
+};
 use uuid::Uuid;
 use yoyaku_clinic::city_client::CityClient;
 use yoyaku_core::sync::Snapshot;
@@ -30,7 +33,7 @@ const SPARE_SEATS: i32 = 200;
 /// twenty cancelled, one in ten checked in; half booked on the web, half at the clinic), slot
 /// capacities raised to fit, and every slot's `booked` the count of its active bookings.
 async fn seed_bookings(city: &City) {
-    let venue = city.venue_id().await;
+    let venue = venue_id(city).await;
     let clinic: Uuid = sqlx::query_scalar(
         "select id from accounts where municipality_code = $1 and account_id = $2",
     )
@@ -52,7 +55,7 @@ async fn seed_bookings(city: &City) {
     let per_slot = (BOOKINGS as usize).div_ceil(slots.len()) as i32;
 
     let residents = Resident::series(FIRST_TICKET, BOOKINGS);
-    city.add_valid_tickets(&residents).await;
+    add_valid_tickets(city, &residents).await;
     let mut tx = city.pool.begin().await.unwrap();
     sqlx::query(
         "update slots set capacity = capacity + $3 where municipality_code = $1 and venue_id = $2",
@@ -154,7 +157,7 @@ async fn count(clinic: &yoyaku_clinic::Clinic, table: &str) -> i64 {
 fn initial_sync(c: &mut Criterion) {
     let rt = runtime();
     let mut city = rt.block_on(async {
-        let city = City::start().await;
+        let city = start_city().await;
         seed_bookings(&city).await;
         city
     });

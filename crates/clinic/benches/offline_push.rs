@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Days;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use support::{City, MUNICIPALITY, Resident, form, open_clinic, runtime};
+use support::{
+    City, MUNICIPALITY, Resident, add_valid_tickets, form, open_clinic, runtime, start_city,
+    venue_id,
+};
 use uuid::Uuid;
 use yoyaku_clinic::{BookRequest, Certainty, Clinic, RegistrationForm};
 use yoyaku_core::booking::DoseNumber;
@@ -149,16 +152,16 @@ fn offline_push(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
     let (mut city, clinic, slots) = rt.block_on(async {
-        let city = City::start().await;
+        let city = start_city().await;
         let all = Resident::series(FIRST_TICKET, RESIDENTS * MAX_ITERATIONS);
-        city.add_valid_tickets(&all).await;
+        add_valid_tickets(&city, &all).await;
         // Room in clinic-a's private slots for every iteration's bookings.
         sqlx::query(
             "update slots set capacity = capacity + 1000
              where municipality_code = $1 and venue_id = $2 and visibility = 'private'",
         )
         .bind(MUNICIPALITY)
-        .bind(city.venue_id().await)
+        .bind(venue_id(&city).await)
         .execute(&city.pool)
         .await
         .unwrap();

@@ -599,3 +599,49 @@ async fn the_background_loop_pushes_a_new_write_without_being_asked() {
     .expect("the write was pushed by the loop, long before its hourly timer");
     looping.abort();
 }
+
+#[tokio::test]
+async fn more_offline_work_than_one_push_carries_goes_in_several() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    city.stop().await;
+    // 300 registrations, then 250 情報変更: 550 intents, more than a batch and far more bytes
+    // than the API's general body limit.
+    for i in 0..300u32 {
+        register(&clinic, i).await;
+    }
+    for i in 0..250u32 {
+        let (ticket, born) = registry_entry(i);
+        clinic
+            .register_resident(RegistrationForm {
+                key: ResidentKeyInput {
+                    municipality_code: Some("431001".into()),
+                    ticket,
+                    birth_date: born.to_string(),
+                },
+                details: ResidentForm {
+                    family_name_kana: "ヘンコウ".into(),
+                    given_name_kana: "サレタ".into(),
+                    sex: Some(Sex::Female),
+                    phone: "090-1234-5678".into(),
+                    email: String::new(),
+                    memo: "電話番号変更".into(),
+                },
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(clinic.status().pending, 550);
+    city.restart().await;
+    sync_until_settled(&clinic).await;
+    assert_eq!(outbox_states(&clinic).await, vec![("applied".into(), 550)]);
+    let at_city: (i64, i64) = sqlx::query_as(
+        "select count(*), count(*) filter (where family_name_kana = 'ヘンコウ')
+         from residents where ticket_number between '9000001000' and '9000001299'",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert_eq!(at_city, (300, 250));
+}

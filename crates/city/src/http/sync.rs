@@ -1,7 +1,7 @@
 //! The clinic sync endpoints (DESIGN.md, Sync): push, pull, snapshot and seat leases. Clinics
 //! only: a device syncs one clinic's venues.
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -20,9 +20,16 @@ use crate::sync::pull::{self, Scope};
 use crate::sync::push::{self, MAX_BATCH, Pusher};
 use crate::sync::{SyncError, leases, snapshot};
 
+/// A full batch of intents (up to [`MAX_BATCH`], a resident's registration being the largest at
+/// well under 1 KiB as JSON) needs more than the API's general body limit.
+const MAX_PUSH_BYTES: usize = 2 * 1024 * 1024;
+
 pub(super) fn router() -> Router<ApiContext> {
     Router::new()
-        .route("/api/v1/sync/push", post(push_intents))
+        .route(
+            "/api/v1/sync/push",
+            post(push_intents).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
+        )
         .route("/api/v1/sync/pull", get(pull_changes))
         .route("/api/v1/sync/snapshot", get(take_snapshot))
         .route("/api/v1/sync/leases", post(take_lease))

@@ -1,24 +1,22 @@
-//! What the clinic benchmarks share: a real city server on a throwaway PostgreSQL with the demo
-//! data, which can be stopped and started again on the same address to cut and restore the
-//! network (as `tests/support/city.rs` does for the tests, but with a login rate limit a
-//! benchmark's repeated logins stay under), the clinic engine opened against it, and made-up
-//! residents whose names and phone numbers pass yoyaku-core's checks.
+//! What the clinic benchmarks share: the tests' city server and clinic engine (with a login rate
+//! limit a benchmark's repeated logins stay under), and made-up residents whose names and phone
+//! numbers pass yoyaku-core's checks.
 
 // Each benchmark is its own crate and uses only part of this.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+#[allow(unused_imports)] // as above: not every benchmark logs in
+pub use common::{City, form, open_clinic_at as open_clinic};
+
 use std::num::NonZeroU32;
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeDelta};
-use sqlx::PgPool;
 use uuid::Uuid;
 use yoyaku_city::Server;
-use yoyaku_city::demo::{DemoAccount, DemoAccounts};
-use yoyaku_clinic::{Clinic, LoginForm, Settings};
 
 /// The demo municipality, and clinic-a's venue.
 pub const MUNICIPALITY: &str = "431001";
@@ -32,104 +30,39 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
-pub struct City {
-    pub pool: PgPool,
-    pub demo: DemoAccounts,
-    addr: SocketAddr,
-    server: Option<Server>,
+/// The demo city of the tests, but allowing a benchmark's many logins from one address.
+pub async fn start_city() -> City {
+    City::start_with(|| {
+        Server::options()
+            .login_rate_limit(NonZeroU32::new(10_000).unwrap(), Duration::from_millis(1))
+    })
+    .await
 }
 
-impl City {
-    /// A fresh database, migrated and seeded with the demo data, served on a free port.
-    pub async fn start() -> Self {
-        let url = yoyaku_city::throwaway_pg::fresh_database().await;
-        let pool = yoyaku_city::connect(&url).await.expect("connect");
-        yoyaku_city::migrate(&pool).await.expect("migrate");
-        let demo = yoyaku_city::demo::seed_demo(&pool).await.expect("seed");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = spawn(listener, pool.clone());
-        Self {
-            pool,
-            demo,
-            addr,
-            server: Some(server),
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The network goes down: connections to the server are refused.
-    pub async fn stop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.shutdown().await.unwrap();
-        }
-    }
-
-    /// The network comes back, on the same address.
-    pub async fn restart(&mut self) {
-        assert!(self.server.is_none(), "already running");
-        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
-        self.server = Some(spawn(listener, self.pool.clone()));
-    }
-
-    /// `venues.id` of clinic-a's venue.
-    pub async fn venue_id(&self) -> Uuid {
-        sqlx::query_scalar(
-            "select id from venues where municipality_code = $1 and venue_number = $2",
-        )
+/// `venues.id` of clinic-a's venue.
+pub async fn venue_id(city: &City) -> Uuid {
+    sqlx::query_scalar("select id from venues where municipality_code = $1 and venue_number = $2")
         .bind(MUNICIPALITY)
         .bind(VENUE_NUMBER)
-        .fetch_one(&self.pool)
+        .fetch_one(&city.pool)
         .await
         .unwrap()
-    }
-
-    /// Adds `tickets` to the registry of valid tickets, each with [`birth_date`] of its index.
-    pub async fn add_valid_tickets(&self, tickets: &[Resident]) {
-        let numbers: Vec<&str> = tickets.iter().map(|r| r.ticket.as_str()).collect();
-        let born: Vec<NaiveDate> = tickets.iter().map(|r| r.birth_date).collect();
-        sqlx::query(
-            "insert into valid_tickets (municipality_code, ticket_number, birth_date)
-             select $1, t.* from unnest($2::text[], $3::date[]) as t",
-        )
-        .bind(MUNICIPALITY)
-        .bind(numbers)
-        .bind(born)
-        .execute(&self.pool)
-        .await
-        .unwrap();
-    }
 }
 
-/// The demo server, but allowing a benchmark's many logins from one address.
-fn spawn(listener: tokio::net::TcpListener, pool: PgPool) -> Server {
-    Server::options()
-        .login_rate_limit(NonZeroU32::new(10_000).unwrap(), Duration::from_millis(1))
-        .spawn(listener, pool)
-        .unwrap()
-}
-
-/// The clinic engine on the cache in `dir`, talking to `server_url`.
-pub async fn open_clinic(server_url: &str, dir: &Path) -> Arc<Clinic> {
-    let settings = Settings {
-        server_url: server_url.to_owned(),
-        ..Settings::default()
-    };
-    Clinic::open(dir, settings)
-        .await
-        .expect("open the clinic cache")
-}
-
-pub fn form(account: &DemoAccount) -> LoginForm {
-    LoginForm {
-        municipality_code: account.municipality_code.to_string(),
-        account_id: account.account_id.into(),
-        password: account.password.into(),
-        agreed_to_terms: true,
-    }
+/// Adds `tickets` to the registry of valid tickets.
+pub async fn add_valid_tickets(city: &City, tickets: &[Resident]) {
+    let numbers: Vec<&str> = tickets.iter().map(|r| r.ticket.as_str()).collect();
+    let born: Vec<NaiveDate> = tickets.iter().map(|r| r.birth_date).collect();
+    sqlx::query(
+        "insert into valid_tickets (municipality_code, ticket_number, birth_date)
+         select $1, t.* from unnest($2::text[], $3::date[]) as t",
+    )
+    .bind(MUNICIPALITY)
+    .bind(numbers)
+    .bind(born)
+    .execute(&city.pool)
+    .await
+    .unwrap();
 }
 
 /// Common family names, in full-width katakana without spaces.

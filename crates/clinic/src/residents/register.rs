@@ -89,7 +89,7 @@ impl Clinic {
         )
         .await?;
         tx.commit().await?;
-        self.wake_sync();
+        self.wrote().await;
         Ok(Registration {
             key,
             details,

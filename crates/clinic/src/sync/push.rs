@@ -12,8 +12,11 @@ use crate::city_client::CityClient;
 use crate::error::{ClinicError, Result};
 use crate::store::Store;
 
-/// The server's limit on one request.
+/// The server's limit on intents in one request.
 const BATCH: i64 = 500;
+/// Bytes of actions in one request: a batch stays well inside the server's body limit for a push
+/// (2 MiB) even when every intent is a resident's registration with a long メモ.
+const BATCH_BYTES: usize = 512 * 1024;
 
 /// What a push did, for the status and the tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +50,7 @@ pub(crate) async fn push(store: &Store, client: &CityClient, token: &str) -> Res
         total.applied += pushed.applied;
         total.rejected += pushed.rejected;
         total.deferred += pushed.deferred;
-        if pushed.deferred == sent || (sent as i64) < BATCH {
+        if pushed.deferred == sent {
             return Ok(total);
         }
     }
@@ -77,6 +80,16 @@ async fn pending_batch(db: &mut SqliteConnection, after: i64) -> Result<(Uuid, V
     .bind(BATCH)
     .fetch_all(&mut *db)
     .await?;
+    let mut bytes = 0;
+    let rows: Vec<OutboxRow> = rows
+        .into_iter()
+        .enumerate()
+        .take_while(|(i, row)| {
+            bytes += row.action.len() + row.depends_on.len();
+            *i == 0 || bytes <= BATCH_BYTES
+        })
+        .map(|(_, row)| row)
+        .collect();
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {
         ClinicError::Internal(format!("outbox {what}: {e}"))
     };
