@@ -153,7 +153,7 @@ pub(crate) enum Entity {
 }
 
 impl Entity {
-    fn kind(self) -> &'static str {
+    pub fn kind(self) -> &'static str {
         match self {
             Self::Slot(_) => "slot",
             Self::Booking(_) => "booking",
@@ -161,7 +161,7 @@ impl Entity {
         }
     }
 
-    fn id(self) -> String {
+    pub fn id(self) -> String {
         match self {
             Self::Slot(id) | Self::Booking(id) => id.to_string(),
             Self::Resident(ticket) => ticket.as_string(),

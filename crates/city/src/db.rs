@@ -21,6 +21,10 @@ pub async fn connect_with(database_url: &str, connections: u32) -> Result<PgPool
     PgPoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // sqlx already pings every connection as it returns to the pool; a second ping as it
+        // leaves would cost every request one more round trip, to catch only a connection that
+        // broke while idle (whose one request then fails, and the pool replaces it).
+        .test_before_acquire(false)
         .connect(database_url)
         .await
 }

@@ -71,14 +71,8 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let needed = args.race_clients + args.uncontended_bookings;
     let fixture = fixture::prepare(&pool, args.race_seats, needed).await?;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(1024)
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let target = scenarios::Target {
-        http,
-        base: args.server.trim_end_matches('/').to_owned(),
-    };
+    let base = args.server.trim_end_matches('/');
+    let target = scenarios::Target::new(base)?;
 
     let reads = scenarios::reads(
         &target,
@@ -87,7 +81,9 @@ async fn main() -> anyhow::Result<()> {
         Duration::from_secs(args.read_seconds),
     )
     .await;
-    let race = scenarios::race(&target, &fixture, args.race_clients).await;
+    // The race's thousands of connections get a client of their own, dropped after it: kept in
+    // the shared client's pool, they would slow every later request's pick of a connection.
+    let race = scenarios::race(&scenarios::Target::new(base)?, &fixture, args.race_clients).await;
     let uncontended = scenarios::uncontended(
         &target,
         &fixture,

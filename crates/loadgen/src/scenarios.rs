@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use reqwest::StatusCode;
+use reqwest::{StatusCode, Url};
 use serde_json::json;
 use tokio::sync::Barrier;
 use uuid::Uuid;
@@ -14,10 +14,14 @@ use yoyaku_core::sync::ResidentKey;
 use crate::fixture::{Fixture, MUNICIPALITY};
 use crate::report::Outcome;
 
+/// The server as the scenarios call it. URLs are parsed once, not per request: the load
+/// generator shares the machine's cores with the server it measures.
 #[derive(Clone)]
 pub struct Target {
-    pub http: reqwest::Client,
-    pub base: String,
+    http: reqwest::Client,
+    /// The server's URL without a trailing slash.
+    base: String,
+    bookings: Url,
 }
 
 /// How a booking attempt ended.
@@ -28,6 +32,19 @@ enum Booked {
 }
 
 impl Target {
+    /// A client of its own for `base`, keeping its connections alive between requests.
+    pub fn new(base: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(1024)
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Self {
+            http,
+            base: base.to_owned(),
+            bookings: Url::parse(&format!("{base}/api/v1/bookings"))?,
+        })
+    }
+
     /// A web booking: no token, the resident's ticket and birth date are the credential.
     async fn book(&self, resident: &ResidentKey, slot_id: Uuid) -> Booked {
         let body = json!({
@@ -42,7 +59,7 @@ impl Target {
         });
         let Ok(response) = self
             .http
-            .post(format!("{}/api/v1/bookings", self.base))
+            .post(self.bookings.clone())
             .json(&body)
             .send()
             .await
@@ -83,15 +100,16 @@ pub async fn reads(
 ) -> Outcome {
     let deadline = Instant::now() + duration;
     let started = Instant::now();
-    let urls: Arc<Vec<String>> = Arc::new(
+    let urls: Arc<Vec<Url>> = Arc::new(
         fixture
             .read_dates
             .iter()
             .map(|date| {
-                format!(
+                Url::parse(&format!(
                     "{}/api/v1/slots?municipality_code={MUNICIPALITY}&venue_id={}&vaccine={}&date={date}",
                     target.base, fixture.venue_id, fixture.vaccine_code
-                )
+                ))
+                .expect("the server's URL was parsed before")
             })
             .collect(),
     );
@@ -104,7 +122,7 @@ pub async fn reads(
                 while Instant::now() < deadline {
                     let url = &urls[rand::thread_rng().gen_range(0..urls.len())];
                     let t = Instant::now();
-                    let ok = match target.http.get(url).send().await {
+                    let ok = match target.http.get(url.clone()).send().await {
                         Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
                         _ => false,
                     };

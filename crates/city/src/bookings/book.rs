@@ -1,12 +1,16 @@
 //! 接種予約 (manual 2-1, 2-2) and 予約の変更 to a later date (3-2 ①): one transaction takes the seat
 //! by a conditional update, inserts the booking, and appends its audit and change rows.
+//!
+//! A booking is the server's busiest write, so it makes few round trips: one statement locks the
+//! resident and reads the slot, one reads the resident's bookings, and one does all the writing.
 
 use chrono::{DateTime, Days, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::booking::{
-    BookingEvent, BookingRuleError, BookingStatus, DoseNumber, check_new_booking, transition,
+    BookingEvent, BookingRuleError, BookingStatus, DoseNumber, ResidentBooking, check_new_booking,
+    transition,
 };
 use yoyaku_core::channel::may_book;
 use yoyaku_core::slot::Slot;
@@ -17,8 +21,8 @@ use yoyaku_core::vaccine::IntervalCheck;
 
 use super::lifecycle::{lock_booking, may_touch, set_status};
 use super::rows::{
-    BookingRecord, SlotRange, add_to_booked, load_booking, load_slot, load_vaccine, lock_slots,
-    resident_bookings, slots_in, take_seat,
+    BookingRecord, SlotRange, Target, add_to_booked, audit_state, load_booking, load_target,
+    lock_resident_with_target, lock_slots, resident_bookings, slots_in,
 };
 use super::{BookingError, Refusal};
 use crate::audit::{self, Caller, Entity};
@@ -44,6 +48,8 @@ pub(crate) struct Booked {
     pub created: bool,
     /// The dose is later than usual after the previous one: tell the resident.
     pub interval_warning: Option<IntervalCheck>,
+    /// The booking's slot and vaccine, for the advice given next.
+    pub target: Target,
 }
 
 /// Books `request` for `caller`. A retry with the same id and content answers the booking as it
@@ -58,37 +64,44 @@ pub(crate) async fn book(
     if caller.web_resident().is_some_and(|own| own != key) {
         return Err(residents::ResidentRefusal::NotInRegistry.into());
     }
-    residents::lock_for_booking(db, key).await?;
+    let locked = lock_resident_with_target(db, key, request.slot_id, request.id).await?;
+    residents::check_locked(db, key, locked.birth_date).await?;
+    if locked.id_taken {
+        return Err(Refusal::IdConflict.into());
+    }
+    let target = locked.target;
     let municipality = key.municipality_code;
-    if let Some(existing) = load_booking(db, municipality, request.id).await? {
-        let same = existing.ticket_number == key.ticket_number
-            && existing.slot.id == request.slot_id
+    // Read once the lock is held, so that a retry racing its original finds it here.
+    let held = resident_bookings(db, municipality, key.ticket_number).await?;
+    if held.iter().any(|b| b.id == request.id) {
+        let existing = load_booking(db, municipality, request.id)
+            .await?
+            .ok_or_else(|| BookingError::Stored(format!("booking {}", request.id)))?;
+        let same = existing.slot.id == request.slot_id
             && existing.dose == request.dose
             && may_touch(caller, &existing, false).is_ok();
         if !same {
             return Err(Refusal::IdConflict.into());
         }
+        // The existing booking's slot is the one asked for, so it was found.
+        let target = target
+            .ok_or_else(|| BookingError::Stored(format!("slot of booking {}", request.id)))?;
         return Ok(Booked {
             booking: existing,
             created: false,
             interval_warning: None,
+            target,
         });
     }
-    let (booking, interval_warning) = place(
-        db,
-        caller,
+    let target = target.ok_or(Refusal::SlotNotFound)?;
+    let existing: Vec<_> = held.into_iter().map(|b| b.rule).collect();
+    let placing = Placing {
         municipality,
-        key.ticket_number,
-        request.id,
-        request.slot_id,
-        request.dose,
-    )
-    .await?;
-    Ok(Booked {
-        booking,
-        created: true,
-        interval_warning,
-    })
+        ticket: key.ticket_number,
+        id: request.id,
+        dose: request.dose,
+    };
+    place(db, caller, &placing, target, &existing).await
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,12 +131,16 @@ pub(crate) async fn change(
         if !same {
             return Err(Refusal::IdConflict.into());
         }
+        let target = load_target(db, municipality, slot_id)
+            .await?
+            .ok_or_else(|| BookingError::Stored(format!("slot of booking {new_id}")))?;
         return Ok(Changed {
             cancelled: old,
             booked: Booked {
                 booking: existing,
                 created: false,
                 interval_warning: None,
+                target,
             },
         });
     }
@@ -154,106 +171,169 @@ pub(crate) async fn change(
     .await?;
     audit::record_change(db, municipality, Entity::Booking(id), old.slot.venue_id).await?;
 
-    let (booking, interval_warning) = place(
-        db,
-        caller,
+    let target = load_target(db, municipality, slot_id)
+        .await?
+        .ok_or(Refusal::SlotNotFound)?;
+    let existing: Vec<_> = resident_bookings(db, municipality, old.ticket_number)
+        .await?
+        .into_iter()
+        .map(|b| b.rule)
+        .collect();
+    let placing = Placing {
         municipality,
-        old.ticket_number,
-        new_id,
-        slot_id,
-        old.dose,
-    )
-    .await?;
-    Ok(Changed {
-        cancelled,
-        booked: Booked {
-            booking,
-            created: true,
-            interval_warning,
-        },
-    })
+        ticket: old.ticket_number,
+        id: new_id,
+        dose: old.dose,
+    };
+    let booked = place(db, caller, &placing, target, &existing).await?;
+    Ok(Changed { cancelled, booked })
 }
 
-/// The booking itself, once the resident's lock is held: the channel and dose rules, then the
-/// seat, the row, and its audit and change rows.
-async fn place(
-    db: &mut PgConnection,
-    caller: &Caller,
+/// A booking about to be placed.
+struct Placing {
     municipality: MunicipalityCode,
     ticket: TicketNumber,
     id: Uuid,
-    slot_id: Uuid,
     dose: DoseNumber,
-) -> Result<(BookingRecord, Option<IntervalCheck>), BookingError> {
-    let slot = load_slot(db, municipality, slot_id)
-        .await?
-        .ok_or(Refusal::SlotNotFound)?
-        .slot;
-    may_book(caller.actor(), &slot)?;
+}
+
+/// The booking itself, once the resident's lock is held and `existing` (their other bookings)
+/// read: the channel and dose rules, then the seat, the row, and its audit and change rows.
+async fn place(
+    db: &mut PgConnection,
+    caller: &Caller,
+    placing: &Placing,
+    target: Target,
+    existing: &[ResidentBooking],
+) -> Result<Booked, BookingError> {
+    let &Placing {
+        municipality,
+        ticket,
+        id,
+        dose,
+    } = placing;
+    let slot = &target.slot.slot;
+    may_book(caller.actor(), slot)?;
     if slot.ends_at <= Utc::now() {
         return Err(Refusal::SlotPast.into());
     }
-    let vaccine = load_vaccine(db, municipality, &slot.vaccine_code).await?;
-    let existing = resident_bookings(db, municipality, ticket).await?;
-    let interval_warning = check_new_booking(&existing, dose, slot.date(), &vaccine)?;
+    let interval_warning = check_new_booking(existing, dose, slot.date(), &target.vaccine)?;
 
-    if !take_seat(db, municipality, slot_id).await? {
-        let alternatives = alternatives(db, caller, municipality, &slot).await?;
+    let written = write(db, caller, placing, slot.id).await?;
+    if !written.seat_taken {
+        let alternatives = alternatives(db, caller, municipality, slot).await?;
         return Err(Refusal::SlotFull { alternatives }.into());
     }
-    // The partial unique index is the last word on one active booking per dose, whatever the
-    // channel; ON CONFLICT keeps the caller's transaction usable (the sync push settles other
-    // intents in it) where a unique violation would abort it.
-    let inserted = sqlx::query(
-        "insert into bookings (municipality_code, id, ticket_number, slot_id, dose, status,
-                               channel, booked_by)
-         values ($1, $2, $3, $4, $5, 'reserved', $6, $7)
-         on conflict (municipality_code, ticket_number, dose)
-             where status in ('reserved', 'checked_in', 'vaccinated')
-             do nothing",
-    )
-    .bind(municipality.as_string())
-    .bind(id)
-    .bind(ticket.as_string())
-    .bind(slot_id)
-    .bind(i16::from(dose.get()))
-    .bind(audit::channel_str(caller.channel()))
-    .bind(caller.account())
-    .execute(&mut *db)
-    .await
-    .map_err(|error| match &error {
-        // The same client-made id for another resident, racing the check in `book`.
-        sqlx::Error::Database(db_error) if db_error.constraint() == Some("bookings_pkey") => {
-            Refusal::IdConflict.into()
-        }
-        _ => BookingError::from(error),
-    })?;
-    if inserted.rows_affected() == 0 {
+    let (Some(created_at), Some(updated_at)) = (written.created_at, written.updated_at) else {
         return Err(duplicate_dose(db, municipality, ticket, dose).await?.into());
-    }
+    };
+    let booking = BookingRecord {
+        id,
+        municipality_code: municipality,
+        ticket_number: ticket,
+        dose,
+        status: BookingStatus::Reserved,
+        status_label_ja: BookingStatus::Reserved.label_ja(),
+        channel: caller.channel(),
+        slot: target.slot.summary(),
+        lot_number: None,
+        vaccinated_at: None,
+        created_at,
+        updated_at,
+    };
+    Ok(Booked {
+        booking,
+        created: true,
+        interval_warning,
+        target,
+    })
+}
 
-    let booking = load_booking(db, municipality, id)
-        .await?
-        .ok_or_else(|| BookingError::Stored(format!("booking {id} vanished after its insert")))?;
-    audit::record(
-        db,
-        municipality,
-        caller,
-        "booking.book",
-        Entity::Booking(id),
-        None,
-        Some(&booking.audit_state()),
+/// Every write of a booking in one statement, so that the slot's row lock, which every booking
+/// of the slot waits for, is held for one round trip and the commit. Each part writes only when
+/// the one before it did: the seat by a conditional update (none left: nothing more), the
+/// booking (the partial unique index of active doses refusing it: no logs), then its audit row
+/// and the change rows for the venue's clinic. A refused row leaves the seat taken until the
+/// caller rolls back, as it does on every refusal.
+///
+/// ON CONFLICT keeps the caller's transaction usable (the sync push settles other intents in it)
+/// where a unique violation would abort it.
+const WRITE_BOOKING: &str = "
+    with seat as (
+        update slots set booked = booked + 1, updated_at = now()
+        where municipality_code = $1 and id = $2 and booked < capacity
+        returning venue_id
+    ), booking as (
+        insert into bookings (municipality_code, id, ticket_number, slot_id, dose, status,
+                              channel, booked_by)
+        select $1, $3, $4, $2, $5, 'reserved', $6, $7 from seat
+        on conflict (municipality_code, ticket_number, dose)
+            where status in ('reserved', 'checked_in', 'vaccinated')
+            do nothing
+        returning created_at, updated_at
+    ), audit as (
+        insert into audit_log (municipality_code, account_id, channel, on_behalf_of, action,
+                               entity_kind, entity_id, after)
+        select $1, $7, $6, $8, 'booking.book', $9, $10, $11::jsonb from booking
+    ), change as (
+        insert into changes (municipality_code, entity_kind, entity_id, venue_id)
+        select $1, e.kind, e.id, seat.venue_id
+        from booking, seat, unnest($12::text[], $13::text[]) e (kind, id)
     )
-    .await?;
-    for entity in [
-        Entity::Booking(id),
-        Entity::Slot(slot_id),
+    select exists (select 1 from seat) as seat_taken, booking.created_at, booking.updated_at
+    from (values (1)) one left join booking on true";
+
+#[derive(sqlx::FromRow)]
+struct Written {
+    seat_taken: bool,
+    /// Null when the seat was taken but the row refused.
+    created_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+async fn write(
+    db: &mut PgConnection,
+    caller: &Caller,
+    placing: &Placing,
+    slot: Uuid,
+) -> Result<Written, BookingError> {
+    let &Placing {
+        municipality,
+        ticket,
+        id,
+        dose,
+    } = placing;
+    let entity = Entity::Booking(id);
+    let after = audit_state(slot, dose, BookingStatus::Reserved, None, None);
+    let changes = [
+        entity,
+        Entity::Slot(slot),
         // The venue's clinic now needs the resident in its cache.
         Entity::Resident(ticket),
-    ] {
-        audit::record_change(db, municipality, entity, slot.venue_id).await?;
-    }
-    Ok((booking, interval_warning))
+    ];
+    sqlx::query_as::<_, Written>(WRITE_BOOKING)
+        .bind(municipality.as_string())
+        .bind(slot)
+        .bind(id)
+        .bind(ticket.as_string())
+        .bind(i16::from(dose.get()))
+        .bind(audit::channel_str(caller.channel()))
+        .bind(caller.account())
+        .bind(caller.on_behalf_of())
+        .bind(entity.kind())
+        .bind(entity.id())
+        .bind(after.to_string())
+        .bind(changes.map(Entity::kind))
+        .bind(changes.map(Entity::id))
+        .fetch_one(db)
+        .await
+        .map_err(|error| match &error {
+            // The client-made id of another resident's booking, made after `book` looked.
+            sqlx::Error::Database(db_error) if db_error.constraint() == Some("bookings_pkey") => {
+                Refusal::IdConflict.into()
+            }
+            _ => BookingError::from(error),
+        })
 }
 
 /// The core rule's refusal for the active booking the unique index found.
@@ -311,12 +391,12 @@ async fn alternatives(
                 && may_book(caller.actor(), &s.slot).is_ok()
         })
         .collect();
-    candidates.sort_by_key(|s| {
+    // Cached: the key converts to Tokyo time, and a full slot's crowd asks for it many times.
+    let full_time = time_of_day(full);
+    candidates.sort_by_cached_key(|s| {
         (
             (s.slot.date() - date).num_days().abs(),
-            (time_of_day(&s.slot) - time_of_day(full))
-                .num_minutes()
-                .abs(),
+            (time_of_day(&s.slot) - full_time).num_minutes().abs(),
             s.slot.starts_at,
         )
     });

@@ -5,18 +5,18 @@ use chrono::{Days, NaiveDate, NaiveTime};
 use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
-use yoyaku_core::MunicipalityCode;
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::channel::private_first_advice;
 use yoyaku_core::second_dose::{SecondDosePlan, propose_second_dose};
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::from_tokyo;
 use yoyaku_core::wire::SlotInfo;
+use yoyaku_core::{MunicipalityCode, Visibility};
 
 use super::BookingError;
 use super::rows::{
-    BOOKING_SELECT, BookingRecord, BookingRow, SLOT_SELECT, SlotRange, SlotRow, VenueSlot,
-    load_slot, load_vaccine, records, slots_in, venue_slots,
+    BOOKING_SELECT, BookingRecord, BookingRow, SLOT_SELECT, SlotRange, SlotRow, Target, VenueSlot,
+    load_slot, records, slots_in, venue_slots,
 };
 use crate::audit::{Caller, ReadScope};
 
@@ -119,33 +119,32 @@ pub(crate) async fn bookings_at_venue(
 }
 
 /// For a first dose: the second, three weeks later on the same weekday at the same venue (manual
-/// 2-1), among the slots the caller may book.
+/// 2-1), among the slots the caller may book. `first` is the booking's slot and vaccine.
 pub(crate) async fn second_dose_plan(
     db: &mut PgConnection,
     caller: &Caller,
     booking: &BookingRecord,
+    first: &Target,
 ) -> Result<Option<SecondDosePlan>, BookingError> {
     if booking.dose != DoseNumber::FIRST {
         return Ok(None);
     }
-    let municipality = booking.municipality_code;
-    let first = booked_slot(db, booking).await?;
-    let vaccine = load_vaccine(db, municipality, &first.slot.vaccine_code).await?;
-    let date = first.slot.date();
+    let Target { slot, vaccine } = first;
+    let date = slot.slot.date();
     let range = SlotRange::days_around(
-        &first.slot,
+        &slot.slot,
         vaccine.earliest_next_date(date),
         vaccine.standard_next_date(date) + Days::new(SECOND_DOSE_SEARCH_DAYS),
     );
-    let candidates: Vec<_> = slots_in(db, municipality, range, false)
+    let candidates: Vec<_> = slots_in(db, booking.municipality_code, range, false)
         .await?
         .into_iter()
         .map(|s| s.slot)
         .collect();
     // Periods (第N期) are not kept with slots yet, so no second-dose window applies.
     Ok(Some(propose_second_dose(
-        &first.slot,
-        &vaccine,
+        &slot.slot,
+        vaccine,
         None,
         caller.actor(),
         &candidates,
@@ -167,7 +166,14 @@ pub(crate) async fn private_first(
     caller: &Caller,
     booking: &BookingRecord,
 ) -> Result<Option<PrivateFirstAdvice>, BookingError> {
-    let chosen = booked_slot(db, booking).await?;
+    // Only a clinic's choice of a 公開枠 gets advice (yoyaku_core's rule): the web's bookings,
+    // the most numerous, need not read the day's slots to learn that.
+    if caller.clinic_venues().is_none() || booking.slot.visibility != Visibility::Public {
+        return Ok(None);
+    }
+    let chosen = load_slot(db, booking.municipality_code, booking.slot.id)
+        .await?
+        .ok_or_else(|| BookingError::Stored(format!("slot of booking {}", booking.id)))?;
     let date = chosen.slot.date();
     let day = slots_in(
         db,
@@ -194,13 +200,4 @@ pub(crate) async fn private_first(
              their private slots before booking public ones."
         ),
     }))
-}
-
-async fn booked_slot(
-    db: &mut PgConnection,
-    booking: &BookingRecord,
-) -> Result<VenueSlot, BookingError> {
-    load_slot(db, booking.municipality_code, booking.slot.id)
-        .await?
-        .ok_or_else(|| BookingError::Stored(format!("slot of booking {}", booking.id)))
 }

@@ -3,12 +3,12 @@
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::PgConnection;
+use sqlx::{FromRow, PgConnection, Row};
 use uuid::Uuid;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber, ResidentBooking};
 use yoyaku_core::channel::Channel;
 use yoyaku_core::slot::{Slot, remaining_seats};
-use yoyaku_core::sync::AlternativeSlot;
+use yoyaku_core::sync::{AlternativeSlot, ResidentKey};
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::{from_tokyo, tokyo_date_time};
 use yoyaku_core::vaccine::{DoseInterval, VaccineProduct, VaccineSpec};
@@ -53,14 +53,31 @@ pub(crate) struct SlotSummary {
 impl BookingRecord {
     /// What the audit log keeps of a booking before and after a write.
     pub fn audit_state(&self) -> Value {
-        json!({
-            "slot_id": self.slot.id,
-            "dose": self.dose,
-            "status": self.status.as_str(),
-            "lot_number": self.lot_number,
-            "vaccinated_at": self.vaccinated_at,
-        })
+        audit_state(
+            self.slot.id,
+            self.dose,
+            self.status,
+            self.lot_number.as_ref(),
+            self.vaccinated_at,
+        )
     }
+}
+
+/// [`BookingRecord::audit_state`] of a booking not read back yet (one just being inserted).
+pub(super) fn audit_state(
+    slot: Uuid,
+    dose: DoseNumber,
+    status: BookingStatus,
+    lot_number: Option<&LotNumber>,
+    vaccinated_at: Option<DateTime<Utc>>,
+) -> Value {
+    json!({
+        "slot_id": slot,
+        "dose": dose,
+        "status": status.as_str(),
+        "lot_number": lot_number,
+        "vaccinated_at": vaccinated_at,
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -179,21 +196,28 @@ async fn load_one(
 }
 
 #[derive(sqlx::FromRow)]
-struct RuleRow {
+struct HeldRow {
+    id: Uuid,
     dose: i16,
     status: String,
     starts_at: DateTime<Utc>,
     vaccinated_at: Option<DateTime<Utc>>,
 }
 
-/// Every booking of the resident, any status, as the booking rules need them.
+/// A booking of the resident as a new booking's checks need it.
+pub(super) struct Held {
+    pub id: Uuid,
+    pub rule: ResidentBooking,
+}
+
+/// Every booking of the resident, any status, as the booking rules (and a retry) need them.
 pub(super) async fn resident_bookings(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
     ticket: TicketNumber,
-) -> Result<Vec<ResidentBooking>, BookingError> {
-    let rows = sqlx::query_as::<_, RuleRow>(
-        "select b.dose, b.status, s.starts_at, b.vaccinated_at
+) -> Result<Vec<Held>, BookingError> {
+    let rows = sqlx::query_as::<_, HeldRow>(
+        "select b.id, b.dose, b.status, s.starts_at, b.vaccinated_at
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
          where b.municipality_code = $1 and b.ticket_number = $2",
@@ -205,7 +229,7 @@ pub(super) async fn resident_bookings(
     let stored = || BookingError::Stored(format!("a booking of {ticket}"));
     rows.into_iter()
         .map(|row| {
-            Ok(ResidentBooking {
+            let rule = ResidentBooking {
                 dose: u8::try_from(row.dose)
                     .ok()
                     .and_then(|n| DoseNumber::new(n).ok())
@@ -213,7 +237,8 @@ pub(super) async fn resident_bookings(
                 status: BookingStatus::parse(&row.status).ok_or_else(stored)?,
                 date: tokyo_date_time(row.starts_at).0,
                 vaccinated_on: row.vaccinated_at.map(|at| tokyo_date_time(at).0),
-            })
+            };
+            Ok(Held { id: row.id, rule })
         })
         .collect()
 }
@@ -227,6 +252,22 @@ pub(crate) struct VenueSlot {
 }
 
 impl VenueSlot {
+    /// What a booking record shows of its slot.
+    pub fn summary(&self) -> SlotSummary {
+        let s = &self.slot;
+        SlotSummary {
+            id: s.id,
+            name: s.name.clone(),
+            venue_id: s.venue_id,
+            venue_name: self.venue_name.clone(),
+            vaccine_code: s.vaccine_code.clone(),
+            vaccine_name: self.vaccine_name.clone(),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            visibility: s.visibility,
+        }
+    }
+
     pub fn info(&self) -> SlotInfo {
         let s = &self.slot;
         SlotInfo {
@@ -271,13 +312,31 @@ pub(super) struct SlotRow {
     booked: i32,
 }
 
+/// A select of [`SlotRow`]'s columns and any `extra` ones, from slots `s` with venue `v` and
+/// vaccine `vc`.
+macro_rules! slot_select {
+    ($($extra:literal)?) => {
+        concat!(
+            "select s.id, s.venue_id, v.name as venue_name, s.vaccine_code,
+                    vc.name_ja as vaccine_name, s.name, s.starts_at, s.ends_at, s.visibility,
+                    s.capacity, s.booked",
+            $($extra,)?
+            " from slots s
+             join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+             join vaccines vc
+               on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code"
+        )
+    };
+}
+
 /// Selects [`SlotRow`]s as `s`, with venue `v` and vaccine `vc`.
-pub(super) const SLOT_SELECT: &str = "
-    select s.id, s.venue_id, v.name as venue_name, s.vaccine_code, vc.name_ja as vaccine_name,
-           s.name, s.starts_at, s.ends_at, s.visibility, s.capacity, s.booked
-    from slots s
-    join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
-    join vaccines vc on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code";
+pub(super) const SLOT_SELECT: &str = slot_select!();
+
+/// Selects [`TargetRow`]s: [`SLOT_SELECT`] with the vaccine's rules.
+const TARGET_SELECT: &str = slot_select!(
+    ", vc.name_ja, vc.name_en, vc.doses_per_vial, vc.usable_hours_after_dilution,
+       vc.dose_interval_days, vc.earliest_interval_days, vc.warn_after_days"
+);
 
 impl TryFrom<SlotRow> for VenueSlot {
     type Error = BookingError;
@@ -388,24 +447,6 @@ pub(super) async fn lock_slots(
     Ok(())
 }
 
-/// Takes a seat if one is left: a conditional update, so two requests can never both take the
-/// last seat (the second waits for the first's row lock, then sees its count).
-pub(super) async fn take_seat(
-    db: &mut PgConnection,
-    municipality: MunicipalityCode,
-    slot: Uuid,
-) -> Result<bool, sqlx::Error> {
-    let taken = sqlx::query(
-        "update slots set booked = booked + 1, updated_at = now()
-         where municipality_code = $1 and id = $2 and booked < capacity",
-    )
-    .bind(municipality.as_string())
-    .bind(slot)
-    .execute(db)
-    .await?;
-    Ok(taken.rows_affected() == 1)
-}
-
 /// Changes the seat count without looking at the capacity: a seat given back (`-1`), or a
 /// same-day move the planner allowed past the capacity (`+1`, manual 3-2 ②).
 pub(super) async fn add_to_booked(
@@ -437,12 +478,32 @@ struct VaccineRow {
     warn_after_days: i32,
 }
 
+impl VaccineRow {
+    fn product(self, code: &str) -> Result<VaccineProduct, BookingError> {
+        let stored = || BookingError::Stored(format!("vaccine {code}"));
+        let count = |n: i32| u32::try_from(n).map_err(|_| stored());
+        VaccineProduct::new(VaccineSpec {
+            code: code.to_owned(),
+            name_ja: self.name_ja,
+            name_en: self.name_en,
+            doses_per_vial: count(self.doses_per_vial)?,
+            usable_hours: count(self.usable_hours_after_dilution)?,
+            interval: DoseInterval {
+                standard_days: count(self.dose_interval_days)?,
+                earliest_days: count(self.earliest_interval_days)?,
+                warn_after_days: Some(count(self.warn_after_days)?),
+            },
+        })
+        .map_err(|_| stored())
+    }
+}
+
 pub(super) async fn load_vaccine(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
     code: &str,
 ) -> Result<VaccineProduct, BookingError> {
-    let row = sqlx::query_as::<_, VaccineRow>(
+    sqlx::query_as::<_, VaccineRow>(
         "select name_ja, name_en, doses_per_vial, usable_hours_after_dilution,
                 dose_interval_days, earliest_interval_days, warn_after_days
          from vaccines where municipality_code = $1 and code = $2",
@@ -450,20 +511,103 @@ pub(super) async fn load_vaccine(
     .bind(municipality.as_string())
     .bind(code)
     .fetch_one(db)
-    .await?;
-    let stored = || BookingError::Stored(format!("vaccine {code}"));
-    let count = |n: i32| u32::try_from(n).map_err(|_| stored());
-    VaccineProduct::new(VaccineSpec {
-        code: code.to_owned(),
-        name_ja: row.name_ja,
-        name_en: row.name_en,
-        doses_per_vial: count(row.doses_per_vial)?,
-        usable_hours: count(row.usable_hours_after_dilution)?,
-        interval: DoseInterval {
-            standard_days: count(row.dose_interval_days)?,
-            earliest_days: count(row.earliest_interval_days)?,
-            warn_after_days: Some(count(row.warn_after_days)?),
-        },
+    .await?
+    .product(code)
+}
+
+/// A slot to book into, with the rules of its vaccine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub slot: VenueSlot,
+    pub vaccine: VaccineProduct,
+}
+
+#[derive(sqlx::FromRow)]
+struct TargetRow {
+    #[sqlx(flatten)]
+    slot: SlotRow,
+    #[sqlx(flatten)]
+    vaccine: VaccineRow,
+}
+
+impl TryFrom<TargetRow> for Target {
+    type Error = BookingError;
+
+    fn try_from(row: TargetRow) -> Result<Self, BookingError> {
+        let slot = VenueSlot::try_from(row.slot)?;
+        let vaccine = row.vaccine.product(&slot.slot.vaccine_code)?;
+        Ok(Self { slot, vaccine })
+    }
+}
+
+pub(super) async fn load_target(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+    slot: Uuid,
+) -> Result<Option<Target>, BookingError> {
+    let sql = format!("{TARGET_SELECT} where s.municipality_code = $1 and s.id = $2");
+    let row = sqlx::query_as::<_, TargetRow>(&sql)
+        .bind(municipality.as_string())
+        .bind(slot)
+        .fetch_optional(db)
+        .await?;
+    row.map(Target::try_from).transpose()
+}
+
+/// What a new booking reads as it takes its resident's lock.
+pub(super) struct Locked {
+    /// The resident's birth date; `None` when they have no row (nothing was locked).
+    pub birth_date: Option<NaiveDate>,
+    /// The slot to book; `None` when there is no such slot.
+    pub target: Option<Target>,
+    /// The booking's id is another resident's booking's (one made after this read meets the
+    /// primary key when inserted).
+    pub id_taken: bool,
+}
+
+/// Takes the resident's row lock (as [`crate::residents::lock_for_booking`] does) and reads what
+/// the booking needs besides, saving round trips. The slot is read, not locked.
+pub(super) async fn lock_resident_with_target(
+    db: &mut PgConnection,
+    resident: &ResidentKey,
+    slot: Uuid,
+    id: Uuid,
+) -> Result<Locked, BookingError> {
+    let sql = format!(
+        "select r.birth_date,
+                exists (select 1 from bookings b
+                        where b.municipality_code = $1 and b.id = $4 and b.ticket_number <> $2)
+                    as id_taken,
+                t.*
+         from residents r
+         left join lateral ({TARGET_SELECT}
+                            where s.municipality_code = r.municipality_code and s.id = $3) t
+           on true
+         where r.municipality_code = $1 and r.ticket_number = $2
+         for update of r"
+    );
+    let row = sqlx::query(&sql)
+        .bind(resident.municipality_code.as_string())
+        .bind(resident.ticket_number.as_string())
+        .bind(slot)
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    let Some(row) = row else {
+        return Ok(Locked {
+            birth_date: None,
+            target: None,
+            id_taken: false,
+        });
+    };
+    // The lateral join's columns are all null when the slot does not exist.
+    let target = match row.try_get::<Option<Uuid>, _>("id")? {
+        Some(_) => Some(Target::try_from(TargetRow::from_row(&row)?)?),
+        None => None,
+    };
+    Ok(Locked {
+        birth_date: row.try_get("birth_date")?,
+        target,
+        id_taken: row.try_get("id_taken")?,
     })
-    .map_err(|_| stored())
 }

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, ResponsesBuilder};
 use uuid::Uuid;
 use yoyaku_core::booking::{BookingRuleError, DoseNumber, LotNumber};
@@ -402,19 +402,25 @@ async fn create(
         slot_id: request.slot_id,
         dose,
     };
-    let mut tx = ctx.db.begin().await?;
+    // One connection for the transaction and the advice after it: one acquisition a booking.
+    let mut conn = ctx.db.acquire().await?;
+    let mut tx = conn.begin().await?;
     let booked = bookings::book(&mut tx, &caller, &new).await?;
     tx.commit().await?;
     let created = booked.created;
-    let response = advise(&ctx.db, &caller, booked).await?;
+    let response = advise(&mut conn, &caller, booked).await?;
     Ok((created_or_ok(created), Json(response)))
 }
 
 /// The booking with the advice a receptionist gives next, read after the booking committed.
-async fn advise(db: &PgPool, caller: &Caller, booked: Booked) -> Result<BookResponse, ApiError> {
-    let mut conn = db.acquire().await?;
-    let second_dose = bookings::second_dose_plan(&mut conn, caller, &booked.booking).await?;
-    let private_first = bookings::private_first(&mut conn, caller, &booked.booking).await?;
+async fn advise(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    booked: Booked,
+) -> Result<BookResponse, ApiError> {
+    let second_dose =
+        bookings::second_dose_plan(conn, caller, &booked.booking, &booked.target).await?;
+    let private_first = bookings::private_first(conn, caller, &booked.booking).await?;
     Ok(BookResponse {
         booking: booked.booking,
         interval_warning: booked.interval_warning,
@@ -604,12 +610,13 @@ async fn change(
     let key = request.resident.as_ref().map(parse_key).transpose()?;
     let (municipality, caller) = writer(&ctx.db, requester, key).await?;
     let new_id = request.new_booking_id.unwrap_or_else(Uuid::new_v4);
-    let mut tx = ctx.db.begin().await?;
+    let mut conn = ctx.db.acquire().await?;
+    let mut tx = conn.begin().await?;
     let changed =
         bookings::change(&mut tx, &caller, municipality, id, new_id, request.slot_id).await?;
     tx.commit().await?;
     let created = changed.booked.created;
-    let booked = advise(&ctx.db, &caller, changed.booked).await?;
+    let booked = advise(&mut conn, &caller, changed.booked).await?;
     Ok((
         created_or_ok(created),
         Json(ChangeResponse {

@@ -249,6 +249,16 @@ pub(crate) async fn lock_for_booking(
     .bind(key.ticket_number.as_string())
     .fetch_optional(&mut *db)
     .await?;
+    check_locked(db, key, birth_date).await
+}
+
+/// Judges `key` by the birth date of its resident's row just locked (`None`: there is no row),
+/// for a caller that took the lock in a query of its own.
+pub(crate) async fn check_locked(
+    db: &mut PgConnection,
+    key: &ResidentKey,
+    birth_date: Option<NaiveDate>,
+) -> Result<(), ResidentError> {
     match birth_date {
         Some(date) if date == key.birth_date.date() => Ok(()),
         Some(_) => Err(ResidentRefusal::NotInRegistry.into()),
