@@ -1,10 +1,8 @@
 // 予約の変更, 受付 and the 4-1 list: typed wrappers around the shell's booking commands
 // (src-tauri/commands/bookings.rs), and the cache reads these screens need. Every wrapper rejects
 // with a CommandError.
-import Database from '@tauri-apps/plugin-sql';
 import { call } from '../api';
-import { selectSlotsFrom } from '../db';
-import { normalizeError } from '../errors';
+import { select } from '../db';
 import type { SlotRow } from '../types';
 
 export type BookingStatus = 'reserved' | 'cancelled' | 'checked_in' | 'vaccinated' | 'no_show';
@@ -144,21 +142,7 @@ export const bookingsApi = {
   openVials: (q: DayQuery) => call<OpenVials>('open_vials', { ...q }),
 };
 
-// --- Cache reads ---------------------------------------------------------------------------
-// db.ts keeps its connection and its generic select to itself; it opens the connection on its
-// first read. So the reads below first make one empty read through it (a date no slot has), and
-// then select on the connection it opened, by the same URL.
-
-const NO_SLOT_DATE = '9999-12-31';
-
-async function select<T>(url: string, query: string, params: unknown[]): Promise<T[]> {
-  await selectSlotsFrom(url, NO_SLOT_DATE);
-  try {
-    return await Database.get(url).select<T[]>(query, params);
-  } catch (error) {
-    throw normalizeError(error);
-  }
-}
+// --- Cache reads (through db.ts's one read-only handle) -----------------------------------
 
 const SLOT_COLUMNS =
   'slot_id, venue_id, venue_number, venue_name, vaccine_code, vaccine_name, slot_name, date, start_time, end_time, ' +
