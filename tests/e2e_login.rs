@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use support::city::City;
-use support::desktop::{Desktop, by_testid, log_in};
+use support::desktop::{Desktop, by_testid, log_in, screenshot};
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -141,13 +141,7 @@ async fn the_clinic_sees_its_slots_and_works_on_its_cache_when_the_network_drops
         visibilities.into_iter().collect::<Vec<_>>(),
         ["公開枠", "非公開枠"]
     );
-    if let Some(dir) = std::env::var_os("YOYAKU_SCREENSHOT_DIR") {
-        std::fs::write(
-            std::path::Path::new(&dir).join("top.png"),
-            client.screenshot().await.unwrap(),
-        )
-        .unwrap();
-    }
+    screenshot(&client, "top").await;
     client.close().await.unwrap();
 
     // The network drops; the app is started again and opens on its cache, saying it is offline.

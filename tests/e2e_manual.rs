@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, NaiveDate};
 use fantoccini::{Client, Locator};
 use support::city::City;
-use support::desktop::{Desktop, by_testid, click, log_in, type_into};
+use support::desktop::{Desktop, by_testid, click, log_in, screenshot, type_into};
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -151,6 +151,7 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     type_into(&client, "reg-phone", "096-328-1111").await;
     click(&client, "reg-submit").await;
     by_testid(&client, "reg-review").await;
+    screenshot(&client, "registration-review").await;
     assert_eq!(text_of(&client, "review-ticket").await.trim(), "9000000062");
     click(&client, "reg-confirm").await;
     by_testid(&client, "reg-done").await;
@@ -158,8 +159,11 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
 
     // ⑤–⑫ 接種予約: A胃腸科内科医院, a 非公開枠, 確定.
     by_testid(&client, "book-step").await;
+    click(&client, &format!("book-day-{first_day}")).await;
+    screenshot(&client, "booking").await;
     book_slot(&client, first_day, &first_slot).await;
     wait_for_text(&client, "book-certainty", "予約確定").await;
+    screenshot(&client, "booking-done").await;
 
     // §2-2: straight on to the second dose, three weeks later on the same weekday.
     click(&client, "book-second-dose").await;
@@ -200,6 +204,7 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     type_into(&client, "search-family-kana", "ﾃｽﾄ").await;
     click(&client, "search-submit").await;
     let row = by_testid(&client, "search-row").await;
+    screenshot(&client, "resident-search").await;
     let text = row.text().await.unwrap();
     assert!(text.contains("9000000062"), "{text}");
     assert!(text.contains("テスト"), "{text}");

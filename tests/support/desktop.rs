@@ -193,3 +193,12 @@ pub async fn click(client: &Client, id: &str) {
         .await
         .unwrap_or_else(|e| panic!("cannot click {id}: {e}"));
 }
+
+/// Saves the window as `<YOYAKU_SCREENSHOT_DIR>/<name>.png` when that variable is set: how the
+/// README's screenshots are taken from the real window.
+pub async fn screenshot(client: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("YOYAKU_SCREENSHOT_DIR") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
