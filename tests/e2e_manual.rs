@@ -253,3 +253,296 @@ async fn a_made_up_ticket_is_refused_and_nothing_is_registered() {
     assert_eq!(residents, 0);
     client.close().await.unwrap();
 }
+
+/// The city's API as the clinic account, for setting a scene before the window opens.
+struct ClinicApi {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl ClinicApi {
+    async fn log_in(city: &City) -> Self {
+        let http = reqwest::Client::new();
+        let base = city.url();
+        let login: serde_json::Value = http
+            .post(format!("{base}/api/v1/login"))
+            .json(&serde_json::json!({
+                "municipality_code": "431001", "account_id": city.demo.clinic_a.account_id,
+                "password": city.demo.clinic_a.password, "agreed_to_terms": true
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().expect("a session token").to_owned();
+        Self { http, base, token }
+    }
+
+    /// Registers 予約者情報 for a ticket of the registry.
+    async fn register(&self, ticket: &str, birth_date: &str, family: &str, given: &str) {
+        let response = self
+            .http
+            .put(format!("{}/api/v1/residents/431001/{ticket}", self.base))
+            .bearer_auth(&self.token)
+            .json(&serde_json::json!({
+                "birth_date": birth_date, "family_name_kana": family,
+                "given_name_kana": given, "sex": "unset", "phone": "0963281111"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+
+    /// Books dose 1 in `slot_id`; returns the booking's id.
+    async fn book(&self, ticket: &str, birth_date: &str, slot_id: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/bookings", self.base))
+            .bearer_auth(&self.token)
+            .json(&serde_json::json!({
+                "resident": {"municipality_code": "431001", "ticket": ticket,
+                             "birth_date": birth_date},
+                "slot_id": slot_id, "dose": 1
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
+        let booked: serde_json::Value = response.json().await.unwrap();
+        booked["booking"]["id"]
+            .as_str()
+            .or_else(|| booked["id"].as_str())
+            .expect("the booking's id")
+            .to_owned()
+    }
+}
+
+/// Venue 101's slots on `day` starting at `time` ('HH:MM'), private first: their ids.
+async fn slots_at(city: &City, day: NaiveDate, time: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "select s.id::text from slots s
+         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+         where v.venue_number = 101 and (s.starts_at at time zone 'Asia/Tokyo')::date = $1
+           and to_char(s.starts_at at time zone 'Asia/Tokyo', 'HH24:MI') = $2
+         order by s.visibility desc",
+    )
+    .bind(day)
+    .bind(time)
+    .fetch_all(&city.pool)
+    .await
+    .unwrap()
+}
+
+/// Opens 住民情報 of `ticket` through 住民検索.
+async fn open_resident(client: &Client, ticket: &str) {
+    click(client, "menu-residents").await;
+    type_into(client, "search-ticket", ticket).await;
+    click(client, "search-submit").await;
+    click(client, "search-open").await;
+    by_testid(client, "resident-screen").await;
+}
+
+/// Waits until the city's booking `id` has `status` in `slot`: every write wakes the app's sync
+/// loop, so no button is needed.
+async fn wait_for_city_booking(city: &City, id: &str, slot: &str, status: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got: Option<(String, String)> =
+            sqlx::query_as("select slot_id::text, status::text from bookings where id = $1::uuid")
+                .bind(id)
+                .fetch_optional(&city.pool)
+                .await
+                .unwrap();
+        if got
+            .as_ref()
+            .is_some_and(|(s, st)| s == slot && st == status)
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "booking {id} is {got:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn open_window(city: &City, data: &std::path::Path) -> (Desktop, Client) {
+    let desktop = Desktop::start(&[
+        ("YOYAKU_SERVER_URL", &city.url()),
+        ("YOYAKU_DATA_DIR", data.to_str().unwrap()),
+    ]);
+    let client = desktop.open_app().await;
+    log_in(
+        &client,
+        city.demo.clinic_a.account_id,
+        city.demo.clinic_a.password,
+    )
+    .await;
+    by_testid(&client, "top-screen").await;
+    (desktop, client)
+}
+
+#[tokio::test]
+async fn a_booking_of_9000000001_is_changed_to_a_later_day_and_then_cancelled() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let (slot, day) = private_slot_from_tomorrow(&city).await;
+    let api = ClinicApi::log_in(&city).await;
+    api.register("9000000001", "1945-01-01", "テスト", "ハナコ")
+        .await;
+    let original = api.book("9000000001", "1945-01-01", &slot).await;
+    let later_day = day + Days::new(2);
+    let later_slot = slots_at(&city, later_day, "10:00").await.remove(0);
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_window(&city, data.path()).await;
+
+    // §3-2 ①: 住民情報 → 予約の変更 → a later day, one step.
+    open_resident(&client, "9000000001").await;
+    click(&client, &format!("booking-edit-{original}")).await;
+    click(&client, "booking-change").await;
+    by_testid(&client, "change-screen").await;
+    click(&client, "change-later-day").await;
+    click(&client, &format!("change-day-{later_day}")).await;
+    click(&client, &format!("change-slot-{later_slot}")).await;
+    click(&client, "change-confirm").await;
+    by_testid(&client, "change-done").await;
+    wait_for_city_booking(&city, &original, &slot, "cancelled").await;
+    let changed: String = sqlx::query_scalar(
+        "select id::text from bookings where ticket_number = '9000000001' and status = 'reserved'",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    wait_for_city_booking(&city, &changed, &later_slot, "reserved").await;
+
+    // §3-1: 住民情報 → 編集 → ステータス キャンセル, confirmed.
+    click(&client, "change-finish").await;
+    by_testid(&client, "resident-screen").await;
+    click(&client, &format!("booking-edit-{changed}")).await;
+    by_testid(&client, "booking-status")
+        .await
+        .select_by_value("cancelled")
+        .await
+        .unwrap();
+    click(&client, "booking-cancel-confirm").await;
+    wait_for_city_booking(&city, &changed, &later_slot, "cancelled").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_manuals_same_day_change_from_10_to_15_keeps_the_vial_and_is_applied() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let (_, day) = private_slot_from_tomorrow(&city).await;
+    let api = ClinicApi::log_in(&city).await;
+    // A day like the manual's: six doses from 10:00 to 15:00, one vial (the demo's sessions are
+    // 9–12 and 14–17).
+    let mut first = String::new();
+    for (i, time) in ["10:00", "10:30", "11:00", "11:30", "14:00", "15:00"]
+        .into_iter()
+        .enumerate()
+    {
+        let ticket = (9_000_001_000 + i).to_string();
+        let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * i as u64);
+        api.register(&ticket, &born.to_string(), "トウジツ", "ヘンコウ")
+            .await;
+        let id = api
+            .book(
+                &ticket,
+                &born.to_string(),
+                &slots_at(&city, day, time).await[0],
+            )
+            .await;
+        if i == 0 {
+            first = id;
+        }
+    }
+    let target = slots_at(&city, day, "15:00").await.remove(0);
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_window(&city, data.path()).await;
+
+    open_resident(&client, "9000001000").await;
+    click(&client, &format!("booking-edit-{first}")).await;
+    click(&client, "booking-change").await;
+    click(&client, "change-same-day").await;
+    click(&client, &format!("sameday-slot-{target}")).await;
+    click(&client, "sameday-check").await;
+    let verdict = by_testid(&client, "sameday-feasible").await;
+    assert_eq!(
+        verdict.attr("data-feasible").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let total = text_of(&client, "sameday-total-after").await;
+    assert!(total.contains('6'), "{total}");
+    screenshot(&client, "same-day-change").await;
+    click(&client, "sameday-apply").await;
+    wait_for_city_booking(&city, &first, &target, "reserved").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_booking_made_offline_reaches_the_city_when_it_comes_back() {
+    let _window = ONE_WINDOW.lock().await;
+    let mut city = City::start().await;
+    let (slot, day) = private_slot_from_tomorrow(&city).await;
+    let api = ClinicApi::log_in(&city).await;
+    // The demo registry's ticket 9000001000 + i is born 1930-01-01 + 92·i days.
+    let born = (NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * 100)).to_string();
+    api.register("9000001100", &born, "オフライン", "ヨヤク")
+        .await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_window(&city, data.path()).await;
+
+    city.stop().await;
+    click(&client, "sync-now").await;
+    let connection = by_testid(&client, "connection-status").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while connection.attr("data-online").await.unwrap().as_deref() != Some("false") {
+        assert!(Instant::now() < deadline, "still shown online");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    click(&client, "menu-reserve").await;
+    type_into(&client, "reserve-ticket", "9000001100").await;
+    type_into(&client, "reserve-birth-date", &born).await;
+    click(&client, "reserve-lookup").await;
+    // A first caller while offline: the ticket is checked at the next sync (未確認).
+    by_testid(&client, "reserve-unverified").await;
+    type_into(&client, "reg-family-kana", "オフライン").await;
+    type_into(&client, "reg-given-kana", "ヨヤク").await;
+    click(&client, "reg-sex-unset").await;
+    type_into(&client, "reg-phone", "0963281111").await;
+    click(&client, "reg-submit").await;
+    click(&client, "reg-confirm").await;
+    click(&client, "reg-to-booking").await;
+    by_testid(&client, "book-step").await;
+    book_slot(&client, day, &slot).await;
+    wait_for_text(&client, "book-certainty", "予約確定").await;
+    assert!(city_bookings_of(&city, "9000001100").await.is_empty());
+
+    city.restart().await;
+    click(&client, "sync-now").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let bookings = city_bookings_of(&city, "9000001100").await;
+        if !bookings.is_empty() {
+            assert_eq!(bookings, vec![(1, slot.clone(), "reserved".into())]);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the booking never reached the city"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    client.close().await.unwrap();
+}
