@@ -546,3 +546,100 @@ async fn a_booking_made_offline_reaches_the_city_when_it_comes_back() {
     }
     client.close().await.unwrap();
 }
+
+/// Sets a date input the way a person's picking does: the value, then an `input` event.
+async fn set_date(client: &Client, id: &str, day: NaiveDate) {
+    let input = by_testid(client, id).await;
+    client
+        .execute(
+            "arguments[0].value = arguments[1];
+             arguments[0].dispatchEvent(new Event('input', { bubbles: true }));
+             arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![
+                serde_json::to_value(input).unwrap(),
+                serde_json::json!(day.to_string()),
+            ],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_then_the_list_shows_it()
+ {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let (_, day) = private_slot_from_tomorrow(&city).await;
+    let api = ClinicApi::log_in(&city).await;
+    let mut ids = Vec::new();
+    for (i, time) in ["09:00", "09:30"].into_iter().enumerate() {
+        let ticket = (9_000_001_010 + i).to_string();
+        let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * (10 + i as u64));
+        api.register(&ticket, &born.to_string(), "ウケツケ", "テスト")
+            .await;
+        ids.push(
+            api.book(
+                &ticket,
+                &born.to_string(),
+                &slots_at(&city, day, time).await[0],
+            )
+            .await,
+        );
+    }
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_window(&city, data.path()).await;
+
+    // 受付: the day's arrivals.
+    click(&client, "menu-reception").await;
+    set_date(&client, "reception-date", day).await;
+    click(&client, &format!("reception-checkin-{}", ids[0])).await;
+    // The field offers the last lot number typed; this vial's is typed over it.
+    let lot = by_testid(&client, &format!("reception-lot-{}", ids[0])).await;
+    lot.clear().await.unwrap();
+    lot.send_keys("FF1234").await.unwrap();
+    click(&client, &format!("reception-vaccinate-{}", ids[0])).await;
+    click(&client, &format!("reception-noshow-{}", ids[1])).await;
+    click(&client, "reception-noshow-dialog-confirm").await;
+    by_testid(&client, "vials-panel").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got: Vec<(String, Option<String>)> = sqlx::query_as(
+            "select status::text, lot_number from bookings where id = any($1::uuid[]) order by id = $2::uuid desc",
+        )
+        .bind(&ids)
+        .bind(&ids[0])
+        .fetch_all(&city.pool)
+        .await
+        .unwrap();
+        if got
+            == vec![
+                ("vaccinated".to_owned(), Some("FF1234".to_owned())),
+                ("no_show".to_owned(), None),
+            ]
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the city has {got:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    screenshot(&client, "reception").await;
+
+    // 接種予約状況・実績 一覧 (§4-1) of that day shows the status and the lot number.
+    click(&client, "back").await;
+    click(&client, "menu-bookings").await;
+    set_date(&client, "list-date", day).await;
+    click(&client, "list-search").await;
+    by_testid(&client, "list-table").await;
+    let rows = client
+        .find_all(Locator::Css("[data-testid='list-row']"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    let table = text_of(&client, "list-table").await;
+    assert!(
+        table.contains("FF1234") && table.contains("接種済み"),
+        "{table}"
+    );
+    screenshot(&client, "day-list").await;
+    client.close().await.unwrap();
+}

@@ -16,6 +16,9 @@ pub struct Desktop {
     xvfb: Child,
     driver: Child,
     webdriver_url: String,
+    /// The webview's own storage (localStorage, caches): fresh for each harness, so no test sees
+    /// what another left behind.
+    _profile: tempfile::TempDir,
 }
 
 /// Fails with what to install, rather than skipping: an end-to-end test that did not run must
@@ -85,6 +88,7 @@ impl Desktop {
         let display = format!(":{}", line.trim());
         assert!(display.len() > 1, "Xvfb did not report a display");
 
+        let profile = tempfile::tempdir().expect("a webview profile directory");
         let port = free_port();
         let native_port = free_port();
         let mut cmd = Command::new("dbus-run-session");
@@ -96,6 +100,9 @@ impl Desktop {
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
             .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_DATA_HOME", profile.path().join("data"))
+            .env("XDG_CACHE_HOME", profile.path().join("cache"))
+            .env("XDG_CONFIG_HOME", profile.path().join("config"))
             .stdout(Stdio::null())
             .process_group(0);
         for (k, v) in env {
@@ -107,6 +114,7 @@ impl Desktop {
             xvfb,
             driver,
             webdriver_url: format!("http://127.0.0.1:{port}"),
+            _profile: profile,
         }
     }
 
