@@ -124,18 +124,7 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     .await
     .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let desktop = Desktop::start(&[
-        ("YOYAKU_SERVER_URL", &city.url()),
-        ("YOYAKU_DATA_DIR", data.path().to_str().unwrap()),
-    ]);
-    let client = desktop.open_app().await;
-    log_in(
-        &client,
-        city.demo.clinic_a.account_id,
-        city.demo.clinic_a.password,
-    )
-    .await;
-    by_testid(&client, "top-screen").await;
+    let (_desktop, client) = open_window(&city, data.path()).await;
 
     // §2-1 ①–③: 予約 → 自治体番号 (prefilled), 接種券番号, 生年月日 in 和暦.
     click(&client, "menu-reserve").await;
@@ -216,17 +205,7 @@ async fn a_made_up_ticket_is_refused_and_nothing_is_registered() {
     let _window = ONE_WINDOW.lock().await;
     let city = City::start().await;
     let data = tempfile::tempdir().unwrap();
-    let desktop = Desktop::start(&[
-        ("YOYAKU_SERVER_URL", &city.url()),
-        ("YOYAKU_DATA_DIR", data.path().to_str().unwrap()),
-    ]);
-    let client = desktop.open_app().await;
-    log_in(
-        &client,
-        city.demo.clinic_a.account_id,
-        city.demo.clinic_a.password,
-    )
-    .await;
+    let (_desktop, client) = open_window(&city, data.path()).await;
     click(&client, "menu-reserve").await;
     type_into(&client, "reserve-ticket", "1234567890").await;
     type_into(&client, "reserve-birth-date", "1960/01/01").await;
