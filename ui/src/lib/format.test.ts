@@ -10,6 +10,8 @@ import {
   todayInTokyo,
   visibilityLabel,
 } from './format';
+import { i18n } from './i18n.svelte';
+import { formatLongDate } from './reserve/dates';
 
 describe('formatSlotDate', () => {
   it('shows the date with its weekday (曜日)', () => {
@@ -79,5 +81,26 @@ describe('slot wording', () => {
   it('names visibility with the manual’s words', () => {
     expect(visibilityLabel('public')).toBe('公開枠');
     expect(visibilityLabel('private')).toBe('非公開枠');
+  });
+});
+
+describe('in English', () => {
+  it('labels slots, dates and the last sync in English after the toggle', () => {
+    i18n.toggle();
+    try {
+      expect(formatRemaining(3)).toBe('3 left');
+      expect(formatRemaining(0)).toBe('Full');
+      expect(visibilityLabel('public')).toBe('Public');
+      expect(visibilityLabel('private')).toBe('Private');
+      expect(visibilityLabel('other')).toBe('other');
+      expect(formatSlotDate('2026-11-23')).toBe('2026/11/23 (Mon)');
+      expect(formatLongDate('2021-05-06')).toBe('Thu 6 May 2021');
+      expect(formatLastSync(null)).toBe('Not synced yet');
+      expect(formatLastSync('2026-11-22T03:34:00Z')).toBe('Last sync 11/22 12:34');
+      expect(formatSyncTimeFull('2026-11-22T15:30:00Z')).toBe('2026/11/23 (Mon) 00:30 (Japan time)');
+    } finally {
+      i18n.toggle();
+    }
+    expect(formatRemaining(3)).toBe('残り3枠');
   });
 });

@@ -2,9 +2,18 @@
 // own time zone: Japan has used a fixed UTC+09:00 without daylight saving since
 // 1952, so a fixed offset is exact and needs no ICU time-zone data.
 
+import { tr } from './i18n.svelte';
+
 const TOKYO_OFFSET_MS = 9 * 60 * 60 * 1000;
 
 export const WEEKDAYS_JA = ['日', '月', '火', '水', '木', '金', '土'] as const;
+export const WEEKDAYS_EN = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+export const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/** A weekday (0 = 日/Sun … 6 = 土/Sat), short, in the current language. */
+export function weekdayLabel(weekday: number): string {
+  return tr(WEEKDAYS_JA[weekday] ?? '', WEEKDAYS_EN[weekday] ?? '');
+}
 
 /** The range separator the manual uses between times: 09:00〜09:30 (WAVE DASH). */
 export const TIME_RANGE_SEPARATOR = '\u301C';
@@ -49,7 +58,7 @@ export function parseIsoDate(date: string): { year: number; month: number; day: 
 export function formatSlotDate(date: string): string {
   const p = parseIsoDate(date);
   if (!p) return date;
-  return `${p.year}/${pad2(p.month)}/${pad2(p.day)} (${WEEKDAYS_JA[p.weekday]})`;
+  return `${p.year}/${pad2(p.month)}/${pad2(p.day)} (${weekdayLabel(p.weekday)})`;
 }
 
 /** '09:00', '09:30' → '09:00〜09:30'. */
@@ -59,15 +68,15 @@ export function formatTimeRange(start: string, end: string): string {
 
 /** Seats left, in the manual's words: 残り3枠; none (or overbooked) is 満枠. */
 export function formatRemaining(remaining: number): string {
-  return remaining > 0 ? `残り${remaining}枠` : '満枠';
+  return remaining > 0 ? tr(`残り${remaining}枠`, `${remaining} left`) : tr('満枠', 'Full');
 }
 
 export function visibilityLabel(visibility: string): string {
   switch (visibility) {
     case 'public':
-      return '公開枠';
+      return tr('公開枠', 'Public');
     case 'private':
-      return '非公開枠';
+      return tr('非公開枠', 'Private');
     default:
       return visibility;
   }
@@ -86,12 +95,12 @@ export function formatSyncTimeFull(rfc3339: string): string | null {
   const ms = Date.parse(rfc3339);
   if (Number.isNaN(ms)) return null;
   const p = tokyoParts(new Date(ms));
-  return `${p.year}/${pad2(p.month)}/${pad2(p.day)} (${WEEKDAYS_JA[p.weekday]}) ${pad2(p.hour)}:${pad2(p.minute)} (日本時間)`;
+  const when = `${p.year}/${pad2(p.month)}/${pad2(p.day)} (${weekdayLabel(p.weekday)}) ${pad2(p.hour)}:${pad2(p.minute)}`;
+  return tr(`${when} (日本時間)`, `${when} (Japan time)`);
 }
 
 /** The header's last-sync text: '最終同期 11/22 12:34', or '未同期' before the first success. */
 export function formatLastSync(lastSuccessAt: string | null): string {
-  if (lastSuccessAt === null) return '未同期';
-  const t = formatSyncTime(lastSuccessAt);
-  return t === null ? '未同期' : `最終同期 ${t}`;
+  const t = lastSuccessAt === null ? null : formatSyncTime(lastSuccessAt);
+  return t === null ? tr('未同期', 'Not synced yet') : tr(`最終同期 ${t}`, `Last sync ${t}`);
 }

@@ -5,25 +5,56 @@ export type Lang = 'ja' | 'en';
 
 const STORAGE_KEY = 'yoyaku.lang';
 
-class I18n {
+type LangStorage = Pick<Storage, 'getItem' | 'setItem'>;
+type LangDocument = { documentElement: { lang: string } };
+
+/** The language remembered in storage; Japanese when nothing (or nothing readable) is stored. */
+export function storedLang(storage: Pick<Storage, 'getItem'> | undefined): Lang {
+  try {
+    return storage?.getItem(STORAGE_KEY) === 'en' ? 'en' : 'ja';
+  } catch {
+    // Storage refused (tests, locked-down profiles): Japanese.
+    return 'ja';
+  }
+}
+
+function storageOrNothing(): LangStorage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+export class I18n {
   lang = $state<Lang>('ja');
 
-  constructor() {
-    try {
-      if (globalThis.localStorage?.getItem(STORAGE_KEY) === 'en') this.lang = 'en';
-    } catch {
-      // No storage (tests): Japanese.
-    }
+  #storage: LangStorage | undefined;
+  #document: LangDocument | undefined;
+
+  constructor(
+    storage: LangStorage | undefined = storageOrNothing(),
+    doc: LangDocument | undefined = typeof document === 'undefined' ? undefined : document,
+  ) {
+    this.#storage = storage;
+    this.#document = doc;
+    this.lang = storedLang(storage);
+    this.#markDocument();
   }
 
   toggle(): void {
     this.lang = this.lang === 'ja' ? 'en' : 'ja';
     try {
-      globalThis.localStorage?.setItem(STORAGE_KEY, this.lang);
+      this.#storage?.setItem(STORAGE_KEY, this.lang);
     } catch {
       // Not remembered; the toggle still works for this session.
     }
-    if (typeof document !== 'undefined') document.documentElement.lang = this.lang;
+    this.#markDocument();
+  }
+
+  /** <html lang>: screen readers and fonts follow the language shown. */
+  #markDocument(): void {
+    if (this.#document) this.#document.documentElement.lang = this.lang;
   }
 }
 
@@ -37,4 +68,9 @@ export function tr(ja: string, en: string): string {
 /** An error's message in the current language. */
 export function message(error: { message_ja: string; message_en: string }): string {
   return i18n.lang === 'ja' ? error.message_ja : error.message_en;
+}
+
+/** An error's message in the language not shown, for screen readers. */
+export function otherMessage(error: { message_ja: string; message_en: string }): string {
+  return i18n.lang === 'ja' ? error.message_en : error.message_ja;
 }

@@ -1,7 +1,8 @@
 // Calendar arithmetic on 'YYYY-MM-DD' dates (Asia/Tokyo calendar days; no clock involved) and the
 // 接種予約 calendar's weeks.
 
-import { parseIsoDate } from '../format';
+import { MONTHS_EN, parseIsoDate, weekdayLabel } from '../format';
+import { tr } from '../i18n.svelte';
 
 /** The standard gap between dose 1 and dose 2 of the Pfizer vaccine: 3週間後の同じ曜日. */
 export const SECOND_DOSE_DAYS = 21;
@@ -30,7 +31,7 @@ export function weekday(date: string): number {
 export function formatLongDate(date: string): string {
   const p = parseIsoDate(date);
   if (!p) return date;
-  return `${p.year}年${p.month}月${p.day}日(${'日月火水木金土'[p.weekday]})`;
+  return tr(`${p.year}年${p.month}月${p.day}日(${weekdayLabel(p.weekday)})`, `${weekdayLabel(p.weekday)} ${p.day} ${MONTHS_EN[p.month - 1]} ${p.year}`);
 }
 
 /** One day of the `slot_calendar` view: a venue's seats for a vaccine on a date. */

@@ -41,7 +41,7 @@ export function registrationFor(key: ResidentKey, form: ResidentForm): Registrat
 const REQUIRED: { field: keyof ResidentForm; ja: string; en: string }[] = [
   { field: 'family_name_kana', ja: '姓(カナ)を入力してください。', en: 'Please enter the family name in kana.' },
   { field: 'given_name_kana', ja: '名(カナ)を入力してください。', en: 'Please enter the given name in kana.' },
-  { field: 'sex', ja: '性別を選択してください(わからない場合は「未設定」)。', en: 'Please choose the sex (未設定 if unknown).' },
+  { field: 'sex', ja: '性別を選択してください(わからない場合は「未設定」)。', en: 'Please choose the sex (Unset if unknown).' },
   { field: 'phone', ja: '電話番号を入力してください。', en: 'Please enter the phone number.' },
 ];
 
