@@ -622,3 +622,131 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
     screenshot(&client, "day-list").await;
     client.close().await.unwrap();
 }
+
+/// A public slot of venue 101 three days or more ahead (beyond the clinic's seat leases), with
+/// seats: (slot id, its Tokyo date).
+async fn public_slot_beyond_leases(city: &City) -> (String, NaiveDate) {
+    sqlx::query_as(
+        "select s.id::text, (s.starts_at at time zone 'Asia/Tokyo')::date
+         from slots s join venues v on v.municipality_code = s.municipality_code
+                                   and v.id = s.venue_id
+         where v.venue_number = 101 and s.visibility = 'public' and s.booked < s.capacity
+           and (s.starts_at at time zone 'Asia/Tokyo')::date
+               >= (now() at time zone 'Asia/Tokyo')::date + 3
+         order by s.starts_at limit 1",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap()
+}
+
+/// Residents on the web (the city's server at `web_url`) register and book every seat left in
+/// `slot`.
+async fn web_fills(city: &City, web_url: &str, slot: &str) {
+    let free: i32 = sqlx::query_scalar("select capacity - booked from slots where id = $1::uuid")
+        .bind(slot)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    let web = reqwest::Client::new();
+    for i in 0..free as u64 {
+        let ticket = (9_000_001_200 + i).to_string();
+        let born =
+            (NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * (200 + i))).to_string();
+        let registered = web
+            .put(format!("{web_url}/api/v1/residents/431001/{ticket}"))
+            .json(&serde_json::json!({
+                "birth_date": born, "family_name_kana": "ウェブ", "given_name_kana": "ハナコ",
+                "sex": "female", "phone": "0963280000"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(registered.status().is_success());
+        let booked = web
+            .post(format!("{web_url}/api/v1/bookings"))
+            .json(&serde_json::json!({
+                "resident": {"municipality_code": "431001", "ticket": ticket, "birth_date": born},
+                "slot_id": slot, "dose": 1
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(booked.status().is_success());
+    }
+}
+
+#[tokio::test]
+async fn a_public_seat_lost_to_the_web_while_offline_is_rebooked_from_the_sync_problems() {
+    let _window = ONE_WINDOW.lock().await;
+    let mut city = City::start().await;
+    let (slot, day) = public_slot_beyond_leases(&city).await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_window(&city, data.path()).await;
+
+    // Offline: a first caller registered and booked into a 公開枠: a 仮予約.
+    city.stop().await;
+    click(&client, "menu-reserve").await;
+    let born = (NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * 150)).to_string();
+    type_into(&client, "reserve-ticket", "9000001150").await;
+    type_into(&client, "reserve-birth-date", &born).await;
+    click(&client, "reserve-lookup").await;
+    type_into(&client, "reg-family-kana", "コウカイ").await;
+    type_into(&client, "reg-given-kana", "ワク").await;
+    click(&client, "reg-sex-unset").await;
+    type_into(&client, "reg-phone", "0963281111").await;
+    click(&client, "reg-submit").await;
+    click(&client, "reg-confirm").await;
+    click(&client, "reg-to-booking").await;
+    book_slot(&client, day, &slot).await;
+    wait_for_text(&client, "book-certainty", "仮予約").await;
+
+    // Meanwhile residents on the web, whose way to the city is up, take the last seats; then the
+    // clinic's network comes back.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let web_url = format!("http://{}", listener.local_addr().unwrap());
+    let web_front = yoyaku_city::Server::spawn(listener, city.pool.clone()).unwrap();
+    web_fills(&city, &web_url, &slot).await;
+    web_front.shutdown().await.unwrap();
+    city.restart().await;
+    click(&client, "back").await;
+    by_testid(&client, "top-screen").await;
+    click(&client, "sync-now").await;
+    wait_for_text(&client, "problem-count", "1").await;
+
+    // 同期の問題: the server's reason, and a proposed slot to rebook to.
+    click(&client, "menu-problems").await;
+    let row = by_testid(&client, "problem-row").await;
+    assert_eq!(
+        row.attr("data-code").await.unwrap().as_deref(),
+        Some("slot.full")
+    );
+    screenshot(&client, "sync-problems").await;
+    let rebook = client
+        .find(Locator::Css("[data-testid^='problem-rebook-']"))
+        .await
+        .expect("an alternative slot to rebook to");
+    let alternative = rebook
+        .attr("data-testid")
+        .await
+        .unwrap()
+        .unwrap()
+        .trim_start_matches("problem-rebook-")
+        .to_owned();
+    rebook.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let bookings = city_bookings_of(&city, "9000001150").await;
+        if !bookings.is_empty() {
+            assert_eq!(bookings, vec![(1, alternative.clone(), "reserved".into())]);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the rebooking never reached the city"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    by_testid(&client, "problems-empty").await;
+    client.close().await.unwrap();
+}
