@@ -72,3 +72,58 @@ export type SlotRow = {
   booked: number;
   remaining: number;
 };
+
+export type BookingStatus = 'reserved' | 'cancelled' | 'checked_in' | 'vaccinated' | 'no_show';
+
+/** A booking's badge (view `booking_state`): synced, pending (未送信), tentative (仮予約) or rejected (同期の問題). */
+export type SyncState = 'synced' | 'pending' | 'tentative' | 'rejected';
+
+/** A booking with its slot and resident: a row of the `day_list` view (yoyaku_clinic::BookingRow). */
+export type BookingRow = {
+  booking_id: string;
+  venue_id: string;
+  venue_name: string;
+  vaccine_code: string;
+  /** 接種ワクチン */
+  vaccine_name: string;
+  /** 'YYYY-MM-DD' */
+  date: string;
+  /** 'HH:MM' */
+  start_time: string;
+  end_time: string;
+  slot_id: string;
+  slot_name: string;
+  visibility: Visibility;
+  /** 自治体番号 */
+  municipality_code: string;
+  /** 接種券番号 */
+  ticket_number: string;
+  birth_date: string;
+  family_name_kana: string | null;
+  given_name_kana: string | null;
+  phone: string | null;
+  dose: number;
+  status: BookingStatus;
+  channel: string;
+  /** ロット番号 */
+  lot_number: string | null;
+  /** RFC 3339 */
+  vaccinated_at: string | null;
+  sync_state: SyncState;
+  /** Set by the commands, not by the view: 予約開始日付 as `2021-05-15 09:00~`. */
+  starts_label?: string;
+  status_label?: string;
+  sync_state_label?: string;
+};
+
+/** A booking as the book and cancel commands answer, with the labels they always set. */
+export type LabelledBookingRow = BookingRow & Required<Pick<BookingRow, 'starts_label' | 'status_label' | 'sync_state_label'>>;
+
+/** Whether the server can still refuse a booking for want of a seat. */
+export type Certainty = { kind: 'private_slot' } | { kind: 'leased_seat'; lease_id: string } | { kind: 'tentative' };
+
+/** How a dose's date relates to the previous dose (only late_warning comes back with a booking). */
+export type IntervalCheck =
+  | { kind: 'ok' }
+  | { kind: 'late_warning'; days: number; warn_after_days: number }
+  | { kind: 'too_early'; days: number; earliest: string };

@@ -3,60 +3,11 @@
 // with a CommandError.
 import { call } from '../api';
 import { select } from '../db';
-import type { SlotRow } from '../types';
+import type { BookingRow, Certainty, IntervalCheck, SlotRow } from '../types';
 
-export type BookingStatus = 'reserved' | 'cancelled' | 'checked_in' | 'vaccinated' | 'no_show';
-
-/** A booking's badge (view `booking_state`). */
-export type SyncState = 'synced' | 'pending' | 'tentative' | 'rejected';
-
-/** A row of the `day_list` view (yoyaku_clinic::BookingRow). */
-export type BookingRow = {
-  booking_id: string;
-  venue_id: string;
-  venue_name: string;
-  vaccine_code: string;
-  /** 接種ワクチン */
-  vaccine_name: string;
-  /** 'YYYY-MM-DD' */
-  date: string;
-  /** 'HH:MM' */
-  start_time: string;
-  end_time: string;
-  slot_id: string;
-  slot_name: string;
-  visibility: string;
-  /** 自治体番号 */
-  municipality_code: string;
-  /** 接種券番号 */
-  ticket_number: string;
-  birth_date: string;
-  family_name_kana: string | null;
-  given_name_kana: string | null;
-  phone: string | null;
-  dose: number;
-  status: BookingStatus;
-  channel: string;
-  /** ロット番号 */
-  lot_number: string | null;
-  /** RFC 3339 */
-  vaccinated_at: string | null;
-  sync_state: SyncState;
-  /** Set by the commands, not by the view: 予約開始日付 as `2021-05-15 09:00~`. */
-  starts_label?: string;
-  status_label?: string;
-  sync_state_label?: string;
-};
-
-export type Certainty = { kind: 'private_slot' } | { kind: 'leased_seat'; lease_id: string } | { kind: 'tentative' };
+export type { BookingRow, BookingStatus, SyncState } from '../types';
 
 export type Notice = { message_ja: string; message_en: string };
-
-/** How a dose's date relates to the previous dose (only late_warning comes back with a booking). */
-export type IntervalCheck =
-  | { kind: 'ok' }
-  | { kind: 'late_warning'; days: number; warn_after_days: number }
-  | { kind: 'too_early'; days: number; earliest: string };
 
 export type Booked = {
   booking: BookingRow;

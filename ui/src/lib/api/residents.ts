@@ -1,5 +1,6 @@
 // 有効接種券, 住民情報登録, 住民検索, 住民情報 and 住所地外接種 (src-tauri/commands/residents.rs).
 import { call } from '../api';
+import type { BookingStatus, SyncState } from '../types';
 
 /** 自治体番号 + 接種券番号 + 生年月日 ('YYYY-MM-DD'), as the engine parsed them. */
 export type ResidentKey = { municipality_code: string; ticket_number: string; birth_date: string };
@@ -31,10 +32,7 @@ export type ResidentForm = {
 
 export type RegistrationForm = ResidentKeyInput & ResidentForm;
 
-export type BookingStatus = 'reserved' | 'cancelled' | 'checked_in' | 'vaccinated' | 'no_show';
-
-/** synced, pending (未送信), tentative (仮予約) or rejected (同期の問題). */
-export type SyncState = 'synced' | 'pending' | 'tentative' | 'rejected';
+export type { BookingStatus, SyncState } from '../types';
 
 /** One booking of a resident (予約履歴 / 接種履歴). */
 export type BookingHistory = {

@@ -37,3 +37,13 @@ describe('booking status', () => {
     expect(mayChange({ status: 'checked_in' })).toBe(false);
   });
 });
+
+describe('sync badge', () => {
+  it('uses the same words as the 4-1 list and 受付, with a tone per state', () => {
+    expect(syncBadge('pending')).toEqual({ ja: '未送信', en: 'Not sent yet', tone: 'pending' });
+    expect(syncBadge('tentative')?.tone).toBe('tentative');
+    expect(syncBadge('rejected')).toEqual({ ja: '同期の問題', en: 'Sync problem', tone: 'problem' });
+    // An unknown state reads as not sent, as the engine labels it.
+    expect(syncBadge('odd')).toEqual({ ja: '未送信', en: 'Not sent yet', tone: 'pending' });
+  });
+});

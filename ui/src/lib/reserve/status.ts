@@ -1,37 +1,20 @@
 // Labels and small decisions about bookings shared by 住民検索, 住民情報 and 予約.
 
-import type { BookingHistory, BookingStatus, SyncState } from '../api/residents';
+import type { BookingHistory, SyncState } from '../api/residents';
+import { syncStateLabel, type Words } from '../bookings/labels';
 import { SECOND_DOSE_DAYS, addDays } from './dates';
 
-export type Label = { ja: string; en: string };
+/** ステータス as the manual names it; one wording for every screen. */
+export { statusLabel } from '../bookings/labels';
 
-const STATUS: Record<BookingStatus, Label> = {
-  reserved: { ja: '予約済み', en: 'Reserved' },
-  cancelled: { ja: 'キャンセル', en: 'Cancelled' },
-  checked_in: { ja: '受付済み', en: 'Checked in' },
-  vaccinated: { ja: '接種済み', en: 'Vaccinated' },
-  no_show: { ja: '来院なし', en: 'No show' },
-};
+export type Badge = Words & { tone: 'pending' | 'tentative' | 'problem' };
 
-/** ステータス as the manual names it; an unknown value as it is. */
-export function statusLabel(status: string): Label {
-  return STATUS[status as BookingStatus] ?? { ja: status, en: status };
-}
-
-export type Badge = Label & { tone: 'pending' | 'tentative' | 'problem' };
+const TONE: Record<string, Badge['tone']> = { pending: 'pending', tentative: 'tentative', rejected: 'problem' };
 
 /** The badge on a row with local work the city server has not settled; none once synced. */
 export function syncBadge(state: SyncState | string): Badge | null {
-  switch (state) {
-    case 'pending':
-      return { ja: '未送信', en: 'Not sent', tone: 'pending' };
-    case 'tentative':
-      return { ja: '仮予約', en: 'Tentative', tone: 'tentative' };
-    case 'rejected':
-      return { ja: '同期の問題', en: 'Sync problem', tone: 'problem' };
-    default:
-      return null;
-  }
+  if (state === 'synced') return null;
+  return { ...syncStateLabel(state), tone: TONE[state] ?? 'pending' };
 }
 
 /** A booking that holds its dose: not cancelled and not a no-show. */
