@@ -108,6 +108,38 @@ async fn city_bookings_of(city: &City, ticket: &str) -> Vec<(i32, String, String
     .unwrap()
 }
 
+/// Waits until the city holds exactly `want` as the resident's bookings (dose, slot, status).
+async fn wait_for_city_bookings_of(city: &City, ticket: &str, want: &[(i32, &str, &str)]) {
+    let want: Vec<(i32, String, String)> = want
+        .iter()
+        .map(|(dose, slot, status)| (*dose, (*slot).to_owned(), (*status).to_owned()))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = city_bookings_of(city, ticket).await;
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the city has {got:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// 住民情報登録 of a first caller, read back and confirmed, then on to 接種予約.
+async fn register_caller(client: &Client, family: &str, given: &str) {
+    type_into(client, "reg-family-kana", family).await;
+    type_into(client, "reg-given-kana", given).await;
+    click(client, "reg-sex-unset").await;
+    type_into(client, "reg-phone", "0963281111").await;
+    click(client, "reg-submit").await;
+    click(client, "reg-confirm").await;
+    click(client, "reg-to-booking").await;
+    by_testid(client, "book-step").await;
+}
+
 #[tokio::test]
 async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_width_kana() {
     let _window = ONE_WINDOW.lock().await;
@@ -162,22 +194,12 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
 
     // The city has both doses once the app has synced.
     click(&client, "sync-now").await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let bookings = city_bookings_of(&city, "9000000062").await;
-        if bookings.len() == 2 {
-            assert_eq!(
-                bookings,
-                vec![
-                    (1, first_slot.clone(), "reserved".into()),
-                    (2, second_slot.clone(), "reserved".into())
-                ]
-            );
-            break;
-        }
-        assert!(Instant::now() < deadline, "the city has {bookings:?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    wait_for_city_bookings_of(
+        &city,
+        "9000000062",
+        &[(1, &first_slot, "reserved"), (2, &second_slot, "reserved")],
+    )
+    .await;
     let name: (String, String) = sqlx::query_as(
         "select family_name_kana, given_name_kana from residents where ticket_number = '9000000062'",
     )
@@ -496,33 +518,14 @@ async fn a_booking_made_offline_reaches_the_city_when_it_comes_back() {
     click(&client, "reserve-lookup").await;
     // A first caller while offline: the ticket is checked at the next sync (未確認).
     by_testid(&client, "reserve-unverified").await;
-    type_into(&client, "reg-family-kana", "オフライン").await;
-    type_into(&client, "reg-given-kana", "ヨヤク").await;
-    click(&client, "reg-sex-unset").await;
-    type_into(&client, "reg-phone", "0963281111").await;
-    click(&client, "reg-submit").await;
-    click(&client, "reg-confirm").await;
-    click(&client, "reg-to-booking").await;
-    by_testid(&client, "book-step").await;
+    register_caller(&client, "オフライン", "ヨヤク").await;
     book_slot(&client, day, &slot).await;
     wait_for_text(&client, "book-certainty", "予約確定").await;
     assert!(city_bookings_of(&city, "9000001100").await.is_empty());
 
     city.restart().await;
     click(&client, "sync-now").await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let bookings = city_bookings_of(&city, "9000001100").await;
-        if !bookings.is_empty() {
-            assert_eq!(bookings, vec![(1, slot.clone(), "reserved".into())]);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the booking never reached the city"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    wait_for_city_bookings_of(&city, "9000001100", &[(1, &slot, "reserved")]).await;
     client.close().await.unwrap();
 }
 
@@ -691,13 +694,7 @@ async fn a_public_seat_lost_to_the_web_while_offline_is_rebooked_from_the_sync_p
     type_into(&client, "reserve-ticket", "9000001150").await;
     type_into(&client, "reserve-birth-date", &born).await;
     click(&client, "reserve-lookup").await;
-    type_into(&client, "reg-family-kana", "コウカイ").await;
-    type_into(&client, "reg-given-kana", "ワク").await;
-    click(&client, "reg-sex-unset").await;
-    type_into(&client, "reg-phone", "0963281111").await;
-    click(&client, "reg-submit").await;
-    click(&client, "reg-confirm").await;
-    click(&client, "reg-to-booking").await;
+    register_caller(&client, "コウカイ", "ワク").await;
     book_slot(&client, day, &slot).await;
     wait_for_text(&client, "book-certainty", "仮予約").await;
 
@@ -734,19 +731,7 @@ async fn a_public_seat_lost_to_the_web_while_offline_is_rebooked_from_the_sync_p
         .trim_start_matches("problem-rebook-")
         .to_owned();
     rebook.click().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let bookings = city_bookings_of(&city, "9000001150").await;
-        if !bookings.is_empty() {
-            assert_eq!(bookings, vec![(1, alternative.clone(), "reserved".into())]);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the rebooking never reached the city"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    wait_for_city_bookings_of(&city, "9000001150", &[(1, &alternative, "reserved")]).await;
     by_testid(&client, "problems-empty").await;
     client.close().await.unwrap();
 }
