@@ -169,19 +169,10 @@ impl Entity {
     }
 }
 
-/// The stored form of a [`Channel`].
-pub(crate) fn channel_str(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Web => "web",
-        Channel::CallCenter => "call_center",
-        Channel::Clinic => "clinic",
-    }
-}
-
 pub(crate) fn parse_channel(stored: &str) -> Option<Channel> {
     [Channel::Web, Channel::CallCenter, Channel::Clinic]
         .into_iter()
-        .find(|c| channel_str(*c) == stored)
+        .find(|c| c.as_str() == stored)
 }
 
 /// Appends to the audit log. `action` is `entity.verb`, e.g. `booking.cancel`; `before` and
@@ -203,7 +194,7 @@ pub(crate) async fn record(
     )
     .bind(municipality.as_string())
     .bind(caller.account())
-    .bind(channel_str(caller.channel()))
+    .bind(caller.channel().as_str())
     .bind(caller.on_behalf_of())
     .bind(action)
     .bind(entity.kind())
@@ -330,7 +321,7 @@ mod tests {
     #[test]
     fn channels_round_trip_through_their_stored_form() {
         for channel in [Channel::Web, Channel::CallCenter, Channel::Clinic] {
-            assert_eq!(parse_channel(channel_str(channel)), Some(channel));
+            assert_eq!(parse_channel(channel.as_str()), Some(channel));
         }
         assert_eq!(parse_channel("fax"), None);
     }

@@ -26,6 +26,10 @@ pub struct SyncProblem {
     pub rejection: Rejection,
 }
 
+/// Every refused intent not yet resolved, oldest first.
+const PROBLEMS: &str = "SELECT intent_id, seq, action, rejection, created_at, settled_at
+                        FROM sync_problems ORDER BY seq";
+
 #[derive(sqlx::FromRow)]
 struct ProblemRow {
     intent_id: String,
@@ -98,12 +102,9 @@ impl Coded for RebookRefusal {
 impl Clinic {
     /// 同期の問題, oldest first.
     pub async fn sync_problems(&self) -> Result<Vec<SyncProblem>> {
-        let rows: Vec<ProblemRow> = sqlx::query_as(
-            "SELECT intent_id, seq, action, rejection, created_at, settled_at
-             FROM sync_problems ORDER BY seq",
-        )
-        .fetch_all(self.store.pool())
-        .await?;
+        let rows: Vec<ProblemRow> = sqlx::query_as(PROBLEMS)
+            .fetch_all(self.store.pool())
+            .await?;
         rows.into_iter().map(ProblemRow::into_problem).collect()
     }
 
@@ -169,12 +170,7 @@ impl Clinic {
 /// The refused intent and the refused intents that depend on it, directly or not, in sequence
 /// order.
 async fn refused_family(db: &mut SqliteConnection, intent_id: Uuid) -> Result<Vec<(i64, Action)>> {
-    let rows: Vec<ProblemRow> = sqlx::query_as(
-        "SELECT intent_id, seq, action, rejection, created_at, settled_at
-         FROM sync_problems ORDER BY seq",
-    )
-    .fetch_all(&mut *db)
-    .await?;
+    let rows: Vec<ProblemRow> = sqlx::query_as(PROBLEMS).fetch_all(&mut *db).await?;
     let mut family: Vec<Uuid> = vec![intent_id];
     let mut members = Vec::new();
     for row in rows {

@@ -317,7 +317,7 @@ async fn write(
         .bind(id)
         .bind(ticket.as_string())
         .bind(i16::from(dose.get()))
-        .bind(audit::channel_str(caller.channel()))
+        .bind(caller.channel().as_str())
         .bind(caller.account())
         .bind(caller.on_behalf_of())
         .bind(entity.kind())
