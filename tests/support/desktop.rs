@@ -193,13 +193,17 @@ pub async fn type_into(client: &Client, id: &str, text: &str) {
         .unwrap_or_else(|e| panic!("cannot type into {id}: {e}"));
 }
 
-/// Clicks the control with this `data-testid`.
+/// Clicks the control with this `data-testid`, as soon as it can be clicked: a control can be in
+/// the page a moment before it is (a dialog's button while the dialog opens, say).
 pub async fn click(client: &Client, id: &str) {
-    by_testid(client, id)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {id}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match by_testid(client, id).await.click().await {
+            Ok(_) => return,
+            Err(e) if Instant::now() >= deadline => panic!("cannot click {id}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 /// Saves the window as `<YOYAKU_SCREENSHOT_DIR>/<name>.png` when that variable is set: how the
