@@ -580,6 +580,7 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
     lot.clear().await.unwrap();
     lot.send_keys("FF1234").await.unwrap();
     click(&client, &format!("reception-vaccinate-{}", ids[0])).await;
+    by_testid(&client, "reception-done").await;
     click(&client, &format!("reception-noshow-{}", ids[1])).await;
     click(&client, "reception-noshow-dialog-confirm").await;
     by_testid(&client, "vials-panel").await;

@@ -194,12 +194,21 @@ pub async fn type_into(client: &Client, id: &str, text: &str) {
 }
 
 /// Clicks the control with this `data-testid`, as soon as it can be clicked: a control can be in
-/// the page a moment before it is (a dialog's button while the dialog opens, say).
+/// the page a moment before it is (a dialog's button while the dialog opens, say), and a disabled
+/// button takes a click without doing anything (a row's buttons while another step runs).
 pub async fn click(client: &Client, id: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match by_testid(client, id).await.click().await {
-            Ok(_) => return,
+        let element = by_testid(client, id).await;
+        let ready = element.is_displayed().await.unwrap_or(false)
+            && element.is_enabled().await.unwrap_or(false);
+        let outcome = if ready {
+            element.click().await.map(|_| ()).map_err(|e| e.to_string())
+        } else {
+            Err("not displayed or disabled".to_owned())
+        };
+        match outcome {
+            Ok(()) => return,
             Err(e) if Instant::now() >= deadline => panic!("cannot click {id}: {e}"),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
