@@ -23,7 +23,7 @@ const COMMANDS: &[&str] = &[
     "mark_no_show",
     "nearby_slots",
     "day_list",
-    "day_list_csv",
+    "save_day_list_csv",
     "open_vials",
     "sync_problems",
     "rebook_problem",

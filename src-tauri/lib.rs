@@ -54,7 +54,7 @@ pub fn run() {
             commands::bookings::mark_no_show,
             commands::bookings::nearby_slots,
             commands::bookings::day_list,
-            commands::bookings::day_list_csv,
+            commands::bookings::save_day_list_csv,
             commands::bookings::open_vials,
             commands::problems::sync_problems,
             commands::problems::rebook_problem,

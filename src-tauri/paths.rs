@@ -1,5 +1,6 @@
 //! Where the cache and the settings live: the platform's app data and config directories, or
-//! `YOYAKU_DATA_DIR` for both (tests, or a second instance on one machine).
+//! `YOYAKU_DATA_DIR` for both (tests, or a second instance on one machine). Exported lists go to
+//! the user's ダウンロード folder, where a browser would have put them.
 
 use std::path::PathBuf;
 
@@ -26,5 +27,14 @@ impl AppDirs {
             data: path.app_data_dir().map_err(CommandError::startup)?,
             config: path.app_config_dir().map_err(CommandError::startup)?,
         })
+    }
+}
+
+/// The folder exported lists are saved in: the user's Downloads, or `exports` beside the cache
+/// when the platform names none.
+pub fn export_dir(app: &tauri::AppHandle) -> Result<PathBuf, CommandError> {
+    match app.path().download_dir() {
+        Ok(dir) => Ok(dir),
+        Err(_) => Ok(AppDirs::resolve(app)?.data.join("exports")),
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use support::city::City;
-use support::desktop::{Desktop, by_testid, log_in, screenshot};
+use support::desktop::{Desktop, by_testid, click, log_in, screenshot, text_of};
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -85,6 +85,77 @@ async fn a_wrong_password_shows_the_error_and_no_top_screen() {
         password.prop("value").await.unwrap().as_deref(),
         Some(""),
         "the password is cleared"
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_english_toggle_turns_words_and_errors_to_english_and_is_remembered() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let desktop = Desktop::start(&[
+        ("YOYAKU_SERVER_URL", &city.url()),
+        ("YOYAKU_DATA_DIR", data.path().to_str().unwrap()),
+    ]);
+    let client = desktop.open_app().await;
+
+    click(&client, "login-lang-toggle").await;
+    assert_eq!(text_of(&client, "login-lang-toggle").await, "日本語");
+    let lang = client
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap();
+    assert_eq!(lang, "en", "screen readers are told the language shown");
+
+    // The server's refusal comes in English too.
+    log_in(&client, city.demo.clinic_a.account_id, "not-the-password").await;
+    let error = text_of(&client, "login-error").await;
+    assert!(
+        error.contains("municipality code, account ID or password is incorrect"),
+        "{error}"
+    );
+
+    // TOP and a screen, in English.
+    let password = by_testid(&client, "login-password").await;
+    password
+        .send_keys(city.demo.clinic_a.password)
+        .await
+        .unwrap();
+    click(&client, "login-submit").await;
+    by_testid(&client, "top-screen").await;
+    assert!(
+        text_of(&client, "menu-residents")
+            .await
+            .ends_with("Find a resident")
+    );
+    click(&client, "menu-residents").await;
+    let screen = text_of(&client, "residents-screen").await;
+    assert!(
+        screen.contains("Find a resident") && screen.contains("Ticket number"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("住民検索"),
+        "no Japanese label is left: {screen}"
+    );
+
+    // Remembered: the next start opens in English, and the header's toggle turns it back.
+    client.close().await.unwrap();
+    let client = desktop.open_app().await;
+    assert_eq!(text_of(&client, "login-lang-toggle").await, "日本語");
+    log_in(
+        &client,
+        city.demo.clinic_a.account_id,
+        city.demo.clinic_a.password,
+    )
+    .await;
+    by_testid(&client, "top-screen").await;
+    click(&client, "lang-toggle").await;
+    assert!(
+        text_of(&client, "menu-residents")
+            .await
+            .ends_with("住民検索")
     );
     client.close().await.unwrap();
 }

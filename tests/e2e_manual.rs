@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, NaiveDate};
 use fantoccini::{Client, Locator};
 use support::city::City;
-use support::desktop::{Desktop, by_testid, click, log_in, screenshot, type_into};
+use support::desktop::{Desktop, by_testid, click, log_in, screenshot, text_of, type_into};
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -48,10 +48,6 @@ async fn add_slots_three_weeks_after(city: &City, day: NaiveDate) {
     .execute(&city.pool)
     .await
     .unwrap();
-}
-
-async fn text_of(client: &Client, id: &str) -> String {
-    by_testid(client, id).await.text().await.unwrap()
 }
 
 /// Waits until the element's text contains `want`.
@@ -624,6 +620,19 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
         "{table}"
     );
     screenshot(&client, "day-list").await;
+
+    // CSV出力: a file for Excel, saved whole, with the same rows.
+    click(&client, "list-csv").await;
+    let saved = text_of(&client, "list-csv-saved").await;
+    let csv = std::fs::read_to_string(&saved).unwrap_or_else(|e| panic!("{saved}: {e}"));
+    assert!(
+        saved.ends_with(&format!("_{day}_pfizer.csv")),
+        "named by venue, day and vaccine: {saved}"
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("\u{feff}予約開始日付,"), "{csv}");
+    assert_eq!(lines.len(), 3, "header and the two bookings: {csv}");
+    assert!(csv.contains("FF1234") && csv.contains("来院なし"), "{csv}");
     client.close().await.unwrap();
 }
 

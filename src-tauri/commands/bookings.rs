@@ -1,15 +1,15 @@
 //! 接種予約, キャンセル, 予約の変更, 受付 and the 4-1 list (manual 2-1, 2-2, 3-1, 3-2, 4-1).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use tauri::State;
+use tauri::{AppHandle, State};
 use uuid::Uuid;
 use yoyaku_clinic::{
     BookRequest, Booked, BookingRow, Changed, Moved, OpenVials, SameDayCheck, SlotRow,
 };
 
 use super::engine;
-use crate::EngineState;
 use crate::error::CommandResult;
+use crate::{EngineState, paths};
 
 #[tauri::command]
 pub async fn book(state: State<'_, EngineState>, request: BookRequest) -> CommandResult<Booked> {
@@ -101,16 +101,20 @@ pub async fn day_list(
         .await?)
 }
 
+/// Saves the 4-1 list as CSV in the Downloads folder and answers the file's path.
 #[tauri::command]
-pub async fn day_list_csv(
+pub async fn save_day_list_csv(
+    app: AppHandle,
     state: State<'_, EngineState>,
     venue_id: Uuid,
     vaccine_code: String,
     date: NaiveDate,
 ) -> CommandResult<String> {
-    Ok(engine(&state)?
-        .day_list_csv(venue_id, &vaccine_code, date)
-        .await?)
+    let dir = paths::export_dir(&app)?;
+    let saved = engine(&state)?
+        .save_day_list_csv(venue_id, &vaccine_code, date, dir)
+        .await?;
+    Ok(saved.display().to_string())
 }
 
 #[tauri::command]

@@ -170,6 +170,11 @@ pub async fn by_testid(client: &Client, id: &str) -> fantoccini::elements::Eleme
         .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"))
 }
 
+/// The visible text of the element with this `data-testid`.
+pub async fn text_of(client: &Client, id: &str) -> String {
+    by_testid(client, id).await.text().await.unwrap()
+}
+
 /// Fills the §1 login screen (自治体番号 comes prefilled from the settings) and submits it.
 pub async fn log_in(client: &Client, account_id: &str, password: &str) {
     let code = by_testid(client, "login-municipality-code").await;

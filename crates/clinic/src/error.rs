@@ -40,6 +40,12 @@ pub enum ClinicError {
     Storage(#[from] sqlx::Error),
     #[error("the local database could not be migrated: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A list could not be saved as a file where asked.
+    #[error("the file could not be saved in {}: {source}", .dir.display())]
+    Export {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("unexpected answer from the city server: {0}")]
     Protocol(String),
     #[error("internal error: {0}")]
@@ -89,6 +95,7 @@ impl Coded for ClinicError {
             Self::InvalidCredentials => "auth.invalid_credentials",
             Self::NotLoggedIn => "auth.not_logged_in",
             Self::Storage(_) | Self::Migration(_) => "local.storage",
+            Self::Export { .. } => "export.write_failed",
             Self::Protocol(_) => "server.protocol",
             Self::Internal(_) => "internal",
         }
@@ -105,6 +112,7 @@ impl Coded for ClinicError {
             Self::InvalidCredentials => "自治体番号、アカウントID、パスワードのいずれかが正しくありません。".into(),
             Self::NotLoggedIn => "ログインしてください。".into(),
             Self::Storage(_) | Self::Migration(_) => "端末内のデータベースでエラーが発生しました。アプリを再起動しても解決しない場合は医療機関専用ダイヤルへご連絡ください。".into(),
+            Self::Export { dir, .. } => format!("ファイルを保存できませんでした（保存先: {}）。保存先のフォルダーに書き込めるか、ディスクに空きがあるかを確認して、もう一度お試しください。", dir.display()),
             Self::Protocol(_) => "市のサーバーから予期しない応答がありました。しばらくしてからもう一度お試しください。".into(),
             Self::Internal(_) => "予期しないエラーが発生しました。アプリを再起動してください。".into(),
         }
@@ -118,6 +126,7 @@ impl Coded for ClinicError {
             Self::Unreachable(_) => "The city server cannot be reached. Please check the network. What you entered is saved on this computer.".into(),
             Self::NoCachedLogin => "The city server cannot be reached. The first login on this computer needs a network connection; check it and try again.".into(),
             Self::Storage(_) | Self::Migration(_) => "The local database failed. If restarting the app does not help, call the clinic help line.".into(),
+            Self::Export { dir, .. } => format!("The file could not be saved in {}. Check that the folder can be written to and the disk has space, then try again.", dir.display()),
             _ => self.to_string(),
         }
     }

@@ -9,6 +9,7 @@ mod book;
 mod cache;
 mod day_list;
 mod error;
+mod export;
 mod lifecycle;
 mod same_day;
 #[cfg(test)]
@@ -22,12 +23,14 @@ pub use same_day::{
 };
 pub use vials::{OpenVials, VialState, VialUse};
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 use yoyaku_core::channel::Actor;
 
 use crate::engine::Clinic;
-use crate::error::Result;
+use crate::error::{ClinicError, Result};
 use crate::slots::SlotRow;
 
 /// Who acts and when: the logged-in clinic's venues, and the time rules compare slots with.
@@ -199,16 +202,31 @@ impl Clinic {
         day_list::day_list(&mut db, venue_id, vaccine_code, date).await
     }
 
-    /// [`Self::day_list`] as CSV for Excel (UTF-8 with BOM, Japanese header).
-    pub async fn day_list_csv(
+    /// [`Self::day_list`] saved as a CSV file for Excel (UTF-8 with BOM, Japanese header) in `dir`,
+    /// named `接種予約状況_<会場番号>_<date>_<vaccine>.csv` and never over an earlier export.
+    pub async fn save_day_list_csv(
         &self,
         venue_id: Uuid,
         vaccine_code: &str,
         date: NaiveDate,
-    ) -> Result<String> {
-        Ok(day_list::to_csv(
-            &self.day_list(venue_id, vaccine_code, date).await?,
-        ))
+        dir: PathBuf,
+    ) -> Result<PathBuf> {
+        let csv = day_list::to_csv(&self.day_list(venue_id, vaccine_code, date).await?);
+        let venue_number: Option<i64> =
+            sqlx::query_scalar("SELECT venue_number FROM venues WHERE id = ?")
+                .bind(venue_id.to_string())
+                .fetch_optional(self.store.pool())
+                .await?;
+        let stem = match venue_number {
+            Some(n) => format!("接種予約状況_{n}_{date}_{vaccine_code}"),
+            None => format!("接種予約状況_{date}_{vaccine_code}"),
+        };
+        tokio::task::spawn_blocking(move || {
+            export::save_new(&dir, &stem, "csv", csv.as_bytes())
+                .map_err(|source| ClinicError::Export { dir, source })
+        })
+        .await
+        .map_err(|e| ClinicError::Internal(e.to_string()))?
     }
 
     /// 受付: the vials opened on `date` from the doses recorded, and what each has left.

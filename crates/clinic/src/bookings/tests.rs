@@ -922,11 +922,20 @@ async fn the_clinic_methods_need_a_login_and_commit_the_row_with_its_intent() {
     );
     let id: Uuid = booked.booking.booking_id.parse().unwrap();
     clinic.check_in(id).await.unwrap();
-    let csv = clinic
-        .day_list_csv(fx.venue(), "pfizer", day)
+    let exports = tempfile::tempdir().unwrap();
+    let saved = clinic
+        .save_day_list_csv(fx.venue(), "pfizer", day, exports.path().to_owned())
         .await
         .unwrap();
-    assert!(csv.contains("受付済み"), "{csv}");
+    assert_eq!(
+        saved.file_name().unwrap().to_string_lossy(),
+        format!("接種予約状況_5_{day}_pfizer.csv")
+    );
+    let csv = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}予約開始日付,") && csv.contains("受付済み"),
+        "{csv}"
+    );
     let err = clinic.mark_no_show(id).await.unwrap_err();
     assert_eq!(err.code(), "booking.transition");
     assert_eq!(clinic.status().pending, 2);

@@ -89,7 +89,8 @@ export const bookingsApi = {
     call<BookingRow>('record_vaccination', { bookingId, lotNumber, vaccinatedAt }),
   markNoShow: (bookingId: string) => call<BookingRow>('mark_no_show', { bookingId }),
   dayList: (q: DayQuery) => call<BookingRow[]>('day_list', { ...q }),
-  dayListCsv: (q: DayQuery) => call<string>('day_list_csv', { ...q }),
+  /** Saves the list as CSV in the Downloads folder; answers the file's path. */
+  saveDayListCsv: (q: DayQuery) => call<string>('save_day_list_csv', { ...q }),
   openVials: (q: DayQuery) => call<OpenVials>('open_vials', { ...q }),
 };
 
