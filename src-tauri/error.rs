@@ -17,6 +17,20 @@ impl CommandError {
             fields: Vec::new(),
         })
     }
+
+    /// The system would not open its print dialog.
+    pub fn print(err: impl std::fmt::Display) -> Self {
+        Self(ErrorInfo {
+            code: "app.print".into(),
+            message_ja: format!(
+                "印刷画面を開けませんでした（{err}）。プリンターの設定を確認するか、CSV出力をご利用ください。"
+            ),
+            message_en: format!(
+                "The print dialog could not be opened ({err}). Check the printer settings, or export the list as CSV."
+            ),
+            fields: Vec::new(),
+        })
+    }
 }
 
 impl From<ClinicError> for CommandError {

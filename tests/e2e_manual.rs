@@ -565,7 +565,7 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
         );
     }
     let data = tempfile::tempdir().unwrap();
-    let (_desktop, client) = open_window(&city, data.path()).await;
+    let (desktop, client) = open_window(&city, data.path()).await;
 
     // 受付: the day's arrivals.
     click(&client, "menu-reception").await;
@@ -633,6 +633,10 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
     assert!(lines[0].starts_with("\u{feff}予約開始日付,"), "{csv}");
     assert_eq!(lines.len(), 3, "header and the two bookings: {csv}");
     assert!(csv.contains("FF1234") && csv.contains("来院なし"), "{csv}");
+
+    // 印刷 opens the system's print dialog (the print stylesheet keeps only the list).
+    click(&client, "list-print").await;
+    desktop.wait_for_window(&["Print", "印刷"]).await;
     client.close().await.unwrap();
 }
 

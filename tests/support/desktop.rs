@@ -16,6 +16,8 @@ pub struct Desktop {
     xvfb: Child,
     driver: Child,
     webdriver_url: String,
+    /// The private X server, to see the app's other windows (its print dialog).
+    display: String,
     /// The webview's own storage (localStorage, caches): fresh for each harness, so no test sees
     /// what another left behind.
     _profile: tempfile::TempDir,
@@ -62,6 +64,7 @@ impl Desktop {
             "dbus-run-session",
             "tauri-driver",
             "WebKitWebDriver",
+            "xwininfo",
         ] {
             require(tool);
         }
@@ -114,7 +117,31 @@ impl Desktop {
             xvfb,
             driver,
             webdriver_url: format!("http://127.0.0.1:{port}"),
+            display,
             _profile: profile,
+        }
+    }
+
+    /// Waits until a top-level window with one of these titles (the system's words differ by
+    /// locale) is on the screen: WebDriver sees only the webview, not the dialogs the system opens
+    /// for it.
+    pub async fn wait_for_window(&self, titles: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let tree = Command::new("xwininfo")
+                .args(["-root", "-tree"])
+                .env("DISPLAY", &self.display)
+                .output()
+                .expect("run xwininfo");
+            let tree = String::from_utf8_lossy(&tree.stdout);
+            if titles.iter().any(|t| tree.contains(&format!("\"{t}\": ("))) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no window titled {titles:?} appeared:\n{tree}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 

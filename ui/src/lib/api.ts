@@ -21,6 +21,8 @@ export const api = {
   /** Pulls now. Being offline is not an error: it resolves with online=false. */
   syncNow: () => call<SyncStatus>('sync_now'),
   syncStatus: () => call<SyncStatus>('sync_status'),
+  /** The system's print dialog for the window (the print stylesheet decides what is printed). */
+  printPage: () => call<void>('print_page'),
 };
 
 export const SYNC_STATUS_EVENT = 'sync-status';
