@@ -20,6 +20,7 @@ use crate::booking::{BookingStatus, DoseNumber, LotNumber};
 use crate::channel::Channel;
 use crate::period::PeriodSpec;
 use crate::resident::ResidentDetails;
+use crate::slot::Visibility;
 use crate::ticket::TicketNumber;
 use crate::vaccine::VaccineSpec;
 use crate::wire::SlotInfo;
@@ -151,6 +152,8 @@ pub struct AlternativeSlot {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub remaining: i32,
+    /// 公開枠 or 非公開枠, as the slot is set up: the receptionist sees which before rebooking.
+    pub visibility: Visibility,
 }
 
 /// `GET /api/v1/sync/pull?cursor=N&limit=M`
@@ -331,5 +334,23 @@ mod tests {
         let resync: PullResponse =
             serde_json::from_str(r#"{"kind":"resync","reason":"too old"}"#).unwrap();
         assert!(matches!(resync, PullResponse::Resync { .. }));
+    }
+
+    #[test]
+    fn an_alternative_slot_says_whether_it_is_public_or_private() {
+        let starts_at: DateTime<Utc> = "2021-05-19T01:00:00Z".parse().unwrap();
+        let alternative = AlternativeSlot {
+            slot_id: Uuid::new_v4(),
+            venue_id: Uuid::new_v4(),
+            venue_name: "A胃腸科内科医院".into(),
+            starts_at,
+            ends_at: starts_at + chrono::TimeDelta::minutes(30),
+            remaining: 2,
+            visibility: Visibility::Private,
+        };
+        let json = serde_json::to_value(&alternative).unwrap();
+        assert_eq!(json["visibility"], "private");
+        let back: AlternativeSlot = serde_json::from_value(json).unwrap();
+        assert_eq!(back, alternative);
     }
 }

@@ -2,6 +2,7 @@ use chrono::{NaiveDate, TimeDelta};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
+use yoyaku_core::slot::Visibility;
 use yoyaku_core::time::tokyo_today;
 
 use crate::support::{
@@ -380,6 +381,12 @@ async fn a_full_slot_is_refused_with_the_nearest_free_slots() {
             .all(|a| a.venue_id == e_venue && a.remaining == 3)
     );
     assert_eq!(alternatives[0].venue_name, "E耳鼻咽喉科");
+    assert!(
+        alternatives
+            .iter()
+            .all(|a| a.visibility == Visibility::Public),
+        "{alternatives:?}"
+    );
 }
 
 #[tokio::test]

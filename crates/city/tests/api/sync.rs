@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
-use yoyaku_core::sync::{PullResponse, PushResponse, Snapshot};
+use yoyaku_core::slot::Visibility;
+use yoyaku_core::sync::{Outcome, PullResponse, PushResponse, Snapshot};
 
 use crate::support::{
     TestApp, book, booked, demo_slot, expect_json, expect_problem, insert_slot, next_slot_day,
@@ -171,6 +172,42 @@ async fn a_full_slot_comes_back_with_alternatives() {
     let outcome = serde_json::to_value(&response.results[0].outcome).unwrap();
     assert_eq!(outcome["code"], "slot.full", "{outcome:#}");
     assert!(!outcome["alternatives"].as_array().unwrap().is_empty());
+
+    // A clinic may book its own 非公開枠 too: each alternative says which kind it is, as stored.
+    let Outcome::Rejected(rejection) = &response.results[0].outcome else {
+        panic!("{outcome:#}");
+    };
+    for (alternative, json) in rejection
+        .alternatives
+        .iter()
+        .zip(outcome["alternatives"].as_array().unwrap())
+    {
+        let stored: String = sqlx::query_scalar("select visibility::text from slots where id = $1")
+            .bind(alternative.slot_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(alternative.visibility.as_str(), stored);
+        assert_eq!(json["visibility"], stored);
+    }
+    let day = next_slot_day();
+    let kind_of = |slot: Uuid| {
+        rejection
+            .alternatives
+            .iter()
+            .find(|a| a.slot_id == slot)
+            .map(|a| a.visibility)
+    };
+    assert_eq!(
+        kind_of(demo_slot(&app.pool, 101, day, "1630", "private").await),
+        Some(Visibility::Private),
+        "{outcome:#}"
+    );
+    assert_eq!(
+        kind_of(demo_slot(&app.pool, 101, day, "1630", "public").await),
+        Some(Visibility::Public),
+        "{outcome:#}"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 // 同期の問題: typed wrappers around src-tauri/commands/problems.rs, and the sync wire types they
 // return (yoyaku_core::sync: Action, Rejection, AlternativeSlot).
 import { call } from '../api';
+import type { Visibility } from '../types';
 
 export type ResidentKey = { municipality_code: string; ticket_number: string; birth_date: string };
 
@@ -26,6 +27,8 @@ export type AlternativeSlot = {
   starts_at: string;
   ends_at: string;
   remaining: number;
+  /** 公開枠 or 非公開枠. */
+  visibility: Visibility;
 };
 
 export type Rejection = {
