@@ -153,7 +153,10 @@ pub struct AlternativeSlot {
     pub ends_at: DateTime<Utc>,
     pub remaining: i32,
     /// 公開枠 or 非公開枠, as the slot is set up: the receptionist sees which before rebooking.
-    pub visibility: Visibility,
+    /// The city always says; a refusal a clinic stored before the field existed has none, and
+    /// must still read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
 }
 
 /// `GET /api/v1/sync/pull?cursor=N&limit=M`
@@ -346,11 +349,16 @@ mod tests {
             starts_at,
             ends_at: starts_at + chrono::TimeDelta::minutes(30),
             remaining: 2,
-            visibility: Visibility::Private,
+            visibility: Some(Visibility::Private),
         };
-        let json = serde_json::to_value(&alternative).unwrap();
+        let mut json = serde_json::to_value(&alternative).unwrap();
         assert_eq!(json["visibility"], "private");
-        let back: AlternativeSlot = serde_json::from_value(json).unwrap();
+        let back: AlternativeSlot = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(back, alternative);
+
+        // As stored by a clinic before alternatives carried it.
+        json.as_object_mut().unwrap().remove("visibility");
+        let stored: AlternativeSlot = serde_json::from_value(json).unwrap();
+        assert_eq!(stored.visibility, None);
     }
 }

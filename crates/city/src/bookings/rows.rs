@@ -293,7 +293,7 @@ impl VenueSlot {
             starts_at: self.slot.starts_at,
             ends_at: self.slot.ends_at,
             remaining: self.slot.remaining(),
-            visibility: self.slot.visibility,
+            visibility: Some(self.slot.visibility),
         }
     }
 }

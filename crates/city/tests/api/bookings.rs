@@ -384,7 +384,7 @@ async fn a_full_slot_is_refused_with_the_nearest_free_slots() {
     assert!(
         alternatives
             .iter()
-            .all(|a| a.visibility == Visibility::Public),
+            .all(|a| a.visibility == Some(Visibility::Public)),
         "{alternatives:?}"
     );
 }

@@ -187,7 +187,10 @@ async fn a_full_slot_comes_back_with_alternatives() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-        assert_eq!(alternative.visibility.as_str(), stored);
+        assert_eq!(
+            alternative.visibility.map(|v| v.as_str()),
+            Some(stored.as_str())
+        );
         assert_eq!(json["visibility"], stored);
     }
     let day = next_slot_day();
@@ -196,7 +199,7 @@ async fn a_full_slot_comes_back_with_alternatives() {
             .alternatives
             .iter()
             .find(|a| a.slot_id == slot)
-            .map(|a| a.visibility)
+            .and_then(|a| a.visibility)
     };
     assert_eq!(
         kind_of(demo_slot(&app.pool, 101, day, "1630", "private").await),

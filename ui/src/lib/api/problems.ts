@@ -27,8 +27,8 @@ export type AlternativeSlot = {
   starts_at: string;
   ends_at: string;
   remaining: number;
-  /** 公開枠 or 非公開枠. */
-  visibility: Visibility;
+  /** 公開枠 or 非公開枠; absent in a refusal stored before the city sent it. */
+  visibility?: Visibility;
 };
 
 export type Rejection = {
