@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use support::city::City;
-use support::desktop::{Desktop, by_testid, click, log_in, screenshot, text_of};
+use support::desktop::{Desktop, by_testid, click, log_in, log_in_to_top, screenshot, text_of};
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -57,10 +57,7 @@ async fn a_wrong_password_shows_the_error_and_no_top_screen() {
     let _window = ONE_WINDOW.lock().await;
     let city = City::start().await;
     let data = tempfile::tempdir().unwrap();
-    let desktop = Desktop::start(&[
-        ("YOYAKU_SERVER_URL", &city.url()),
-        ("YOYAKU_DATA_DIR", data.path().to_str().unwrap()),
-    ]);
+    let desktop = Desktop::start(&city, data.path());
     let client = desktop.open_app().await;
 
     log_in(&client, "clinic-a", "not-the-password").await;
@@ -94,10 +91,7 @@ async fn the_english_toggle_turns_words_and_errors_to_english_and_is_remembered(
     let _window = ONE_WINDOW.lock().await;
     let city = City::start().await;
     let data = tempfile::tempdir().unwrap();
-    let desktop = Desktop::start(&[
-        ("YOYAKU_SERVER_URL", &city.url()),
-        ("YOYAKU_DATA_DIR", data.path().to_str().unwrap()),
-    ]);
+    let desktop = Desktop::start(&city, data.path());
     let client = desktop.open_app().await;
 
     click(&client, "login-lang-toggle").await;
@@ -144,13 +138,7 @@ async fn the_english_toggle_turns_words_and_errors_to_english_and_is_remembered(
     client.close().await.unwrap();
     let client = desktop.open_app().await;
     assert_eq!(text_of(&client, "login-lang-toggle").await, "日本語");
-    log_in(
-        &client,
-        city.demo.clinic_a.account_id,
-        city.demo.clinic_a.password,
-    )
-    .await;
-    by_testid(&client, "top-screen").await;
+    log_in_to_top(&client, &city).await;
     click(&client, "lang-toggle").await;
     assert!(
         text_of(&client, "menu-residents")
@@ -165,22 +153,13 @@ async fn the_clinic_sees_its_slots_and_works_on_its_cache_when_the_network_drops
     let _window = ONE_WINDOW.lock().await;
     let mut city = City::start().await;
     let data = tempfile::tempdir().unwrap();
-    let desktop = Desktop::start(&[
-        ("YOYAKU_SERVER_URL", &city.url()),
-        ("YOYAKU_DATA_DIR", data.path().to_str().unwrap()),
-    ]);
+    let desktop = Desktop::start(&city, data.path());
     let expected = city_slot_count(&city, 101).await;
     assert!(expected > 0);
 
     // Online: log in as A胃腸科内科医院 and see exactly its slots.
     let client = desktop.open_app().await;
-    log_in(
-        &client,
-        city.demo.clinic_a.account_id,
-        city.demo.clinic_a.password,
-    )
-    .await;
-    by_testid(&client, "top-screen").await;
+    log_in_to_top(&client, &city).await;
     let clinic = by_testid(&client, "clinic-name")
         .await
         .text()
@@ -218,13 +197,7 @@ async fn the_clinic_sees_its_slots_and_works_on_its_cache_when_the_network_drops
     // The network drops; the app is started again and opens on its cache, saying it is offline.
     city.stop().await;
     let client = desktop.open_app().await;
-    log_in(
-        &client,
-        city.demo.clinic_a.account_id,
-        city.demo.clinic_a.password,
-    )
-    .await;
-    by_testid(&client, "top-screen").await;
+    log_in_to_top(&client, &city).await;
     wait_for_attr(&client, "connection-status", "data-online", "false").await;
     let status = by_testid(&client, "connection-status")
         .await

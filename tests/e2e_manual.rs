@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use chrono::{Days, NaiveDate};
 use fantoccini::{Client, Locator};
 use support::city::City;
-use support::desktop::{Desktop, by_testid, click, log_in, screenshot, text_of, type_into};
+use support::clinic_api::ClinicApi;
+use support::desktop::{by_testid, click, open_logged_in, screenshot, text_of, type_into};
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -152,7 +153,7 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     .await
     .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let (_desktop, client) = open_window(&city, data.path()).await;
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
 
     // §2-1 ①–③: 予約 → 自治体番号 (prefilled), 接種券番号, 生年月日 in 和暦.
     click(&client, "menu-reserve").await;
@@ -223,7 +224,7 @@ async fn a_made_up_ticket_is_refused_and_nothing_is_registered() {
     let _window = ONE_WINDOW.lock().await;
     let city = City::start().await;
     let data = tempfile::tempdir().unwrap();
-    let (_desktop, client) = open_window(&city, data.path()).await;
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
     click(&client, "menu-reserve").await;
     type_into(&client, "reserve-ticket", "1234567890").await;
     type_into(&client, "reserve-birth-date", "1960/01/01").await;
@@ -249,81 +250,6 @@ async fn a_made_up_ticket_is_refused_and_nothing_is_registered() {
             .unwrap();
     assert_eq!(residents, 0);
     client.close().await.unwrap();
-}
-
-/// The city's API as the clinic account, for setting a scene before the window opens.
-struct ClinicApi {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl ClinicApi {
-    async fn log_in(city: &City) -> Self {
-        let http = reqwest::Client::new();
-        let base = city.url();
-        let login: serde_json::Value = http
-            .post(format!("{base}/api/v1/login"))
-            .json(&serde_json::json!({
-                "municipality_code": "431001", "account_id": city.demo.clinic_a.account_id,
-                "password": city.demo.clinic_a.password, "agreed_to_terms": true
-            }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["token"].as_str().expect("a session token").to_owned();
-        Self { http, base, token }
-    }
-
-    /// Registers 予約者情報 for a ticket of the registry.
-    async fn register(&self, ticket: &str, birth_date: &str, family: &str, given: &str) {
-        let response = self
-            .http
-            .put(format!("{}/api/v1/residents/431001/{ticket}", self.base))
-            .bearer_auth(&self.token)
-            .json(&serde_json::json!({
-                "birth_date": birth_date, "family_name_kana": family,
-                "given_name_kana": given, "sex": "unset", "phone": "0963281111"
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{}",
-            response.text().await.unwrap()
-        );
-    }
-
-    /// Books dose 1 in `slot_id`; returns the booking's id.
-    async fn book(&self, ticket: &str, birth_date: &str, slot_id: &str) -> String {
-        let response = self
-            .http
-            .post(format!("{}/api/v1/bookings", self.base))
-            .bearer_auth(&self.token)
-            .json(&serde_json::json!({
-                "resident": {"municipality_code": "431001", "ticket": ticket,
-                             "birth_date": birth_date},
-                "slot_id": slot_id, "dose": 1
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{}",
-            response.text().await.unwrap()
-        );
-        let booked: serde_json::Value = response.json().await.unwrap();
-        booked["booking"]["id"]
-            .as_str()
-            .or_else(|| booked["id"].as_str())
-            .expect("the booking's id")
-            .to_owned()
-    }
 }
 
 /// Venue 101's slots on `day` starting at `time` ('HH:MM'), private first: their ids.
@@ -373,22 +299,6 @@ async fn wait_for_city_booking(city: &City, id: &str, slot: &str, status: &str) 
     }
 }
 
-async fn open_window(city: &City, data: &std::path::Path) -> (Desktop, Client) {
-    let desktop = Desktop::start(&[
-        ("YOYAKU_SERVER_URL", &city.url()),
-        ("YOYAKU_DATA_DIR", data.to_str().unwrap()),
-    ]);
-    let client = desktop.open_app().await;
-    log_in(
-        &client,
-        city.demo.clinic_a.account_id,
-        city.demo.clinic_a.password,
-    )
-    .await;
-    by_testid(&client, "top-screen").await;
-    (desktop, client)
-}
-
 #[tokio::test]
 async fn a_booking_of_9000000001_is_changed_to_a_later_day_and_then_cancelled() {
     let _window = ONE_WINDOW.lock().await;
@@ -401,7 +311,7 @@ async fn a_booking_of_9000000001_is_changed_to_a_later_day_and_then_cancelled() 
     let later_day = day + Days::new(2);
     let later_slot = slots_at(&city, later_day, "10:00").await.remove(0);
     let data = tempfile::tempdir().unwrap();
-    let (_desktop, client) = open_window(&city, data.path()).await;
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
 
     // §3-2 ①: 住民情報 → 予約の変更 → a later day, one step.
     open_resident(&client, "9000000001").await;
@@ -466,7 +376,7 @@ async fn the_manuals_same_day_change_from_10_to_15_keeps_the_vial_and_is_applied
     }
     let target = slots_at(&city, day, "15:00").await.remove(0);
     let data = tempfile::tempdir().unwrap();
-    let (_desktop, client) = open_window(&city, data.path()).await;
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
 
     open_resident(&client, "9000001000").await;
     click(&client, &format!("booking-edit-{first}")).await;
@@ -498,7 +408,7 @@ async fn a_booking_made_offline_reaches_the_city_when_it_comes_back() {
     api.register("9000001100", &born, "オフライン", "ヨヤク")
         .await;
     let data = tempfile::tempdir().unwrap();
-    let (_desktop, client) = open_window(&city, data.path()).await;
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
 
     city.stop().await;
     click(&client, "sync-now").await;
@@ -565,7 +475,7 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
         );
     }
     let data = tempfile::tempdir().unwrap();
-    let (desktop, client) = open_window(&city, data.path()).await;
+    let (desktop, client) = open_logged_in(&city, data.path()).await;
 
     // 受付: the day's arrivals.
     click(&client, "menu-reception").await;
@@ -699,7 +609,7 @@ async fn a_public_seat_lost_to_the_web_while_offline_is_rebooked_from_the_sync_p
     let mut city = City::start().await;
     let (slot, day) = public_slot_beyond_leases(&city).await;
     let data = tempfile::tempdir().unwrap();
-    let (_desktop, client) = open_window(&city, data.path()).await;
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
 
     // Offline: a first caller registered and booked into a 公開枠: a 仮予約.
     city.stop().await;

@@ -5,12 +5,14 @@
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+
+use super::city::City;
 
 pub struct Desktop {
     xvfb: Child,
@@ -57,8 +59,9 @@ fn wait_for_port(port: u16, what: &str) {
 }
 
 impl Desktop {
-    /// Starts Xvfb and tauri-driver. `env` is passed to the app (data dir, server URL).
-    pub fn start(env: &[(&str, &str)]) -> Self {
+    /// Starts Xvfb and tauri-driver, for an app that talks to `city` and keeps its cache in
+    /// `data`.
+    pub fn start(city: &City, data: &Path) -> Self {
         for tool in [
             "Xvfb",
             "dbus-run-session",
@@ -108,9 +111,8 @@ impl Desktop {
             .env("XDG_CONFIG_HOME", profile.path().join("config"))
             .stdout(Stdio::null())
             .process_group(0);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
+        cmd.env("YOYAKU_SERVER_URL", city.url())
+            .env("YOYAKU_DATA_DIR", data);
         let driver = cmd.spawn().expect("start tauri-driver");
         wait_for_port(port, "tauri-driver");
         Self {
@@ -214,6 +216,25 @@ pub async fn log_in(client: &Client, account_id: &str, password: &str) {
     type_into(client, "login-password", password).await;
     click(client, "login-agree").await;
     click(client, "login-submit").await;
+}
+
+/// Logs in as clinic-a (A胃腸科内科医院) and waits for TOP.
+pub async fn log_in_to_top(client: &Client, city: &City) {
+    log_in(
+        client,
+        city.demo.clinic_a.account_id,
+        city.demo.clinic_a.password,
+    )
+    .await;
+    by_testid(client, "top-screen").await;
+}
+
+/// The app against `city` with its cache in `data`, logged in as clinic-a, on TOP.
+pub async fn open_logged_in(city: &City, data: &Path) -> (Desktop, Client) {
+    let desktop = Desktop::start(city, data);
+    let client = desktop.open_app().await;
+    log_in_to_top(&client, city).await;
+    (desktop, client)
 }
 
 /// Types into the input with this `data-testid`.

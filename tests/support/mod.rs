@@ -4,4 +4,5 @@
 #![allow(dead_code)]
 
 pub mod city;
+pub mod clinic_api;
 pub mod desktop;
