@@ -109,7 +109,7 @@ impl Coded for ClinicError {
             Self::Rejected(p) => p.message_ja.clone(),
             Self::Unreachable(_) => "市のサーバーに接続できません。ネットワークをご確認ください。入力済みの内容はこの端末に保存されています。".into(),
             Self::NoCachedLogin => "市のサーバーに接続できません。この端末で初めてログインするときはネットワーク接続が必要です。接続を確認してもう一度お試しください。".into(),
-            Self::InvalidCredentials => "自治体番号、アカウントID、パスワードのいずれかが正しくありません。".into(),
+            Self::InvalidCredentials => "自治体番号、アカウントID、パスワードのいずれかが正しくありません。確認して入力し直してください。".into(),
             Self::NotLoggedIn => "ログインしてください。".into(),
             Self::Storage(_) | Self::Migration(_) => "端末内のデータベースでエラーが発生しました。アプリを再起動しても解決しない場合は医療機関専用ダイヤルへご連絡ください。".into(),
             Self::Export { dir, .. } => format!("ファイルを保存できませんでした（保存先: {}）。保存先のフォルダーに書き込めるか、ディスクに空きがあるかを確認して、もう一度お試しください。", dir.display()),
@@ -127,7 +127,11 @@ impl Coded for ClinicError {
             Self::NoCachedLogin => "The city server cannot be reached. The first login on this computer needs a network connection; check it and try again.".into(),
             Self::Storage(_) | Self::Migration(_) => "The local database failed. If restarting the app does not help, call the clinic help line.".into(),
             Self::Export { dir, .. } => format!("The file could not be saved in {}. Check that the folder can be written to and the disk has space, then try again.", dir.display()),
-            _ => self.to_string(),
+            Self::Invalid { en, .. } => en.clone(),
+            Self::InvalidCredentials => "The municipality code, account ID or password is incorrect. Check them and type them again.".into(),
+            Self::NotLoggedIn => "Please log in.".into(),
+            Self::Protocol(_) => "The city server gave an unexpected answer. Please try again in a little while.".into(),
+            Self::Internal(_) => "Something unexpected went wrong. Please restart the app.".into(),
         }
     }
 }
