@@ -68,6 +68,25 @@ impl Reason {
         }
     }
 
+    /// The same reason in English, for the English screens.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::ReturningHomeForChildbirth => {
+                "Expectant mother staying in her home town to give birth"
+            }
+            Self::WorkingAwayFromFamily => "Working away from home, apart from the family",
+            Self::StudentLivingAway => "Student living away from home",
+            Self::AbuseVictim => "Victim of domestic violence, stalking, child abuse or the like",
+            Self::InpatientOrResident => "In hospital or living in a care facility",
+            Self::UnderlyingConditionWithOwnDoctor => {
+                "Underlying condition, vaccinated under their own doctor"
+            }
+            Self::DisasterVictim => "Affected by a disaster",
+            Self::Detained => "Detained, in custody or serving a sentence",
+            Self::Other => "Another reason",
+        }
+    }
+
     pub fn assess(self) -> Assessment {
         match self {
             Self::ReturningHomeForChildbirth
@@ -150,6 +169,17 @@ mod tests {
         assert_eq!(Reason::Other.assess(), ReferToCallCenter);
         assert!(!ReferToCallCenter.may_book_here() && NotificationRequired.may_book_here());
         assert!(ReferToCallCenter.guidance_ja().contains("コールセンター"));
+    }
+
+    #[test]
+    fn every_reason_has_both_labels() {
+        for reason in Reason::ALL {
+            assert!(!reason.label_ja().is_empty() && reason.label_en().is_ascii());
+        }
+        assert_eq!(
+            Reason::StudentLivingAway.label_en(),
+            "Student living away from home"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::engine::Clinic;
 pub struct ReasonOption {
     pub reason: Reason,
     pub label_ja: &'static str,
+    pub label_en: &'static str,
 }
 
 /// What the receptionist does for the chosen reason.
@@ -18,6 +19,7 @@ pub struct ReasonOption {
 pub struct OutOfMunicipalityCheck {
     pub reason: Reason,
     pub label_ja: &'static str,
+    pub label_en: &'static str,
     pub assessment: Assessment,
     pub guidance_ja: &'static str,
     pub guidance_en: &'static str,
@@ -33,6 +35,7 @@ impl Clinic {
             .map(|reason| ReasonOption {
                 reason,
                 label_ja: reason.label_ja(),
+                label_en: reason.label_en(),
             })
             .collect()
     }
@@ -42,6 +45,7 @@ impl Clinic {
         OutOfMunicipalityCheck {
             reason,
             label_ja: reason.label_ja(),
+            label_en: reason.label_en(),
             assessment,
             guidance_ja: assessment.guidance_ja(),
             guidance_en: assessment.guidance_en(),
@@ -61,6 +65,10 @@ mod tests {
         let reasons = clinic.out_of_municipality_reasons();
         assert_eq!(reasons.len(), 9);
         assert_eq!(reasons[1].label_ja, "単身赴任者");
+        assert_eq!(
+            reasons[1].label_en,
+            "Working away from home, apart from the family"
+        );
         let check = clinic.check_out_of_municipality(Reason::WorkingAwayFromFamily);
         assert_eq!(check.assessment, Assessment::NotificationRequired);
         assert!(check.may_book_here);

@@ -121,13 +121,14 @@ export type Reason =
   | 'detained'
   | 'other';
 
-export type ReasonOption = { reason: Reason; label_ja: string };
+export type ReasonOption = { reason: Reason; label_ja: string; label_en: string };
 
 export type Assessment = 'notification_required' | 'no_notification_needed' | 'refer_to_call_center';
 
 export type OutOfMunicipalityCheck = {
   reason: Reason;
   label_ja: string;
+  label_en: string;
   assessment: Assessment;
   guidance_ja: string;
   guidance_en: string;
