@@ -13,7 +13,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::Client;
 use support::city::City;
@@ -114,13 +114,18 @@ async fn back_to_top(client: &Client) {
 /// each slot's capacity raised to fit and its seat count recomputed.
 async fn seed(city: &City) {
     const RESIDENTS_SQL: &str = "
+        with tickets as (
+            insert into valid_tickets (municipality_code, ticket_number, birth_date)
+            select '431001', ($1 + g)::text, date '1935-01-01' + (g * 7 % 25000)::int
+            from generate_series(1, $2) g
+            returning ticket_number::text, birth_date, ticket_number::bigint - $1 as g)
         insert into residents (municipality_code, ticket_number, birth_date, family_name_kana,
             given_name_kana, sex, phone)
-        select '431001', ($1 + g)::text, date '1935-01-01' + (g * 7 % 25000)::int,
+        select '431001', ticket_number, birth_date,
                (array['ヤマダ','タナカ','スズキ','サトウ','ナカムラ'])[g % 5 + 1],
                (array['タロウ','ハナコ','イチロウ','ミドリ'])[g % 4 + 1], 'unset',
                '096' || lpad((g % 10000000)::text, 7, '0')
-        from generate_series(1, $2) g";
+        from tickets";
     const BOOKINGS_SQL: &str = "
         with venue_slots as (
             select s.id, row_number() over (order by s.starts_at, s.visibility) - 1 as n,
@@ -174,18 +179,24 @@ async fn run() {
     seed(&city).await;
     let data = tempfile::tempdir().unwrap();
     let (_desktop, client) = open_logged_in(&city, data.path()).await;
-    let cached: i64 = {
-        // The first sync is done once TOP shows: the cache holds every seeded booking.
-        let db = sqlx::SqlitePool::connect(&format!(
-            "sqlite://{}?mode=ro",
-            data.path().join("yoyaku.sqlite3").display()
-        ))
-        .await
-        .unwrap();
-        sqlx::query_scalar("select count(*) from bookings")
+    // Logging in starts the first sync; wait until the cache holds every seeded booking.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}?mode=ro",
+        data.path().join("yoyaku.sqlite3").display()
+    ))
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let cached = loop {
+        let n: i64 = sqlx::query_scalar("select count(*) from bookings")
             .fetch_one(&db)
             .await
-            .unwrap()
+            .unwrap_or(0);
+        if n >= RESIDENTS {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "the cache holds {n} bookings");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     };
     println!("cache: {cached} bookings; {ROUNDS} rounds per screen after {WARM_UP} warm-up\n");
 

@@ -654,6 +654,27 @@ async fn a_public_seat_lost_to_the_web_while_offline_is_rebooked_from_the_sync_p
         .unwrap()
         .trim_start_matches("problem-rebook-")
         .to_owned();
+    // Each proposed slot says whether it is the clinic's own (非公開枠) or open to all (公開枠).
+    let shown = rebook
+        .find(Locator::Css(
+            "[data-testid='problem-alternative-visibility']",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let stored: String = sqlx::query_scalar("select visibility from slots where id = $1::uuid")
+        .bind(&alternative)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    let expected = if stored == "private" {
+        "非公開枠"
+    } else {
+        "公開枠"
+    };
+    assert_eq!(shown, expected);
     rebook.click().await.unwrap();
     wait_for_city_bookings_of(&city, "9000001150", &[(1, &alternative, "reserved")]).await;
     by_testid(&client, "problems-empty").await;
