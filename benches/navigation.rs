@@ -79,29 +79,41 @@ const SCREENS: [Screen; 8] = [
 /// 住民情報 of a resident with a booking: its history rows on screen.
 const RESIDENT_READY: &str = "!!document.querySelector(\"[data-testid='booking-row']\")";
 
-/// Clicks `[data-testid=<testid>]` and answers, in milliseconds, when `ready` first holds in an
-/// animation frame: the frame that paints the screen.
-async fn time_click(client: &Client, testid: &str, ready: &str) -> f64 {
+/// When a screen is usable and when it is complete, in milliseconds from the click.
+struct Timing {
+    usable: f64,
+    complete: f64,
+}
+
+/// Clicks `[data-testid=<testid>]` and times, in the page, the first animation frame in which
+/// `ready` holds (the frame that paints a usable screen), then the first in which no table is
+/// still receiving rows (`aria-busy`; long lists arrive over a few frames).
+async fn time_click(client: &Client, testid: &str, ready: &str) -> Timing {
     let script = format!(
         "const done = arguments[arguments.length - 1];
          const ready = () => {{ try {{ return {ready}; }} catch {{ return false; }} }};
+         const busy = () => !!document.querySelector(\"table[aria-busy='true']\");
          const t0 = performance.now();
+         let usable = null;
          document.querySelector(\"[data-testid='{testid}']\").click();
          const frame = () => {{
-           if (ready()) done(performance.now() - t0);
-           else if (performance.now() - t0 > 10000) done(-1);
+           const now = performance.now() - t0;
+           if (usable === null && ready()) usable = now;
+           if (usable !== null && !busy()) done([usable, now]);
+           else if (now > 10000) done(null);
            else requestAnimationFrame(frame);
          }};
          requestAnimationFrame(frame);"
     );
-    let ms = client
+    let answer = client
         .execute_async(&script, vec![])
         .await
-        .unwrap_or_else(|e| panic!("timing {testid}: {e}"))
-        .as_f64()
-        .expect("a number of milliseconds");
-    assert!(ms >= 0.0, "{testid} never became usable");
-    ms
+        .unwrap_or_else(|e| panic!("timing {testid}: {e}"));
+    let ms = |i: usize| answer[i].as_f64();
+    match (ms(0), ms(1)) {
+        (Some(usable), Some(complete)) => Timing { usable, complete },
+        _ => panic!("{testid} never became usable and complete"),
+    }
 }
 
 /// Back to TOP through 戻る, not timed.
@@ -124,8 +136,25 @@ async fn seed(city: &City) {
         select '431001', ticket_number, birth_date,
                (array['ヤマダ','タナカ','スズキ','サトウ','ナカムラ'])[g % 5 + 1],
                (array['タロウ','ハナコ','イチロウ','ミドリ'])[g % 4 + 1], 'unset',
-               '096' || lpad((g % 10000000)::text, 7, '0')
+               '09632' || lpad((g % 100000)::text, 5, '0')
         from tickets";
+    // The demo's slots run Monday to Saturday from today; on a Sunday, today gets a copy of the
+    // first day's, so that 受付 opens on a full day.
+    const TODAY_SQL: &str = "
+        with venue101 as (
+            select s.* from slots s join venues v on v.municipality_code = s.municipality_code
+                                                 and v.id = s.venue_id
+            where v.municipality_code = '431001' and v.venue_number = 101),
+        days as (
+            select (now() at time zone 'Asia/Tokyo')::date as today,
+                   min((starts_at at time zone 'Asia/Tokyo')::date) as first from venue101)
+        insert into slots (municipality_code, venue_id, vaccine_code, id, name, starts_at, ends_at,
+                           visibility, capacity)
+        select municipality_code, venue_id, vaccine_code, gen_random_uuid(), name || '（本日）',
+               starts_at - (first - today) * interval '1 day',
+               ends_at - (first - today) * interval '1 day', visibility, capacity
+        from venue101, days
+        where (starts_at at time zone 'Asia/Tokyo')::date = first and first > today";
     const BOOKINGS_SQL: &str = "
         with venue_slots as (
             select s.id, row_number() over (order by s.starts_at, s.visibility) - 1 as n,
@@ -144,6 +173,7 @@ async fn seed(city: &City) {
               group by slot_id) b
         where s.municipality_code = '431001' and s.id = b.slot_id";
     let mut tx = city.pool.begin().await.unwrap();
+    sqlx::query(TODAY_SQL).execute(&mut *tx).await.unwrap();
     for sql in [RESIDENTS_SQL, BOOKINGS_SQL] {
         sqlx::query(sql)
             .bind(FIRST_TICKET)
@@ -161,14 +191,24 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn report(name: &str, mut samples: Vec<f64>) -> bool {
-    samples.sort_by(f64::total_cmp);
-    let p95 = percentile(&samples, 95.0);
+/// Prints one line per screen: usable p50/p95/max and complete p50/p95; answers whether the
+/// usable p95 meets the target.
+fn report(name: &str, samples: &[Timing]) -> bool {
+    let sorted = |pick: fn(&Timing) -> f64| {
+        let mut v: Vec<f64> = samples.iter().map(pick).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let usable = sorted(|t| t.usable);
+    let complete = sorted(|t| t.complete);
+    let p95 = percentile(&usable, 95.0);
     println!(
-        "{name:<20} p50 {:>6.1} ms   p95 {:>6.1} ms   max {:>6.1} ms   {}",
-        percentile(&samples, 50.0),
+        "{name:<12}\tusable p50 {:>5.0} ms  p95 {:>5.0} ms  max {:>5.0} ms\tcomplete p50 {:>5.0} ms  p95 {:>5.0} ms\t{}",
+        percentile(&usable, 50.0),
         p95,
-        samples[samples.len() - 1],
+        usable[usable.len() - 1],
+        percentile(&complete, 50.0),
+        percentile(&complete, 95.0),
         if p95 <= TARGET_MS { "ok" } else { "OVER" }
     );
     p95 <= TARGET_MS
@@ -180,22 +220,36 @@ async fn run() {
     let data = tempfile::tempdir().unwrap();
     let (_desktop, client) = open_logged_in(&city, data.path()).await;
     // Logging in starts the first sync; wait until the cache holds every seeded booking.
+    // Not `mode=ro`: a read-only connection could not map the WAL index and would miss what the
+    // app has written but not yet checkpointed. Only reads are made.
     let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}?mode=ro",
+        "sqlite://{}",
         data.path().join("yoyaku.sqlite3").display()
     ))
     .await
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let cached = loop {
         let n: i64 = sqlx::query_scalar("select count(*) from bookings")
             .fetch_one(&db)
             .await
-            .unwrap_or(0);
+            .unwrap();
         if n >= RESIDENTS {
             break n;
         }
-        assert!(Instant::now() < deadline, "the cache holds {n} bookings");
+        if Instant::now() >= deadline {
+            let (slots, residents, last_success): (i64, i64, Option<String>) = sqlx::query_as(
+                "select (select count(*) from slots), (select count(*) from residents),
+                        (select last_success_at from sync_state)",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            panic!(
+                "the first sync did not fill the cache: {n} bookings, {slots} slots, \
+                 {residents} residents, last success {last_success:?}"
+            );
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     println!("cache: {cached} bookings; {ROUNDS} rounds per screen after {WARM_UP} warm-up\n");
@@ -204,13 +258,13 @@ async fn run() {
     for screen in &SCREENS {
         let mut samples = Vec::with_capacity(ROUNDS);
         for round in 0..WARM_UP + ROUNDS {
-            let ms = time_click(&client, screen.menu, screen.ready).await;
+            let timing = time_click(&client, screen.menu, screen.ready).await;
             if round >= WARM_UP {
-                samples.push(ms);
+                samples.push(timing);
             }
             back_to_top(&client).await;
         }
-        all_met &= report(screen.name, samples);
+        all_met &= report(screen.name, &samples);
     }
 
     // 住民情報 from a search result: a search by 接種券番号, then the timed click on the result.
@@ -223,14 +277,14 @@ async fn run() {
         type_into(&client, "search-ticket", &ticket).await;
         click(&client, "search-submit").await;
         by_testid(&client, "search-open").await;
-        let ms = time_click(&client, "search-open", RESIDENT_READY).await;
+        let timing = time_click(&client, "search-open", RESIDENT_READY).await;
         if round >= WARM_UP {
-            samples.push(ms);
+            samples.push(timing);
         }
         click(&client, "back").await;
         by_testid(&client, "residents-screen").await;
     }
-    all_met &= report("住民情報", samples);
+    all_met &= report("住民情報", &samples);
     println!(
         "\ntarget: every screen p95 ≤ {TARGET_MS} ms: {}",
         if all_met { "met" } else { "NOT met" }

@@ -12,8 +12,9 @@ use support::desktop::{Desktop, by_testid, click, log_in, log_in_to_top, screens
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Every row of the slot table, once all are on screen (a long list arrives over a few frames).
 async fn slot_rows(client: &Client) -> Vec<fantoccini::elements::Element> {
-    by_testid(client, "slot-table").await;
+    wait_for_attr(client, "slot-table", "aria-busy", "false").await;
     client
         .find_all(Locator::Css("[data-testid='slot-row']"))
         .await
