@@ -7,6 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate};
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use support::city::City;
 use support::clinic_api::ClinicApi;
@@ -49,6 +50,29 @@ async fn add_slots_three_weeks_after(city: &City, day: NaiveDate) {
     .execute(&city.pool)
     .await
     .unwrap();
+}
+
+/// The `data-testid` of the element that has the keyboard focus.
+async fn focused(client: &Client) -> String {
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .attr("data-testid")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Types into whatever has the focus, as a receptionist's keyboard does.
+async fn keys(client: &Client, text: &str) {
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
 }
 
 /// Waits until the element's text contains `want`.
@@ -678,5 +702,48 @@ async fn a_public_seat_lost_to_the_web_while_offline_is_rebooked_from_the_sync_p
     rebook.click().await.unwrap();
     wait_for_city_bookings_of(&city, "9000001150", &[(1, &alternative, "reserved")]).await;
     by_testid(&client, "problems-empty").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_keyboard_alone_goes_from_top_to_registration_and_esc_comes_back() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+    let enter = Key::Enter.to_string();
+
+    // TOP: the menu has the focus; the number key 1 opens 予約 with the cursor in 接種券番号
+    // (自治体番号 comes filled in).
+    assert_eq!(focused(&client).await, "menu-reserve");
+    keys(&client, "1").await;
+    by_testid(&client, "reserve-screen").await;
+    assert_eq!(focused(&client).await, "reserve-ticket");
+
+    // Tab to 生年月日, typed in 和暦; Enter looks the ticket up, and the registration form
+    // opens with the cursor in its first field.
+    keys(&client, "9000000062").await;
+    keys(&client, &Key::Tab.to_string()).await;
+    assert_eq!(focused(&client).await, "reserve-birth-date");
+    keys(&client, "S20.3.3").await;
+    keys(&client, &enter).await;
+    by_testid(&client, "reg-family-kana").await;
+    assert_eq!(focused(&client).await, "reg-family-kana");
+
+    // Enter on an incomplete form does not go on: it says what is missing, nothing is sent.
+    keys(&client, "テスト").await;
+    keys(&client, &enter).await;
+    by_testid(&client, "reg-error").await;
+    let registered: i64 =
+        sqlx::query_scalar("select count(*) from residents where ticket_number = '9000000062'")
+            .fetch_one(&city.pool)
+            .await
+            .unwrap();
+    assert_eq!(registered, 0);
+
+    // Esc goes back to TOP, and the focus is on the menu again.
+    keys(&client, &Key::Escape.to_string()).await;
+    by_testid(&client, "top-screen").await;
+    assert_eq!(focused(&client).await, "menu-reserve");
     client.close().await.unwrap();
 }
