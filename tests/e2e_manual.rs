@@ -452,10 +452,17 @@ async fn a_booking_made_offline_reaches_the_city_when_it_comes_back() {
     book_slot(&client, day, &slot).await;
     wait_for_text(&client, "book-certainty", "予約確定").await;
     assert!(city_bookings_of(&city, "9000001100").await.is_empty());
+    // The header's indicator counts the work waiting to be sent (the registration, the booking).
+    wait_for_text(&client, "header-pending", "未送信 2件").await;
 
     city.restart().await;
     click(&client, "sync-now").await;
     wait_for_city_bookings_of(&city, "9000001100", &[(1, &slot, "reserved")]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while is_shown(&client, "header-pending").await {
+        assert!(Instant::now() < deadline, "the unsent count stays");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     client.close().await.unwrap();
 }
 
@@ -654,13 +661,12 @@ async fn a_public_seat_lost_to_the_web_while_offline_is_rebooked_from_the_sync_p
     web_fills(&city, &web_url, &slot).await;
     web_front.shutdown().await.unwrap();
     city.restart().await;
-    click(&client, "back").await;
-    by_testid(&client, "top-screen").await;
     click(&client, "sync-now").await;
-    wait_for_text(&client, "problem-count", "1").await;
+    wait_for_text(&client, "header-problems", "同期の問題 1件").await;
 
-    // 同期の問題: the server's reason, and a proposed slot to rebook to.
-    click(&client, "menu-problems").await;
+    // 同期の問題, opened from the header's indicator on whatever screen is showing: the
+    // server's reason, and a proposed slot to rebook to.
+    click(&client, "sync-indicator").await;
     let row = by_testid(&client, "problem-row").await;
     assert_eq!(
         row.attr("data-code").await.unwrap().as_deref(),
