@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 /// taken, and answers the path written.
 pub(super) fn save_new(dir: &Path, stem: &str, ext: &str, contents: &[u8]) -> io::Result<PathBuf> {
     fs::create_dir_all(dir)?;
-    let (path, reserved) = reserve_name(dir, stem, ext)?;
-    drop(reserved);
+    let path = reserve_name(dir, stem, ext)?;
     // The name is ours (empty); the contents go to a hidden file first and replace it in one
     // rename, so a crash or a full disk never leaves a half-written list under the real name.
     let tmp = dir.join(format!(".{}.{}.tmp", stem, uuid::Uuid::new_v4()));
@@ -30,7 +29,7 @@ pub(super) fn save_new(dir: &Path, stem: &str, ext: &str, contents: &[u8]) -> io
 }
 
 /// The first free name, created empty so that no other export can take it meanwhile.
-fn reserve_name(dir: &Path, stem: &str, ext: &str) -> io::Result<(PathBuf, File)> {
+fn reserve_name(dir: &Path, stem: &str, ext: &str) -> io::Result<PathBuf> {
     for n in 1..=999 {
         let name = if n == 1 {
             format!("{stem}.{ext}")
@@ -39,7 +38,7 @@ fn reserve_name(dir: &Path, stem: &str, ext: &str) -> io::Result<(PathBuf, File)
         };
         let path = dir.join(name);
         match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => return Ok((path, file)),
+            Ok(_) => return Ok(path),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }

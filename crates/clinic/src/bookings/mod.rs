@@ -212,12 +212,9 @@ impl Clinic {
         dir: PathBuf,
     ) -> Result<PathBuf> {
         let csv = day_list::to_csv(&self.day_list(venue_id, vaccine_code, date).await?);
-        let venue_number: Option<i64> =
-            sqlx::query_scalar("SELECT venue_number FROM venues WHERE id = ?")
-                .bind(venue_id.to_string())
-                .fetch_optional(self.store.pool())
-                .await?;
-        let stem = match venue_number {
+        let current = self.require_login().await?;
+        let venue = current.profile.venues.iter().find(|v| v.id == venue_id);
+        let stem = match venue.map(|v| v.venue_number) {
             Some(n) => format!("接種予約状況_{n}_{date}_{vaccine_code}"),
             None => format!("接種予約状況_{date}_{vaccine_code}"),
         };
