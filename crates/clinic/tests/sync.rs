@@ -86,6 +86,15 @@ async fn open_slots(clinic: &Clinic, from_day: u64) -> Vec<SlotRow> {
         .collect()
 }
 
+/// A 公開枠 with seats beyond the lease horizon, so the clinic holds no seat of it.
+async fn public_slot_beyond_leases(clinic: &Clinic) -> SlotRow {
+    open_slots(clinic, 3)
+        .await
+        .into_iter()
+        .find(|s| s.visibility == "public")
+        .expect("a public slot")
+}
+
 fn slot_id(slot: &SlotRow) -> Uuid {
     slot.slot_id.parse().unwrap()
 }
@@ -222,12 +231,7 @@ async fn a_public_seat_taken_on_the_web_while_offline_comes_back_as_a_problem_to
     let mut city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
     let clinic = logged_in(&city.url(), &city, dir.path()).await;
-    // Beyond the lease horizon, so the clinic holds no seat of it.
-    let slot = open_slots(&clinic, 3)
-        .await
-        .into_iter()
-        .find(|s| s.visibility == "public")
-        .expect("a public slot");
+    let slot = public_slot_beyond_leases(&clinic).await;
     let key = register(&clinic, 0).await;
     sync_until_settled(&clinic).await;
 
@@ -335,11 +339,7 @@ async fn a_discarded_problem_takes_back_the_refused_booking() {
     let mut city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
     let clinic = logged_in(&city.url(), &city, dir.path()).await;
-    let slot = open_slots(&clinic, 3)
-        .await
-        .into_iter()
-        .find(|s| s.visibility == "public")
-        .unwrap();
+    let slot = public_slot_beyond_leases(&clinic).await;
     let key = register(&clinic, 1).await;
     sync_until_settled(&clinic).await;
     city.stop().await;
