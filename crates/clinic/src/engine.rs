@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use sqlx::{Sqlite, Transaction};
 use tokio::sync::{Mutex, Notify, RwLock, watch};
 use yoyaku_core::wire::AccountProfile;
 
@@ -38,7 +39,7 @@ impl Clinic {
         let last_success_at = sqlx::query_scalar("SELECT last_success_at FROM sync_state")
             .fetch_one(store.pool())
             .await?;
-        let (pending, problems) = outbox::counts(store.pool()).await?;
+        let (pending, problems) = outbox::counts(&mut *store.pool().acquire().await?).await?;
         let (status, _) = watch::channel(SyncStatus {
             online: false,
             last_success_at,
@@ -120,29 +121,36 @@ impl Clinic {
         });
     }
 
-    /// Recounts the outbox for the indicator; after every write and every sync round.
+    /// Recounts the outbox for the indicator, after every sync round.
     pub(crate) async fn refresh_counts(&self) -> Result<()> {
-        let (pending, problems) = outbox::counts(self.store.pool()).await?;
+        let mut db = self.store.pool().acquire().await?;
+        let (pending, problems) = outbox::counts(&mut db).await?;
+        self.show_counts(pending, problems);
+        Ok(())
+    }
+
+    fn show_counts(&self, pending: u64, problems: u64) {
         self.status.send_if_modified(|s| {
             let changed = s.pending != pending || s.problems != problems;
             s.pending = pending;
             s.problems = problems;
             changed
         });
-        Ok(())
     }
 
     pub(crate) fn record_success_at(&self, at: chrono::DateTime<chrono::Utc>) {
         self.status.send_modify(|s| s.last_success_at = Some(at));
     }
 
-    /// After a use case committed a write: recount the outbox and ask the background loop to
-    /// push it now rather than at its next tick.
-    pub(crate) async fn wrote(&self) {
-        if let Err(e) = self.refresh_counts().await {
-            tracing::warn!(error = %e, "cannot count the outbox");
-        }
+    /// Commits a use case's write transaction, then shows the new outbox counts and asks the
+    /// background loop to push now rather than at its next tick. The counts are read inside the
+    /// transaction: on its own connection, not a second trip through the pool.
+    pub(crate) async fn commit(&self, mut tx: Transaction<'static, Sqlite>) -> Result<()> {
+        let (pending, problems) = outbox::counts(&mut tx).await?;
+        tx.commit().await?;
+        self.show_counts(pending, problems);
         self.wake_sync();
+        Ok(())
     }
 
     /// Asks the background loop to sync now rather than at its next tick.

@@ -9,6 +9,7 @@ mod cache;
 pub mod city_client;
 mod engine;
 pub mod error;
+mod json_rows;
 mod login;
 mod outbox;
 mod password;

@@ -121,8 +121,7 @@ impl Clinic {
         sqlx::query("UPDATE sync_state SET cursor = NULL")
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -161,8 +160,7 @@ impl Clinic {
             )
             .await?;
         }
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(())
     }
 }

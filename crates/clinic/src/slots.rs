@@ -1,13 +1,31 @@
 //! The clinic's 予約枠 in the cache, read back for the TOP screen.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Clinic;
 use crate::error::Result;
 
+/// The columns of [`SlotRow`], for lists read as JSON.
+pub(crate) const SLOT_COLUMNS: [&str; 14] = [
+    "slot_id",
+    "venue_id",
+    "venue_number",
+    "venue_name",
+    "vaccine_code",
+    "vaccine_name",
+    "slot_name",
+    "date",
+    "start_time",
+    "end_time",
+    "visibility",
+    "capacity",
+    "booked",
+    "remaining",
+];
+
 /// A row of the `slot_list` view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SlotRow {
     pub slot_id: String,
     pub venue_id: String,

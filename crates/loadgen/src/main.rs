@@ -48,6 +48,10 @@ struct Args {
     /// Concurrent clients making them.
     #[arg(long, default_value_t = 64)]
     uncontended_clients: usize,
+    /// Also append the figures to this file, a tab-separated line each (benchmark, measure,
+    /// figure, target), as the clinic benchmarks do in their quick mode.
+    #[arg(long)]
+    figures: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -97,6 +101,9 @@ async fn main() -> anyhow::Result<()> {
         "{}",
         report::markdown(&reads, &race, &uncontended, &check, args.race_seats)
     );
+    if let Some(path) = &args.figures {
+        report::append_figures(path, &reads, &race, &uncontended, &check, args.race_seats)?;
+    }
     anyhow::ensure!(
         check.overbooked_slots == 0 && check.duplicate_active_bookings == 0,
         "invariants broken"

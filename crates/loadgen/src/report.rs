@@ -88,3 +88,63 @@ pub fn markdown(
     ));
     out
 }
+
+/// The figures as tab-separated lines (benchmark, measure, figure, target), appended to `path`.
+pub fn append_figures(
+    path: &std::path::Path,
+    reads: &Outcome,
+    race: &Outcome,
+    uncontended: &Outcome,
+    check: &Check,
+    seats: u32,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let bench = "city loadgen";
+    let lines = [
+        (
+            "availability reads",
+            format!(
+                "{:.0} req/s, p99 {:.1} ms",
+                reads.per_second(reads.committed),
+                reads.ms(0.99)
+            ),
+            "≥ 20,000 req/s, p99 ≤ 50 ms",
+        ),
+        (
+            "race for one slot's seats",
+            format!(
+                "{} seats: {} committed, {} refused as full, in {:.1} s",
+                seats,
+                race.committed,
+                race.refused,
+                race.elapsed.as_secs_f64()
+            ),
+            "exactly the seats",
+        ),
+        (
+            "uncontended bookings",
+            format!(
+                "{:.0}/s, p99 {:.0} ms",
+                uncontended.per_second(uncontended.committed),
+                uncontended.ms(0.99)
+            ),
+            "≥ 1,000/s",
+        ),
+        (
+            "SQL check after the run",
+            format!(
+                "{} overbooked, {} duplicate active",
+                check.overbooked_slots, check.duplicate_active_bookings
+            ),
+            "0 / 0",
+        ),
+    ];
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    for (measure, figure, target) in lines {
+        writeln!(file, "{bench}\t{measure}\t{figure}\t{target}")?;
+    }
+    Ok(())
+}

@@ -5,8 +5,13 @@
 // Each benchmark is its own crate and uses only part of this.
 #![allow(dead_code)]
 
+pub mod cache;
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod figures;
+
+#[allow(unused_imports)] // as below: not every benchmark reports percentiles
+pub use figures::{Figure, percentile, quick, record};
 
 #[allow(unused_imports)] // as above: not every benchmark logs in
 pub use common::{City, form, open_clinic_at as open_clinic};

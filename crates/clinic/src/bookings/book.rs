@@ -12,11 +12,11 @@ use uuid::Uuid;
 use yoyaku_core::Visibility;
 use yoyaku_core::booking::{BookingEvent, DoseNumber, check_new_booking, transition};
 use yoyaku_core::channel::{may_book, private_first_advice};
-use yoyaku_core::second_dose::{SecondDosePlan, propose_second_dose};
+use yoyaku_core::second_dose::{Proposal, SecondDosePlan, propose_second_dose};
 use yoyaku_core::slot::Slot;
 use yoyaku_core::sync::{Action, ResidentKey};
 use yoyaku_core::time::tokyo_date_time;
-use yoyaku_core::vaccine::IntervalCheck;
+use yoyaku_core::vaccine::{IntervalCheck, VaccineProduct};
 
 use super::Ctx;
 use super::cache::{self, CachedSlot};
@@ -206,6 +206,7 @@ struct Place {
 /// A booking row written, with what the receptionist is told about it.
 struct Placed {
     slot: Slot,
+    vaccine: VaccineProduct,
     certainty: Certainty,
     interval_warning: Option<IntervalCheck>,
     private_first: Option<PrivateFirst>,
@@ -242,7 +243,11 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
         return Err(Refusal::SlotFull { alternatives }.into());
     }
 
-    let day = day_slots(db, &slot).await?;
+    // Only a 公開枠 can have a 非公開枠 to fill first.
+    let day = match slot.visibility {
+        Visibility::Public => day_slots(db, &slot).await?,
+        Visibility::Private => Vec::new(),
+    };
     let private_first = private_first_advice(ctx.actor(), &slot, &day).map(|s| PrivateFirst {
         slot: s.clone(),
         message_ja: format!(
@@ -273,6 +278,7 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
     .await?;
     Ok(Placed {
         slot,
+        vaccine,
         certainty,
         interval_warning,
         private_first,
@@ -283,7 +289,7 @@ impl Placed {
     async fn finish(self, db: &mut SqliteConnection, ctx: &Ctx<'_>, id: Uuid) -> Result<Booked> {
         let booking = day_list::row(db, id).await?;
         let second_dose = if booking.dose == 1 {
-            Some(second_dose_plan(db, ctx, &self.slot).await?)
+            Some(second_dose_plan(db, ctx, &self.slot, &self.vaccine).await?)
         } else {
             None
         };
@@ -373,34 +379,36 @@ pub(super) async fn alternatives(
         .collect())
 }
 
-/// core's proposal over the cached slots of the venue from the earliest allowed date to a week
-/// past the standard one, with the period the first dose falls in.
+/// core's proposal over the cached slots of the venue, with the period the first dose falls in:
+/// the standard date's slots first, and only when none of them will do, those from the earliest
+/// allowed date to a week past the standard one.
 async fn second_dose_plan(
     db: &mut SqliteConnection,
     ctx: &Ctx<'_>,
     first: &Slot,
+    vaccine: &VaccineProduct,
 ) -> Result<SecondDosePlan> {
-    let vaccine = cache::vaccine(db, &first.vaccine_code).await?;
     let first_date = first.date();
     let period = cache::period_of_first_dose(db, &first.vaccine_code, first_date).await?;
-    let candidates: Vec<Slot> = cache::venue_slots(
-        db,
-        first.venue_id,
-        &first.vaccine_code,
-        vaccine.earliest_next_date(first_date),
-        vaccine.standard_next_date(first_date) + Days::new(NEARBY_DAYS),
-    )
-    .await?
-    .iter()
-    .map(CachedSlot::core)
-    .collect::<Result<_>>()?;
-    Ok(propose_second_dose(
-        first,
-        &vaccine,
-        period.as_ref(),
-        ctx.actor(),
-        &candidates,
-    ))
+    let standard = vaccine.standard_next_date(first_date);
+    let mut range = (standard, standard);
+    loop {
+        let candidates: Vec<Slot> =
+            cache::venue_slots(db, first.venue_id, &first.vaccine_code, range.0, range.1)
+                .await?
+                .iter()
+                .map(CachedSlot::core)
+                .collect::<Result<_>>()?;
+        let plan = propose_second_dose(first, vaccine, period.as_ref(), ctx.actor(), &candidates);
+        let wider = (
+            vaccine.earliest_next_date(first_date),
+            standard + Days::new(NEARBY_DAYS),
+        );
+        match plan.proposal {
+            Proposal::NoSeatsOnTheDate { .. } if range != wider => range = wider,
+            _ => return Ok(plan),
+        }
+    }
 }
 
 fn hm(t: DateTime<Utc>) -> String {

@@ -1,8 +1,12 @@
 //! Reads of the cache as yoyaku-core's rules take them: slots with the seats this device sees,
 //! a resident's bookings, the vaccine product and the period.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
+use serde::Deserialize;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, SqliteConnection};
 use uuid::Uuid;
 use yoyaku_core::Visibility;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, ResidentBooking};
@@ -14,13 +18,15 @@ use yoyaku_core::vaccine::{DoseInterval, VaccineProduct, VaccineSpec};
 
 use super::error::{Refusal, corrupt};
 use crate::error::Result;
-use crate::slots::SlotRow;
+use crate::json_rows;
+use crate::slots::{SLOT_COLUMNS, SlotRow};
 
 /// A `slot_list` row with its instants: seats as this device sees them (view `slot_seats`). It
 /// reads as the row it extends.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
 pub(super) struct CachedSlot {
     #[sqlx(flatten)]
+    #[serde(flatten)]
     pub row: SlotRow,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -79,16 +85,31 @@ pub(super) async fn venue_slots(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<CachedSlot>> {
-    Ok(sqlx::query_as(&format!(
-        "{SLOT_SELECT} WHERE l.venue_id = ? AND l.vaccine_code = ? AND l.date BETWEEN ? AND ?
-         ORDER BY l.date, l.start_time, l.end_time, l.visibility DESC"
-    ))
-    .bind(venue_id.to_string())
-    .bind(vaccine_code)
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(db)
-    .await?)
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let columns: Vec<&str> = SLOT_COLUMNS
+            .iter()
+            .copied()
+            .chain(["starts_at", "ends_at"])
+            .collect();
+        json_rows::wrap(
+            &columns,
+            &format!(
+                "{SLOT_SELECT} WHERE l.venue_id = ? AND l.vaccine_code = ?
+                     AND l.date BETWEEN ? AND ?
+                 ORDER BY l.date, l.start_time, l.end_time, l.visibility DESC"
+            ),
+        )
+    });
+    let mut arguments = SqliteArguments::default();
+    for value in [
+        venue_id.to_string(),
+        vaccine_code.to_owned(),
+        from.to_string(),
+        to.to_string(),
+    ] {
+        arguments.add(value).map_err(sqlx::Error::Encode)?;
+    }
+    json_rows::fetch(db, &SQL, arguments).await
 }
 
 /// Refuses a resident who is not in the cache under this key, or whose 予約者情報 is not

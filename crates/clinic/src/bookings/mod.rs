@@ -63,8 +63,7 @@ impl Clinic {
         };
         let mut tx = self.store.begin_write().await?;
         let booked = book::book(&mut tx, &ctx, &request).await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(booked)
     }
 
@@ -77,8 +76,7 @@ impl Clinic {
         };
         let mut tx = self.store.begin_write().await?;
         let row = lifecycle::cancel(&mut tx, &ctx, booking_id).await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(row)
     }
 
@@ -91,8 +89,7 @@ impl Clinic {
         };
         let mut tx = self.store.begin_write().await?;
         let changed = book::change(&mut tx, &ctx, booking_id, slot_id).await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(changed)
     }
 
@@ -121,8 +118,7 @@ impl Clinic {
         };
         let mut tx = self.store.begin_write().await?;
         let moved = same_day::apply(&mut tx, &ctx, booking_id, slot_id).await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(moved)
     }
 
@@ -135,8 +131,7 @@ impl Clinic {
         };
         let mut tx = self.store.begin_write().await?;
         let row = lifecycle::check_in(&mut tx, &ctx, booking_id).await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(row)
     }
 
@@ -156,8 +151,7 @@ impl Clinic {
         let row =
             lifecycle::record_vaccination(&mut tx, &ctx, booking_id, lot_number, vaccinated_at)
                 .await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(row)
     }
 
@@ -170,8 +164,7 @@ impl Clinic {
         };
         let mut tx = self.store.begin_write().await?;
         let row = lifecycle::mark_no_show(&mut tx, &ctx, booking_id).await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(row)
     }
 

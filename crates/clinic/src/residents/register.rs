@@ -88,8 +88,7 @@ impl Clinic {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.wrote().await;
+        self.commit(tx).await?;
         Ok(Registration {
             key,
             details,

@@ -3,6 +3,8 @@
 //! stays fast over tens of thousands of residents.
 
 use serde::{Deserialize, Serialize};
+use sqlx::Arguments;
+use sqlx::sqlite::SqliteArguments;
 use yoyaku_core::Coded;
 use yoyaku_core::contact::Phone;
 use yoyaku_core::kana::search_key;
@@ -12,6 +14,7 @@ use yoyaku_core::ticket::TicketInput;
 use super::field_problem;
 use crate::engine::Clinic;
 use crate::error::{ClinicError, FieldProblem, Result};
+use crate::json_rows;
 
 /// Rows a search returns at most; more matches set [`ResidentSearch::more`].
 pub const SEARCH_LIMIT: usize = 100;
@@ -37,8 +40,25 @@ pub struct ResidentSearch {
     pub more: bool,
 }
 
+/// The columns of [`ResidentSearchRow`].
+const SEARCH_COLUMNS: [&str; 13] = [
+    "municipality_code",
+    "ticket_number",
+    "birth_date",
+    "family_name_kana",
+    "given_name_kana",
+    "sex",
+    "phone",
+    "verified",
+    "dose1_date",
+    "dose1_status",
+    "dose2_date",
+    "dose2_status",
+    "sync_state",
+];
+
 /// A row of the `resident_search` view: the list's columns, 1回目接種 and 2回目接種 included.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentSearchRow {
     pub municipality_code: String,
     pub ticket_number: String,
@@ -47,6 +67,7 @@ pub struct ResidentSearchRow {
     pub given_name_kana: Option<String>,
     pub sex: Option<String>,
     pub phone: Option<String>,
+    #[serde(deserialize_with = "json_rows::bool_from_int")]
     pub verified: bool,
     pub dose1_date: Option<String>,
     pub dose1_status: Option<String>,
@@ -124,11 +145,9 @@ impl Clinic {
     /// [`SEARCH_LIMIT`].
     pub async fn search_residents(&self, query: ResidentQuery) -> Result<ResidentSearch> {
         let criteria = query.criteria()?;
-        let mut sql = String::from(
-            "SELECT municipality_code, ticket_number, birth_date, family_name_kana,
-                    given_name_kana, sex, phone, verified, dose1_date, dose1_status,
-                    dose2_date, dose2_status, sync_state
-             FROM resident_search WHERE 1 = 1",
+        let mut sql = format!(
+            "SELECT {} FROM resident_search WHERE 1 = 1",
+            SEARCH_COLUMNS.join(", ")
         );
         let mut binds: Vec<String> = Vec::new();
         let mut filter = |clause: &str, value: String| {
@@ -153,14 +172,16 @@ impl Clinic {
         }
         // The name index's order: the search stops at the limit instead of sorting every match.
         sql.push_str(" ORDER BY name_key, municipality_code, ticket_number LIMIT ?");
-        let mut q = sqlx::query_as::<_, ResidentSearchRow>(&sql);
+        let mut arguments = SqliteArguments::default();
         for value in binds {
-            q = q.bind(value);
+            arguments.add(value).map_err(sqlx::Error::Encode)?;
         }
-        let mut rows = q
-            .bind(SEARCH_LIMIT as i64 + 1)
-            .fetch_all(self.store.pool())
-            .await?;
+        arguments
+            .add(SEARCH_LIMIT as i64 + 1)
+            .map_err(sqlx::Error::Encode)?;
+        let mut db = self.store.pool().acquire().await?;
+        let mut rows: Vec<ResidentSearchRow> =
+            json_rows::fetch(&mut db, &json_rows::wrap(&SEARCH_COLUMNS, &sql), arguments).await?;
         let more = rows.len() > SEARCH_LIMIT;
         rows.truncate(SEARCH_LIMIT);
         Ok(ResidentSearch { rows, more })

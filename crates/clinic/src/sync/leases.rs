@@ -28,10 +28,6 @@ pub(crate) async fn refresh(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    sqlx::query("DELETE FROM leases WHERE julianday(expires_at) <= julianday(?)")
-        .bind(now)
-        .execute(store.pool())
-        .await?;
     let wanted: Vec<String> = sqlx::query_scalar(
         "SELECT s.id FROM slots s JOIN slot_seats seats ON seats.slot_id = s.id
          WHERE s.visibility = 'public'
@@ -51,7 +47,8 @@ pub(crate) async fn refresh(
     .bind(PER_ROUND)
     .fetch_all(store.pool())
     .await?;
-    let mut taken = 0;
+    let mut granted = Vec::new();
+    let mut unreachable = None;
     for slot in wanted {
         let Ok(slot_id) = slot.parse::<Uuid>() else {
             continue;
@@ -60,20 +57,26 @@ pub(crate) async fn refresh(
             slot_id,
             seats: SEATS,
         };
-        let lease: Lease = match client
-            .post_json(token, "/api/v1/sync/leases", &request)
+        match client
+            .post_json::<_, Lease>(token, "/api/v1/sync/leases", &request)
             .await
         {
-            Ok(lease) => lease,
-            Err(e) if e.is_unreachable() => return Err(e),
-            Err(e) => {
-                tracing::debug!(%slot_id, error = %e, "slot not leased");
-                continue;
+            Ok(lease) => granted.push(lease),
+            Err(e) if e.is_unreachable() => {
+                unreachable = Some(e);
+                break;
             }
-        };
-        // The lease's seats are now in the server's count: take them into ours at once, so the
-        // seats shown stay right until the next pull.
-        let mut tx = store.begin_write().await?;
+            Err(e) => tracing::debug!(%slot_id, error = %e, "slot not leased"),
+        }
+    }
+    // The leases' seats are now in the server's count: take them into ours at once, so the seats
+    // shown stay right until the next pull. What was granted before the network dropped is kept.
+    let mut tx = store.begin_write().await?;
+    sqlx::query("DELETE FROM leases WHERE julianday(expires_at) <= julianday(?)")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    for lease in &granted {
         sqlx::query("INSERT INTO leases (id, slot_id, seats, expires_at) VALUES (?, ?, ?, ?)")
             .bind(lease.id.to_string())
             .bind(lease.slot_id.to_string())
@@ -86,8 +89,10 @@ pub(crate) async fn refresh(
             .bind(lease.slot_id.to_string())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        taken += 1;
     }
-    Ok(taken)
+    tx.commit().await?;
+    match unreachable {
+        Some(e) => Err(e),
+        None => Ok(granted.len() as u64),
+    }
 }

@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
-use yoyaku_core::sync::{ChangedEntity, PullResponse, Snapshot};
+use uuid::Uuid;
+use yoyaku_core::sync::{Change, ChangedEntity, PullResponse, Snapshot};
 
 use crate::cache;
 use crate::city_client::CityClient;
-use crate::error::Result;
+use crate::error::{ClinicError, Result};
 use crate::store::Store;
 
 /// Changes per page: big enough that a day's catch-up is a few requests.
@@ -46,9 +47,7 @@ pub(crate) async fn pull(store: &Store, client: &CityClient, token: &str) -> Res
             }
         };
         let mut tx = store.begin_write().await?;
-        for change in &page.changes {
-            apply(&mut tx, &change.entity).await?;
-        }
+        apply(&mut tx, &page.changes).await?;
         sqlx::query("UPDATE sync_state SET cursor = ? WHERE cursor = ?")
             .bind(page.cursor as i64)
             .bind(cursor)
@@ -62,22 +61,32 @@ pub(crate) async fn pull(store: &Store, client: &CityClient, token: &str) -> Res
     }
 }
 
-async fn apply(db: &mut SqliteConnection, entity: &ChangedEntity) -> Result<()> {
-    match entity {
-        ChangedEntity::Slot(slot) => {
-            cache::write_slot(db, slot).await?;
-        }
-        ChangedEntity::SlotRemoved { id } => cache::remove_slot(db, &id.to_string()).await?,
-        ChangedEntity::Resident(resident) => {
-            cache::write_server_resident(db, &resident.key, &resident.details).await?
-        }
-        ChangedEntity::Booking(booking) => {
-            if !cache::write_server_booking(db, booking).await? {
-                tracing::debug!(booking = %booking.id, "booking in a slot not kept here");
-            }
-        }
-    }
-    Ok(())
+/// Writes a page: the server sends each entity's current state, slots and residents before the
+/// bookings that refer to them, so the page goes in by kind.
+async fn apply(db: &mut SqliteConnection, changes: &[Change]) -> Result<()> {
+    let removed: Vec<Uuid> = changes
+        .iter()
+        .filter_map(|c| match c.entity {
+            ChangedEntity::SlotRemoved { id } => Some(id),
+            _ => None,
+        })
+        .collect();
+    let slots = changes.iter().filter_map(|c| match &c.entity {
+        ChangedEntity::Slot(slot) => Some(slot),
+        _ => None,
+    });
+    let residents = changes.iter().filter_map(|c| match &c.entity {
+        ChangedEntity::Resident(resident) => Some(resident),
+        _ => None,
+    });
+    let bookings = changes.iter().filter_map(|c| match &c.entity {
+        ChangedEntity::Booking(booking) => Some(booking),
+        _ => None,
+    });
+    cache::remove_slots(db, &removed).await?;
+    cache::write_slots(db, slots).await?;
+    cache::write_server_residents(db, residents).await?;
+    cache::write_server_bookings(db, bookings).await
 }
 
 /// Rebuilds the cache from a snapshot in one transaction: the server's rows replace the cached
@@ -90,33 +99,28 @@ pub(crate) async fn resync(store: &Store, client: &CityClient, token: &str) -> R
 }
 
 pub(crate) async fn rebuild(store: &Store, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<()> {
+    let ids = |ids: Vec<Uuid>| {
+        serde_json::to_string(&ids).map_err(|e| ClinicError::Internal(format!("snapshot: {e}")))
+    };
+    let slot_ids = ids(snapshot.slots.iter().map(|s| s.id).collect())?;
+    let booking_ids = ids(snapshot.bookings.iter().map(|b| b.id).collect())?;
     let mut tx = store.begin_write().await?;
     // What the snapshot does not hold goes first: synced bookings, then slots and residents no
     // booking refers to any more. Rows local work holds, and what they refer to, stay.
-    sqlx::query("CREATE TEMP TABLE IF NOT EXISTS snapshot_ids (kind TEXT, id TEXT, PRIMARY KEY (kind, id)) WITHOUT ROWID")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM temp.snapshot_ids")
-        .execute(&mut *tx)
-        .await?;
-    for slot in &snapshot.slots {
-        remember(&mut tx, "slot", &slot.id.to_string()).await?;
-    }
-    for booking in &snapshot.bookings {
-        remember(&mut tx, "booking", &booking.id.to_string()).await?;
-    }
     sqlx::query(
         "DELETE FROM bookings
-         WHERE id NOT IN (SELECT id FROM temp.snapshot_ids WHERE kind = 'booking')
+         WHERE id NOT IN (SELECT value FROM json_each(?))
            AND id NOT IN (SELECT key FROM holds WHERE kind = 'booking')",
     )
+    .bind(booking_ids)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
         "DELETE FROM slots
-         WHERE id NOT IN (SELECT id FROM temp.snapshot_ids WHERE kind = 'slot')
+         WHERE id NOT IN (SELECT value FROM json_each(?))
            AND id NOT IN (SELECT slot_id FROM bookings)",
     )
+    .bind(slot_ids)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -129,19 +133,10 @@ pub(crate) async fn rebuild(store: &Store, snapshot: &Snapshot, now: DateTime<Ut
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM temp.snapshot_ids")
-        .execute(&mut *tx)
-        .await?;
 
-    for slot in &snapshot.slots {
-        cache::write_slot(&mut tx, slot).await?;
-    }
-    for resident in &snapshot.residents {
-        cache::write_server_resident(&mut tx, &resident.key, &resident.details).await?;
-    }
-    for booking in &snapshot.bookings {
-        cache::write_server_booking(&mut tx, booking).await?;
-    }
+    cache::write_slots(&mut tx, &snapshot.slots).await?;
+    cache::write_server_residents(&mut tx, &snapshot.residents).await?;
+    cache::write_server_bookings(&mut tx, &snapshot.bookings).await?;
     write_reference_data(&mut tx, snapshot).await?;
     sqlx::query("UPDATE sync_state SET cursor = ?, snapshot_at = ?")
         .bind(snapshot.cursor as i64)
@@ -149,15 +144,6 @@ pub(crate) async fn rebuild(store: &Store, snapshot: &Snapshot, now: DateTime<Ut
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(())
-}
-
-async fn remember(db: &mut SqliteConnection, kind: &str, id: &str) -> Result<()> {
-    sqlx::query("INSERT OR IGNORE INTO temp.snapshot_ids (kind, id) VALUES (?, ?)")
-        .bind(kind)
-        .bind(id)
-        .execute(db)
-        .await?;
     Ok(())
 }
 
