@@ -256,10 +256,13 @@ impl<'de> Deserialize<'de> for DoseNumber {
 }
 
 /// One of the resident's bookings, as the rules need it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResidentBooking {
     pub dose: DoseNumber,
     pub status: BookingStatus,
+    /// The vaccine product of the booked slot, by code and as a person reads it.
+    pub vaccine_code: String,
+    pub vaccine_name: String,
     /// The Tokyo date of the booked slot.
     pub date: NaiveDate,
     /// When the dose was actually given, if it was.
@@ -298,6 +301,15 @@ pub enum BookingRuleError {
         next_date: NaiveDate,
         earliest_days: u32,
     },
+    /// The primary series is one product: dose 2 of the vaccine dose 1 was.
+    #[error(
+        "dose {dose} must be of the same vaccine as dose {other} ({other_vaccine}); please choose a slot of that vaccine"
+    )]
+    DifferentVaccine {
+        dose: u8,
+        other: u8,
+        other_vaccine: String,
+    },
 }
 
 impl Coded for BookingRuleError {
@@ -307,6 +319,7 @@ impl Coded for BookingRuleError {
             Self::PreviousDoseMissing { .. } => "booking.previous_dose_missing",
             Self::TooEarly { .. } => "booking.too_early",
             Self::TooLateForNextDose { .. } => "booking.after_next_dose",
+            Self::DifferentVaccine { .. } => "booking.different_vaccine",
         }
     }
     fn message_ja(&self) -> String {
@@ -336,6 +349,13 @@ impl Coded for BookingRuleError {
                 "{dose}回目は{next}回目（{}）の{earliest_days}日以上前にしてください。",
                 next_date.format("%Y/%m/%d")
             ),
+            Self::DifferentVaccine {
+                dose,
+                other,
+                other_vaccine,
+            } => format!(
+                "{dose}回目は{other}回目と同じワクチン（{other_vaccine}）で予約してください。{other_vaccine}の予約枠を選んでください。"
+            ),
         }
     }
 }
@@ -360,6 +380,17 @@ pub fn check_new_booking(
             date: b.date,
         });
     }
+    let same_vaccine = |other: &ResidentBooking| {
+        if other.vaccine_code == vaccine.code() {
+            Ok(())
+        } else {
+            Err(BookingRuleError::DifferentVaccine {
+                dose: dose.get(),
+                other: other.dose.get(),
+                other_vaccine: other.vaccine_name.clone(),
+            })
+        }
+    };
     let mut warning = None;
     if let Some(previous) = dose.previous() {
         let Some(prev) = active(previous) else {
@@ -368,6 +399,7 @@ pub fn check_new_booking(
                 previous: previous.get(),
             });
         };
+        same_vaccine(prev)?;
         match vaccine.check_interval(prev.effective_date(), date) {
             IntervalCheck::TooEarly { days, earliest } => {
                 return Err(BookingRuleError::TooEarly {
@@ -381,6 +413,7 @@ pub fn check_new_booking(
         }
     }
     if let Some(next) = dose.next().and_then(active) {
+        same_vaccine(next)?;
         if matches!(
             vaccine.check_interval(date, next.effective_date()),
             IntervalCheck::TooEarly { .. }
@@ -409,6 +442,8 @@ mod tests {
         ResidentBooking {
             dose,
             status,
+            vaccine_code: "pfizer".into(),
+            vaccine_name: "ファイザー社ワクチン".into(),
             date,
             vaccinated_on: None,
         }
@@ -527,6 +562,46 @@ mod tests {
             late,
             Some(IntervalCheck::LateWarning { days: 49, .. })
         ));
+    }
+
+    /// The primary series is one product, whichever dose is booked second.
+    #[test]
+    fn a_dose_of_another_vaccine_than_the_other_dose_is_refused() {
+        let pfizer = VaccineProduct::pfizer_2021(Syringes::LowDeadSpace);
+        let moderna = |b: ResidentBooking| ResidentBooking {
+            vaccine_code: "moderna".into(),
+            vaccine_name: "武田/モデルナ社ワクチン".into(),
+            ..b
+        };
+        let first = [moderna(booking(
+            DoseNumber::FIRST,
+            BookingStatus::Vaccinated,
+            date(2021, 5, 19),
+        ))];
+        let err =
+            check_new_booking(&first, DoseNumber::SECOND, date(2021, 6, 9), &pfizer).unwrap_err();
+        assert_eq!(err.code(), "booking.different_vaccine");
+        assert!(err.message_ja().contains("武田/モデルナ社ワクチン"), "{}", err.message_ja());
+        assert!(err.message_en().contains("same vaccine"));
+        // Dose 1 booked again (after a cancellation) against a dose 2 of another product.
+        let second = [moderna(booking(
+            DoseNumber::SECOND,
+            BookingStatus::Reserved,
+            date(2021, 6, 30),
+        ))];
+        let err =
+            check_new_booking(&second, DoseNumber::FIRST, date(2021, 6, 1), &pfizer).unwrap_err();
+        assert_eq!(err.code(), "booking.different_vaccine");
+        // A cancelled dose of another product does not count.
+        let cancelled = [moderna(booking(
+            DoseNumber::FIRST,
+            BookingStatus::Cancelled,
+            date(2021, 5, 19),
+        ))];
+        assert_eq!(
+            check_new_booking(&cancelled, DoseNumber::FIRST, date(2021, 5, 20), &pfizer),
+            Ok(None)
+        );
     }
 
     #[test]

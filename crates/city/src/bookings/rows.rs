@@ -202,6 +202,8 @@ struct HeldRow {
     status: String,
     starts_at: DateTime<Utc>,
     vaccinated_at: Option<DateTime<Utc>>,
+    vaccine_code: String,
+    vaccine_name: String,
 }
 
 /// A booking of the resident as a new booking's checks need it.
@@ -217,9 +219,11 @@ pub(super) async fn resident_bookings(
     ticket: TicketNumber,
 ) -> Result<Vec<Held>, BookingError> {
     let rows = sqlx::query_as::<_, HeldRow>(
-        "select b.id, b.dose, b.status, s.starts_at, b.vaccinated_at
+        "select b.id, b.dose, b.status, s.starts_at, b.vaccinated_at, s.vaccine_code,
+                v.name_ja as vaccine_name
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
+         join vaccines v on v.municipality_code = s.municipality_code and v.code = s.vaccine_code
          where b.municipality_code = $1 and b.ticket_number = $2",
     )
     .bind(municipality.as_string())
@@ -235,6 +239,8 @@ pub(super) async fn resident_bookings(
                     .and_then(|n| DoseNumber::new(n).ok())
                     .ok_or_else(stored)?,
                 status: BookingStatus::parse(&row.status).ok_or_else(stored)?,
+                vaccine_code: row.vaccine_code,
+                vaccine_name: row.vaccine_name,
                 date: tokyo_date_time(row.starts_at).0,
                 vaccinated_on: row.vaccinated_at.map(|at| tokyo_date_time(at).0),
             };

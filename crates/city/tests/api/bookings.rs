@@ -346,6 +346,75 @@ async fn the_dose_rules_apply_across_channels() {
     .await;
 }
 
+/// The primary series is one product: dose 2 of another vaccine than dose 1 is refused by every
+/// channel, and dose 1 booked again against a dose 2 of another vaccine too.
+#[tokio::test]
+async fn the_second_dose_is_of_the_first_doses_vaccine_on_every_channel() {
+    let app = spawn_app().await;
+    let [ticket] = <[String; 1]>::try_from(residents(&app, 7_000_000_101, 1).await).unwrap();
+    sqlx::query(
+        "insert into vaccines (municipality_code, code, name_ja, name_en, doses_per_vial,
+             usable_hours_after_dilution, dose_interval_days, earliest_interval_days,
+             warn_after_days)
+         values ($1, 'moderna', '武田/モデルナ社ワクチン', 'Moderna', 10, 6, 28, 26, 42)",
+    )
+    .bind(KUMAMOTO)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let day = next_slot_day();
+    book(
+        &app,
+        None,
+        &ticket,
+        BORN,
+        demo_slot(&app.pool, 101, day, "1100", "public").await,
+        1,
+    )
+    .await;
+    let mut other_vaccine = Vec::new();
+    for visibility in ["public", "private"] {
+        let slot = insert_slot(
+            &app.pool,
+            app.venue_id(101).await,
+            day + TimeDelta::days(28),
+            (10, 0),
+            30,
+            visibility,
+            5,
+        )
+        .await;
+        sqlx::query("update slots set vaccine_code = 'moderna' where id = $1")
+            .bind(slot)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        other_vaccine.push(slot);
+    }
+    let clinic = app.login(&app.accounts.clinic_a).await.token;
+    let call_center = app.login(&app.accounts.call_center).await.token;
+    for (token, slot) in [
+        (None, other_vaccine[0]),
+        (Some(call_center.as_str()), other_vaccine[0]),
+        (Some(clinic.as_str()), other_vaccine[1]),
+    ] {
+        let response = post(&app, "/api/v1/bookings", token, &booking_body(&ticket, slot, 2)).await;
+        let problem = expect_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "booking.different_vaccine",
+        )
+        .await;
+        assert!(
+            problem.message_ja.contains("ファイザー社ワクチン"),
+            "{}",
+            problem.message_ja
+        );
+        assert_eq!(booked(&app.pool, slot).await, 0);
+    }
+    assert_eq!(active_bookings(&app).await, 1);
+}
+
 #[tokio::test]
 async fn a_full_slot_is_refused_with_the_nearest_free_slots() {
     let app = spawn_app().await;

@@ -141,7 +141,7 @@ pub(super) async fn resident_bookings(
     ticket_number: &str,
 ) -> Result<Vec<ResidentBooking>> {
     let rows: Vec<RuleRow> = sqlx::query_as(
-        "SELECT b.dose, b.status, s.starts_at, b.vaccinated_at
+        "SELECT b.dose, b.status, s.starts_at, b.vaccinated_at, s.vaccine_code, s.vaccine_name
          FROM bookings b JOIN slots s ON s.id = b.slot_id
          WHERE b.municipality_code = ? AND b.ticket_number = ?",
     )
@@ -158,6 +158,8 @@ pub(super) async fn resident_bookings(
                     .and_then(|n| DoseNumber::new(n).ok())
                     .ok_or_else(bad)?,
                 status: BookingStatus::parse(&row.status).ok_or_else(bad)?,
+                vaccine_code: row.vaccine_code,
+                vaccine_name: row.vaccine_name,
                 date: tokyo_date_time(row.starts_at).0,
                 vaccinated_on: row.vaccinated_at.map(|at| tokyo_date_time(at).0),
             })
@@ -171,6 +173,8 @@ struct RuleRow {
     status: String,
     starts_at: DateTime<Utc>,
     vaccinated_at: Option<DateTime<Utc>>,
+    vaccine_code: String,
+    vaccine_name: String,
 }
 
 pub(super) async fn vaccine(db: &mut SqliteConnection, code: &str) -> Result<VaccineProduct> {

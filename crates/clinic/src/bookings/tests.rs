@@ -351,6 +351,18 @@ async fn every_refused_booking_writes_nothing() {
         .slot_at(fx.other_venue, date(5, 13), ("09:00", "09:30"), "public", 3)
         .await;
     let early = fx.slot(date(5, 31), ("09:00", "09:30"), "private", 2).await;
+    let other_vaccine = fx.slot(date(6, 3), ("09:00", "09:30"), "private", 2).await;
+    for statement in [
+        "INSERT INTO vaccines VALUES ('moderna', '武田/モデルナ社ワクチン', 'Moderna', 10, 6, 28, 26, 42)",
+        "UPDATE slots SET vaccine_code = 'moderna', vaccine_name = '武田/モデルナ社ワクチン'
+         WHERE id = ?",
+    ] {
+        sqlx::query(statement)
+            .bind(other_vaccine.to_string())
+            .execute(fx.store.pool())
+            .await
+            .unwrap();
+    }
     fx.resident("9000000099", true).await;
     fx.server_booking("9000000099", full, 1, "reserved", None)
         .await;
@@ -385,6 +397,10 @@ async fn every_refused_booking_writes_nothing() {
         (
             request(&taro, early, DoseNumber::SECOND),
             "booking.too_early",
+        ),
+        (
+            request(&taro, other_vaccine, DoseNumber::SECOND),
+            "booking.different_vaccine",
         ),
         (
             request(&unregistered, open, DoseNumber::SECOND),
