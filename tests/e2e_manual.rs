@@ -12,6 +12,7 @@ use fantoccini::{Client, Locator};
 use support::city::City;
 use support::clinic_api::ClinicApi;
 use support::desktop::{by_testid, click, open_logged_in, screenshot, text_of, type_into};
+use yoyaku_core::time::tokyo_today;
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -488,22 +489,17 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
  {
     let _window = ONE_WINDOW.lock().await;
     let city = City::start().await;
-    let (_, day) = private_slot_from_tomorrow(&city).await;
+    // Reception is the booking day's work: today's bookings, in a slot open all day.
+    let day = tokyo_today();
+    let slot = city.today_slot(101, "private", 10).await.to_string();
     let api = ClinicApi::log_in(&city).await;
     let mut ids = Vec::new();
-    for (i, time) in ["09:00", "09:30"].into_iter().enumerate() {
+    for i in 0..2u64 {
         let ticket = (9_000_001_010 + i).to_string();
-        let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * (10 + i as u64));
+        let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * (10 + i));
         api.register(&ticket, &born.to_string(), "ウケツケ", "テスト")
             .await;
-        ids.push(
-            api.book(
-                &ticket,
-                &born.to_string(),
-                &slots_at(&city, day, time).await[0],
-            )
-            .await,
-        );
+        ids.push(api.book(&ticket, &born.to_string(), &slot).await);
     }
     let data = tempfile::tempdir().unwrap();
     let (desktop, client) = open_logged_in(&city, data.path()).await;

@@ -3,6 +3,11 @@
 //! Shared by the root end-to-end tests and the clinic engine's integration tests.
 
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use chrono::{NaiveTime, TimeDelta, Utc};
+use uuid::Uuid;
+use yoyaku_core::time::{from_tokyo, tokyo_today};
 
 use sqlx::PgPool;
 use yoyaku_city::demo::DemoAccounts;
@@ -41,6 +46,39 @@ impl City {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// A slot of today at demo venue `venue_number`, open the whole day (00:00–23:59 in Tokyo), for
+    /// reception work, which happens on the booking's day. In the day's last two minutes it waits
+    /// for the next day, so that the slot can still be booked when the test books it.
+    pub async fn today_slot(&self, venue_number: i32, visibility: &str, capacity: i32) -> Uuid {
+        let midnight = from_tokyo(tokyo_today() + TimeDelta::days(1), NaiveTime::MIN);
+        let left = midnight - Utc::now();
+        if left < TimeDelta::minutes(2) {
+            tokio::time::sleep(left.to_std().unwrap_or_default() + Duration::from_secs(1)).await;
+        }
+        let starts_at = from_tokyo(tokyo_today(), NaiveTime::MIN);
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "insert into slots (municipality_code, id, venue_id, vaccine_code, name, starts_at,
+                                ends_at, visibility, capacity)
+             select municipality_code, $2, id, 'pfizer', $3, $4, $5, $6, $7
+             from venues where municipality_code = '431001' and venue_number = $1",
+        )
+        .bind(venue_number)
+        .bind(id)
+        .bind(format!(
+            "終日 {venue_number}.{}",
+            tokyo_today().format("%Y%m%d")
+        ))
+        .bind(starts_at)
+        .bind(starts_at + TimeDelta::minutes(24 * 60 - 1))
+        .bind(visibility)
+        .bind(capacity)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+        id
     }
 
     /// The network goes down: connections to the server are refused.

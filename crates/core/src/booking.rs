@@ -255,6 +255,84 @@ impl<'de> Deserialize<'de> for DoseNumber {
     }
 }
 
+/// 受付, 接種 and 来院なし belong to the booking's day.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventDayError {
+    /// 受付 or 来院なし before the day of the booking.
+    #[error("this booking is for {date}: {event} can be done from that day on")]
+    BeforeTheDay {
+        event: &'static str,
+        date: NaiveDate,
+    },
+    /// A dose recorded on another day than the booking's: it was given without a booking.
+    #[error(
+        "this booking is for {date}, not {given}: to vaccinate on {given}, first change the booking to that day"
+    )]
+    VaccinatedOnAnotherDay { date: NaiveDate, given: NaiveDate },
+}
+
+impl Coded for EventDayError {
+    fn code(&self) -> &str {
+        match self {
+            Self::BeforeTheDay { .. } => "booking.before_the_day",
+            Self::VaccinatedOnAnotherDay { .. } => "booking.vaccinated_on_another_day",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::BeforeTheDay { event, date } => {
+                let event = match *event {
+                    "check-in" => "受付",
+                    _ => "来院なし",
+                };
+                format!(
+                    "この予約は{}です。{event}は予約日当日から行えます。",
+                    date.format("%Y/%m/%d")
+                )
+            }
+            Self::VaccinatedOnAnotherDay { date, given } => format!(
+                "この予約は{}です。{}に接種する場合は、先に予約日をその日に変更してください。",
+                date.format("%Y/%m/%d"),
+                given.format("%Y/%m/%d")
+            ),
+        }
+    }
+}
+
+/// Whether `event` may happen to a booking dated `booking_date`, `today` (Tokyo): 受付 and
+/// 来院なし not before the day (a push of yesterday's work arrives later, so not after is not
+/// asked), and a dose recorded as given on the booking's day (`vaccinated_on`, for
+/// `RecordVaccination`). キャンセル has no day.
+pub fn check_event_day(
+    event: &BookingEvent,
+    booking_date: NaiveDate,
+    today: NaiveDate,
+    vaccinated_on: Option<NaiveDate>,
+) -> Result<(), EventDayError> {
+    let not_before = |event| {
+        if today < booking_date {
+            Err(EventDayError::BeforeTheDay {
+                event,
+                date: booking_date,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    match event {
+        BookingEvent::Cancel => Ok(()),
+        BookingEvent::CheckIn => not_before("check-in"),
+        BookingEvent::MarkNoShow => not_before("no-show"),
+        BookingEvent::RecordVaccination { .. } => match vaccinated_on {
+            Some(given) if given != booking_date => Err(EventDayError::VaccinatedOnAnotherDay {
+                date: booking_date,
+                given,
+            }),
+            _ => Ok(()),
+        },
+    }
+}
+
 /// One of the resident's bookings, as the rules need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResidentBooking {
@@ -564,6 +642,43 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn reception_belongs_to_the_bookings_day() {
+        let booked = date(2021, 5, 19);
+        let vaccination = BookingEvent::RecordVaccination { lot_number: lot() };
+        let on = |event: &BookingEvent, today, given| {
+            check_event_day(event, booked, today, given).map_err(|e| e.code().to_owned())
+        };
+        // The day before: nothing but a cancellation.
+        let eve = date(2021, 5, 18);
+        assert_eq!(on(&BookingEvent::Cancel, eve, None), Ok(()));
+        assert_eq!(
+            on(&BookingEvent::CheckIn, eve, None),
+            Err("booking.before_the_day".into())
+        );
+        assert_eq!(
+            on(&BookingEvent::MarkNoShow, eve, None),
+            Err("booking.before_the_day".into())
+        );
+        assert_eq!(
+            on(&vaccination, eve, Some(eve)),
+            Err("booking.vaccinated_on_another_day".into())
+        );
+        // On the day, and a day's work pushed the next morning.
+        for today in [booked, date(2021, 5, 20)] {
+            assert_eq!(on(&BookingEvent::CheckIn, today, None), Ok(()));
+            assert_eq!(on(&BookingEvent::MarkNoShow, today, None), Ok(()));
+            assert_eq!(on(&vaccination, today, Some(booked)), Ok(()));
+        }
+        let err = check_event_day(&vaccination, booked, booked, Some(eve)).unwrap_err();
+        assert!(
+            err.message_ja().contains("2021/05/19"),
+            "{}",
+            err.message_ja()
+        );
+        assert!(err.message_en().contains("change the booking"));
+    }
+
     /// The primary series is one product, whichever dose is booked second.
     #[test]
     fn a_dose_of_another_vaccine_than_the_other_dose_is_refused() {
@@ -581,7 +696,11 @@ mod tests {
         let err =
             check_new_booking(&first, DoseNumber::SECOND, date(2021, 6, 9), &pfizer).unwrap_err();
         assert_eq!(err.code(), "booking.different_vaccine");
-        assert!(err.message_ja().contains("武田/モデルナ社ワクチン"), "{}", err.message_ja());
+        assert!(
+            err.message_ja().contains("武田/モデルナ社ワクチン"),
+            "{}",
+            err.message_ja()
+        );
         assert!(err.message_en().contains("same vaccine"));
         // Dose 1 booked again (after a cancellation) against a dose 2 of another product.
         let second = [moderna(booking(

@@ -3,7 +3,7 @@
 //! rejections.
 
 use yoyaku_core::Coded;
-use yoyaku_core::booking::{BookingRuleError, TransitionError};
+use yoyaku_core::booking::{BookingRuleError, EventDayError, TransitionError};
 use yoyaku_core::channel::ChannelError;
 use yoyaku_core::planner::{ChangeError, Fill, Reason};
 use yoyaku_core::sync::AlternativeSlot;
@@ -29,6 +29,8 @@ pub(crate) enum Refusal {
     Rule(#[from] BookingRuleError),
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    #[error(transparent)]
+    EventDay(#[from] EventDayError),
     /// A client-made booking id that names a different booking.
     #[error("this booking id is already used by a different booking")]
     IdConflict,
@@ -87,6 +89,7 @@ impl Coded for Refusal {
             Self::Channel(e) => e.code(),
             Self::Rule(e) => e.code(),
             Self::Transition(e) => e.code(),
+            Self::EventDay(e) => e.code(),
             Self::IdConflict => "booking.id_conflict",
             Self::ClinicOnly => "booking.clinic_only",
             Self::VaccinatedInFuture => "vaccination.future",
@@ -109,6 +112,7 @@ impl Coded for Refusal {
             Self::Channel(e) => e.message_ja(),
             Self::Rule(e) => e.message_ja(),
             Self::Transition(e) => e.message_ja(),
+            Self::EventDay(e) => e.message_ja(),
             Self::IdConflict => "この予約IDは別の予約に使われています。".into(),
             Self::ClinicOnly => {
                 "この操作は予約先の医療機関（または依頼を受けたコールセンター）のみ行えます。".into()
@@ -165,7 +169,13 @@ macro_rules! refusal_into_booking_error {
     )*};
 }
 
-refusal_into_booking_error!(ChannelError, BookingRuleError, TransitionError, ChangeError);
+refusal_into_booking_error!(
+    ChannelError,
+    BookingRuleError,
+    TransitionError,
+    EventDayError,
+    ChangeError
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,8 +5,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
-use yoyaku_core::booking::{BookingEvent, BookingStatus, LotNumber, transition};
+use yoyaku_core::booking::{BookingEvent, BookingStatus, LotNumber, check_event_day, transition};
 use yoyaku_core::ticket::TicketNumber;
+use yoyaku_core::time::{tokyo_date_time, tokyo_today};
 
 use super::rows::{BookingRecord, add_to_booked, load_booking_for_update};
 use super::{BookingError, Refusal};
@@ -74,6 +75,12 @@ async fn apply(
     // Residents and the call center cancel; the rest is the clinic's own work at reception.
     may_touch(caller, &booking, event != BookingEvent::Cancel)?;
     let to = transition(booking.status, &event)?;
+    check_event_day(
+        &event,
+        tokyo_date_time(booking.slot.starts_at).0,
+        tokyo_today(),
+        vaccinated_at.map(|at| tokyo_date_time(at).0),
+    )?;
     let lot_number = match &event {
         BookingEvent::RecordVaccination { lot_number } => Some(lot_number),
         _ => None,

@@ -159,6 +159,7 @@ fn status(refusal: &Refusal) -> StatusCode {
         | Refusal::Rule(BookingRuleError::DuplicateDose { .. }) => StatusCode::CONFLICT,
         Refusal::SlotPast
         | Refusal::Rule(_)
+        | Refusal::EventDay(_)
         | Refusal::VaccinatedInFuture
         | Refusal::NotSameDay
         | Refusal::SameDay(_)

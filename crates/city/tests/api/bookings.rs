@@ -7,7 +7,7 @@ use yoyaku_core::time::tokyo_today;
 
 use crate::support::{
     KUMAMOTO, TestApp, book, booked, demo_slot, expect_json, expect_problem, insert_slot, key_json,
-    next_slot_day, seed_residents, seed_tickets, spawn_app, tickets,
+    next_slot_day, seed_residents, seed_tickets, spawn_app, tickets, today_slot,
 };
 
 const BORN: &str = "1950-04-01";
@@ -398,7 +398,13 @@ async fn the_second_dose_is_of_the_first_doses_vaccine_on_every_channel() {
         (Some(call_center.as_str()), other_vaccine[0]),
         (Some(clinic.as_str()), other_vaccine[1]),
     ] {
-        let response = post(&app, "/api/v1/bookings", token, &booking_body(&ticket, slot, 2)).await;
+        let response = post(
+            &app,
+            "/api/v1/bookings",
+            token,
+            &booking_body(&ticket, slot, 2),
+        )
+        .await;
         let problem = expect_problem(
             response,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -592,8 +598,7 @@ async fn the_lifecycle_follows_the_core_transitions_and_frees_seats() {
     let app = spawn_app().await;
     let tickets = residents(&app, 7_000_000_001, 2).await;
     let token = app.login(&app.accounts.clinic_a).await.token;
-    let day = next_slot_day();
-    let slot = demo_slot(&app.pool, 101, day, "1400", "private").await;
+    let slot = today_slot(&app.pool, app.venue_id(101).await, "private").await;
     let act = |id: Uuid, action: &'static str, body: Value| {
         let app = &app;
         let token = &token;
@@ -698,7 +703,48 @@ async fn reception_work_is_the_clinics_or_the_call_centers_acting_for_it() {
     let [ticket] = <[String; 1]>::try_from(residents(&app, 7_000_000_001, 1).await).unwrap();
     let call_center = app.login(&app.accounts.call_center).await.token;
     let clinic_e = app.login(&app.accounts.clinic_e).await.token;
-    let slot = demo_slot(&app.pool, 101, next_slot_day(), "0900", "public").await;
+    let tomorrow = demo_slot(&app.pool, 101, next_slot_day(), "0900", "public").await;
+    let early = book(&app, Some(&call_center), &ticket, BORN, tomorrow, 1).await;
+    // A booking of a later day is not received today, by anyone.
+    let early_path = format!("/api/v1/bookings/{early}/check-in");
+    let clinic_a = app.login(&app.accounts.clinic_a).await.token;
+    expect_problem(
+        post(&app, &early_path, Some(&clinic_a), &json!({})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "booking.before_the_day",
+    )
+    .await;
+    for (action, body, status, code) in [
+        (
+            "no-show",
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "booking.before_the_day",
+        ),
+        // Not received: no dose either.
+        (
+            "vaccination",
+            json!({"lot_number": "FF3620"}),
+            StatusCode::CONFLICT,
+            "booking.transition",
+        ),
+    ] {
+        let path = format!("/api/v1/bookings/{early}/{action}");
+        expect_problem(
+            post(&app, &path, Some(&clinic_a), &body).await,
+            status,
+            code,
+        )
+        .await;
+    }
+    post(
+        &app,
+        &format!("/api/v1/bookings/{early}/cancel"),
+        Some(&clinic_a),
+        &json!({}),
+    )
+    .await;
+    let slot = today_slot(&app.pool, app.venue_id(101).await, "public").await;
     let id = book(&app, Some(&call_center), &ticket, BORN, slot, 1).await;
     let path = format!("/api/v1/bookings/{id}/check-in");
 

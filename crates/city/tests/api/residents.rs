@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     KUMAMOTO, TestApp, assert_problem_content_type, book, demo_slot, expect_json, expect_problem,
-    key_json, next_slot_day, spawn_app,
+    key_json, next_slot_day, spawn_app, today_slot,
 };
 
 /// The manual's resident: テスト タロー, 9000000062, born 1945-03-03.
@@ -425,12 +425,13 @@ async fn the_detail_shows_booking_and_vaccination_history() {
         )
         .await;
     expect_json(cancel, StatusCode::OK).await;
+    // Given today: reception happens on the booking's day.
     let given = book(
         &app,
         Some(&token),
         TICKET,
         BORN,
-        demo_slot(&app.pool, 101, day, "0930", "private").await,
+        today_slot(&app.pool, app.venue_id(101).await, "private").await,
         1,
     )
     .await;
@@ -465,7 +466,8 @@ async fn the_detail_shows_booking_and_vaccination_history() {
         .iter()
         .map(|b| b["status_label_ja"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["キャンセル", "接種済み"]);
+    // In the order of their slots: today's dose, then the cancelled booking of a later day.
+    assert_eq!(statuses, ["接種済み", "キャンセル"]);
     let vaccinations = detail["vaccinations"].as_array().unwrap();
     assert_eq!(vaccinations.len(), 1);
     assert_eq!(vaccinations[0]["lot_number"], "FF3620");

@@ -264,6 +264,23 @@ pub async fn insert_slot(
     id
 }
 
+/// A slot of today at a demo venue, open the whole day (00:00–23:59 in Tokyo), for reception work,
+/// which happens on the booking's day. In the day's last two minutes it waits for the next day,
+/// so that the slot can still be booked when the test books it.
+pub async fn today_slot(pool: &PgPool, venue: uuid::Uuid, visibility: &str) -> uuid::Uuid {
+    let midnight = yoyaku_core::time::from_tokyo(
+        yoyaku_core::time::tokyo_today() + chrono::TimeDelta::days(1),
+        chrono::NaiveTime::MIN,
+    );
+    let left = midnight - chrono::Utc::now();
+    if left < chrono::TimeDelta::minutes(2) {
+        tokio::time::sleep(left.to_std().unwrap_or_default() + std::time::Duration::from_secs(1))
+            .await;
+    }
+    let today = yoyaku_core::time::tokyo_today();
+    insert_slot(pool, venue, today, (0, 0), 24 * 60 - 1, visibility, 10).await
+}
+
 /// The first day after today on which the demo has slots (none on Sundays): all of them ahead.
 pub fn next_slot_day() -> chrono::NaiveDate {
     use chrono::Datelike;

@@ -268,6 +268,8 @@ pub(super) struct BookingRecord {
     pub slot_id: String,
     pub dose: i64,
     pub status: String,
+    /// The Tokyo date of its slot.
+    pub date: NaiveDate,
 }
 
 impl BookingRecord {
@@ -294,7 +296,8 @@ pub(super) async fn own_booking(
     id: Uuid,
 ) -> Result<BookingRecord> {
     let row: Option<BookingRecordWithVenue> = sqlx::query_as(
-        "SELECT b.municipality_code, b.ticket_number, b.slot_id, b.dose, b.status, s.venue_id
+        "SELECT b.municipality_code, b.ticket_number, b.slot_id, b.dose, b.status,
+                s.local_date AS date, s.venue_id
          FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = ?",
     )
     .bind(id.to_string())

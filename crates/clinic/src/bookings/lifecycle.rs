@@ -5,8 +5,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
-use yoyaku_core::booking::{BookingEvent, BookingStatus, LotNumber, transition};
+use yoyaku_core::booking::{BookingEvent, BookingStatus, LotNumber, check_event_day, transition};
 use yoyaku_core::sync::Action;
+use yoyaku_core::time::tokyo_date_time;
 
 use super::Ctx;
 use super::cache;
@@ -70,6 +71,13 @@ async fn apply(
 ) -> Result<BookingRow> {
     let booking = cache::own_booking(db, ctx.venues, id).await?;
     let to = transition(booking.status()?, &event).map_err(|e| ClinicError::invalid(&e))?;
+    check_event_day(
+        &event,
+        booking.date,
+        tokyo_date_time(ctx.now).0,
+        vaccinated_at.map(|at| tokyo_date_time(at).0),
+    )
+    .map_err(|e| ClinicError::invalid(&e))?;
     let (action, lot_number) = match event {
         BookingEvent::Cancel => (Action::Cancel { booking_id: id }, None),
         BookingEvent::CheckIn => (Action::CheckIn { booking_id: id }, None),

@@ -525,17 +525,31 @@ async fn cancel_frees_the_seat_and_refuses_what_the_lifecycle_forbids() {
 #[tokio::test]
 async fn reception_checks_in_records_the_lot_and_marks_no_shows() {
     let fx = Fixture::new().await;
-    let slot = fx.slot(date(5, 13), ("09:00", "09:30"), "private", 3).await;
+    // The fixture's now is 2021-05-01 09:00 in Tokyo: today's slot, and tomorrow's.
+    let slot = fx.slot(date(5, 1), ("09:00", "09:30"), "private", 3).await;
+    let tomorrow = fx.slot(date(5, 2), ("09:00", "09:30"), "private", 3).await;
     fx.resident("9000000001", true).await;
     fx.resident("9000000002", true).await;
+    fx.resident("9000000003", true).await;
     let came = fx
         .server_booking("9000000001", slot, 1, "reserved", None)
         .await;
     let absent = fx
         .server_booking("9000000002", slot, 1, "reserved", None)
         .await;
+    let early = fx
+        .server_booking("9000000003", tomorrow, 1, "reserved", None)
+        .await;
 
     let before = fx.state().await;
+    // Tomorrow's booking: no reception, no dose and no no-show today.
+    let check_in_early = code(write!(fx, |db, ctx| lifecycle::check_in(db, &ctx, early)));
+    assert_eq!(check_in_early, "booking.before_the_day");
+    let no_show_early = code(write!(fx, |db, ctx| lifecycle::mark_no_show(
+        db, &ctx, early
+    )));
+    assert_eq!(no_show_early, "booking.before_the_day");
+    assert_eq!(fx.state().await, before);
     let not_yet = code(write!(fx, |db, ctx| lifecycle::record_vaccination(
         db, &ctx, came, "FF3620", None
     )));
@@ -557,6 +571,14 @@ async fn reception_checks_in_records_the_lot_and_marks_no_shows() {
         Some(fx.now + TimeDelta::hours(1))
     )));
     assert_eq!(future, "vaccination.future");
+    let another_day = code(write!(fx, |db, ctx| lifecycle::record_vaccination(
+        db,
+        &ctx,
+        came,
+        "FF3620",
+        Some(fx.now - TimeDelta::days(1))
+    )));
+    assert_eq!(another_day, "booking.vaccinated_on_another_day");
     assert_eq!(fx.state().await, before);
 
     let row = write!(fx, |db, ctx| lifecycle::record_vaccination(
@@ -937,7 +959,9 @@ async fn the_clinic_methods_need_a_login_and_commit_the_row_with_its_intent() {
         "the indicator counts the new intent"
     );
     let id: Uuid = booked.booking.booking_id.parse().unwrap();
-    clinic.check_in(id).await.unwrap();
+    // In three days: not received today.
+    let err = clinic.check_in(id).await.unwrap_err();
+    assert_eq!(err.code(), "booking.before_the_day");
     let exports = tempfile::tempdir().unwrap();
     let saved = clinic
         .save_day_list_csv(fx.venue(), "pfizer", day, exports.path().to_owned())
@@ -949,10 +973,9 @@ async fn the_clinic_methods_need_a_login_and_commit_the_row_with_its_intent() {
     );
     let csv = std::fs::read_to_string(&saved).unwrap();
     assert!(
-        csv.starts_with("\u{feff}予約開始日付,") && csv.contains("受付済み"),
+        csv.starts_with("\u{feff}予約開始日付,") && csv.contains("予約済み"),
         "{csv}"
     );
-    let err = clinic.mark_no_show(id).await.unwrap_err();
-    assert_eq!(err.code(), "booking.transition");
+    clinic.cancel(id).await.unwrap();
     assert_eq!(clinic.status().pending, 2);
 }
