@@ -15,7 +15,9 @@ use crate::password;
 
 const MUNICIPALITY_CODE: &str = "431001";
 const VACCINE_CODE: &str = "pfizer";
-const SLOT_DAYS: i64 = 14;
+/// Eight weeks: a first dose booked in the first five has its second three weeks later on
+/// slots that exist (manual 2-1: 3週間後の同じ曜日).
+const SLOT_DAYS: i64 = 56;
 const SLOT_MINUTES: i64 = 30;
 /// (first start, end) of the morning and the afternoon session.
 const SESSIONS: [((u32, u32), (u32, u32)); 2] = [((9, 0), (12, 0)), ((14, 0), (17, 0))];
@@ -379,11 +381,11 @@ mod tests {
     };
 
     #[test]
-    fn two_weeks_without_sundays_of_paired_half_hour_slots() {
-        // 2021-10-25 is a Monday: 14 days hold two Sundays.
+    fn eight_weeks_without_sundays_of_paired_half_hour_slots() {
+        // 2021-10-25 is a Monday: 56 days hold eight Sundays.
         let monday = NaiveDate::from_ymd_opt(2021, 10, 25).unwrap();
         let slots = plan_slots(VENUE_101, monday);
-        assert_eq!(slots.len(), 12 * 12 * 2);
+        assert_eq!(slots.len(), 48 * 12 * 2);
         assert!(slots.iter().all(|slot| slot.date.weekday() != Weekday::Sun));
         assert_eq!(
             slots[0].name,
@@ -402,10 +404,13 @@ mod tests {
         let first_afternoon = NaiveTime::from_hms_opt(14, 0, 0).unwrap();
         assert_eq!(slots[10].start, last_morning);
         assert_eq!(slots[12].start, first_afternoon);
+        // The last Saturday of the eight weeks: a first dose of week five has its second.
         assert_eq!(
             slots.last().unwrap().name,
-            "【医療機関受付分】101.20211106.1630"
+            "【医療機関受付分】101.20211218.1630"
         );
+        let day_of_dose_2 = slots[0].date + TimeDelta::days(28 + 21);
+        assert!(slots.iter().any(|s| s.date == day_of_dose_2));
     }
 
     #[test]

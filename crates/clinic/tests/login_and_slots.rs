@@ -3,25 +3,23 @@
 
 mod common;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use common::{City, form, open_clinic};
 use yoyaku_clinic::{ClinicError, LoginForm};
 use yoyaku_core::Coded;
 use yoyaku_core::time::tokyo_today;
 
-/// The ids of the slots the city holds for a venue whose Tokyo date is in the cache's window.
+/// The ids of the slots the city holds for a venue from today on (Tokyo).
 async fn city_slot_ids(city: &City, venue_number: i32) -> Vec<String> {
     let from: NaiveDate = tokyo_today();
-    let to = from + Days::new(27);
     let mut ids: Vec<String> = sqlx::query_scalar(
         "SELECT s.id::text FROM slots s
          JOIN venues v ON v.municipality_code = s.municipality_code AND v.id = s.venue_id
          WHERE v.venue_number = $1
-           AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date BETWEEN $2 AND $3",
+           AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date >= $2",
     )
     .bind(venue_number)
     .bind(from)
-    .bind(to)
     .fetch_all(&city.pool)
     .await
     .unwrap();

@@ -681,3 +681,28 @@ async fn more_offline_work_than_one_push_carries_goes_in_several() {
     .unwrap();
     assert_eq!(at_city, (300, 250));
 }
+
+/// The manual's dose-2 step (2-1 ⑪): a first dose booked in the demo's coming days has slots
+/// three weeks later at the same venue to be offered.
+#[tokio::test]
+async fn a_first_dose_in_the_demo_is_offered_its_second_three_weeks_later() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let first = open_slots(&clinic, 1)
+        .await
+        .into_iter()
+        .find(|s| s.visibility == "private")
+        .expect("a private slot ahead");
+    let booked = register_and_book(&clinic, 7, &first).await;
+    let plan = booked.second_dose.expect("a first dose has a dose-2 plan");
+    let first_date: NaiveDate = first.date.parse().unwrap();
+    assert_eq!(plan.standard_date, first_date + Days::new(21));
+    match plan.proposal {
+        yoyaku_core::second_dose::Proposal::SameVenue { slots } => {
+            assert!(slots.iter().all(|s| s.date() == plan.standard_date));
+            assert!(!slots.is_empty());
+        }
+        other => panic!("no slots three weeks later: {other:?}"),
+    }
+}

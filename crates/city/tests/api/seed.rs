@@ -35,7 +35,7 @@ async fn seeding_again_changes_nothing() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(counts, [1, 1, 2, 4, 0, 2 * 288, 302]);
+    assert_eq!(counts, [1, 1, 2, 4, 0, 2 * 1152, 302]);
 
     seed_demo(&app.pool).await.unwrap();
     assert_eq!(row_counts(&app.pool).await, counts);

@@ -23,8 +23,9 @@ async fn assert_only_own_venue(app: &TestApp, account: &DemoAccount) {
     let venue_id = app.login(account).await.profile.venues[0].id;
     let list = slots_of(app, account, "").await;
 
-    // Two weeks from today, Sundays skipped: 12 days of 12 half hours, public and private.
-    assert_eq!(list.slots.len(), 12 * 12 * 2);
+    // The default four weeks from today, Sundays skipped: 24 days of 12 half hours, public and
+    // private.
+    assert_eq!(list.slots.len(), 24 * 12 * 2);
     for slot in &list.slots {
         assert_eq!(slot.venue_id, venue_id);
         let start = to_tokyo(slot.starts_at);
