@@ -69,6 +69,15 @@ impl Phone {
         if !plain || !matches!(first_digit_or_plus, Some('0' | '+')) {
             return Err(PhoneError::Invalid);
         }
+        // 00… dials out of Japan or through a chosen carrier: not a number a person answers.
+        if folded
+            .chars()
+            .filter(char::is_ascii_digit)
+            .take(2)
+            .eq(['0', '0'])
+        {
+            return Err(PhoneError::Invalid);
+        }
         let dashed: String = folded
             .chars()
             .map(|c| {
@@ -109,6 +118,61 @@ impl Phone {
     pub fn display(&self) -> &str {
         &self.display
     }
+}
+
+/// The rule of [`Phone::parse`] as an SQL condition on a column holding national digits
+/// ("0961234567"), for the city database's CHECK: the same descriptors of the same numbering
+/// plan (libphonenumber's, for Japan), in the order `phonenumber` tries them, so that the database
+/// stores exactly the numbers the parser accepts. A number matches a descriptor when its length
+/// is one of the descriptor's and the descriptor's pattern matches from its start.
+pub fn phone_check_sql(column: &str) -> String {
+    let meta = DATABASE.by_id("JP").expect("phonenumber knows Japan");
+    let d = meta.descriptors();
+    let matches = |descriptor: Option<&phonenumber::metadata::Descriptor>| -> String {
+        let Some(descriptor) = descriptor else {
+            return "false".into();
+        };
+        // The metadata lays its patterns out over lines; whitespace in them means nothing.
+        let pattern: String = descriptor
+            .national_number()
+            .as_str()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let pattern = pattern.replace('\'', "''");
+        let lengths = descriptor.possible_length();
+        let length = match lengths {
+            [] => String::new(),
+            _ => format!(
+                "length({column}) - 1 in ({}) and ",
+                lengths
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        format!("({length}{column} ~ '^0(?:{pattern})')")
+    };
+    // phonenumber's number_type: premium rate, toll free, shared cost, VoIP, personal, pager,
+    // UAN and voicemail are tried before fixed line and mobile; the parser takes toll free,
+    // VoIP, fixed line and mobile.
+    format!(
+        "({column} ~ '^0[1-9][0-9]*$' and {general} and not {premium} and ({toll_free} or (not {shared} \
+         and ({voip} or (not {personal} and not {pager} and not {uan} and not {voicemail} \
+         and ({fixed} or {mobile}))))))",
+        general = matches(Some(d.general())),
+        premium = matches(d.premium_rate()),
+        toll_free = matches(d.toll_free()),
+        shared = matches(d.shared_cost()),
+        voip = matches(d.voip()),
+        personal = matches(d.personal_number()),
+        pager = matches(d.pager()),
+        uan = matches(d.uan()),
+        voicemail = matches(d.voicemail()),
+        fixed = matches(d.fixed_line()),
+        mobile = matches(d.mobile()),
+    )
 }
 
 impl fmt::Display for Phone {
@@ -264,6 +328,9 @@ mod tests {
             "096-123-4567 ext 8",
             "0120-FLOWERS",
             "電話なし",
+            // An international or carrier-selection prefix, not a number.
+            "001-1343-1267",
+            "0033-010-123-4567",
         ] {
             assert_eq!(Phone::parse(input), Err(PhoneError::Invalid), "{input}");
         }

@@ -183,6 +183,9 @@ pub(crate) async fn find(
 }
 
 /// The registered residents among `tickets` (a clinic's snapshot, say), by ticket number.
+/// The residents of `tickets` for a clinic's sync. A stored row the core rules no longer accept
+/// (kept from before a stricter rule, say) is left out and logged for the city to correct: one
+/// bad row must not stop every clinic that books the resident from syncing.
 pub(crate) async fn find_many(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
@@ -198,9 +201,16 @@ pub(crate) async fn find_many(
     .bind(tickets)
     .fetch_all(db)
     .await?;
-    rows.into_iter()
-        .map(|row| row.into_resident(municipality))
-        .collect()
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match row.into_resident(municipality) {
+            Ok(resident) => Some(resident),
+            Err(error) => {
+                tracing::error!(%municipality, %error, "a stored resident is left out of a sync");
+                None
+            }
+        })
+        .collect())
 }
 
 /// Whether a reader may see the resident: the municipality's staff always; a clinic when the

@@ -12,6 +12,7 @@ mod login;
 mod on_behalf;
 mod openapi;
 mod periods;
+mod phone_rule;
 mod rate_limit;
 mod residents;
 mod seed;
