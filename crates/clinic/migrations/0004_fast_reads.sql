@@ -9,9 +9,14 @@ CREATE INDEX bookings_unsettled_seats ON bookings (slot_id)
     WHERE lease_id IS NULL
       AND (status IN ('reserved', 'checked_in', 'vaccinated')) <> server_holds_seat;
 
--- A lease's used seats are counted by the bookings naming it.
+-- A lease's used seats are counted by the bookings naming it that hold their seat: a booking on a
+-- leased seat that is cancelled (or not attended) while the lease runs gives the seat back to the
+-- lease, as the city server does.
 CREATE INDEX bookings_by_lease ON bookings (lease_id) WHERE lease_id IS NOT NULL;
 
+-- Seats as this device sees them: the server's count (which includes the seats of this clinic's
+-- leases), corrected by local bookings the server has not counted yet, less the seats of
+-- unexpired leases that no booking holds (this clinic may still book those).
 DROP VIEW slot_seats;
 CREATE VIEW slot_seats AS
 SELECT s.id AS slot_id,
@@ -26,7 +31,9 @@ SELECT s.id AS slot_id,
                            <> b.server_holds_seat),
                     0)
          - coalesce((SELECT sum(max(l.seats - (SELECT count(*) FROM bookings b
-                                               WHERE b.lease_id = l.id), 0))
+                                               WHERE b.lease_id = l.id
+                                                 AND b.status IN ('reserved', 'checked_in',
+                                                                  'vaccinated')), 0))
                      FROM leases l
                      WHERE l.slot_id = s.id AND julianday(l.expires_at) > julianday('now')), 0)
          AS booked

@@ -21,7 +21,7 @@ use yoyaku_core::vaccine::IntervalCheck;
 
 use super::lifecycle::{lock_booking, may_touch, set_status};
 use super::rows::{
-    BookingRecord, SlotRange, Target, add_to_booked, audit_state, load_booking, load_target,
+    BookingRecord, SlotRange, Target, audit_state, free_seat, load_booking, load_target,
     lock_resident_with_target, lock_slots, resident_bookings, slots_in,
 };
 use super::{BookingError, Refusal};
@@ -148,7 +148,7 @@ pub(crate) async fn change(
     lock_slots(db, municipality, &[old.slot.id, slot_id]).await?;
     let cancelled = set_status(db, municipality, &old, cancelled_status, None, None).await?;
     if old.status.holds_seat() {
-        add_to_booked(db, municipality, old.slot.id, -1).await?;
+        free_seat(db, municipality, old.id, old.slot.id).await?;
         audit::record_change(
             db,
             municipality,

@@ -9,7 +9,7 @@ use yoyaku_core::booking::{BookingEvent, BookingStatus, LotNumber, check_event_d
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::{tokyo_date_time, tokyo_today};
 
-use super::rows::{BookingRecord, add_to_booked, load_booking_for_update};
+use super::rows::{BookingRecord, free_seat, load_booking_for_update};
 use super::{BookingError, Refusal};
 use crate::audit::{self, Caller, Entity};
 use crate::residents;
@@ -88,7 +88,7 @@ async fn apply(
     let updated = set_status(db, municipality, &booking, to, lot_number, vaccinated_at).await?;
     let venue = booking.slot.venue_id;
     if booking.status.holds_seat() && !to.holds_seat() {
-        add_to_booked(db, municipality, booking.slot.id, -1).await?;
+        free_seat(db, municipality, id, booking.slot.id).await?;
         audit::record_change(db, municipality, Entity::Slot(booking.slot.id), venue).await?;
     }
     let action = match event {

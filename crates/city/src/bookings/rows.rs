@@ -454,8 +454,40 @@ pub(super) async fn lock_slots(
     Ok(())
 }
 
-/// Changes the seat count without looking at the capacity: a seat given back (`-1`), or a
-/// same-day move the planner allowed past the capacity (`+1`, manual 3-2 ②).
+/// Gives back the seat `booking` held in `slot`: to the clinic's seat lease it was booked on, while
+/// that lease runs (the slot's count, which includes the lease's seats, stays), else to the slot.
+pub(super) async fn free_seat(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+    booking: Uuid,
+    slot: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "with to_lease as (
+             update leases l set used = l.used - 1
+             from bookings b
+             where b.municipality_code = $1 and b.id = $2
+               and l.municipality_code = b.municipality_code and l.id = b.lease_id
+               and l.released_at is null and l.expires_at > now() and l.used > 0
+             returning l.id
+         ), unlinked as (
+             update bookings set lease_id = null
+             where municipality_code = $1 and id = $2 and lease_id is not null
+             returning id
+         )
+         update slots set booked = booked - 1, updated_at = now()
+         where municipality_code = $1 and id = $3 and not exists (select 1 from to_lease)",
+    )
+    .bind(municipality.as_string())
+    .bind(booking)
+    .bind(slot)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Changes the seat count without looking at the capacity: a same-day move the planner allowed
+/// past the capacity (`+1`, manual 3-2 ②).
 pub(super) async fn add_to_booked(
     db: &mut PgConnection,
     municipality: MunicipalityCode,

@@ -14,8 +14,8 @@ use yoyaku_core::time::tokyo_date_time;
 
 use super::lifecycle::{lock_booking, may_touch};
 use super::rows::{
-    BookingRecord, SlotRange, VenueSlot, add_to_booked, load_booking_for_update, load_slot,
-    load_vaccine, slots_in,
+    BookingRecord, SlotRange, VenueSlot, add_to_booked, free_seat, load_booking_for_update,
+    load_slot, load_vaccine, slots_in,
 };
 use super::{BookingError, Refusal};
 use crate::audit::{self, Caller, Entity};
@@ -139,7 +139,7 @@ pub(crate) async fn same_day_move(
     .bind(slot_id)
     .execute(&mut *db)
     .await?;
-    add_to_booked(db, municipality, from.id, -1).await?;
+    free_seat(db, municipality, id, from.id).await?;
     add_to_booked(db, municipality, to.id, 1).await?;
     let moved = load_booking_for_update(db, municipality, id)
         .await?

@@ -119,6 +119,23 @@ pub(crate) async fn use_seat(
     Ok(used == 1)
 }
 
+/// Records that `booking` took a seat of `lease`: if it stops holding the seat while the lease
+/// runs, the seat goes back to the lease (`bookings::rows::free_seat`).
+pub(crate) async fn link_booking(
+    db: &mut PgConnection,
+    municipality: &str,
+    lease: Uuid,
+    booking: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update bookings set lease_id = $3 where municipality_code = $1 and id = $2")
+        .bind(municipality)
+        .bind(booking)
+        .bind(lease)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Returns the unused seats of every expired lease to its slot. Returns how many slots got seats
 /// back.
 pub(crate) async fn release_expired(db: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {

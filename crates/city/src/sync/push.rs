@@ -254,11 +254,14 @@ async fn apply(
             dose,
             lease_id,
         } => {
-            if let Some(lease) = lease_id {
-                // The leased seat goes back to the slot for the booking to take in the same
-                // transaction; an expired lease leaves the booking to find a seat like any other.
-                leases::use_seat(db, &m.as_string(), *lease, pusher.account, *slot_id).await?;
-            }
+            // The leased seat goes back to the slot for the booking to take in the same
+            // transaction; an expired lease leaves the booking to find a seat like any other.
+            let leased = match lease_id {
+                Some(lease) => {
+                    leases::use_seat(db, &m.as_string(), *lease, pusher.account, *slot_id).await?
+                }
+                None => false,
+            };
             let request = NewBooking {
                 id: *booking_id,
                 resident: resident.clone(),
@@ -266,6 +269,9 @@ async fn apply(
                 dose: *dose,
             };
             bookings::book(db, caller, &request).await?;
+            if let (true, Some(lease)) = (leased, lease_id) {
+                leases::link_booking(db, &m.as_string(), *lease, *booking_id).await?;
+            }
         }
         Action::Cancel { booking_id } => {
             bookings::cancel(db, caller, m, *booking_id).await?;

@@ -379,6 +379,71 @@ async fn pull_starts_from_a_snapshot_and_resumes_from_its_cursor() {
     assert_eq!(bogus["kind"], "resync");
 }
 
+/// A booking on a leased seat that is cancelled gives the seat back to the lease while it runs:
+/// the clinic's next offline booking on that lease is certain again, and the web does not get a
+/// seat the clinic counts as its own.
+#[tokio::test]
+async fn a_cancelled_leased_booking_gives_its_seat_back_to_the_lease() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let venue = app.venue_id(101).await;
+    let slot = insert_slot(&app.pool, venue, next_slot_day(), (18, 0), 30, "public", 2).await;
+    let lease = expect_json(
+        app.post_json(
+            "/api/v1/sync/leases",
+            Some(&token),
+            &json!({ "slot_id": slot, "seats": 1 }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let lease_id: Uuid = lease["id"].as_str().unwrap().parse().unwrap();
+    let people = tickets(9_100_000_070, 3);
+    seed_residents(&app.pool, &people, born()).await;
+    let used = || async {
+        sqlx::query_scalar::<_, i32>("select used from leases where id = $1")
+            .bind(lease_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+
+    let device = Uuid::new_v4();
+    let intent = book_intent(Uuid::new_v4(), 1, &[], &people[0], slot, Some(lease_id));
+    let booking: Uuid = intent["action"]["booking_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        statuses(&push(&app, &token, device, vec![intent]).await),
+        ["applied"]
+    );
+    assert_eq!((used().await, booked(&app.pool, slot).await), (1, 1));
+    let cancel = json!({
+        "id": Uuid::new_v4(), "seq": 2, "depends_on": [],
+        "action": { "type": "cancel", "booking_id": booking }
+    });
+    assert_eq!(
+        statuses(&push(&app, &token, device, vec![cancel]).await),
+        ["applied"]
+    );
+    assert_eq!(
+        (used().await, booked(&app.pool, slot).await),
+        (0, 1),
+        "the seat is the lease's again, still counted in the slot"
+    );
+    // The web takes the one public seat; the clinic's next booking on the lease still holds.
+    book(&app, None, &people[1], BORN, slot, 1).await;
+    let again = book_intent(Uuid::new_v4(), 3, &[], &people[2], slot, Some(lease_id));
+    assert_eq!(
+        statuses(&push(&app, &token, device, vec![again]).await),
+        ["applied"]
+    );
+    assert_eq!((used().await, booked(&app.pool, slot).await), (1, 2));
+}
+
 #[tokio::test]
 async fn a_lease_holds_public_seats_for_offline_bookings_and_returns_the_rest() {
     let app = spawn_app().await;

@@ -304,15 +304,18 @@ impl Placed {
     }
 }
 
-/// A lease of the slot, unexpired, with a seat no booking has used. Every booking that names the
-/// lease counts, cancelled ones too: the server does not give a used lease seat back to the lease.
+/// A lease of the slot, unexpired, with a seat no booking holds. A booking on the lease that was
+/// cancelled gave its seat back to the lease, as it does at the server.
 async fn usable_lease(
     db: &mut SqliteConnection,
     slot_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>> {
     let leases: Vec<(String, i64, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT l.id, l.seats - (SELECT count(*) FROM bookings b WHERE b.lease_id = l.id),
+        "SELECT l.id,
+                l.seats - (SELECT count(*) FROM bookings b
+                           WHERE b.lease_id = l.id
+                             AND b.status IN ('reserved', 'checked_in', 'vaccinated')),
                 l.expires_at
          FROM leases l WHERE l.slot_id = ?",
     )

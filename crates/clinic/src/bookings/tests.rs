@@ -339,6 +339,51 @@ async fn a_leased_seat_makes_a_public_booking_certain_until_the_lease_is_used_up
     assert_eq!(intents[1].1["lease_id"], serde_json::Value::Null);
 }
 
+/// A booking on a leased seat that is cancelled gives the seat back to the lease, as the city
+/// server does: the next caller is certain again, and the seats shown do not drop.
+#[tokio::test]
+async fn a_cancelled_booking_gives_its_leased_seat_back_to_the_lease() {
+    let fx = Fixture::new().await;
+    let public = fx.slot(date(5, 13), ("09:00", "09:30"), "public", 3).await;
+    let lease = Uuid::new_v4();
+    sqlx::query("INSERT INTO leases (id, slot_id, seats, expires_at) VALUES (?, ?, 1, ?)")
+        .bind(lease.to_string())
+        .bind(public.to_string())
+        // Unexpired both for the rules (the fixture's clock) and for the seats view (the wall clock).
+        .bind(Utc::now() + TimeDelta::hours(12))
+        .execute(fx.store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE slots SET booked = 1 WHERE id = ?")
+        .bind(public.to_string())
+        .execute(fx.store.pool())
+        .await
+        .unwrap();
+    let a = fx.resident("9000000001", true).await;
+    let b = fx.resident("9000000002", true).await;
+    let seats = fx.remaining(public).await;
+
+    let first = write!(fx, |db, ctx| book::book(
+        db,
+        &ctx,
+        &request(&a, public, DoseNumber::FIRST)
+    ))
+    .unwrap();
+    assert_eq!(first.certainty, Certainty::LeasedSeat { lease_id: lease });
+    assert_eq!(fx.remaining(public).await, seats - 1);
+    let id: Uuid = first.booking.booking_id.parse().unwrap();
+    write!(fx, |db, ctx| lifecycle::cancel(db, &ctx, id)).unwrap();
+    assert_eq!(fx.remaining(public).await, seats);
+    let second = write!(fx, |db, ctx| book::book(
+        db,
+        &ctx,
+        &request(&b, public, DoseNumber::FIRST)
+    ))
+    .unwrap();
+    assert_eq!(second.certainty, Certainty::LeasedSeat { lease_id: lease });
+    assert_eq!(fx.remaining(public).await, seats - 1);
+}
+
 #[tokio::test]
 async fn every_refused_booking_writes_nothing() {
     let fx = Fixture::new().await;

@@ -37,7 +37,9 @@ pub(crate) async fn refresh(
            AND NOT EXISTS (
                SELECT 1 FROM leases l
                WHERE l.slot_id = s.id AND julianday(l.expires_at) > julianday(?4)
-                 AND l.seats > (SELECT count(*) FROM bookings b WHERE b.lease_id = l.id))
+                 AND l.seats > (SELECT count(*) FROM bookings b
+                                WHERE b.lease_id = l.id
+                                  AND b.status IN ('reserved', 'checked_in', 'vaccinated')))
          ORDER BY s.starts_at LIMIT ?5",
     )
     .bind(now)
