@@ -9,14 +9,20 @@ CREATE INDEX bookings_unsettled_seats ON bookings (slot_id)
     WHERE lease_id IS NULL
       AND (status IN ('reserved', 'checked_in', 'vaccinated')) <> server_holds_seat;
 
+-- A booking moved to another time of its day (manual 3-2 ②) while the server still counts it in
+-- its first slot: that slot, until the move is applied, shows the seat as free already.
+ALTER TABLE bookings ADD COLUMN moved_from TEXT;
+CREATE INDEX bookings_moved_from ON bookings (moved_from) WHERE moved_from IS NOT NULL;
+
 -- A lease's used seats are counted by the bookings naming it that hold their seat: a booking on a
 -- leased seat that is cancelled (or not attended) while the lease runs gives the seat back to the
 -- lease, as the city server does.
 CREATE INDEX bookings_by_lease ON bookings (lease_id) WHERE lease_id IS NOT NULL;
 
 -- Seats as this device sees them: the server's count (which includes the seats of this clinic's
--- leases), corrected by local bookings the server has not counted yet, less the seats of
--- unexpired leases that no booking holds (this clinic may still book those).
+-- leases), corrected by local bookings the server has not counted yet and by those moved out of
+-- the slot locally, less the seats of unexpired leases that no booking holds (this clinic may
+-- still book those).
 DROP VIEW slot_seats;
 CREATE VIEW slot_seats AS
 SELECT s.id AS slot_id,
@@ -30,6 +36,7 @@ SELECT s.id AS slot_id,
                        AND (b.status IN ('reserved', 'checked_in', 'vaccinated'))
                            <> b.server_holds_seat),
                     0)
+         - (SELECT count(*) FROM bookings b WHERE b.moved_from = s.id)
          - coalesce((SELECT sum(max(l.seats - (SELECT count(*) FROM bookings b
                                                WHERE b.lease_id = l.id
                                                  AND b.status IN ('reserved', 'checked_in',

@@ -308,7 +308,7 @@ pub(crate) async fn write_server_bookings<'a>(
              ticket_number = excluded.ticket_number, slot_id = excluded.slot_id,
              dose = excluded.dose, status = excluded.status, channel = excluded.channel,
              lot_number = excluded.lot_number, vaccinated_at = excluded.vaccinated_at,
-             server_holds_seat = excluded.server_holds_seat, tentative = 0",
+             server_holds_seat = excluded.server_holds_seat, tentative = 0, moved_from = NULL",
     )
     .bind(to_json(&rows)?)
     .execute(db)

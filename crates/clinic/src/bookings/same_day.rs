@@ -131,14 +131,21 @@ pub(super) async fn apply(
     if !check.feasible {
         return Err(Refusal::Infeasible { reasons, fill }.into());
     }
-    // The server's count of the new slot does not include the booking until it applies the move.
-    // (The old slot's cached count still does: it shows a seat too few there until the next pull,
-    // which errs on the safe side.)
-    sqlx::query("UPDATE bookings SET slot_id = ?, server_holds_seat = 0 WHERE id = ?")
-        .bind(slot_id.to_string())
-        .bind(booking_id.to_string())
-        .execute(&mut *db)
-        .await?;
+    // Until the server applies the move, its count of the new slot lacks the booking and its
+    // count of the first slot still has it (`moved_from`, the first move of a pending few). A
+    // booking on a leased seat gives the seat back to the lease, as the server does.
+    sqlx::query(
+        "UPDATE bookings
+         SET moved_from = coalesce(moved_from,
+                                   CASE WHEN server_holds_seat = 1 AND lease_id IS NULL
+                                        THEN slot_id END),
+             slot_id = ?, server_holds_seat = 0, lease_id = NULL
+         WHERE id = ?",
+    )
+    .bind(slot_id.to_string())
+    .bind(booking_id.to_string())
+    .execute(&mut *db)
+    .await?;
     enqueue(
         db,
         NewIntent {

@@ -769,12 +769,22 @@ async fn the_manuals_same_day_change_from_ten_to_three_is_feasible_and_exceeds_t
     ))
     .unwrap();
     assert_eq!(moved.booking.start_time, "15:00");
-    let booked: i64 = sqlx::query_scalar("SELECT booked FROM slot_list WHERE slot_id = ?")
-        .bind(slots[5].to_string())
-        .fetch_one(fx.store.pool())
-        .await
-        .unwrap();
-    assert_eq!(booked, 2, "over capacity, as the manual allows");
+    let booked = |slot: Uuid| {
+        let pool = fx.store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT booked FROM slot_list WHERE slot_id = ?")
+                .bind(slot.to_string())
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        booked(slots[5]).await,
+        2,
+        "over capacity, as the manual allows"
+    );
+    assert_eq!(booked(slots[0]).await, 0, "the 10:00 seat is free at once");
     let intents = fx.intents().await;
     assert_eq!(intents.len(), 1);
     assert_eq!(intents[0].0, "same_day_move");
