@@ -1,7 +1,7 @@
 //! Running the API: in the `serve` and `demo` commands, and in-process in tests.
 
 mod housekeeping;
-pub(crate) mod login_limit;
+pub(crate) mod rate_limit;
 mod tls;
 
 use std::convert::Infallible;
@@ -24,7 +24,7 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::server::TlsStream;
 
 use crate::http::{ApiContext, Config, router};
-use login_limit::{LoginLimiter, LoginRate};
+use rate_limit::{LoginLimiter, LoginRate, LookupLimiter};
 pub use tls::TlsError;
 
 /// A running API server. [`Server::shutdown`], or dropping it, closes the listening socket at
@@ -78,10 +78,12 @@ impl ServerOptions {
     pub fn spawn(self, listener: TcpListener, pool: PgPool) -> io::Result<Server> {
         let addr = listener.local_addr()?;
         let login_limiter = Arc::new(LoginLimiter::new(self.login_rate, self.trusted_proxy));
+        let lookup_limiter = Arc::new(LookupLimiter::new(self.trusted_proxy));
         let housekeeping = housekeeping::run(
             self.housekeeping_period,
             pool.clone(),
             login_limiter.clone(),
+            lookup_limiter.clone(),
         );
         let sync = crate::sync::chores(pool.clone());
         let chores = async move {
@@ -95,8 +97,10 @@ impl ServerOptions {
             config: Arc::new(Config::default()),
             availability: Arc::default(),
         })
-        // Where the login handler finds it (http::auth::throttle): per server, like its settings.
-        .layer(Extension(login_limiter));
+        // Where the login and look-up handlers find them (http::auth::throttle): per server, like
+        // its settings.
+        .layer(Extension(login_limiter))
+        .layer(Extension(lookup_limiter));
         let (stop, stopped) = oneshot::channel::<()>();
         // Answers are small: send them at once instead of waiting on Nagle's algorithm. Through
         // `tap_io`, both listeners also give handlers axum's `ConnectInfo<SocketAddr>`.

@@ -25,6 +25,7 @@ use crate::{password, token};
 use lockout::AccountLocked;
 use on_behalf::{ON_BEHALF_OF, clinic_named};
 use throttle::LoginAdmitted;
+pub(super) use throttle::LookupLimits;
 
 pub(super) fn router() -> Router<ApiContext> {
     Router::new()

@@ -25,7 +25,7 @@ use yoyaku_core::time::tokyo_today;
 use yoyaku_core::{Coded, MunicipalityCode, Problem};
 
 use super::ApiContext;
-use super::auth::CurrentAccount;
+use super::auth::{CurrentAccount, LookupLimits};
 use super::bookings::{Requester, read_scope, writer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
@@ -104,47 +104,77 @@ struct LookupResponse {
         (status = 400, description = "A malformed key, e.g. `ticket.municipality_mismatch`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.forbidden`: another municipality's resident", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The key is not in the valid-ticket registry", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The key is not in the valid-ticket registry: a made-up ticket and a wrong birth date get the same answer", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`: twenty checks an address on the open web, then one every three seconds; five failed checks of one ticket, then one every ten minutes", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn lookup(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     ApiJson(input): ApiJson<KeyInput>,
-) -> Result<Json<LookupResponse>, ApiError> {
-    let key = parse_key(&input)?;
+) -> Result<Json<LookupResponse>, Response> {
+    if let Requester::Web = requester {
+        limits.admit_web()?;
+    }
+    let key = parse_key(&input).map_err(IntoResponse::into_response)?;
     let (municipality, ticket) = (key.municipality_code, key.ticket_number);
     if let Requester::Staff(account) = &requester {
-        same_municipality(account, municipality)?;
+        same_municipality(account, municipality).map_err(IntoResponse::into_response)?;
     }
-    let mut conn = ctx.db.acquire().await?;
-    let registered = residents::registry_status(&mut conn, &key).await?;
-    let (details, bookings) = match &requester {
+    limits.admit_ticket((municipality, ticket))?;
+    let respond = |error: ApiError| error.into_response();
+    let mut conn = ctx.db.acquire().await.map_err(|e| respond(e.into()))?;
+    let registered = residents::registry_status(&mut conn, &key)
+        .await
+        .map_err(|error| {
+            if matches!(
+                error,
+                ResidentError::Refused(ResidentRefusal::NotInRegistry)
+            ) {
+                limits.failed((municipality, ticket));
+            }
+            respond(error.into())
+        })?;
+    let answer = answer_lookup(&mut conn, &requester, key, registered).await;
+    Ok(Json(answer.map_err(respond)?))
+}
+
+/// What the caller may see of a resident whose key the registry confirmed.
+async fn answer_lookup(
+    conn: &mut sqlx::PgConnection,
+    requester: &Requester,
+    key: ResidentKey,
+    registered: bool,
+) -> Result<LookupResponse, ApiError> {
+    let (municipality, ticket) = (key.municipality_code, key.ticket_number);
+    let (details, bookings) = match requester {
         // The key proves the ticket; contact details stay off the open web.
         Requester::Web => {
             let scope = ReadScope::Municipality;
             let bookings =
-                bookings::bookings_of_resident(&mut conn, municipality, ticket, &scope).await?;
+                bookings::bookings_of_resident(&mut *conn, municipality, ticket, &scope).await?;
             (None, Some(bookings))
         }
         Requester::Staff(account) => {
-            let scope = read_scope(&mut conn, account).await?;
-            if registered && residents::visible(&mut conn, municipality, ticket, &scope).await? {
-                let resident = residents::find(&mut conn, municipality, ticket).await?;
+            let scope = read_scope(&mut *conn, account).await?;
+            if registered && residents::visible(&mut *conn, municipality, ticket, &scope).await? {
+                let resident = residents::find(&mut *conn, municipality, ticket).await?;
                 let bookings =
-                    bookings::bookings_of_resident(&mut conn, municipality, ticket, &scope).await?;
+                    bookings::bookings_of_resident(&mut *conn, municipality, ticket, &scope)
+                        .await?;
                 (resident.map(|r| r.details), Some(bookings))
             } else {
                 (None, None)
             }
         }
     };
-    Ok(Json(LookupResponse {
+    Ok(LookupResponse {
         resident: key,
         registered,
         details,
         bookings,
-    }))
+    })
 }
 
 /// `PUT /api/v1/residents/{municipality_code}/{ticket_number}`: the birth date (the key's third

@@ -182,7 +182,6 @@ pub(crate) async fn find(
     row.map(|row| row.into_resident(municipality)).transpose()
 }
 
-/// The registered residents among `tickets` (a clinic's snapshot, say), by ticket number.
 /// The residents of `tickets` for a clinic's sync. A stored row the core rules no longer accept
 /// (kept from before a stricter rule, say) is left out and logged for the city to correct: one
 /// bad row must not stop every clinic that books the resident from syncing.

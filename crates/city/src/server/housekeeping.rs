@@ -1,5 +1,5 @@
-//! Periodic chores of a running server: expired sessions leave the database, idle clients the
-//! login rate limiter. Neither is needed for correctness (an expired session logs nobody in);
+//! Periodic chores of a running server: expired sessions leave the database, idle clients and
+//! tickets the rate limiters. Neither is needed for correctness (an expired session logs nobody in);
 //! both keep what is stored from growing without end.
 
 use std::convert::Infallible;
@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use tokio::time::MissedTickBehavior;
 
-use super::login_limit::LoginLimiter;
+use super::rate_limit::{LoginLimiter, LookupLimiter};
 
 /// Every ten minutes by default: a session outlives its expiry by at most that.
 pub(super) const DEFAULT_PERIOD: Duration = Duration::from_secs(10 * 60);
@@ -19,12 +19,14 @@ pub(super) async fn run(
     period: Duration,
     db: PgPool,
     login_limiter: Arc<LoginLimiter>,
+    lookup_limiter: Arc<LookupLimiter>,
 ) -> Infallible {
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         login_limiter.forget_idle();
+        lookup_limiter.forget_idle();
         match delete_expired_sessions(&db).await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "deleted expired sessions"),

@@ -1,4 +1,5 @@
-//! The per-client-address rate limit of `POST /api/v1/login`.
+//! The rate limits against guessing: `POST /api/v1/login` per client address, and the registry
+//! check per address on the open web and per ticket.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -98,4 +99,128 @@ async fn the_forwarded_client_address_counts_only_from_the_trusted_proxy() {
     expect_admitted(attempt(&app, &other, Some("192.0.2.1")).await).await;
     expect_admitted(attempt(&app, &other, Some("192.0.2.2")).await).await;
     expect_limited(attempt(&app, &other, Some("192.0.2.3")).await).await;
+}
+
+/// The registry check (`POST /api/v1/residents/lookup`): tickets and birth dates cannot be found
+/// by trying.
+mod lookup {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::support::{expect_json, key_json};
+
+    async fn check(app: &TestApp, client: &Client, token: Option<&str>, key: &Value) -> Response {
+        let request = client.post(app.url("/api/v1/residents/lookup")).json(key);
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+        .await
+        .unwrap()
+    }
+
+    /// Asserts a 429 `lookup.rate_limited` with its `Retry-After`, and returns that.
+    async fn expect_limited(response: Response) -> u64 {
+        let retry_after: u64 = response.headers()[RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let problem = expect_problem(
+            response,
+            StatusCode::TOO_MANY_REQUESTS,
+            "lookup.rate_limited",
+        )
+        .await;
+        assert!(problem.message_ja.contains(&format!("{retry_after}秒後")));
+        retry_after
+    }
+
+    /// The manual's resident, 9000000062 born 1945-03-03.
+    const TICKET: &str = "9000000062";
+
+    #[tokio::test]
+    async fn a_made_up_ticket_and_a_wrong_birth_date_get_the_same_answer() {
+        let app = spawn_app().await;
+        let made_up = check(
+            &app,
+            &app.client,
+            None,
+            &key_json("9000000999", "1945-03-03"),
+        )
+        .await;
+        let wrong_date = check(&app, &app.client, None, &key_json(TICKET, "1945-03-04")).await;
+        let (a, b) = (made_up.status(), wrong_date.status());
+        let (a_body, b_body) = (
+            made_up.text().await.unwrap(),
+            wrong_date.text().await.unwrap(),
+        );
+        assert_eq!((a, &a_body), (b, &b_body));
+        assert_eq!(a, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn the_open_web_gets_twenty_checks_an_address_then_must_wait() {
+        let app = spawn_app().await;
+        for _ in 0..20 {
+            let response = check(&app, &app.client, None, &key_json(TICKET, "1945-03-03")).await;
+            expect_json(response, StatusCode::OK).await;
+        }
+        let wait =
+            expect_limited(check(&app, &app.client, None, &key_json(TICKET, "1945-03-03")).await)
+                .await;
+        assert!((1..=3).contains(&wait), "{wait}");
+        // Another address, and staff signed in, are not held back by it.
+        let elsewhere = client_from(ip("127.0.0.2"));
+        let response = check(&app, &elsewhere, None, &key_json(TICKET, "1945-03-03")).await;
+        expect_json(response, StatusCode::OK).await;
+        let token = app.login(&app.accounts.clinic_a).await.token;
+        let response = check(
+            &app,
+            &app.client,
+            Some(&token),
+            &key_json(TICKET, "1945-03-03"),
+        )
+        .await;
+        expect_json(response, StatusCode::OK).await;
+    }
+
+    #[tokio::test]
+    async fn five_failed_checks_of_a_ticket_rest_it_from_every_address_and_channel() {
+        let app = spawn_app().await;
+        let token = app.login(&app.accounts.clinic_a).await.token;
+        // Guesses of the birth date from five addresses.
+        for (n, day) in (4..9).enumerate() {
+            let client = client_from(ip(&format!("127.0.0.{}", n + 2)));
+            let key = key_json(TICKET, &format!("1945-03-{day:02}"));
+            expect_problem(
+                check(&app, &client, None, &key).await,
+                StatusCode::NOT_FOUND,
+                "ticket.not_in_registry",
+            )
+            .await;
+        }
+        // Now even the right birth date, and the clinic, wait.
+        let right = key_json(TICKET, "1945-03-03");
+        let wait = expect_limited(check(&app, &app.client, None, &right).await).await;
+        assert!((590..=600).contains(&wait), "{wait}");
+        expect_limited(check(&app, &app.client, Some(&token), &right).await).await;
+        // A ticket that does not exist rests the same way: the limit tells nothing either.
+        for day in 1..=5 {
+            let key = key_json("9000000999", &format!("1950-01-{day:02}"));
+            expect_problem(
+                check(&app, &app.client, Some(&token), &key).await,
+                StatusCode::NOT_FOUND,
+                "ticket.not_in_registry",
+            )
+            .await;
+        }
+        let made_up = key_json("9000000999", "1950-01-06");
+        expect_limited(check(&app, &app.client, Some(&token), &made_up).await).await;
+        // Other tickets are checked as ever.
+        let other = key_json("9000001000", "1930-01-01");
+        let response = check(&app, &app.client, Some(&token), &other).await;
+        expect_json(response, StatusCode::OK).await;
+    }
 }
