@@ -89,6 +89,15 @@ impl Coded for LookupRateLimited {
     }
 }
 
+/// A look-up the limits hold back for this long: 429 `lookup.rate_limited`.
+pub(in crate::http) struct LookupLimited(Duration);
+
+impl From<LookupLimited> for Response {
+    fn from(LookupLimited(wait): LookupLimited) -> Self {
+        too_many(wait, |seconds| LookupRateLimited { seconds })
+    }
+}
+
 /// The look-up's limits for this request: its client's (for the open web) and each ticket's.
 pub(in crate::http) struct LookupLimits {
     limiter: Arc<LookupLimiter>,
@@ -98,16 +107,19 @@ pub(in crate::http) struct LookupLimits {
 
 impl LookupLimits {
     /// A check from the open web takes one from its address's bucket.
-    pub fn admit_web(&self) -> Result<(), Response> {
+    pub fn admit_web(&self) -> Result<(), LookupLimited> {
         self.limiter
             .admit_web_client(self.peer, &self.headers)
-            .map_err(|wait| too_many(wait, |seconds| LookupRateLimited { seconds }))
+            .map_err(LookupLimited)
     }
 
     /// Refuses a ticket resting after its failed checks.
-    pub fn admit_ticket(&self, ticket: (MunicipalityCode, TicketNumber)) -> Result<(), Response> {
+    pub fn admit_ticket(
+        &self,
+        ticket: (MunicipalityCode, TicketNumber),
+    ) -> Result<(), LookupLimited> {
         match self.limiter.ticket_wait(ticket) {
-            Some(wait) => Err(too_many(wait, |seconds| LookupRateLimited { seconds })),
+            Some(wait) => Err(LookupLimited(wait)),
             None => Ok(()),
         }
     }
