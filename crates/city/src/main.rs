@@ -72,11 +72,19 @@ struct Serving {
     /// Database connections the server keeps: the bookings it can have in flight at once.
     #[arg(long, env = "YOYAKU_DB_CONNECTIONS", default_value_t = DEFAULT_CONNECTIONS)]
     db_connections: u32,
+    /// Days changes are kept for clinics' pulls (30 unless set); a clinic that has not synced
+    /// for longer rebuilds its cache from a snapshot, keeping its unsent work.
+    #[arg(long, env = "YOYAKU_CHANGE_RETENTION_DAYS", value_name = "DAYS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    change_retention_days: Option<u32>,
 }
 
 impl Serving {
     async fn spawn(&self, pool: PgPool) -> anyhow::Result<Server> {
         let mut options = Server::options();
+        if let Some(days) = self.change_retention_days {
+            options = options.change_retention(chrono::TimeDelta::days(i64::from(days)));
+        }
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             options = options.tls_pem_files(cert, key)?;
         }

@@ -44,6 +44,7 @@ pub struct ServerOptions {
     login_rate: LoginRate,
     trusted_proxy: Option<IpAddr>,
     housekeeping_period: Duration,
+    change_retention: chrono::TimeDelta,
 }
 
 impl ServerOptions {
@@ -68,9 +69,16 @@ impl ServerOptions {
         self
     }
 
-    /// How often expired sessions are deleted (every ten minutes unless set).
+    /// How often expired sessions and old changes are deleted (every ten minutes unless set).
     pub fn housekeeping_period(mut self, period: Duration) -> Self {
         self.housekeeping_period = period;
+        self
+    }
+
+    /// How long changes are kept for clinics' pulls (30 days unless set); a clinic that has not
+    /// pulled for longer rebuilds its cache from a snapshot.
+    pub fn change_retention(mut self, retention: chrono::TimeDelta) -> Self {
+        self.change_retention = retention;
         self
     }
 
@@ -84,6 +92,7 @@ impl ServerOptions {
             pool.clone(),
             login_limiter.clone(),
             lookup_limiter.clone(),
+            self.change_retention,
         );
         let sync = crate::sync::chores(pool.clone());
         let chores = async move {
@@ -167,6 +176,7 @@ impl Server {
             login_rate: LoginRate::default(),
             trusted_proxy: None,
             housekeeping_period: housekeeping::DEFAULT_PERIOD,
+            change_retention: crate::sync::retention::DEFAULT_RETENTION,
         }
     }
 

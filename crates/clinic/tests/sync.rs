@@ -706,3 +706,87 @@ async fn a_first_dose_in_the_demo_is_offered_its_second_three_weeks_later() {
         other => panic!("no slots three weeks later: {other:?}"),
     }
 }
+
+/// A clinic that has not synced for longer than the city keeps changes (here: none are kept)
+/// gets a resync answer; it rebuilds its cache from a snapshot and loses none of its unsent work,
+/// while what others booked meanwhile arrives too.
+#[tokio::test]
+async fn a_clinic_older_than_the_change_retention_recovers_with_its_unsent_work() {
+    let mut city = City::start_with(|| {
+        yoyaku_city::Server::options()
+            .change_retention(TimeDelta::zero())
+            .housekeeping_period(Duration::from_millis(100))
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let slots = open_slots(&clinic, 1).await;
+    let snapshot_at = || async {
+        sqlx::query_scalar::<_, String>("SELECT snapshot_at FROM sync_state")
+            .fetch_one(clinic.store().pool())
+            .await
+            .unwrap()
+    };
+    let first_snapshot = snapshot_at().await;
+
+    city.stop().await;
+    for i in 0..3 {
+        let private = slots
+            .iter()
+            .filter(|s| s.visibility == "private")
+            .nth(i)
+            .unwrap();
+        register_and_book(&clinic, 40 + i as u32, private).await;
+    }
+    assert_eq!(clinic.status().pending, 6);
+    city.restart().await;
+    // A resident books on the web meanwhile; every change is pruned soon after it is numbered.
+    let (ticket, born) = registry_entry(60);
+    let web = reqwest::Client::new();
+    let public = slots.iter().find(|s| s.visibility == "public").unwrap();
+    let body = serde_json::json!({
+        "resident": {"municipality_code": "431001", "ticket": ticket,
+                     "birth_date": born.to_string()},
+        "slot_id": public.slot_id, "dose": 1
+    });
+    sqlx::query(
+        "insert into residents (municipality_code, ticket_number, birth_date, family_name_kana,
+             given_name_kana, sex, phone)
+         values ('431001', $1, $2, 'ウェブ', 'ハナコ', 'female', '0963281999')",
+    )
+    .bind(&ticket)
+    .bind(born)
+    .execute(&city.pool)
+    .await
+    .unwrap();
+    let response = web
+        .post(format!("{}/api/v1/bookings", city.url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sqlx::query_scalar::<_, i64>("select count(*) from changes")
+        .fetch_one(&city.pool)
+        .await
+        .unwrap()
+        > 0
+    {
+        assert!(std::time::Instant::now() < deadline, "nothing was pruned");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    sync_until_settled(&clinic).await;
+    assert_ne!(snapshot_at().await, first_snapshot, "the cache was rebuilt");
+    assert_eq!(outbox_states(&clinic).await, vec![("applied".into(), 6)]);
+    assert_eq!(clinic.status().problems, 0);
+    let at_city = city_bookings(&city).await;
+    assert_eq!(at_city.len(), 4, "three from the clinic, one from the web");
+    assert_eq!(at_city, cached_bookings(&clinic).await);
+}

@@ -1,15 +1,18 @@
-//! Periodic chores of a running server: expired sessions leave the database, idle clients and
-//! tickets the rate limiters. Neither is needed for correctness (an expired session logs nobody in);
-//! both keep what is stored from growing without end.
+//! Periodic chores of a running server: expired sessions leave the database, changes older than
+//! the retention the change log, idle clients and tickets the rate limiters. None is needed for
+//! correctness (an expired session logs nobody in, an old cursor gets a snapshot); all keep what
+//! is stored from growing without end.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{TimeDelta, Utc};
 use sqlx::PgPool;
 use tokio::time::MissedTickBehavior;
 
 use super::rate_limit::{LoginLimiter, LookupLimiter};
+use crate::sync::retention;
 
 /// Every ten minutes by default: a session outlives its expiry by at most that.
 pub(super) const DEFAULT_PERIOD: Duration = Duration::from_secs(10 * 60);
@@ -20,6 +23,7 @@ pub(super) async fn run(
     db: PgPool,
     login_limiter: Arc<LoginLimiter>,
     lookup_limiter: Arc<LookupLimiter>,
+    change_retention: TimeDelta,
 ) -> Infallible {
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -32,6 +36,11 @@ pub(super) async fn run(
             Ok(deleted) => tracing::info!(deleted, "deleted expired sessions"),
             // The database may be down for a while; the next round tries again.
             Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+        }
+        match retention::prune(&db, Utc::now() - change_retention).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted changes past the retention"),
+            Err(error) => tracing::warn!(%error, "could not delete old changes"),
         }
     }
 }

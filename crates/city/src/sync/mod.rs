@@ -4,6 +4,7 @@
 pub(crate) mod leases;
 pub(crate) mod pull;
 pub(crate) mod push;
+pub(crate) mod retention;
 pub(crate) mod sequencer;
 pub(crate) mod snapshot;
 

@@ -19,7 +19,7 @@ use crate::audit::parse_channel;
 use crate::residents;
 use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
 
-use super::SyncError;
+use super::{SyncError, retention};
 
 pub(crate) const DEFAULT_PAGE: u32 = 500;
 pub(crate) const MAX_PAGE: u32 = 5_000;
@@ -43,12 +43,15 @@ pub(crate) async fn page(
             reason: "first sync: start from a snapshot".into(),
         });
     };
-    let newest: i64 = sqlx::query_scalar("select coalesce(max(seq), 0) from changes")
-        .fetch_one(&mut *db)
-        .await?;
+    let (oldest, newest) = retention::bounds(&mut *db).await?;
     if cursor > newest as u64 {
         return Ok(PullResponse::Resync {
             reason: "the cursor is not one this server issued".into(),
+        });
+    }
+    if cursor < oldest as u64 {
+        return Ok(PullResponse::Resync {
+            reason: "the changes after the cursor are no longer kept".into(),
         });
     }
     let limit = limit.clamp(1, MAX_PAGE);

@@ -6,8 +6,8 @@ use yoyaku_core::sync::{ResidentInfo, Snapshot};
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::wire::SlotInfo;
 
-use super::SyncError;
 use super::pull::{BOOKING_INFO_SELECT, BookingRow, Scope};
+use super::{SyncError, retention};
 use crate::residents;
 use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
 
@@ -22,9 +22,7 @@ pub(crate) async fn take(db: &PgPool, scope: &Scope) -> Result<Snapshot, SyncErr
         .await?;
     // Changes committed but not numbered yet are in the data below and will be pulled again with
     // a higher number: applying a state twice is harmless.
-    let cursor: i64 = sqlx::query_scalar("select coalesce(max(seq), 0) from changes")
-        .fetch_one(&mut *tx)
-        .await?;
+    let (_, cursor) = retention::bounds(&mut tx).await?;
     let slot_rows: Vec<SlotInfoRow> = sqlx::query_as(&format!(
         "select {SLOT_INFO_COLUMNS} {SLOT_INFO_FROM}
          where s.municipality_code = $1 and s.venue_id = any($2)

@@ -8,12 +8,13 @@ use chrono::NaiveDate;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
+use yoyaku_city::Server;
 use yoyaku_core::slot::Visibility;
 use yoyaku_core::sync::{Outcome, PullResponse, PushResponse, Snapshot};
 
 use crate::support::{
     TestApp, book, booked, demo_slot, expect_json, expect_problem, insert_slot, next_slot_day,
-    seed_residents, seed_tickets, spawn_app, tickets,
+    seed_residents, seed_tickets, spawn_app, spawn_app_with, tickets,
 };
 
 const BORN: &str = "1960-04-01";
@@ -377,6 +378,70 @@ async fn pull_starts_from_a_snapshot_and_resumes_from_its_cursor() {
     )
     .await;
     assert_eq!(bogus["kind"], "resync");
+}
+
+/// Changes older than the retention are deleted; a cursor from before them gets a resync, and the
+/// snapshot's cursor is one a pull serves.
+#[tokio::test]
+async fn changes_past_the_retention_are_pruned_and_an_older_cursor_resyncs() {
+    let app = spawn_app_with(|listener, pool| {
+        Server::options()
+            .change_retention(chrono::TimeDelta::zero())
+            .housekeeping_period(Duration::from_millis(100))
+            .spawn(listener, pool)
+            .unwrap()
+    })
+    .await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let people = tickets(9_100_000_090, 1);
+    seed_residents(&app.pool, &people, born()).await;
+    let slot = demo_slot(&app.pool, 101, next_slot_day(), "1000", "public").await;
+    book(&app, None, &people[0], BORN, slot, 1).await;
+    // The booking's change is numbered, then pruned.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (kept, horizon): (i64, i64) = sqlx::query_as(
+            "select (select count(*) from changes), (select pruned_through from change_horizon)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        if kept == 0 && horizon > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{kept} changes kept, horizon {horizon}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let old = expect_json(
+        app.get("/api/v1/sync/pull?cursor=1", Some(&token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(old["kind"], "resync", "{old:#}");
+    assert!(old["reason"].as_str().unwrap().contains("no longer kept"));
+
+    let snapshot: Snapshot = serde_json::from_value(
+        expect_json(
+            app.get("/api/v1/sync/snapshot", Some(&token)).await,
+            StatusCode::OK,
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(snapshot.bookings.len(), 1);
+    let from_snapshot = expect_json(
+        app.get(
+            &format!("/api/v1/sync/pull?cursor={}", snapshot.cursor),
+            Some(&token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(from_snapshot["kind"], "changes", "{from_snapshot:#}");
 }
 
 /// A booking on a leased seat that is cancelled gives the seat back to the lease while it runs:

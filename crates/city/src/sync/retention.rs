@@ -1,0 +1,46 @@
+//! How long changes are kept for pulls. A clinic that has not pulled for longer than the
+//! retention rebuilds its cache from a snapshot instead, its unsent work kept (the clinic
+//! engine's resync).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::{PgConnection, PgPool};
+
+/// A month: a clinic closed for holidays, or a laptop left in a drawer, still catches up by pull.
+pub const DEFAULT_RETENTION: TimeDelta = TimeDelta::days(30);
+
+/// Deletes the numbered changes made before `before`, and every change numbered below the newest
+/// of them, so that what is kept is a suffix of the sequence. Returns how many were deleted.
+pub(crate) async fn prune(db: &PgPool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let cut: Option<i64> = sqlx::query_scalar(
+        "select max(seq) from changes where seq is not null and created_at < $1",
+    )
+    .bind(before)
+    .fetch_one(&mut *tx)
+    .await?;
+    let Some(cut) = cut else {
+        return Ok(0);
+    };
+    let deleted = sqlx::query("delete from changes where seq <= $1")
+        .bind(cut)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("update change_horizon set pruned_through = greatest(pruned_through, $1)")
+        .bind(cut)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+/// The oldest cursor a pull can serve, and the newest change number (or horizon) there is.
+pub(crate) async fn bounds(db: &mut PgConnection) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "select pruned_through,
+                greatest(pruned_through, coalesce((select max(seq) from changes), 0))
+         from change_horizon",
+    )
+    .fetch_one(db)
+    .await
+}
