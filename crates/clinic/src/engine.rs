@@ -10,6 +10,7 @@ use yoyaku_core::wire::AccountProfile;
 use crate::city_client::CityClient;
 use crate::error::{ClinicError, Result};
 use crate::outbox;
+use crate::sealed_token::DeviceKey;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::sync::{ErrorInfo, Schedule, SyncStatus};
@@ -18,10 +19,14 @@ use crate::sync::{ErrorInfo, Schedule, SyncStatus};
 #[derive(Debug, Clone)]
 pub(crate) struct Current {
     pub profile: AccountProfile,
+    /// The session token of an online login; after an offline login, the one stored sealed.
+    pub token: Option<String>,
 }
 
 pub struct Clinic {
     pub(crate) store: Store,
+    /// Seals the session token the cache keeps (sealed_token).
+    pub(crate) device: DeviceKey,
     pub(crate) client: CityClient,
     settings: Settings,
     pub(crate) current: RwLock<Option<Current>>,
@@ -32,9 +37,20 @@ pub struct Clinic {
 }
 
 impl Clinic {
-    /// Opens the cache in `data_dir` for the city server named in `settings`.
+    /// Opens the cache in `data_dir` for the city server named in `settings`, on this computer.
     pub async fn open(data_dir: &Path, settings: Settings) -> Result<Arc<Self>> {
+        Self::open_on(data_dir, settings, DeviceKey::of_this_machine()).await
+    }
+
+    /// As [`Self::open`], with the key of the computer the cache is on: another computer's
+    /// opens no session token the cache holds.
+    pub async fn open_on(
+        data_dir: &Path,
+        settings: Settings,
+        device: DeviceKey,
+    ) -> Result<Arc<Self>> {
         let store = Store::open(data_dir).await?;
+        seal_a_plain_token(&store, &device).await?;
         let client = CityClient::new(&settings.server_url)?;
         let last_success_at = sqlx::query_scalar("SELECT last_success_at FROM sync_state")
             .fetch_one(store.pool())
@@ -49,6 +65,7 @@ impl Clinic {
         });
         Ok(Arc::new(Self {
             store,
+            device,
             client,
             settings,
             current: RwLock::new(None),
@@ -91,14 +108,19 @@ impl Clinic {
             .ok_or(ClinicError::NotLoggedIn)
     }
 
-    /// The session token of the logged-in account, for calls to the city server.
+    /// The session token of the logged-in account, for calls to the city server: the online
+    /// login's, or the one the cache keeps sealed for this computer.
     pub(crate) async fn session_token(&self) -> Result<String> {
-        self.require_login().await?;
-        let token: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
+        if let Some(token) = self.require_login().await?.token {
+            return Ok(token);
+        }
+        let sealed: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
             .fetch_optional(self.store.pool())
             .await?
             .flatten();
-        token.ok_or(ClinicError::NotLoggedIn)
+        sealed
+            .and_then(|sealed| self.device.open(&sealed))
+            .ok_or(ClinicError::LogInAgainOnline)
     }
 
     /// Records the outcome of a round trip to the server in the status.
@@ -178,4 +200,20 @@ impl Clinic {
             }
         }
     }
+}
+
+/// A cache of an earlier release kept its session token in plain text: sealed now.
+async fn seal_a_plain_token(store: &Store, device: &DeviceKey) -> Result<()> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
+        .fetch_optional(store.pool())
+        .await?
+        .flatten();
+    let Some(plain) = stored.filter(|t| !t.starts_with("v1:")) else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE account SET session_token = ?")
+        .bind(device.seal(&plain))
+        .execute(store.pool())
+        .await?;
+    Ok(())
 }

@@ -36,6 +36,10 @@ pub enum ClinicError {
     InvalidCredentials,
     #[error("please log in first")]
     NotLoggedIn,
+    /// Logged in offline, and the cache holds no session token this computer can open (a copied
+    /// cache, or one from a computer without a machine id).
+    #[error("log in again while online to reach the city server")]
+    LogInAgainOnline,
     #[error("the local database failed: {0}")]
     Storage(#[from] sqlx::Error),
     #[error("the local database could not be migrated: {0}")]
@@ -94,6 +98,7 @@ impl Coded for ClinicError {
             Self::NoCachedLogin => "auth.offline_first_login",
             Self::InvalidCredentials => "auth.invalid_credentials",
             Self::NotLoggedIn => "auth.not_logged_in",
+            Self::LogInAgainOnline => "auth.log_in_again_online",
             Self::Storage(_) | Self::Migration(_) => "local.storage",
             Self::Export { .. } => "export.write_failed",
             Self::Protocol(_) => "server.protocol",
@@ -111,6 +116,7 @@ impl Coded for ClinicError {
             Self::NoCachedLogin => "市のサーバーに接続できません。この端末で初めてログインするときはネットワーク接続が必要です。接続を確認してもう一度お試しください。".into(),
             Self::InvalidCredentials => "自治体番号、アカウントID、パスワードのいずれかが正しくありません。確認して入力し直してください。".into(),
             Self::NotLoggedIn => "ログインしてください。".into(),
+            Self::LogInAgainOnline => "市のサーバーと同期するには、ネットワークにつながった状態でログインし直してください（ログアウトしてからログイン）。未送信の操作はこの端末に残ります。".into(),
             Self::Storage(_) | Self::Migration(_) => "端末内のデータベースでエラーが発生しました。アプリを再起動しても解決しない場合は医療機関専用ダイヤルへご連絡ください。".into(),
             Self::Export { dir, .. } => format!("ファイルを保存できませんでした（保存先: {}）。保存先のフォルダーに書き込めるか、ディスクに空きがあるかを確認して、もう一度お試しください。", dir.display()),
             Self::Protocol(_) => "市のサーバーから予期しない応答がありました。しばらくしてからもう一度お試しください。".into(),
@@ -130,6 +136,7 @@ impl Coded for ClinicError {
             Self::Invalid { en, .. } => en.clone(),
             Self::InvalidCredentials => "The municipality code, account ID or password is incorrect. Check them and type them again.".into(),
             Self::NotLoggedIn => "Please log in.".into(),
+            Self::LogInAgainOnline => "To sync with the city server, log in again while online (log out, then log in). Unsent work stays on this computer.".into(),
             Self::Protocol(_) => "The city server gave an unexpected answer. Please try again in a little while.".into(),
             Self::Internal(_) => "Something unexpected went wrong. Please restart the app.".into(),
         }

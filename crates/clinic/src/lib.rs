@@ -15,6 +15,7 @@ mod outbox;
 mod password;
 mod problems;
 mod residents;
+mod sealed_token;
 pub mod settings;
 mod slots;
 pub mod store;
@@ -32,6 +33,7 @@ pub use residents::{
     BookingHistory, Notice, OutOfMunicipalityCheck, ReasonOption, Registration, RegistrationForm,
     ResidentQuery, ResidentRecord, ResidentSearch, ResidentSearchRow, TicketLookup,
 };
+pub use sealed_token::DeviceKey;
 pub use settings::Settings;
 pub use slots::SlotRow;
 pub use sync::{ErrorInfo, Schedule, SyncStatus};

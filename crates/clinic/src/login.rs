@@ -74,7 +74,7 @@ impl Clinic {
             password::hash(form.password.clone())
         );
         self.record(&answer);
-        let session = match answer {
+        let (session, token) = match answer {
             Ok(response) => {
                 let hash = hash?;
                 self.remember(
@@ -84,19 +84,24 @@ impl Clinic {
                     response.expires_at,
                 )
                 .await?;
-                Session {
+                let session = Session {
                     profile: response.profile,
                     online: true,
-                }
+                };
+                (session, Some(response.token))
             }
-            Err(e) if e.is_unreachable() => Session {
-                profile: self.login_offline(&form).await?,
-                online: false,
-            },
+            Err(e) if e.is_unreachable() => {
+                let session = Session {
+                    profile: self.login_offline(&form).await?,
+                    online: false,
+                };
+                (session, None)
+            }
             Err(e) => return Err(e),
         };
         *self.current.write().await = Some(Current {
             profile: session.profile.clone(),
+            token,
         });
         if session.online {
             self.sync_now().await;
@@ -108,10 +113,7 @@ impl Clinic {
     /// Forgets the session here and at the server (if reachable). The cache and the offline
     /// password check stay, so the same account can log in again without a network.
     pub async fn logout(&self) -> Result<()> {
-        let token: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
-            .fetch_optional(self.store.pool())
-            .await?
-            .flatten();
+        let token = self.session_token().await.ok();
         sqlx::query("UPDATE account SET session_token = NULL, session_expires_at = NULL")
             .execute(self.store.pool())
             .await?;
@@ -200,7 +202,7 @@ impl Clinic {
         .bind(&profile.display_name)
         .bind(profile.role.as_str())
         .bind(password_hash)
-        .bind(token)
+        .bind(self.device.seal(token))
         .bind(expires_at)
         .bind(Utc::now())
         .execute(&mut *tx)

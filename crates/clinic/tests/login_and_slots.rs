@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::{City, form, open_clinic};
+use common::{City, form, open_clinic, open_clinic_on};
 use yoyaku_clinic::{ClinicError, LoginForm};
 use yoyaku_core::Coded;
 use yoyaku_core::time::tokyo_today;
@@ -222,4 +222,60 @@ async fn a_sync_round_without_login_is_refused_cleanly() {
         Some("auth.not_logged_in".to_owned())
     );
     assert!(cached_slot_ids(&clinic).await.is_empty());
+}
+
+/// Every file of the cache in `from`, copied into `to` as a thief with the disk would.
+fn copy_cache(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_copied_cache_holds_no_session_token_another_computer_can_use() {
+    let mut city = City::start().await;
+    let here = "4c1f0e3c9d2b4a6f8e7d6c5b4a392817";
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = open_clinic_on(&city, dir.path(), here).await;
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT session_token FROM account")
+        .fetch_one(clinic.store().pool())
+        .await
+        .unwrap();
+    assert!(stored.starts_with("v1:"), "stored sealed, not as issued");
+    clinic.store().close().await;
+    drop(clinic);
+    let copy = tempfile::tempdir().unwrap();
+    copy_cache(dir.path(), copy.path());
+
+    // Both caches open offline with the password (the cached check), as before.
+    city.stop().await;
+    let elsewhere = open_clinic_on(&city, copy.path(), "0123456789abcdef0123456789abcdef").await;
+    assert!(
+        !elsewhere
+            .login(form(&city.demo.clinic_a))
+            .await
+            .unwrap()
+            .online
+    );
+    let original = open_clinic_on(&city, dir.path(), here).await;
+    assert!(
+        !original
+            .login(form(&city.demo.clinic_a))
+            .await
+            .unwrap()
+            .online
+    );
+
+    // Back online, the original computer's token still works; the copy's opens nowhere else.
+    city.restart().await;
+    let status = original.sync_now().await;
+    assert!(status.online && status.last_error.is_none(), "{status:?}");
+    let status = elsewhere.sync_now().await;
+    assert_eq!(
+        status.last_error.map(|e| e.code).as_deref(),
+        Some("auth.log_in_again_online"),
+        "a copied cache must log in again"
+    );
 }

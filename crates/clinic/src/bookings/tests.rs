@@ -1002,7 +1002,10 @@ async fn the_clinic_methods_need_a_login_and_commit_the_row_with_its_intent() {
         "venues": [{"id": fx.venue(), "venue_number": 5, "name": "E耳鼻咽喉科"}]
     }))
     .unwrap();
-    *clinic.current.write().await = Some(crate::engine::Current { profile });
+    *clinic.current.write().await = Some(crate::engine::Current {
+        profile,
+        token: None,
+    });
     let booked = clinic
         .book(request(&taro, slot, DoseNumber::FIRST))
         .await

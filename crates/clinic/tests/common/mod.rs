@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 pub use city::City;
 use yoyaku_city::demo::DemoAccount;
-use yoyaku_clinic::{Clinic, LoginForm, Settings};
+use yoyaku_clinic::{Clinic, DeviceKey, LoginForm, Settings};
 
 pub async fn open_clinic(city: &City, dir: &Path) -> Arc<Clinic> {
     open_clinic_at(&city.url(), dir).await
@@ -26,6 +26,17 @@ pub async fn open_clinic_at(server_url: &str, dir: &Path) -> Arc<Clinic> {
         ..Settings::default()
     };
     Clinic::open(dir, settings)
+        .await
+        .expect("open the clinic cache")
+}
+
+/// The clinic engine on a computer whose machine id is `machine_id`.
+pub async fn open_clinic_on(city: &City, dir: &Path, machine_id: &str) -> Arc<Clinic> {
+    let settings = Settings {
+        server_url: city.url(),
+        ..Settings::default()
+    };
+    Clinic::open_on(dir, settings, DeviceKey::from_machine_id(machine_id))
         .await
         .expect("open the clinic cache")
 }
