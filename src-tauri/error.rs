@@ -15,6 +15,7 @@ impl CommandError {
             message_ja: format!("アプリを起動できませんでした: {err}"),
             message_en: format!("the app could not start: {err}"),
             fields: Vec::new(),
+            way_out: None,
         })
     }
 
@@ -29,6 +30,7 @@ impl CommandError {
                 "The print dialog could not be opened ({err}). Check the printer settings, or export the list as CSV."
             ),
             fields: Vec::new(),
+            way_out: None,
         })
     }
 }

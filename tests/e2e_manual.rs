@@ -34,23 +34,18 @@ async fn private_slot_from_tomorrow(city: &City) -> (String, NaiveDate) {
     .unwrap()
 }
 
-/// The demo sets up two weeks of slots; the second dose is three weeks on, so the venue gets that
-/// day's slots too (as the next period's setup would).
-async fn add_slots_three_weeks_after(city: &City, day: NaiveDate) {
-    sqlx::query(
-        "insert into slots (municipality_code, venue_id, vaccine_code, id, name, starts_at,
-                            ends_at, visibility, capacity)
-         select s.municipality_code, s.venue_id, s.vaccine_code, gen_random_uuid(),
-                s.name || '（3週後）', s.starts_at + interval '21 days',
-                s.ends_at + interval '21 days', s.visibility, s.capacity
-         from slots s join venues v on v.municipality_code = s.municipality_code
-                                   and v.id = s.venue_id
-         where v.venue_number = 101 and (s.starts_at at time zone 'Asia/Tokyo')::date = $1",
+/// The venue's slot three weeks after `slot` (the same weekday and time, the same visibility), as
+/// the demo's eight weeks hold it.
+async fn slot_three_weeks_after(city: &City, slot: &str) -> String {
+    sqlx::query_scalar(
+        "select s.id::text from slots s join slots f on f.id = $1::uuid
+         where s.venue_id = f.venue_id and s.visibility = f.visibility
+           and s.starts_at = f.starts_at + interval '21 days'",
     )
-    .bind(day)
-    .execute(&city.pool)
+    .bind(slot)
+    .fetch_one(&city.pool)
     .await
-    .unwrap();
+    .unwrap()
 }
 
 /// The `data-testid` of the element that has the keyboard focus.
@@ -168,15 +163,7 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     let city = City::start().await;
     let (first_slot, first_day) = private_slot_from_tomorrow(&city).await;
     let second_day = first_day + Days::new(21);
-    add_slots_three_weeks_after(&city, first_day).await;
-    let second_slot: String = sqlx::query_scalar(
-        "select s.id::text from slots s
-         where s.name = (select name from slots where id = $1::uuid) || '（3週後）'",
-    )
-    .bind(&first_slot)
-    .fetch_one(&city.pool)
-    .await
-    .unwrap();
+    let second_slot = slot_three_weeks_after(&city, &first_slot).await;
     let data = tempfile::tempdir().unwrap();
     let (_desktop, client) = open_logged_in(&city, data.path()).await;
 
@@ -274,6 +261,68 @@ async fn a_made_up_ticket_is_refused_and_nothing_is_registered() {
             .await
             .unwrap();
     assert_eq!(residents, 0);
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_booking_the_city_refuses_is_said_in_place_and_never_shown_as_confirmed() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let (slot, day) = private_slot_from_tomorrow(&city).await;
+    // The caller registered 予約者情報 on the web (the demo registry's ticket 40), then phones.
+    let ticket = "9000001040";
+    let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(40 * 92);
+    let web = reqwest::Client::new()
+        .put(format!("{}/api/v1/residents/431001/{ticket}", city.url()))
+        .json(&serde_json::json!({
+            "birth_date": born.to_string(), "family_name_kana": "ウェブ",
+            "given_name_kana": "ハナコ", "sex": "female", "phone": "0963280000"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+
+    click(&client, "menu-reserve").await;
+    type_into(&client, "reserve-ticket", ticket).await;
+    type_into(
+        &client,
+        "reserve-birth-date",
+        &born.format("%Y/%m/%d").to_string(),
+    )
+    .await;
+    click(&client, "reserve-lookup").await;
+    register_caller(&client, "ｳｪﾌﾞ", "ﾊﾅｺ").await;
+    click(&client, &format!("book-day-{day}")).await;
+    click(&client, &format!("book-slot-{slot}")).await;
+    click(&client, "book-next").await;
+    click(&client, "book-confirm").await;
+
+    // The city refused the registration and the booking with it: said in place of 予約完了,
+    // with the way to 同期の問題, where both wait.
+    let error = by_testid(&client, "book-error").await;
+    assert_eq!(
+        error.attr("data-code").await.unwrap().as_deref(),
+        Some("resident.other_clinic")
+    );
+    let words = error.text().await.unwrap();
+    assert!(
+        words.contains("同期の問題") && !words.contains("確定"),
+        "{words}"
+    );
+    assert!(!is_shown(&client, "book-done").await);
+    screenshot(&client, "booking-refused-in-place").await;
+    assert!(city_bookings_of(&city, ticket).await.is_empty());
+
+    click(&client, "open-sync-problems").await;
+    let problem = by_testid(&client, "problem-row").await;
+    assert_eq!(
+        problem.attr("data-code").await.unwrap().as_deref(),
+        Some("resident.other_clinic")
+    );
+    by_testid(&client, "problem-dependant").await;
     client.close().await.unwrap();
 }
 
@@ -451,7 +500,13 @@ async fn a_booking_made_offline_reaches_the_city_when_it_comes_back() {
     by_testid(&client, "reserve-unverified").await;
     register_caller(&client, "オフライン", "ヨヤク").await;
     book_slot(&client, day, &slot).await;
-    wait_for_text(&client, "book-certainty", "予約確定").await;
+    // A 非公開枠, yet 仮予約: the city has not accepted the registration the booking rests on.
+    wait_for_text(&client, "book-certainty", "仮予約").await;
+    let note = by_testid(&client, "book-certainty-note").await;
+    assert_eq!(
+        note.attr("data-reason").await.unwrap().as_deref(),
+        Some("resident_not_accepted")
+    );
     assert!(city_bookings_of(&city, "9000001100").await.is_empty());
     // The header's indicator counts the work waiting to be sent (the registration, the booking).
     wait_for_text(&client, "header-pending", "未送信 2件").await;

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tauri::{AppHandle, State};
 use uuid::Uuid;
 use yoyaku_clinic::{
-    BookRequest, Booked, BookingRow, Changed, Moved, OpenVials, SameDayCheck, SlotRow,
+    BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Changed, Moved, OpenVials, SameDayCheck,
+    SlotRow,
 };
 
 use super::engine;
@@ -13,7 +14,9 @@ use crate::{EngineState, paths};
 
 #[tauri::command]
 pub async fn book(state: State<'_, EngineState>, request: BookRequest) -> CommandResult<Booked> {
-    Ok(engine(&state)?.book(request).await?)
+    Ok(engine(&state)?
+        .book_with_city(request, CITY_ANSWER_WAIT)
+        .await?)
 }
 
 #[tauri::command]
@@ -30,7 +33,9 @@ pub async fn change_booking(
     booking_id: Uuid,
     slot_id: Uuid,
 ) -> CommandResult<Changed> {
-    Ok(engine(&state)?.change_booking(booking_id, slot_id).await?)
+    Ok(engine(&state)?
+        .change_booking_with_city(booking_id, slot_id, CITY_ANSWER_WAIT)
+        .await?)
 }
 
 #[tauri::command]

@@ -24,6 +24,9 @@ pub enum ClinicError {
     /// The city server answered and refused.
     #[error("{}", .0.message_en)]
     Rejected(Box<Problem>),
+    /// The city server refused a booking while the receptionist waited for its answer.
+    #[error("{}", .0.en)]
+    RefusedByCity(Box<CityRefusal>),
     /// The city server could not be reached (or is failing); the work is safe locally.
     #[error("the city server cannot be reached: {0}")]
     Unreachable(String),
@@ -94,6 +97,7 @@ impl Coded for ClinicError {
             Self::InvalidFields(_) => "form.invalid",
             Self::OtherAccountsWorkUnsent { .. } => "sync.other_account_unsent",
             Self::Rejected(p) => &p.code,
+            Self::RefusedByCity(r) => &r.code,
             Self::Unreachable(_) => "network.unreachable",
             Self::NoCachedLogin => "auth.offline_first_login",
             Self::InvalidCredentials => "auth.invalid_credentials",
@@ -112,6 +116,7 @@ impl Coded for ClinicError {
             Self::InvalidFields(fields) => format!("入力内容に誤りがあります（{}件）。各項目の説明に沿って修正してください。", fields.len()),
             Self::OtherAccountsWorkUnsent { account, pending } => format!("この端末には、アカウント「{account}」の未送信の操作が{pending}件あります。先に「{account}」でログインし、ネットワークにつないで同期してください。"),
             Self::Rejected(p) => p.message_ja.clone(),
+            Self::RefusedByCity(r) => r.ja.clone(),
             Self::Unreachable(_) => "市のサーバーに接続できません。ネットワークをご確認ください。入力済みの内容はこの端末に保存されています。".into(),
             Self::NoCachedLogin => "市のサーバーに接続できません。この端末で初めてログインするときはネットワーク接続が必要です。接続を確認してもう一度お試しください。".into(),
             Self::InvalidCredentials => "自治体番号、アカウントID、パスワードのいずれかが正しくありません。確認して入力し直してください。".into(),
@@ -129,6 +134,7 @@ impl Coded for ClinicError {
             Self::InvalidFields(fields) => format!("{} field(s) need correcting; see the note under each.", fields.len()),
             Self::OtherAccountsWorkUnsent { account, pending } => format!("{pending} change(s) made on this computer by account {account} have not been sent yet. Log in as {account} with a network connection and sync first."),
             Self::Rejected(p) => p.message_en.clone(),
+            Self::RefusedByCity(r) => r.en.clone(),
             Self::Unreachable(_) => "The city server cannot be reached. Please check the network. What you entered is saved on this computer.".into(),
             Self::NoCachedLogin => "The city server cannot be reached. The first login on this computer needs a network connection; check it and try again.".into(),
             Self::Storage(_) | Self::Migration(_) => "The local database failed. If restarting the app does not help, call the clinic help line.".into(),
@@ -141,6 +147,25 @@ impl Coded for ClinicError {
             Self::Internal(_) => "Something unexpected went wrong. Please restart the app.".into(),
         }
     }
+}
+
+/// The city server's refusal of a booking, as said in place of 予約完了, and where to go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityRefusal {
+    pub code: String,
+    pub ja: String,
+    pub en: String,
+    pub way_out: WayOut,
+}
+
+/// What the receptionist does after a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WayOut {
+    /// Nothing was kept: choose another slot (or tell the caller).
+    ChooseAgain,
+    /// The work is kept in 同期の問題, where it is resolved.
+    SyncProblems,
 }
 
 /// One field's error in a form: which field, and what to do about it.

@@ -22,11 +22,12 @@ pub mod store;
 pub mod sync;
 
 pub use bookings::{
-    BookRequest, Booked, BookingRow, Certainty, Changed, DoseCount, FillView, Message, Moved,
-    OpenVials, PlanView, PrivateFirst, SameDayCheck, SpareView, VialState, VialUse, VialView,
+    BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Certainty, Changed, DoseCount, FillView,
+    Message, Moved, OpenVials, PlanView, PrivateFirst, SameDayCheck, SpareView, Uncertainty,
+    VialState, VialUse, VialView,
 };
 pub use engine::Clinic;
-pub use error::{ClinicError, Result};
+pub use error::{CityRefusal, ClinicError, Result, WayOut};
 pub use login::{LoginForm, Session};
 pub use problems::SyncProblem;
 pub use residents::{

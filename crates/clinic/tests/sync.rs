@@ -12,7 +12,9 @@ use chrono::{Days, NaiveDate, TimeDelta};
 use common::proxy::{Fault, Proxy};
 use common::{City, form, open_clinic, open_clinic_at};
 use uuid::Uuid;
-use yoyaku_clinic::{BookRequest, Booked, Clinic, RegistrationForm, SlotRow};
+use yoyaku_clinic::{
+    BookRequest, Booked, Certainty, Clinic, ClinicError, RegistrationForm, SlotRow, WayOut,
+};
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
 use yoyaku_core::resident_key::ResidentKeyInput;
@@ -789,4 +791,194 @@ async fn a_clinic_older_than_the_change_retention_recovers_with_its_unsent_work(
     let at_city = city_bookings(&city).await;
     assert_eq!(at_city.len(), 4, "three from the clinic, one from the web");
     assert_eq!(at_city, cached_bookings(&clinic).await);
+}
+
+/// A 非公開枠 with seats from `from_day` days ahead: a booking there is certain but for the rules.
+async fn private_slot(clinic: &Clinic, from_day: u64) -> SlotRow {
+    open_slots(clinic, from_day)
+        .await
+        .into_iter()
+        .find(|s| s.visibility == "private")
+        .expect("a private slot")
+}
+
+/// How long the tests let 予約完了 wait for the city: longer than any answer here takes.
+const WAIT: Duration = Duration::from_secs(20);
+
+fn refusal(result: Result<Booked, ClinicError>) -> (String, WayOut, String) {
+    match result {
+        Err(ClinicError::RefusedByCity(r)) => {
+            assert!(!r.en.is_empty());
+            (r.code, r.way_out, r.ja)
+        }
+        other => panic!("expected a refusal by the city, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn online_a_booking_is_confirmed_only_once_the_city_took_it() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let key = register(&clinic, 20).await;
+    sync_until_settled(&clinic).await;
+    let slot = private_slot(&clinic, 1).await;
+
+    let booked = clinic
+        .book_with_city(
+            BookRequest {
+                resident: key,
+                slot_id: slot_id(&slot),
+                dose: DoseNumber::FIRST,
+            },
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(booked.certainty, Certainty::TakenByCity);
+    assert_eq!(booked.certainty_label, "予約確定");
+    assert_eq!(booked.booking.sync_state, "synced");
+    let at_city: i64 = sqlx::query_scalar("select count(*) from bookings where id = $1::uuid")
+        .bind(&booked.booking.booking_id)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    assert_eq!(at_city, 1);
+}
+
+#[tokio::test]
+async fn a_registration_the_city_refuses_is_said_in_place_and_kept_in_sync_problems() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    sync_until_settled(&clinic).await;
+    // The resident registered 予約者情報 on the web, then calls the clinic.
+    let (ticket, born) = registry_entry(21);
+    let web = reqwest::Client::new()
+        .put(format!("{}/api/v1/residents/431001/{ticket}", city.url()))
+        .json(&serde_json::json!({
+            "birth_date": born.to_string(), "family_name_kana": "ウェブ",
+            "given_name_kana": "ハナコ", "sex": "female", "phone": "0963280000"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    let key = register(&clinic, 21).await;
+    let slot = private_slot(&clinic, 1).await;
+
+    let (code, way_out, ja) = refusal(
+        clinic
+            .book_with_city(
+                BookRequest {
+                    resident: key,
+                    slot_id: slot_id(&slot),
+                    dose: DoseNumber::FIRST,
+                },
+                WAIT,
+            )
+            .await,
+    );
+    // The registration's reason, not a bare "dependency refused", and nowhere 予約確定.
+    assert_eq!(code, "resident.other_clinic");
+    assert_eq!(way_out, WayOut::SyncProblems);
+    assert!(ja.contains("同期の問題") && !ja.contains("確定"), "{ja}");
+    // Both are kept where they are resolved; the city booked nothing.
+    let problems = clinic.sync_problems().await.unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(clinic.status().problems, 2);
+    let at_city: i64 = sqlx::query_scalar("select count(*) from bookings where ticket_number = $1")
+        .bind(&ticket)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    assert_eq!(at_city, 0);
+}
+
+#[tokio::test]
+async fn a_dose_booked_on_the_web_meanwhile_is_refused_in_place_and_nothing_stays_booked() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let key = register(&clinic, 22).await;
+    sync_until_settled(&clinic).await;
+    // The web books dose 1 after the clinic's last pull: the cache does not know yet.
+    let public = public_slot_beyond_leases(&clinic).await;
+    let (ticket, born) = registry_entry(22);
+    let web = reqwest::Client::new()
+        .post(format!("{}/api/v1/bookings", city.url()))
+        .json(&serde_json::json!({
+            "resident": {"municipality_code": "431001", "ticket": ticket,
+                         "birth_date": born.to_string()},
+            "slot_id": public.slot_id, "dose": 1
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    let slot = private_slot(&clinic, 1).await;
+
+    let (code, way_out, ja) = refusal(
+        clinic
+            .book_with_city(
+                BookRequest {
+                    resident: key,
+                    slot_id: slot_id(&slot),
+                    dose: DoseNumber::FIRST,
+                },
+                WAIT,
+            )
+            .await,
+    );
+    assert_eq!(code, "booking.duplicate_dose");
+    assert_eq!(way_out, WayOut::ChooseAgain);
+    assert!(ja.contains("予約は登録されていません"), "{ja}");
+    // Nothing left to resolve: the refused booking is gone and the slot's seat is free.
+    assert_eq!(clinic.sync_problems().await.unwrap().len(), 0);
+    assert_eq!(clinic.status().problems, 0);
+    let in_slot: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM bookings WHERE ticket_number = ? AND slot_id = ?")
+            .bind(&ticket)
+            .bind(&slot.slot_id)
+            .fetch_one(clinic.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(in_slot, 0);
+    let after = open_slots(&clinic, 1)
+        .await
+        .into_iter()
+        .find(|s| s.slot_id == slot.slot_id)
+        .map_or(0, |s| s.remaining);
+    assert_eq!(after, slot.remaining);
+}
+
+#[tokio::test]
+async fn with_the_city_gone_a_booking_stands_as_the_cache_has_it_once_the_round_fails() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let key = register(&clinic, 23).await;
+    sync_until_settled(&clinic).await;
+    let slot = private_slot(&clinic, 1).await;
+    // The status still says online: the last round reached the city.
+    city.stop().await;
+    assert!(clinic.status().online);
+
+    let started = std::time::Instant::now();
+    let booked = clinic
+        .book_with_city(
+            BookRequest {
+                resident: key,
+                slot_id: slot_id(&slot),
+                dose: DoseNumber::FIRST,
+            },
+            Duration::from_secs(120),
+        )
+        .await
+        .unwrap();
+    // Not the whole wait: the round that could not reach the city ended it.
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(booked.certainty, Certainty::PrivateSlot);
+    assert_eq!(booked.booking.sync_state, "pending");
+    assert!(!clinic.status().online);
 }

@@ -18,6 +18,12 @@ describe('normalizeError', () => {
     expect(normalizeError({ code: 'form.invalid', message_ja: 'あ', message_en: 'a', fields: [] }).fields).toBeUndefined();
   });
 
+  it("keeps a city refusal's way out, and only a known one", () => {
+    const refused = { code: 'resident.other_clinic', message_ja: 'あ', message_en: 'a', way_out: 'sync_problems' };
+    expect(normalizeError(refused).way_out).toBe('sync_problems');
+    expect(normalizeError({ ...refused, way_out: 'elsewhere' }).way_out).toBeUndefined();
+  });
+
   it('turns a string rejection (the SQL plugin rejects with strings) into a generic bilingual error', () => {
     const e = normalizeError('error returned from database: no such table: slot_list');
     expect(e.code).toBe('unknown');

@@ -21,13 +21,19 @@ function fieldsOf(error: Record<string, unknown>): { fields?: FieldProblem[] } {
   return fields.length > 0 ? { fields } : {};
 }
 
+/** A refusal's way out, when it names one the window knows. */
+function wayOutOf(error: Record<string, unknown>): Pick<CommandError, 'way_out'> {
+  return error.way_out === 'choose_again' || error.way_out === 'sync_problems' ? { way_out: error.way_out } : {};
+}
+
 function withDetail(base: string, detail: string | null): string {
   return detail ? `${base} (${detail})` : base;
 }
 
 /**
  * Turns anything an `invoke` (or the SQL plugin) rejects with into a CommandError.
- * The shell's own errors already have this shape and pass through (with a form's `fields`);
+ * The shell's own errors already have this shape and pass through (with a form's `fields` and a
+ * refusal's `way_out`);
  * plugin errors (plain strings), thrown `Error`s and unknown shapes get a generic
  * bilingual message, with whatever detail there is kept in the English line.
  */
@@ -37,7 +43,7 @@ export function normalizeError(error: unknown): CommandError {
     const ja = nonEmptyString(error.message_ja);
     const en = nonEmptyString(error.message_en);
     if (code && ja && en) {
-      return { code, message_ja: ja, message_en: en, ...fieldsOf(error) };
+      return { code, message_ja: ja, message_en: en, ...fieldsOf(error), ...wayOutOf(error) };
     }
     if (ja || en) {
       return {

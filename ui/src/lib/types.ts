@@ -7,6 +7,8 @@ export type CommandError = {
   message_en: string;
   /** A form's errors by field (`form.invalid`); absent otherwise. */
   fields?: FieldProblem[];
+  /** For a refusal by the city server: choose again, or resolve it under 同期の問題. */
+  way_out?: 'choose_again' | 'sync_problems';
 };
 
 /** One field's error in a form. */
@@ -119,8 +121,12 @@ export type BookingRow = {
 /** A booking as the book and cancel commands answer, with the labels they always set. */
 export type LabelledBookingRow = BookingRow & Required<Pick<BookingRow, 'starts_label' | 'status_label' | 'sync_state_label'>>;
 
-/** Whether the server can still refuse a booking for want of a seat. */
-export type Certainty = { kind: 'private_slot' } | { kind: 'leased_seat'; lease_id: string } | { kind: 'tentative' };
+/** Whether the city server can still refuse a booking, and why (予約確定 or 仮予約). */
+export type Certainty =
+  | { kind: 'private_slot' }
+  | { kind: 'leased_seat'; lease_id: string }
+  | { kind: 'taken_by_city' }
+  | { kind: 'tentative'; reason: 'public_seat' | 'resident_not_accepted' };
 
 /** How a dose's date relates to the previous dose (only late_warning comes back with a booking). */
 export type IntervalCheck =

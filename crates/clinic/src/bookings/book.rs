@@ -3,7 +3,9 @@
 //!
 //! Seats: a 非公開枠 is the clinic's own, so a booking in it is certain. A 公開枠 is shared with
 //! the web and the call center: a booking is certain only on a seat this device leased while
-//! online, and otherwise tentative (仮予約) until the server confirms it.
+//! online, and otherwise tentative (仮予約) until the server confirms it. Either way, a booking of
+//! a resident whose 予約者情報 the city has not accepted yet is tentative: the city refuses a
+//! booking with the registration it depends on.
 
 use chrono::{DateTime, Days, Utc};
 use serde::{Deserialize, Serialize};
@@ -42,7 +44,7 @@ pub struct BookRequest {
     pub dose: DoseNumber,
 }
 
-/// Whether the server can still refuse the booking for want of a seat.
+/// Whether the city server can still refuse the booking, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Certainty {
@@ -50,23 +52,33 @@ pub enum Certainty {
     PrivateSlot,
     /// 公開枠 on a seat leased while online.
     LeasedSeat { lease_id: Uuid },
-    /// 公開枠 beyond any lease: 仮予約 until the server confirms it.
-    Tentative,
+    /// The city server took it while the receptionist waited.
+    TakenByCity,
+    /// 仮予約 until the city server takes it.
+    Tentative { reason: Uncertainty },
+}
+
+/// Why a booking is 仮予約.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Uncertainty {
+    /// A 公開枠 beyond any leased seat: the web and the call center book it too.
+    PublicSeat,
+    /// The resident's 予約者情報 (a registration or a change) is not accepted by the city yet:
+    /// refused, it takes the booking with it.
+    ResidentNotAccepted,
 }
 
 impl Certainty {
     pub fn label_ja(self) -> &'static str {
         match self {
-            Self::PrivateSlot | Self::LeasedSeat { .. } => "予約確定",
-            Self::Tentative => "仮予約",
+            Self::PrivateSlot | Self::LeasedSeat { .. } | Self::TakenByCity => "予約確定",
+            Self::Tentative { .. } => "仮予約",
         }
     }
 
-    fn lease_id(self) -> Option<Uuid> {
-        match self {
-            Self::LeasedSeat { lease_id } => Some(lease_id),
-            Self::PrivateSlot | Self::Tentative => None,
-        }
+    fn is_tentative(self) -> bool {
+        matches!(self, Self::Tentative { .. })
     }
 }
 
@@ -127,7 +139,7 @@ pub(super) async fn book(
                 resident: request.resident.clone(),
                 slot_id: request.slot_id,
                 dose: request.dose,
-                lease_id: placed.certainty.lease_id(),
+                lease_id: placed.lease,
             },
             changes: vec![Row::Booking(id)],
             needs: vec![Row::resident(&request.resident)],
@@ -207,6 +219,8 @@ struct Place {
 struct Placed {
     slot: Slot,
     vaccine: VaccineProduct,
+    /// The leased seat it took.
+    lease: Option<Uuid>,
     certainty: Certainty,
     interval_warning: Option<IntervalCheck>,
     private_first: Option<PrivateFirst>,
@@ -232,10 +246,17 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
         (Visibility::Public, true) => usable_lease(db, p.slot_id, ctx.now).await?,
         _ => None,
     };
+    let resident_accepted =
+        cache::resident_accepted(db, &p.municipality_code, &p.ticket_number).await?;
     let certainty = match (slot.visibility, lease) {
+        _ if !resident_accepted => Certainty::Tentative {
+            reason: Uncertainty::ResidentNotAccepted,
+        },
         (Visibility::Private, _) => Certainty::PrivateSlot,
         (Visibility::Public, Some(lease_id)) => Certainty::LeasedSeat { lease_id },
-        (Visibility::Public, None) => Certainty::Tentative,
+        (Visibility::Public, None) => Certainty::Tentative {
+            reason: Uncertainty::PublicSeat,
+        },
     };
     // A leased seat is already in the slot's count of booked seats, so it needs no free one.
     if lease.is_none() && slot.remaining() <= 0 {
@@ -272,13 +293,14 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
     .bind(&p.ticket_number)
     .bind(p.slot_id.to_string())
     .bind(i64::from(p.dose.get()))
-    .bind(certainty.lease_id().map(|l| l.to_string()))
-    .bind(i64::from(certainty == Certainty::Tentative))
+    .bind(lease.map(|l| l.to_string()))
+    .bind(i64::from(certainty.is_tentative()))
     .execute(&mut *db)
     .await?;
     Ok(Placed {
         slot,
         vaccine,
+        lease,
         certainty,
         interval_warning,
         private_first,

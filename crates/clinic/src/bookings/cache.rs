@@ -134,6 +134,25 @@ pub(super) async fn require_registered(db: &mut SqliteConnection, key: &Resident
     }
 }
 
+/// Whether the city holds the resident's 予約者情報 as the cache has them: no registration or
+/// change of them is waiting to be sent or was refused.
+pub(super) async fn resident_accepted(
+    db: &mut SqliteConnection,
+    municipality_code: &str,
+    ticket_number: &str,
+) -> Result<bool> {
+    let held: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM holds WHERE kind = 'resident' AND key = ?)",
+    )
+    .bind(crate::outbox::resident_key(
+        municipality_code,
+        ticket_number,
+    ))
+    .fetch_one(db)
+    .await?;
+    Ok(!held)
+}
+
 /// Every cached booking of the resident, as the dose rules read them.
 pub(super) async fn resident_bookings(
     db: &mut SqliteConnection,

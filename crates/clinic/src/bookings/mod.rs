@@ -7,6 +7,7 @@
 
 mod book;
 mod cache;
+mod city_answer;
 mod day_list;
 mod error;
 mod export;
@@ -16,7 +17,8 @@ mod same_day;
 mod tests;
 mod vials;
 
-pub use book::{BookRequest, Booked, Certainty, Changed, PrivateFirst};
+pub use book::{BookRequest, Booked, Certainty, Changed, PrivateFirst, Uncertainty};
+pub use city_answer::CITY_ANSWER_WAIT;
 pub use day_list::BookingRow;
 pub use same_day::{
     DoseCount, FillView, Message, Moved, PlanView, SameDayCheck, SpareView, VialView,

@@ -277,6 +277,69 @@ async fn a_first_dose_in_a_private_slot_is_certain_and_proposes_the_second_three
 }
 
 #[tokio::test]
+async fn a_booking_of_a_resident_the_city_has_not_accepted_yet_is_tentative_even_in_a_private_slot()
+{
+    let fx = Fixture::new().await;
+    let hanako = fx.resident("9000000070", true).await;
+    let private = fx.slot(date(5, 13), ("09:00", "09:30"), "private", 2).await;
+    // 住民情報登録 typed in offline: queued, not accepted by the city yet.
+    let details = serde_json::from_value(serde_json::json!({
+        "family_name_kana": "テスト", "given_name_kana": "ハナコ", "sex": "female",
+        "phone": "0963281111", "email": null, "memo": ""
+    }))
+    .unwrap();
+    write!(fx, |db, _ctx| crate::outbox::enqueue(
+        db,
+        crate::outbox::NewIntent {
+            action: yoyaku_core::sync::Action::RegisterResident {
+                resident: hanako.clone(),
+                details,
+            },
+            changes: vec![crate::outbox::Row::resident(&hanako)],
+            needs: Vec::new(),
+        }
+    ))
+    .unwrap();
+
+    let booked = write!(fx, |db, ctx| book::book(
+        db,
+        &ctx,
+        &request(&hanako, private, DoseNumber::FIRST)
+    ))
+    .unwrap();
+    assert_eq!(
+        booked.certainty,
+        Certainty::Tentative {
+            reason: Uncertainty::ResidentNotAccepted
+        }
+    );
+    assert_eq!(booked.certainty_label, "仮予約");
+    assert_eq!(booked.booking.sync_state, "tentative");
+    // The booking waits for the registration: refused, it is refused with it.
+    let intents = fx.intents().await;
+    assert_eq!(intents.len(), 2);
+    assert_eq!(intents[1].0, "book");
+    assert_ne!(
+        intents[1].2, "[]",
+        "the booking depends on the registration"
+    );
+
+    // Once the city has the registration, the next booking in a private slot is certain.
+    sqlx::query("UPDATE outbox SET state = 'applied' WHERE kind = 'register_resident'")
+        .execute(fx.store.pool())
+        .await
+        .unwrap();
+    let later = fx.slot(date(6, 3), ("09:00", "09:30"), "private", 2).await;
+    let second = write!(fx, |db, ctx| book::book(
+        db,
+        &ctx,
+        &request(&hanako, later, DoseNumber::SECOND)
+    ))
+    .unwrap();
+    assert_eq!(second.certainty, Certainty::PrivateSlot);
+}
+
+#[tokio::test]
 async fn a_public_slot_is_tentative_without_a_lease_and_the_clinic_is_told_to_fill_private_first() {
     let fx = Fixture::new().await;
     let taro = fx.resident("9000000062", true).await;
@@ -289,7 +352,12 @@ async fn a_public_slot_is_tentative_without_a_lease_and_the_clinic_is_told_to_fi
         &request(&taro, public, DoseNumber::FIRST)
     ))
     .unwrap();
-    assert_eq!(booked.certainty, Certainty::Tentative);
+    assert_eq!(
+        booked.certainty,
+        Certainty::Tentative {
+            reason: Uncertainty::PublicSeat
+        }
+    );
     assert_eq!(booked.certainty_label, "仮予約");
     assert_eq!(booked.booking.sync_state, "tentative");
     assert_eq!(booked.booking.sync_state_label, "仮予約");
@@ -333,7 +401,12 @@ async fn a_leased_seat_makes_a_public_booking_certain_until_the_lease_is_used_up
         &request(&b, public, DoseNumber::FIRST)
     ))
     .unwrap();
-    assert_eq!(second.certainty, Certainty::Tentative);
+    assert_eq!(
+        second.certainty,
+        Certainty::Tentative {
+            reason: Uncertainty::PublicSeat
+        }
+    );
     let intents = fx.intents().await;
     assert_eq!(intents[0].1["lease_id"], lease.to_string());
     assert_eq!(intents[1].1["lease_id"], serde_json::Value::Null);

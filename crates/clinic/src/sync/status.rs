@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::{ClinicError, FieldProblem};
+use crate::error::{ClinicError, FieldProblem, WayOut};
 use yoyaku_core::Coded;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,6 +30,9 @@ pub struct ErrorInfo {
     /// A form's errors by field; empty for any other error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldProblem>,
+    /// For a refusal by the city server: where the receptionist goes on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub way_out: Option<WayOut>,
 }
 
 impl From<&ClinicError> for ErrorInfo {
@@ -41,6 +44,10 @@ impl From<&ClinicError> for ErrorInfo {
             fields: match e {
                 ClinicError::InvalidFields(fields) => fields.clone(),
                 _ => Vec::new(),
+            },
+            way_out: match e {
+                ClinicError::RefusedByCity(r) => Some(r.way_out),
+                _ => None,
             },
         }
     }
