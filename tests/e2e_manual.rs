@@ -798,9 +798,35 @@ async fn the_keyboard_alone_goes_from_top_to_registration_and_esc_comes_back() {
             .unwrap();
     assert_eq!(registered, 0);
 
-    // Esc goes back to TOP, and the focus is on the menu again.
-    keys(&client, &Key::Escape.to_string()).await;
+    // Esc with details typed in asks first, starting on やめる; Esc again keeps them, and the
+    // focus goes back where it was (the form's error).
+    let escape = Key::Escape.to_string();
+    keys(&client, &escape).await;
+    by_testid(&client, "leave-dialog").await;
+    assert_eq!(focused(&client).await, "leave-dialog-cancel");
+    keys(&client, &escape).await;
+    assert_eq!(focused(&client).await, "reg-error");
+    let kept = by_testid(&client, "reg-family-kana")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("テスト"));
+    assert!(is_shown(&client, "reserve-screen").await);
+
+    // Asked again and answered 破棄して戻る: back to TOP, the focus on the menu again.
+    keys(&client, &escape).await;
+    by_testid(&client, "leave-dialog").await;
+    keys(&client, &Key::Tab.to_string()).await;
+    assert_eq!(focused(&client).await, "leave-dialog-confirm");
+    keys(&client, &enter).await;
     by_testid(&client, "top-screen").await;
     assert_eq!(focused(&client).await, "menu-reserve");
+
+    // With nothing typed, Esc leaves at once: there is nothing to lose.
+    keys(&client, "1").await;
+    by_testid(&client, "reserve-screen").await;
+    keys(&client, &escape).await;
+    by_testid(&client, "top-screen").await;
     client.close().await.unwrap();
 }

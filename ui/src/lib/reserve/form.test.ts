@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { emptyForm, formFromDetails, missingRequired, registrationFor, sexLabel } from './form';
+import { emptyForm, formFromDetails, isBlank, missingRequired, registrationFor, sexLabel } from './form';
 import { normalizeError } from '../errors';
 import { fieldErrors, otherProblems } from './fields';
 
 const key = { municipality_code: '431001', ticket_number: '9000000062', birth_date: '1945-03-03' };
 
 describe('registration form state', () => {
+  it('is blank until something is typed or chosen, spaces aside', () => {
+    expect(isBlank(emptyForm())).toBe(true);
+    expect(isBlank({ ...emptyForm(), memo: '  ' })).toBe(true);
+    expect(isBlank({ ...emptyForm(), family_name_kana: 'ﾃ' })).toBe(false);
+    expect(isBlank({ ...emptyForm(), sex: 'unset' })).toBe(false);
+  });
+
   it('needs 姓・名・性別・電話番号, each named under its field', () => {
     const error = missingRequired(emptyForm());
     expect(error?.code).toBe('form.invalid');

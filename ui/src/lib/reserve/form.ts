@@ -11,6 +11,14 @@ export function emptyForm(): ResidentForm {
   return { family_name_kana: '', given_name_kana: '', sex: null, phone: '', email: '', memo: '' };
 }
 
+/** True while nothing has been typed into the form (leaving it drops nothing). */
+export function isBlank(form: ResidentForm): boolean {
+  return (
+    form.sex === null &&
+    [form.family_name_kana, form.given_name_kana, form.phone, form.email, form.memo].every((v) => v.trim() === '')
+  );
+}
+
 export function formFromDetails(details: ResidentDetails | null): ResidentForm {
   if (!details) return emptyForm();
   return {
