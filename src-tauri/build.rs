@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "rebook_problem",
     "retry_problem",
     "discard_problem",
+    "mark_problem_called",
     "print_page",
 ];
 

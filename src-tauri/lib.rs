@@ -60,6 +60,7 @@ pub fn run() {
             commands::problems::rebook_problem,
             commands::problems::retry_problem,
             commands::problems::discard_problem,
+            commands::problems::mark_problem_called,
             commands::print::print_page,
         ])
         .run(tauri::generate_context!())

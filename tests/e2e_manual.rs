@@ -723,6 +723,27 @@ async fn a_public_seat_lost_to_the_web_while_offline_is_rebooked_from_the_sync_p
         row.attr("data-code").await.unwrap().as_deref(),
         Some("slot.full")
     );
+    // Whom to phone back, on the row: カナ and 電話番号; then marked as called.
+    assert_eq!(
+        text_of(&client, "problem-resident-name").await.trim(),
+        "コウカイ ワク"
+    );
+    let phone = text_of(&client, "problem-resident-phone").await;
+    assert_eq!(phone.replace('-', ""), "0963281111", "{phone}");
+    click(&client, "problem-called").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while by_testid(&client, "problem-call")
+        .await
+        .attr("data-called")
+        .await
+        .unwrap()
+        .as_deref()
+        != Some("true")
+    {
+        assert!(Instant::now() < deadline, "not shown as called");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    wait_for_text(&client, "problem-call", "連絡済み").await;
     screenshot(&client, "sync-problems").await;
     let rebook = client
         .find(Locator::Css("[data-testid^='problem-rebook-']"))

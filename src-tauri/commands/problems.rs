@@ -1,4 +1,4 @@
-//! 同期の問題: the list, and rebook / retry / discard.
+//! 同期の問題: the list, rebook / retry / discard, and 連絡済み (called).
 
 use tauri::State;
 use uuid::Uuid;
@@ -30,4 +30,15 @@ pub async fn retry_problem(state: State<'_, EngineState>, intent_id: Uuid) -> Co
 #[tauri::command]
 pub async fn discard_problem(state: State<'_, EngineState>, intent_id: Uuid) -> CommandResult<()> {
     Ok(engine(&state)?.discard_problem(intent_id).await?)
+}
+
+#[tauri::command]
+pub async fn mark_problem_called(
+    state: State<'_, EngineState>,
+    intent_id: Uuid,
+    called: bool,
+) -> CommandResult<SyncProblem> {
+    Ok(engine(&state)?
+        .mark_problem_called(intent_id, called)
+        .await?)
 }

@@ -29,7 +29,7 @@ pub use bookings::{
 pub use engine::Clinic;
 pub use error::{CityRefusal, ClinicError, Result, WayOut};
 pub use login::{LoginForm, Session};
-pub use problems::SyncProblem;
+pub use problems::{ProblemResident, SyncProblem};
 pub use residents::{
     BookingHistory, Notice, OutOfMunicipalityCheck, ReasonOption, Registration, RegistrationForm,
     ResidentQuery, ResidentRecord, ResidentSearch, ResidentSearchRow, TicketLookup,

@@ -1,4 +1,5 @@
-//! 同期の問題: what the city server refused, with its reason and the slots it proposed, and the
+//! 同期の問題: what the city server refused, with its reason and the slots it proposed, who it
+//! concerns (カナ and 電話番号, to phone them back) and whether they were called, and the
 //! receptionist's ways out (DESIGN.md, Sync): rebook to a proposed slot, send again, or discard.
 //! A refused intent's dependants were refused with it (`caused_by`); resolving the first resolves
 //! them the same way.
@@ -24,10 +25,27 @@ pub struct SyncProblem {
     pub action: Action,
     /// The server's reason, and the slots it proposes instead.
     pub rejection: Rejection,
+    /// Who it concerns, as the cache has them; `None` when the cache holds no such resident.
+    pub resident: Option<ProblemResident>,
+    /// When the receptionist marked the resident as called about it.
+    pub called_at: Option<DateTime<Utc>>,
+}
+
+/// The resident a problem concerns: enough to phone them back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProblemResident {
+    pub municipality_code: String,
+    pub ticket_number: String,
+    /// セイ and メイ; `None` before 住民情報登録.
+    pub family_name_kana: Option<String>,
+    pub given_name_kana: Option<String>,
+    pub phone: Option<String>,
 }
 
 /// Every refused intent not yet resolved, oldest first.
-const PROBLEMS: &str = "SELECT intent_id, seq, action, rejection, created_at, settled_at
+const PROBLEMS: &str = "SELECT intent_id, seq, action, rejection, created_at, settled_at,
+                               called_at, municipality_code, ticket_number,
+                               family_name_kana, given_name_kana, phone
                         FROM sync_problems ORDER BY seq";
 
 #[derive(sqlx::FromRow)]
@@ -38,6 +56,12 @@ struct ProblemRow {
     rejection: Option<String>,
     created_at: DateTime<Utc>,
     settled_at: Option<DateTime<Utc>>,
+    called_at: Option<DateTime<Utc>>,
+    municipality_code: Option<String>,
+    ticket_number: Option<String>,
+    family_name_kana: Option<String>,
+    given_name_kana: Option<String>,
+    phone: Option<String>,
 }
 
 impl ProblemRow {
@@ -52,6 +76,16 @@ impl ProblemRow {
             settled_at: self.settled_at,
             action: serde_json::from_str(&self.action).map_err(|e| bad("action", &e))?,
             rejection: serde_json::from_str(&rejection).map_err(|e| bad("rejection", &e))?,
+            resident: self.municipality_code.zip(self.ticket_number).map(
+                |(municipality_code, ticket_number)| ProblemResident {
+                    municipality_code,
+                    ticket_number,
+                    family_name_kana: self.family_name_kana,
+                    given_name_kana: self.given_name_kana,
+                    phone: self.phone,
+                },
+            ),
+            called_at: self.called_at,
         })
     }
 }
@@ -123,6 +157,25 @@ impl Clinic {
             .await?;
         self.commit(tx).await?;
         Ok(())
+    }
+
+    /// Marks the resident as phoned about the problem (`called`), or not yet. A note on this
+    /// computer only: nothing is sent, and the problem stays until it is resolved.
+    pub async fn mark_problem_called(&self, intent_id: Uuid, called: bool) -> Result<SyncProblem> {
+        let marked =
+            sqlx::query("UPDATE outbox SET called_at = ? WHERE id = ? AND state = 'rejected'")
+                .bind(called.then(Utc::now))
+                .bind(intent_id.to_string())
+                .execute(self.store.pool())
+                .await?;
+        if marked.rows_affected() == 0 {
+            return Err(ClinicError::invalid(&ProblemNotFound));
+        }
+        self.sync_problems()
+            .await?
+            .into_iter()
+            .find(|p| p.intent_id == intent_id)
+            .ok_or_else(|| ClinicError::invalid(&ProblemNotFound))
     }
 
     /// Sends what was refused again, as new intents (the server keeps its answer to the old

@@ -982,3 +982,74 @@ async fn with_the_city_gone_a_booking_stands_as_the_cache_has_it_once_the_round_
     assert_eq!(booked.booking.sync_state, "pending");
     assert!(!clinic.status().online);
 }
+
+#[tokio::test]
+async fn a_problem_names_the_resident_to_call_back_and_remembers_the_call() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let key = register(&clinic, 24).await;
+    sync_until_settled(&clinic).await;
+    // Booked on the web meanwhile; the clinic's booking, made offline-first, is refused.
+    let public = public_slot_beyond_leases(&clinic).await;
+    let (ticket, born) = registry_entry(24);
+    let web = reqwest::Client::new()
+        .post(format!("{}/api/v1/bookings", city.url()))
+        .json(&serde_json::json!({
+            "resident": {"municipality_code": "431001", "ticket": ticket,
+                         "birth_date": born.to_string()},
+            "slot_id": public.slot_id, "dose": 1
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    clinic
+        .book(BookRequest {
+            resident: key,
+            slot_id: slot_id(&private_slot(&clinic, 1).await),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    clinic.sync_now().await;
+
+    let problems = clinic.sync_problems().await.unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let problem = &problems[0];
+    // The row says whom to phone: カナ as registered (half-width typed, stored full-width), and
+    // the number.
+    let resident = problem
+        .resident
+        .as_ref()
+        .expect("the resident of the booking");
+    assert_eq!(resident.ticket_number, ticket);
+    assert_eq!(resident.family_name_kana.as_deref(), Some("テスト"));
+    assert_eq!(
+        resident.phone.as_deref().map(|p| p.replace('-', "")),
+        Some("0963281024".to_owned())
+    );
+    assert_eq!(problem.called_at, None);
+
+    let called = clinic
+        .mark_problem_called(problem.intent_id, true)
+        .await
+        .unwrap();
+    assert!(called.called_at.is_some());
+    // Kept across a sync round and a restart of the list; still a problem until resolved.
+    clinic.sync_now().await;
+    let listed = clinic.sync_problems().await.unwrap();
+    assert_eq!(listed[0].called_at, called.called_at);
+    assert_eq!(clinic.status().problems, 1);
+    let again = clinic
+        .mark_problem_called(problem.intent_id, false)
+        .await
+        .unwrap();
+    assert_eq!(again.called_at, None);
+
+    let unknown = clinic
+        .mark_problem_called(Uuid::new_v4(), true)
+        .await
+        .unwrap_err();
+    assert_eq!(yoyaku_core::Coded::code(&unknown), "sync.problem_not_found");
+}

@@ -172,7 +172,7 @@ impl Clinic {
             CityRefusal {
                 code: cause.code,
                 ja: format!(
-                    "予約者情報の登録・変更が市のサーバーで受け付けられなかったため、この{}はできていません。{} 入力した内容は「同期の問題」に残っています。そこで確認してください。",
+                    "予約者情報の登録・変更が市のサーバーで受け付けられなかったため、この{}はできていません。{}入力した内容は「同期の問題」に残っています。そこで確認してください。",
                     asked.ja(),
                     cause.message_ja
                 ),
@@ -188,7 +188,7 @@ impl Clinic {
             CityRefusal {
                 code: rejection.code,
                 ja: format!(
-                    "市のサーバーがこの{}を受け付けませんでした。{} {}",
+                    "市のサーバーがこの{}を受け付けませんでした。{}{}",
                     asked.ja(),
                     rejection.message_ja,
                     asked.undone_ja()

@@ -40,6 +40,15 @@ export type Rejection = {
   caused_by: string | null;
 };
 
+/** Whom a problem concerns, to phone them back (absent when the cache holds no such resident). */
+export type ProblemResident = {
+  municipality_code: string;
+  ticket_number: string;
+  family_name_kana: string | null;
+  given_name_kana: string | null;
+  phone: string | null;
+};
+
 export type SyncProblem = {
   intent_id: string;
   /** RFC 3339 */
@@ -47,6 +56,9 @@ export type SyncProblem = {
   settled_at: string | null;
   action: Action;
   rejection: Rejection;
+  resident: ProblemResident | null;
+  /** When the resident was marked as called about it (RFC 3339); null until then. */
+  called_at: string | null;
 };
 
 export const problemsApi = {
@@ -54,4 +66,5 @@ export const problemsApi = {
   rebook: (intentId: string, slotId: string) => call<void>('rebook_problem', { intentId, slotId }),
   retry: (intentId: string) => call<void>('retry_problem', { intentId }),
   discard: (intentId: string) => call<void>('discard_problem', { intentId }),
+  markCalled: (intentId: string, called: boolean) => call<SyncProblem>('mark_problem_called', { intentId, called }),
 };

@@ -9,6 +9,8 @@ function problem(id: string, causedBy: string | null = null): SyncProblem {
     settled_at: null,
     action: { type: 'check_in', booking_id: `b-${id}` },
     rejection: { code: 'x', message_ja: '', message_en: '', alternatives: [], caused_by: causedBy },
+    resident: null,
+    called_at: null,
   };
 }
 
