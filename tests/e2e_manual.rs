@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, NaiveDate};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use support::city::City;
+use support::city::{City, WebResident};
 use support::clinic_api::ClinicApi;
 use support::desktop::{by_testid, click, open_logged_in, screenshot, text_of, type_into};
 use yoyaku_core::time::tokyo_today;
@@ -272,16 +272,14 @@ async fn a_booking_the_city_refuses_is_said_in_place_and_never_shown_as_confirme
     // The caller registered 予約者情報 on the web (the demo registry's ticket 40), then phones.
     let ticket = "9000001040";
     let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(40 * 92);
-    let web = reqwest::Client::new()
-        .put(format!("{}/api/v1/residents/431001/{ticket}", city.url()))
-        .json(&serde_json::json!({
-            "birth_date": born.to_string(), "family_name_kana": "ウェブ",
-            "given_name_kana": "ハナコ", "sex": "female", "phone": "0963280000"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    let url = city.url();
+    WebResident {
+        url: &url,
+        ticket,
+        born,
+    }
+    .register()
+    .await;
     let data = tempfile::tempdir().unwrap();
     let (_desktop, client) = open_logged_in(&city, data.path()).await;
 
@@ -657,31 +655,15 @@ async fn web_fills(city: &City, web_url: &str, slot: &str) {
         .fetch_one(&city.pool)
         .await
         .unwrap();
-    let web = reqwest::Client::new();
     for i in 0..free as u64 {
         let ticket = (9_000_001_200 + i).to_string();
-        let born =
-            (NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * (200 + i))).to_string();
-        let registered = web
-            .put(format!("{web_url}/api/v1/residents/431001/{ticket}"))
-            .json(&serde_json::json!({
-                "birth_date": born, "family_name_kana": "ウェブ", "given_name_kana": "ハナコ",
-                "sex": "female", "phone": "0963280000"
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(registered.status().is_success());
-        let booked = web
-            .post(format!("{web_url}/api/v1/bookings"))
-            .json(&serde_json::json!({
-                "resident": {"municipality_code": "431001", "ticket": ticket, "birth_date": born},
-                "slot_id": slot, "dose": 1
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(booked.status().is_success());
+        let web = WebResident {
+            url: web_url,
+            ticket: &ticket,
+            born: NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * (200 + i)),
+        };
+        web.register().await;
+        web.book(slot, 1).await;
     }
 }
 

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use chrono::{NaiveTime, TimeDelta, Utc};
+use chrono::{NaiveDate, NaiveTime, TimeDelta, Utc};
 use uuid::Uuid;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 
@@ -93,5 +93,54 @@ impl City {
         assert!(self.server.is_none(), "already running");
         let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
         self.server = Some((self.options)().spawn(listener, self.pool.clone()).unwrap());
+    }
+}
+
+/// A resident of 431001 on the web (no account), talking to the city server at `url`.
+pub struct WebResident<'a> {
+    pub url: &'a str,
+    pub ticket: &'a str,
+    pub born: NaiveDate,
+}
+
+impl WebResident<'_> {
+    /// 予約者情報 as ウェブ ハナコ, registered on the web.
+    pub async fn register(&self) {
+        let response = reqwest::Client::new()
+            .put(format!(
+                "{}/api/v1/residents/431001/{}",
+                self.url, self.ticket
+            ))
+            .json(&serde_json::json!({
+                "birth_date": self.born.to_string(), "family_name_kana": "ウェブ",
+                "given_name_kana": "ハナコ", "sex": "female", "phone": "0963280000"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+
+    /// Dose `dose` booked on the web in `slot_id`.
+    pub async fn book(&self, slot_id: &str, dose: u8) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/bookings", self.url))
+            .json(&serde_json::json!({
+                "resident": {"municipality_code": "431001", "ticket": self.ticket,
+                             "birth_date": self.born.to_string()},
+                "slot_id": slot_id, "dose": dose
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
     }
 }

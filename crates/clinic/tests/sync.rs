@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate, TimeDelta};
+use common::city::WebResident;
 use common::proxy::{Fault, Proxy};
 use common::{City, form, open_clinic, open_clinic_at};
 use uuid::Uuid;
@@ -264,7 +265,7 @@ async fn a_public_seat_taken_on_the_web_while_offline_comes_back_as_a_problem_to
 
     city.restart().await;
     // Residents on the web take every seat left.
-    let web = reqwest::Client::new();
+    let url = city.url();
     let free: i32 = sqlx::query_scalar("select capacity - booked from slots where id = $1::uuid")
         .bind(&slot.slot_id)
         .fetch_one(&city.pool)
@@ -273,35 +274,13 @@ async fn a_public_seat_taken_on_the_web_while_offline_comes_back_as_a_problem_to
     for i in 0..free as u32 {
         let (ticket, born) = registry_entry(100 + i);
         // A resident on the web registers 予約者情報 first, then books.
-        let registered = web
-            .put(format!("{}/api/v1/residents/431001/{ticket}", city.url()))
-            .json(&serde_json::json!({
-                "birth_date": born.to_string(), "family_name_kana": "ウェブ",
-                "given_name_kana": "ハナコ", "sex": "female", "phone": "0963280000"
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            registered.status().is_success(),
-            "{}",
-            registered.text().await.unwrap()
-        );
-        let response = web
-            .post(format!("{}/api/v1/bookings", city.url()))
-            .json(&serde_json::json!({
-                "resident": {"municipality_code": "431001", "ticket": ticket,
-                             "birth_date": born.to_string()},
-                "slot_id": slot.slot_id, "dose": 1
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{}",
-            response.text().await.unwrap()
-        );
+        let web = WebResident {
+            url: &url,
+            ticket: &ticket,
+            born,
+        };
+        web.register().await;
+        web.book(&slot.slot_id, 1).await;
     }
 
     let status = clinic.sync_now().await;
@@ -560,18 +539,15 @@ async fn a_made_up_ticket_and_a_dose_booked_twice_come_back_as_problems_and_hold
     city.restart().await;
     // Meanwhile the same resident booked dose 1 on the web.
     let (ticket, born) = registry_entry(3);
-    let web = reqwest::Client::new()
-        .post(format!("{}/api/v1/bookings", city.url()))
-        .json(&serde_json::json!({
-            "resident": {"municipality_code": "431001", "ticket": ticket,
-                         "birth_date": born.to_string()},
-            "slot_id": slots.iter().find(|s| s.visibility == "public").unwrap().slot_id,
-            "dose": 1
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    let url = city.url();
+    let public = slots.iter().find(|s| s.visibility == "public").unwrap();
+    WebResident {
+        url: &url,
+        ticket: &ticket,
+        born,
+    }
+    .book(&public.slot_id, 1)
+    .await;
 
     let status = clinic.sync_now().await;
     assert_eq!((status.pending, status.problems), (0, 3), "{status:?}");
@@ -854,16 +830,14 @@ async fn a_registration_the_city_refuses_is_said_in_place_and_kept_in_sync_probl
     sync_until_settled(&clinic).await;
     // The resident registered 予約者情報 on the web, then calls the clinic.
     let (ticket, born) = registry_entry(21);
-    let web = reqwest::Client::new()
-        .put(format!("{}/api/v1/residents/431001/{ticket}", city.url()))
-        .json(&serde_json::json!({
-            "birth_date": born.to_string(), "family_name_kana": "ウェブ",
-            "given_name_kana": "ハナコ", "sex": "female", "phone": "0963280000"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    let url = city.url();
+    WebResident {
+        url: &url,
+        ticket: &ticket,
+        born,
+    }
+    .register()
+    .await;
     let key = register(&clinic, 21).await;
     let slot = private_slot(&clinic, 1).await;
 
@@ -905,17 +879,14 @@ async fn a_dose_booked_on_the_web_meanwhile_is_refused_in_place_and_nothing_stay
     // The web books dose 1 after the clinic's last pull: the cache does not know yet.
     let public = public_slot_beyond_leases(&clinic).await;
     let (ticket, born) = registry_entry(22);
-    let web = reqwest::Client::new()
-        .post(format!("{}/api/v1/bookings", city.url()))
-        .json(&serde_json::json!({
-            "resident": {"municipality_code": "431001", "ticket": ticket,
-                         "birth_date": born.to_string()},
-            "slot_id": public.slot_id, "dose": 1
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    let url = city.url();
+    WebResident {
+        url: &url,
+        ticket: &ticket,
+        born,
+    }
+    .book(&public.slot_id, 1)
+    .await;
     let slot = private_slot(&clinic, 1).await;
 
     let (code, way_out, ja) = refusal(
@@ -993,17 +964,14 @@ async fn a_problem_names_the_resident_to_call_back_and_remembers_the_call() {
     // Booked on the web meanwhile; the clinic's booking, made offline-first, is refused.
     let public = public_slot_beyond_leases(&clinic).await;
     let (ticket, born) = registry_entry(24);
-    let web = reqwest::Client::new()
-        .post(format!("{}/api/v1/bookings", city.url()))
-        .json(&serde_json::json!({
-            "resident": {"municipality_code": "431001", "ticket": ticket,
-                         "birth_date": born.to_string()},
-            "slot_id": public.slot_id, "dose": 1
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert!(web.status().is_success(), "{}", web.text().await.unwrap());
+    let url = city.url();
+    WebResident {
+        url: &url,
+        ticket: &ticket,
+        born,
+    }
+    .book(&public.slot_id, 1)
+    .await;
     clinic
         .book(BookRequest {
             resident: key,

@@ -169,6 +169,9 @@ impl Clinic {
             }
         }
         let refusal = if rejection.caused_by.is_some() {
+            // The round that brought the refusal may not have counted it yet: the header's
+            // 同期の問題 count says it with the refusal, not after.
+            self.refresh_counts().await?;
             CityRefusal {
                 code: cause.code,
                 ja: format!(

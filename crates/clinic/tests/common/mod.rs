@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 #[path = "../../../../tests/support/city.rs"]
-mod city;
+pub mod city;
 pub mod proxy;
 
 use std::path::Path;
