@@ -193,6 +193,12 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     screenshot(&client, "booking").await;
     book_slot(&client, first_day, &first_slot).await;
     wait_for_text(&client, "book-certainty", "予約確定").await;
+    // Online, 予約確定 is the city's answer, not the cache's guess.
+    let note = by_testid(&client, "book-certainty-note").await;
+    assert_eq!(
+        note.attr("data-reason").await.unwrap().as_deref(),
+        Some("taken_by_city")
+    );
     screenshot(&client, "booking-done").await;
 
     // §2-2: straight on to the second dose, three weeks later on the same weekday.
