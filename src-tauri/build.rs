@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "check_in",
     "record_vaccination",
     "mark_no_show",
+    "second_dose_plan",
     "nearby_slots",
     "day_list",
     "save_day_list_csv",

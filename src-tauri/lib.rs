@@ -52,6 +52,7 @@ pub fn run() {
             commands::bookings::check_in,
             commands::bookings::record_vaccination,
             commands::bookings::mark_no_show,
+            commands::bookings::second_dose_plan,
             commands::bookings::nearby_slots,
             commands::bookings::day_list,
             commands::bookings::save_day_list_csv,

@@ -7,6 +7,7 @@ use yoyaku_clinic::{
     BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Changed, Moved, OpenVials, SameDayCheck,
     SlotRow,
 };
+use yoyaku_core::second_dose::SecondDosePlan;
 
 use super::engine;
 use crate::error::CommandResult;
@@ -17,6 +18,15 @@ pub async fn book(state: State<'_, EngineState>, request: BookRequest) -> Comman
     Ok(engine(&state)?
         .book_with_city(request, CITY_ANSWER_WAIT)
         .await?)
+}
+
+/// 続けて2回目: where the second dose of a first-dose booking can be had.
+#[tauri::command]
+pub async fn second_dose_plan(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+) -> CommandResult<Option<SecondDosePlan>> {
+    Ok(engine(&state)?.second_dose_plan(booking_id).await?)
 }
 
 #[tauri::command]

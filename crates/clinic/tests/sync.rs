@@ -673,7 +673,11 @@ async fn a_first_dose_in_the_demo_is_offered_its_second_three_weeks_later() {
         .find(|s| s.visibility == "private")
         .expect("a private slot ahead");
     let booked = register_and_book(&clinic, 7, &first).await;
-    let plan = booked.second_dose.expect("a first dose has a dose-2 plan");
+    let plan = clinic
+        .second_dose_plan(booked.booking.booking_id.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("a first dose has a dose-2 plan");
     let first_date: NaiveDate = first.date.parse().unwrap();
     assert_eq!(plan.standard_date, first_date + Days::new(21));
     match plan.proposal {

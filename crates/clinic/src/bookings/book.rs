@@ -101,8 +101,6 @@ pub struct Booked {
     pub interval_warning: Option<IntervalCheck>,
     /// Set when a 公開枠 was chosen while a 非公開枠 at the same time has seats.
     pub private_first: Option<PrivateFirst>,
-    /// For a first dose: where the second can be had (3週間後の同じ曜日).
-    pub second_dose: Option<SecondDosePlan>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,7 +144,7 @@ pub(super) async fn book(
         },
     )
     .await?;
-    placed.finish(db, ctx, id).await
+    placed.finish(db, id).await
 }
 
 /// 後日の予約日時に変更 (manual 3-2 ①): cancels `booking_id` and books its dose into `slot_id`, as
@@ -202,7 +200,7 @@ pub(super) async fn change(
     )
     .await?;
     let cancelled = day_list::row(db, booking_id).await?;
-    let booked = placed.finish(db, ctx, new_id).await?;
+    let booked = placed.finish(db, new_id).await?;
     Ok(Changed { cancelled, booked })
 }
 
@@ -217,8 +215,6 @@ struct Place {
 
 /// A booking row written, with what the receptionist is told about it.
 struct Placed {
-    slot: Slot,
-    vaccine: VaccineProduct,
     /// The leased seat it took.
     lease: Option<Uuid>,
     certainty: Certainty,
@@ -298,8 +294,6 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
     .execute(&mut *db)
     .await?;
     Ok(Placed {
-        slot,
-        vaccine,
         lease,
         certainty,
         interval_warning,
@@ -308,22 +302,34 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
 }
 
 impl Placed {
-    async fn finish(self, db: &mut SqliteConnection, ctx: &Ctx<'_>, id: Uuid) -> Result<Booked> {
-        let booking = day_list::row(db, id).await?;
-        let second_dose = if booking.dose == 1 {
-            Some(second_dose_plan(db, ctx, &self.slot, &self.vaccine).await?)
-        } else {
-            None
-        };
+    async fn finish(self, db: &mut SqliteConnection, id: Uuid) -> Result<Booked> {
         Ok(Booked {
-            booking,
+            booking: day_list::row(db, id).await?,
             certainty: self.certainty,
             certainty_label: self.certainty.label_ja(),
             interval_warning: self.interval_warning,
             private_first: self.private_first,
-            second_dose,
         })
     }
+}
+
+/// 続けて2回目 (manual 2-1 ⑭): for a first dose, where the second can be had (3週間後の同じ曜日);
+/// `None` for any other dose. A read, made after the booking's write.
+pub(super) async fn second_dose_of(
+    db: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    booking_id: Uuid,
+) -> Result<Option<SecondDosePlan>> {
+    let booking = cache::own_booking(db, ctx.venues, booking_id).await?;
+    if booking.dose()? != DoseNumber::FIRST {
+        return Ok(None);
+    }
+    let first = cache::slot(db, booking.slot_id()?)
+        .await?
+        .ok_or_else(|| corrupt(format!("slot of booking {booking_id}")))?
+        .core()?;
+    let vaccine = cache::vaccine(db, &first.vaccine_code).await?;
+    second_dose_plan(db, ctx, &first, &vaccine).await.map(Some)
 }
 
 /// A lease of the slot, unexpired, with a seat no booking holds. A booking on the lease that was

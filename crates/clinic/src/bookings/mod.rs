@@ -30,6 +30,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 use yoyaku_core::channel::Actor;
+use yoyaku_core::second_dose::SecondDosePlan;
 
 use crate::engine::Clinic;
 use crate::error::{ClinicError, Result};
@@ -67,6 +68,18 @@ impl Clinic {
         let booked = book::book(&mut tx, &ctx, &request).await?;
         self.commit(tx).await?;
         Ok(booked)
+    }
+
+    /// 続けて2回目 (manual 2-1 ⑭): where the second dose of a first-dose booking can be had;
+    /// `None` for a booking of another dose. Writes nothing.
+    pub async fn second_dose_plan(&self, booking_id: Uuid) -> Result<Option<SecondDosePlan>> {
+        let venues = self.venue_ids().await?;
+        let ctx = Ctx {
+            venues: &venues,
+            now: Utc::now(),
+        };
+        let mut db = self.store.pool().acquire().await?;
+        book::second_dose_of(&mut db, &ctx, booking_id).await
     }
 
     /// 予約のキャンセル (manual 3-1).

@@ -16,7 +16,6 @@ export type Booked = {
   certainty_label: string;
   interval_warning: IntervalCheck | null;
   private_first: (Notice & { slot: unknown }) | null;
-  second_dose: unknown | null;
 };
 
 /** 後日への変更: the old booking cancelled and the dose booked again, as one step. */

@@ -1,4 +1,5 @@
-// 接種予約 and キャンセル (src-tauri/commands/bookings.rs: book, cancel_booking).
+// 接種予約, 続けて2回目 and キャンセル (src-tauri/commands/bookings.rs: book, second_dose_plan,
+// cancel_booking).
 import { call } from '../api';
 import type { Certainty, IntervalCheck, LabelledBookingRow, Visibility } from '../types';
 import type { ResidentKey } from './residents';
@@ -35,10 +36,11 @@ export type Booked = {
   certainty_label: string;
   interval_warning: IntervalCheck | null;
   private_first: PrivateFirst | null;
-  second_dose: SecondDosePlan | null;
 };
 
 export const reserveApi = {
   book: (request: BookRequest) => call<Booked>('book', { request }),
+  /** null for a booking of dose 2 or later. */
+  secondDosePlan: (bookingId: string) => call<SecondDosePlan | null>('second_dose_plan', { bookingId }),
   cancel: (bookingId: string) => call<LabelledBookingRow>('cancel_booking', { bookingId }),
 };
