@@ -873,16 +873,13 @@ async fn a_registration_the_city_refuses_is_said_in_place_and_kept_in_sync_probl
     assert_eq!(at_city, 0);
 }
 
-#[tokio::test]
-async fn a_dose_booked_on_the_web_meanwhile_is_refused_in_place_and_nothing_stays_booked() {
-    let city = City::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let clinic = logged_in(&city.url(), &city, dir.path()).await;
-    let key = register(&clinic, 22).await;
-    sync_until_settled(&clinic).await;
-    // The web books dose 1 after the clinic's last pull: the cache does not know yet.
-    let public = public_slot_beyond_leases(&clinic).await;
-    let (ticket, born) = registry_entry(22);
+/// Resident `i` registered at the clinic and synced; then dose 1 booked on the web in a 公開枠
+/// after the clinic's last pull, so that the cache does not know of it yet.
+async fn dose_1_booked_on_the_web_meanwhile(city: &City, clinic: &Clinic, i: u32) -> ResidentKey {
+    let key = register(clinic, i).await;
+    sync_until_settled(clinic).await;
+    let public = public_slot_beyond_leases(clinic).await;
+    let (ticket, born) = registry_entry(i);
     let url = city.url();
     WebResident {
         url: &url,
@@ -891,6 +888,16 @@ async fn a_dose_booked_on_the_web_meanwhile_is_refused_in_place_and_nothing_stay
     }
     .book(&public.slot_id, 1)
     .await;
+    key
+}
+
+#[tokio::test]
+async fn a_dose_booked_on_the_web_meanwhile_is_refused_in_place_and_nothing_stays_booked() {
+    let city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let key = dose_1_booked_on_the_web_meanwhile(&city, &clinic, 22).await;
+    let ticket = key.ticket_number.to_string();
     let slot = private_slot(&clinic, 1).await;
 
     let (code, way_out, ja) = refusal(
@@ -963,19 +970,8 @@ async fn a_problem_names_the_resident_to_call_back_and_remembers_the_call() {
     let city = City::start().await;
     let dir = tempfile::tempdir().unwrap();
     let clinic = logged_in(&city.url(), &city, dir.path()).await;
-    let key = register(&clinic, 24).await;
-    sync_until_settled(&clinic).await;
-    // Booked on the web meanwhile; the clinic's booking, made offline-first, is refused.
-    let public = public_slot_beyond_leases(&clinic).await;
-    let (ticket, born) = registry_entry(24);
-    let url = city.url();
-    WebResident {
-        url: &url,
-        ticket: &ticket,
-        born,
-    }
-    .book(&public.slot_id, 1)
-    .await;
+    let key = dose_1_booked_on_the_web_meanwhile(&city, &clinic, 24).await;
+    let ticket = key.ticket_number.to_string();
     clinic
         .book(BookRequest {
             resident: key,
