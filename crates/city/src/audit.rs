@@ -60,6 +60,15 @@ impl Caller {
         })
     }
 
+    /// The clinic account whose rights the caller uses, if any.
+    pub fn clinic_account(&self) -> Option<Uuid> {
+        match self {
+            Self::Clinic { account, .. } => Some(*account),
+            Self::CallCenterForClinic { clinic, .. } => Some(*clinic),
+            Self::Web { .. } | Self::CallCenter { .. } => None,
+        }
+    }
+
     /// The same caller as yoyaku_core's booking rules see it.
     pub fn actor(&self) -> Actor<'_> {
         match self {

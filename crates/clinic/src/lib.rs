@@ -7,6 +7,7 @@
 mod bookings;
 mod cache;
 pub mod city_client;
+mod details_conflicts;
 mod engine;
 pub mod error;
 mod json_rows;
@@ -26,6 +27,7 @@ pub use bookings::{
     Message, Moved, OpenVials, PlanView, PrivateFirst, SameDayCheck, SpareView, Uncertainty,
     VialState, VialUse, VialView,
 };
+pub use details_conflicts::{DetailsChoice, DetailsConflict};
 pub use engine::Clinic;
 pub use error::{CityRefusal, ClinicError, Result, WayOut};
 pub use login::{LoginForm, Session};

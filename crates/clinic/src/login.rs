@@ -147,7 +147,8 @@ impl Clinic {
         if !same_account {
             if let Some((_, account)) = &previous {
                 let pending: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM outbox WHERE state IN ('pending', 'rejected')",
+                    "SELECT (SELECT count(*) FROM outbox WHERE state IN ('pending', 'rejected'))
+                          + (SELECT count(*) FROM details_conflicts WHERE resolved_at IS NULL)",
                 )
                 .fetch_one(&mut *tx)
                 .await?;
@@ -161,6 +162,8 @@ impl Clinic {
             // The cache is the previous clinic's: start empty, as a new device to the server,
             // which binds a device to one account.
             for table in [
+                "details_conflicts",
+                "bookings_elsewhere",
                 "leases",
                 "bookings",
                 "residents",

@@ -146,14 +146,18 @@ pub(crate) fn needs_of(action: &Action) -> Vec<Row> {
     }
 }
 
-/// Intents not yet settled by the server, and refused ones not yet resolved: the indicator's
-/// counts, as the outbox's triggers keep them.
+/// Intents not yet settled by the server, and the 同期の問題 not yet resolved (refused intents,
+/// as the outbox's triggers count them, and 予約者情報 the city kept over this clinic's): the
+/// indicator's counts.
 pub(crate) async fn counts(db: &mut SqliteConnection) -> Result<(u64, u64)> {
-    let (pending, rejected): (i64, i64) =
-        sqlx::query_as("SELECT pending, rejected FROM outbox_counts")
-            .fetch_one(db)
-            .await?;
-    Ok((pending as u64, rejected as u64))
+    let (pending, problems): (i64, i64) = sqlx::query_as(
+        "SELECT pending,
+                rejected + (SELECT count(*) FROM details_conflicts WHERE resolved_at IS NULL)
+         FROM outbox_counts",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((pending as u64, problems as u64))
 }
 
 #[cfg(test)]
@@ -209,6 +213,7 @@ mod tests {
                         "sex": "male", "phone": "0963281111", "email": null, "memo": ""
                     }))
                     .unwrap(),
+                    based_on: None,
                 },
                 changes: vec![Row::resident(&key())],
                 needs: vec![],

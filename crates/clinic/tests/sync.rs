@@ -4,60 +4,24 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate, TimeDelta};
 use common::city::WebResident;
 use common::proxy::{Fault, Proxy};
-use common::{City, form, open_clinic, open_clinic_at};
-use uuid::Uuid;
-use yoyaku_clinic::{
-    BookRequest, Booked, Certainty, Clinic, ClinicError, RegistrationForm, SlotRow, WayOut,
+use common::work::{
+    WAIT, logged_in, open_slots, private_slot, public_slot_beyond_leases, refusal, register,
+    registry_entry, slot_id, sync_until_settled,
 };
+use common::{City, form, open_clinic};
+use uuid::Uuid;
+use yoyaku_clinic::{BookRequest, Booked, Certainty, Clinic, RegistrationForm, SlotRow, WayOut};
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
 use yoyaku_core::resident_key::ResidentKeyInput;
 use yoyaku_core::sync::{Action, ResidentKey};
 use yoyaku_core::time::tokyo_today;
-
-/// The demo registry's generated tickets: 9000001000 + i, born 1930-01-01 + 92·i days.
-fn registry_entry(i: u32) -> (String, NaiveDate) {
-    let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + TimeDelta::days(i64::from(i) * 92);
-    ((9_000_001_000 + u64::from(i)).to_string(), born)
-}
-
-fn resident_key(i: u32) -> ResidentKey {
-    let (ticket, born) = registry_entry(i);
-    serde_json::from_value(serde_json::json!({
-        "municipality_code": "431001", "ticket_number": ticket, "birth_date": born.to_string()
-    }))
-    .unwrap()
-}
-
-async fn register(clinic: &Clinic, i: u32) -> ResidentKey {
-    let (ticket, born) = registry_entry(i);
-    clinic
-        .register_resident(RegistrationForm {
-            key: ResidentKeyInput {
-                municipality_code: Some("431001".into()),
-                ticket,
-                birth_date: born.to_string(),
-            },
-            details: ResidentForm {
-                family_name_kana: "ﾃｽﾄ".into(),
-                given_name_kana: format!("ｼﾞﾛｰ{}", "ｱ".repeat((i % 5 + 1) as usize)),
-                sex: Some(Sex::Unset),
-                phone: format!("096-328-{:04}", 1000 + i),
-                email: String::new(),
-                memo: String::new(),
-            },
-        })
-        .await
-        .expect("register");
-    resident_key(i)
-}
 
 /// Registers resident `i` and books their first dose in `slot`.
 async fn register_and_book(clinic: &Clinic, i: u32, slot: &SlotRow) -> Booked {
@@ -70,36 +34,6 @@ async fn register_and_book(clinic: &Clinic, i: u32, slot: &SlotRow) -> Booked {
         })
         .await
         .expect("book")
-}
-
-async fn logged_in(server_url: &str, city: &City, dir: &Path) -> Arc<Clinic> {
-    let clinic = open_clinic_at(server_url, dir).await;
-    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
-    clinic
-}
-
-/// The clinic's slots from `from_day` days ahead on, with seats, in time order.
-async fn open_slots(clinic: &Clinic, from_day: u64) -> Vec<SlotRow> {
-    clinic
-        .slot_list(tokyo_today() + Days::new(from_day))
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|s| s.remaining > 0)
-        .collect()
-}
-
-/// A 公開枠 with seats beyond the lease horizon, so the clinic holds no seat of it.
-async fn public_slot_beyond_leases(clinic: &Clinic) -> SlotRow {
-    open_slots(clinic, 3)
-        .await
-        .into_iter()
-        .find(|s| s.visibility == "public")
-        .expect("a public slot")
-}
-
-fn slot_id(slot: &SlotRow) -> Uuid {
-    slot.slot_id.parse().unwrap()
 }
 
 /// Every booking at the clinic's venues: (id, ticket, slot, dose, status), as the city has them.
@@ -141,17 +75,6 @@ async fn assert_agree_after_sync(city: &City, clinic: &Clinic) {
         clinic.sync_now().await;
     }
     assert_eq!(city_bookings(city).await, cached_bookings(clinic).await);
-}
-
-/// Syncs until nothing is pending (a few rounds at most) and says how the last one ended.
-async fn sync_until_settled(clinic: &Clinic) {
-    for _ in 0..5 {
-        let status = clinic.sync_now().await;
-        if status.pending == 0 && status.last_error.is_none() {
-            return;
-        }
-    }
-    panic!("still unsettled: {:?}", clinic.status());
 }
 
 #[tokio::test]
@@ -774,27 +697,6 @@ async fn a_clinic_older_than_the_change_retention_recovers_with_its_unsent_work(
 }
 
 /// A 非公開枠 with seats from `from_day` days ahead: a booking there is certain but for the rules.
-async fn private_slot(clinic: &Clinic, from_day: u64) -> SlotRow {
-    open_slots(clinic, from_day)
-        .await
-        .into_iter()
-        .find(|s| s.visibility == "private")
-        .expect("a private slot")
-}
-
-/// How long the tests let 予約完了 wait for the city: longer than any answer here takes.
-const WAIT: Duration = Duration::from_secs(20);
-
-fn refusal(result: Result<Booked, ClinicError>) -> (String, WayOut, String) {
-    match result {
-        Err(ClinicError::RefusedByCity(r)) => {
-            assert!(!r.en.is_empty());
-            (r.code, r.way_out, r.ja)
-        }
-        other => panic!("expected a refusal by the city, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn online_a_booking_is_confirmed_only_once_the_city_took_it() {
     let city = City::start().await;
@@ -824,53 +726,6 @@ async fn online_a_booking_is_confirmed_only_once_the_city_took_it() {
         .await
         .unwrap();
     assert_eq!(at_city, 1);
-}
-
-#[tokio::test]
-async fn a_registration_the_city_refuses_is_said_in_place_and_kept_in_sync_problems() {
-    let city = City::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let clinic = logged_in(&city.url(), &city, dir.path()).await;
-    sync_until_settled(&clinic).await;
-    // The resident registered 予約者情報 on the web, then calls the clinic.
-    let (ticket, born) = registry_entry(21);
-    let url = city.url();
-    WebResident {
-        url: &url,
-        ticket: &ticket,
-        born,
-    }
-    .register()
-    .await;
-    let key = register(&clinic, 21).await;
-    let slot = private_slot(&clinic, 1).await;
-
-    let (code, way_out, ja) = refusal(
-        clinic
-            .book_with_city(
-                BookRequest {
-                    resident: key,
-                    slot_id: slot_id(&slot),
-                    dose: DoseNumber::FIRST,
-                },
-                WAIT,
-            )
-            .await,
-    );
-    // The registration's reason, not a bare "dependency refused", and nowhere 予約確定.
-    assert_eq!(code, "resident.other_clinic");
-    assert_eq!(way_out, WayOut::SyncProblems);
-    assert!(ja.contains("同期の問題") && !ja.contains("確定"), "{ja}");
-    // Both are kept where they are resolved; the city booked nothing.
-    let problems = clinic.sync_problems().await.unwrap();
-    assert_eq!(problems.len(), 2, "{problems:?}");
-    assert_eq!(clinic.status().problems, 2);
-    let at_city: i64 = sqlx::query_scalar("select count(*) from bookings where ticket_number = $1")
-        .bind(&ticket)
-        .fetch_one(&city.pool)
-        .await
-        .unwrap();
-    assert_eq!(at_city, 0);
 }
 
 /// Resident `i` registered at the clinic and synced; then dose 1 booked on the web in a 公開枠

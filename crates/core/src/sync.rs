@@ -39,10 +39,16 @@ pub struct ResidentKey {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
-    /// 住民情報登録 or 情報変更 (manual 2-1 ④, 4-2).
+    /// 住民情報登録 or 情報変更 (manual 2-1 ④, 4-2). The key, which the caller read out, is the
+    /// resident's consent for the clinic to see and change their 予約者情報.
     RegisterResident {
         resident: ResidentKey,
         details: ResidentDetails,
+        /// The 予約者情報 the receptionist saw before (none for a first registration). The city
+        /// changes its details only when they are still these; otherwise its own stand and the
+        /// answer is [`Outcome::DetailsDiffer`].
+        #[serde(default)]
+        based_on: Option<Box<ResidentDetails>>,
     },
     /// 接種予約. `lease_id` names the seat lease an offline public booking used, if any.
     Book {
@@ -123,6 +129,13 @@ pub struct IntentResult {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Outcome {
     Applied,
+    /// Settled without a change: the city holds other 予約者情報 for the resident than the
+    /// device's registration was based on (registered on the web, say, while the clinic was
+    /// offline). The city's stand, the intents that depend on this one go on, and the device shows
+    /// both for the receptionist to choose.
+    DetailsDiffer {
+        city: ResidentDetails,
+    },
     Rejected(Rejection),
     /// Not settled (the server is busy, or a dependency is not settled yet): send again later.
     RetryLater {

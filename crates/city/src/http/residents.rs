@@ -31,7 +31,9 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use crate::audit::ReadScope;
 use crate::bookings::{self, BookingRecord};
-use crate::residents::{self, Criteria, ResidentError, ResidentRefusal, SearchResult};
+use crate::residents::{
+    self, Criteria, Registration, Replaces, ResidentError, ResidentRefusal, SearchResult,
+};
 
 pub(super) fn router() -> Router<ApiContext> {
     Router::new()
@@ -53,8 +55,8 @@ pub(super) fn parse_key(input: &KeyInput) -> Result<ResidentKey, ApiError> {
 
 pub(super) fn refusal_status(refusal: ResidentRefusal) -> StatusCode {
     match refusal {
-        ResidentRefusal::NotInRegistry | ResidentRefusal::NotFound => StatusCode::NOT_FOUND,
-        ResidentRefusal::NotRegistered | ResidentRefusal::OtherClinics => StatusCode::CONFLICT,
+        ResidentRefusal::NotInRegistry | ResidentRefusal::NoneVisible => StatusCode::NOT_FOUND,
+        ResidentRefusal::NotRegistered => StatusCode::CONFLICT,
     }
 }
 
@@ -84,9 +86,10 @@ struct LookupResponse {
     resident: ResidentKey,
     /// 予約者情報 are registered (else 住民情報登録 comes first).
     registered: bool,
-    /// 予約者情報, for staff who may see the resident (never for the web).
+    /// 予約者情報, for staff (never for the web): a clinic that gives the key, which the caller
+    /// read out, has their consent to see them.
     details: Option<ResidentDetails>,
-    /// 予約履歴 the caller may see: the web sees its own; staff who may see the resident, theirs.
+    /// 予約履歴: the web sees its own; staff with the key, all of the resident's.
     bookings: Option<Vec<BookingRecord>>,
 }
 
@@ -140,7 +143,8 @@ async fn lookup(
     Ok(Json(answer.map_err(respond)?))
 }
 
-/// What the caller may see of a resident whose key the registry confirmed.
+/// What the caller may see of a resident whose key the registry confirmed. A clinic's look-up is
+/// its proof of the key, recorded as the resident's consent.
 async fn answer_lookup(
     conn: &mut sqlx::PgConnection,
     requester: &Requester,
@@ -158,15 +162,15 @@ async fn answer_lookup(
         }
         Requester::Staff(account) => {
             let scope = read_scope(&mut *conn, account).await?;
-            if registered && residents::visible(&mut *conn, municipality, ticket, &scope).await? {
-                let resident = residents::find(&mut *conn, municipality, ticket).await?;
-                let bookings =
-                    bookings::bookings_of_resident(&mut *conn, municipality, ticket, &scope)
-                        .await?;
-                (resident.map(|r| r.details), Some(bookings))
-            } else {
-                (None, None)
+            if let ReadScope::Clinic { account, .. } = &scope {
+                residents::record_key_proof(&mut *conn, &key, *account).await?;
             }
+            let history =
+                residents::history_scope(&mut *conn, municipality, ticket, &scope).await?;
+            let bookings =
+                bookings::bookings_of_resident(&mut *conn, municipality, ticket, &history).await?;
+            let resident = residents::find(&mut *conn, municipality, ticket).await?;
+            (resident.map(|r| r.details), Some(bookings))
         }
     };
     Ok(LookupResponse {
@@ -281,7 +285,6 @@ impl IntoResponse for RegisterError {
         (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.forbidden`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The key is not in the valid-ticket registry", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The resident is another clinic's to change", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn register(
@@ -303,12 +306,12 @@ async fn register(
         .map_err(|errors| RegisterError::Form(InvalidForm(errors)))?;
     let (_, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
     let mut tx = ctx.db.begin().await?;
-    let registration = residents::register(&mut tx, &caller, &key, &details).await?;
+    let registration =
+        residents::register(&mut tx, &caller, &key, &details, Replaces::Current).await?;
     tx.commit().await?;
-    let status = if registration.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
+    let status = match registration {
+        Registration::Created => StatusCode::CREATED,
+        Registration::Changed | Registration::CityDetailsStand(_) => StatusCode::OK,
     };
     Ok((
         status,
@@ -442,14 +445,16 @@ async fn detail(
     same_municipality(&account, municipality)?;
     let mut conn = ctx.db.acquire().await?;
     let scope = read_scope(&mut conn, &account).await?;
-    let not_found = || ApiError::refused(StatusCode::NOT_FOUND, ResidentRefusal::NotFound);
+    let not_found = || ApiError::refused(StatusCode::NOT_FOUND, ResidentRefusal::NoneVisible);
     if !residents::visible(&mut conn, municipality, ticket, &scope).await? {
         return Err(not_found());
     }
     let resident = residents::find(&mut conn, municipality, ticket)
         .await?
         .ok_or_else(not_found)?;
-    let bookings = bookings::bookings_of_resident(&mut conn, municipality, ticket, &scope).await?;
+    let history = residents::history_scope(&mut conn, municipality, ticket, &scope).await?;
+    let bookings =
+        bookings::bookings_of_resident(&mut conn, municipality, ticket, &history).await?;
     let vaccinations = bookings
         .iter()
         .filter(|b| b.status == BookingStatus::Vaccinated)

@@ -8,6 +8,7 @@ mod search;
 
 use chrono::NaiveDate;
 use sqlx::PgConnection;
+use uuid::Uuid;
 use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::contact::{Email, Phone};
 use yoyaku_core::kana::KanaName;
@@ -32,12 +33,10 @@ pub(crate) enum ResidentRefusal {
     NotInRegistry,
     #[error("the resident's details are not registered yet; please register them first")]
     NotRegistered,
+    /// No registered resident the reader may see: one that is not registered and one that is
+    /// another clinic's get the same answer.
     #[error("no such resident is registered")]
-    NotFound,
-    #[error(
-        "this resident's details were registered elsewhere; please ask the call center to change them"
-    )]
-    OtherClinics,
+    NoneVisible,
 }
 
 impl Coded for ResidentRefusal {
@@ -45,8 +44,7 @@ impl Coded for ResidentRefusal {
         match self {
             Self::NotInRegistry => "ticket.not_in_registry",
             Self::NotRegistered => "resident.not_registered",
-            Self::NotFound => "resident.not_found",
-            Self::OtherClinics => "resident.other_clinic",
+            Self::NoneVisible => "resident.not_found",
         }
     }
     fn message_ja(&self) -> String {
@@ -57,10 +55,7 @@ impl Coded for ResidentRefusal {
             Self::NotRegistered => {
                 "住民情報が登録されていません。先に住民情報登録を行ってください。"
             }
-            Self::NotFound => "該当する住民情報はありません。",
-            Self::OtherClinics => {
-                "この方の住民情報は他で登録されています。変更はコールセンターにご依頼ください。"
-            }
+            Self::NoneVisible => "該当する住民情報はありません。",
         }
         .into()
     }
@@ -213,7 +208,7 @@ pub(crate) async fn find_many(
 }
 
 /// Whether a reader may see the resident: the municipality's staff always; a clinic when the
-/// resident has a booking (any status) at one of its venues or the clinic registered them.
+/// resident is one of its own (see [`CLINIC_OWNS_RESIDENT`]) or when it proved the resident's key.
 pub(crate) async fn visible(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
@@ -226,7 +221,10 @@ pub(crate) async fn visible(
     sqlx::query_scalar(&format!(
         "select exists (select 1 from residents r
                         where r.municipality_code = $1 and r.ticket_number = $2
-                          and {CLINIC_SEES_RESIDENT})"
+                          and ({CLINIC_OWNS_RESIDENT} or exists (
+                              select 1 from resident_key_proofs p
+                              where p.municipality_code = r.municipality_code
+                                and p.ticket_number = r.ticket_number and p.account_id = $3)))"
     ))
     .bind(municipality.as_string())
     .bind(ticket.as_string())
@@ -236,12 +234,63 @@ pub(crate) async fn visible(
     .await
 }
 
-/// SQL: the clinic `$3` with venues `$4` may see resident `r`.
-const CLINIC_SEES_RESIDENT: &str = "(r.registered_by = $3 or exists (
+/// SQL: resident `r` is one of the clinic `$3`'s own (with venues `$4`): it registered them or
+/// they have a booking at one of its venues. Only these are found by phone or kana.
+pub(super) const CLINIC_OWNS_RESIDENT: &str = "(r.registered_by = $3 or exists (
         select 1 from bookings b
         join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
         where b.municipality_code = r.municipality_code and b.ticket_number = r.ticket_number
           and s.venue_id = any($4)))";
+
+/// Records that the clinic `account` proved `key`: the caller read it out, which is their consent
+/// for the clinic to see and change their 予約者情報 and to book for them. `key` must have been
+/// checked against the registry.
+pub(crate) async fn record_key_proof(
+    db: &mut PgConnection,
+    key: &ResidentKey,
+    account: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into resident_key_proofs (municipality_code, ticket_number, account_id)
+         values ($1, $2, $3)
+         on conflict (municipality_code, ticket_number, account_id)
+         do update set last_proven_at = now()",
+    )
+    .bind(key.municipality_code.as_string())
+    .bind(key.ticket_number.as_string())
+    .bind(account)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whose bookings of the resident a reader sees: a clinic that proved the resident's key sees
+/// all of them (the 予約履歴 the resident would see on the web with the same key, which dose 2
+/// needs when dose 1 was elsewhere); otherwise the reader's scope.
+pub(crate) async fn history_scope(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+    ticket: TicketNumber,
+    scope: &ReadScope,
+) -> Result<ReadScope, sqlx::Error> {
+    let ReadScope::Clinic { account, .. } = scope else {
+        return Ok(scope.clone());
+    };
+    let proven: bool = sqlx::query_scalar(
+        "select exists (select 1 from resident_key_proofs
+                        where municipality_code = $1 and ticket_number = $2 and account_id = $3)",
+    )
+    .bind(municipality.as_string())
+    .bind(ticket.as_string())
+    .bind(account)
+    .fetch_one(db)
+    .await?;
+    Ok(if proven {
+        ReadScope::Municipality
+    } else {
+        scope.clone()
+    })
+}
 
 /// Takes the resident's row lock that serialises every booking write of one resident, after
 /// checking `key` against the registry. Without registered details there is nothing to book for.
@@ -296,20 +345,36 @@ pub(crate) async fn lock(
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Registration {
-    /// The details were new (住民情報登録), not a change (情報変更).
-    pub created: bool,
+/// What a registration did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Registration {
+    /// 住民情報登録: the details were new.
+    Created,
+    /// 情報変更 (or the same details again).
+    Changed,
+    /// The city's details were not the ones the change was based on: they stand, unchanged.
+    CityDetailsStand(ResidentDetails),
 }
 
-/// 住民情報登録 or 情報変更: stores `details` for `key`, with its audit and change rows.
-/// A clinic may change only details it may see (see [`visible`]); a resident on the web, their
-/// own, the key being their credential.
+/// What a registration may replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replaces<'a> {
+    /// Whatever is registered: the caller saw the current details (the HTTP API).
+    Current,
+    /// Only these details (`None`: none at all), as a clinic saw them before a change it made
+    /// offline: [`Action::RegisterResident`](yoyaku_core::sync::Action)'s `based_on`.
+    Only(Option<&'a ResidentDetails>),
+}
+
+/// 住民情報登録 or 情報変更: stores `details` for `key`, with its audit and change rows. The key
+/// is the caller's credential: a resident on the web changes their own details, a clinic that
+/// gives it has the resident's consent (and it is recorded, see [`record_key_proof`]).
 pub(crate) async fn register(
     db: &mut PgConnection,
     caller: &Caller,
     key: &ResidentKey,
     details: &ResidentDetails,
+    replaces: Replaces<'_>,
 ) -> Result<Registration, ResidentError> {
     let municipality = key.municipality_code;
     let ticket = key.ticket_number;
@@ -327,16 +392,13 @@ pub(crate) async fn register(
     if in_registry.is_none() {
         return Err(ResidentRefusal::NotInRegistry.into());
     }
+    if let Some(clinic) = caller.clinic_account() {
+        record_key_proof(db, key, clinic).await?;
+    }
     let before = find(db, municipality, ticket).await?;
-    if before.is_some() {
-        if let Caller::Clinic { account, venues } = caller {
-            let scope = ReadScope::Clinic {
-                account: *account,
-                venues: venues.clone(),
-            };
-            if !visible(db, municipality, ticket, &scope).await? {
-                return Err(ResidentRefusal::OtherClinics.into());
-            }
+    if let (Some(current), Replaces::Only(seen)) = (&before, replaces) {
+        if seen != Some(&current.details) && &current.details != details {
+            return Ok(Registration::CityDetailsStand(current.details.clone()));
         }
     }
 
@@ -381,8 +443,10 @@ pub(crate) async fn register(
     )
     .await?;
     audit::record_resident_change(db, municipality, ticket).await?;
-    Ok(Registration {
-        created: before.is_none(),
+    Ok(if before.is_none() {
+        Registration::Created
+    } else {
+        Registration::Changed
     })
 }
 

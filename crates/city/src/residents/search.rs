@@ -12,7 +12,7 @@ use yoyaku_core::kana::KanaName;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::tokyo_today;
 
-use super::{CLINIC_SEES_RESIDENT, ResidentError};
+use super::{CLINIC_OWNS_RESIDENT, ResidentError};
 use crate::audit::ReadScope;
 
 /// A page of the result list; more matches mean the search should be narrowed.
@@ -104,7 +104,7 @@ pub(crate) async fn search(
          {first}
          {second}
          where r.municipality_code = $1
-           and ($3::uuid is null or {CLINIC_SEES_RESIDENT})
+           and ($3::uuid is null or {CLINIC_OWNS_RESIDENT})
            and ($5::text is null or r.ticket_number = $5)
            and ($6::text is null or r.phone = $6)
            and ($7::text is null or r.kana_key like $7 || '%')

@@ -15,7 +15,7 @@ use yoyaku_core::sync::{
 use super::{SyncError, leases};
 use crate::audit::Caller;
 use crate::bookings::{self, BookingError, NewBooking};
-use crate::residents;
+use crate::residents::{self, Registration, Replaces};
 
 /// The most intents one request may carry; a device with more sends them over several pushes.
 pub(crate) const MAX_BATCH: usize = 500;
@@ -175,9 +175,9 @@ async fn settle(
             // A savepoint: a refused action leaves nothing behind, the settlement still commits.
             let mut action = tx.begin().await?;
             match apply(&mut action, pusher, &intent.action).await {
-                Ok(()) => {
+                Ok(outcome) => {
                     action.commit().await?;
-                    Outcome::Applied
+                    outcome
                 }
                 Err(BookingError::Refused(refusal)) => {
                     action.rollback().await?;
@@ -214,7 +214,9 @@ async fn settle(
 }
 
 /// The first of `dependencies` that was rejected, if any. A dependency never settled is treated
-/// as rejected: the device sends in order, so it can only be an intent it will never send.
+/// as rejected: the device sends in order, so it can only be an intent it will never send. A
+/// registration whose details differed from the city's settled with the resident registered, so
+/// what depends on it goes on.
 async fn dependency_rejected(
     db: &mut PgConnection,
     municipality: &str,
@@ -229,7 +231,7 @@ async fn dependency_rejected(
         .bind(dependency)
         .fetch_optional(&mut *db)
         .await?;
-        if status.as_deref() != Some("applied") {
+        if !matches!(status.as_deref(), Some("applied" | "details_differ")) {
             return Ok(Some(*dependency));
         }
     }
@@ -241,11 +243,19 @@ async fn apply(
     db: &mut PgConnection,
     pusher: &Pusher,
     action: &Action,
-) -> Result<(), BookingError> {
+) -> Result<Outcome, BookingError> {
     let (caller, m) = (&pusher.caller, pusher.municipality);
     match action {
-        Action::RegisterResident { resident, details } => {
-            residents::register(db, caller, resident, details).await?;
+        Action::RegisterResident {
+            resident,
+            details,
+            based_on,
+        } => {
+            let replaces = Replaces::Only(based_on.as_deref());
+            let registration = residents::register(db, caller, resident, details, replaces).await?;
+            if let Registration::CityDetailsStand(city) = registration {
+                return Ok(Outcome::DetailsDiffer { city });
+            }
         }
         Action::Book {
             booking_id,
@@ -311,7 +321,7 @@ async fn apply(
             bookings::mark_no_show(db, caller, m, *booking_id).await?;
         }
     }
-    Ok(())
+    Ok(Outcome::Applied)
 }
 
 /// Refusals of the protocol itself, as opposed to the rules of an action.

@@ -263,7 +263,7 @@ async fn every_field_error_is_reported_at_once_and_nothing_is_stored() {
 }
 
 #[tokio::test]
-async fn no_endpoint_shows_a_clinic_another_clinics_resident() {
+async fn without_the_key_no_endpoint_shows_a_clinic_another_clinics_resident() {
     let app = spawn_app().await;
     let a = app.login(&app.accounts.clinic_a).await.token;
     let e = app.login(&app.accounts.clinic_e).await.token;
@@ -272,17 +272,6 @@ async fn no_endpoint_shows_a_clinic_another_clinics_resident() {
     let slot = demo_slot(&app.pool, 101, next_slot_day(), "0900", "private").await;
     book(&app, Some(&a), TICKET, BORN, slot, 1).await;
 
-    // E hears the key from the resident: it learns the ticket is registered, nothing more.
-    let found = expect_json(
-        lookup(&app, Some(&e), &key_json(TICKET, BORN)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(found["registered"], true);
-    assert_eq!(
-        (&found["details"], &found["bookings"]),
-        (&Value::Null, &Value::Null)
-    );
     let detail_path = format!("/api/v1/residents/{KUMAMOTO}/{TICKET}");
     expect_problem(
         app.get(&detail_path, Some(&e)).await,
@@ -290,20 +279,32 @@ async fn no_endpoint_shows_a_clinic_another_clinics_resident() {
         "resident.not_found",
     )
     .await;
-    let hits = expect_json(
-        app.get(
-            &format!("/api/v1/residents?ticket_number={TICKET}"),
-            Some(&e),
+    for query in [
+        format!("ticket_number={TICKET}"),
+        "kana=テスト".into(),
+        "phone=0961234567".into(),
+    ] {
+        let hits = expect_json(
+            app.get(&format!("/api/v1/residents?{query}"), Some(&e))
+                .await,
+            StatusCode::OK,
         )
-        .await,
-        StatusCode::OK,
+        .await;
+        assert_eq!(hits["residents"], json!([]), "{query}");
+    }
+    // A wrong birth date proves nothing.
+    expect_problem(
+        lookup(&app, Some(&e), &key_json(TICKET, "1945-03-04")).await,
+        StatusCode::NOT_FOUND,
+        "ticket.not_in_registry",
     )
     .await;
-    assert_eq!(hits["residents"], json!([]));
-    let response = app
-        .put_json(&detail_path, Some(&e), &registration(BORN))
-        .await;
-    expect_problem(response, StatusCode::CONFLICT, "resident.other_clinic").await;
+    expect_problem(
+        app.get(&detail_path, Some(&e)).await,
+        StatusCode::NOT_FOUND,
+        "resident.not_found",
+    )
+    .await;
 
     // A and the call center see them, with the booking.
     for token in [&a, &call_center] {
@@ -319,6 +320,78 @@ async fn no_endpoint_shows_a_clinic_another_clinics_resident() {
     .await;
     assert_eq!(found["details"], Value::Null);
     assert_eq!(found["bookings"][0]["status"], "reserved");
+}
+
+/// Manual 2-1: registration is needed only the first time, wherever it was made. The key the
+/// caller reads out is their consent for the clinic they call.
+#[tokio::test]
+async fn the_key_read_out_by_the_caller_lets_another_clinic_see_change_and_book_them() {
+    let app = spawn_app().await;
+    let a = app.login(&app.accounts.clinic_a).await.token;
+    let e = app.login(&app.accounts.clinic_e).await.token;
+    register(&app, Some(&a), TICKET, BORN).await;
+    let first_day = next_slot_day();
+    let slot = demo_slot(&app.pool, 101, first_day, "0900", "private").await;
+    book(&app, Some(&a), TICKET, BORN, slot, 1).await;
+
+    let found = expect_json(
+        lookup(&app, Some(&e), &key_json(TICKET, "S20.3.3")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(found["registered"], true);
+    assert_eq!(found["details"]["family_name_kana"], "テスト");
+    assert_eq!(found["details"]["phone"], "0961234567");
+    // Dose 1 at A is in the 予約履歴, for E to book dose 2 after it.
+    assert_eq!(found["bookings"].as_array().unwrap().len(), 1);
+    assert_eq!(found["bookings"][0]["dose"], 1);
+    let detail_path = format!("/api/v1/residents/{KUMAMOTO}/{TICKET}");
+    let detail = expect_json(app.get(&detail_path, Some(&e)).await, StatusCode::OK).await;
+    assert_eq!(detail["bookings"].as_array().unwrap().len(), 1);
+
+    // Searching by kana or phone stays limited to E's own residents.
+    let hits = expect_json(
+        app.get("/api/v1/residents?kana=テスト", Some(&e)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(hits["residents"], json!([]));
+
+    // 情報変更 by E, audited as E's with what changed.
+    let mut changed = registration(BORN);
+    changed["phone"] = json!("0968889999");
+    let response = app.put_json(&detail_path, Some(&e), &changed).await;
+    let body = expect_json(response, StatusCode::OK).await;
+    assert_eq!(body["details"]["phone"], "0968889999");
+    let (who, before, after): (String, String, String) = sqlx::query_as(
+        "select a.account_id, l.before->>'phone', l.after->>'phone'
+         from audit_log l join accounts a on a.id = l.account_id
+         where l.action = 'resident.update'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (who.as_str(), before.as_str(), after.as_str()),
+        ("clinic-e", "0961234567", "0968889999")
+    );
+
+    // Dose 2 at E, 21 days after dose 1 at A.
+    let dose_2 = demo_slot(
+        &app.pool,
+        105,
+        first_day + chrono::Days::new(21),
+        "0900",
+        "private",
+    )
+    .await;
+    book(&app, Some(&e), TICKET, BORN, dose_2, 2).await;
+    let hits = expect_json(
+        app.get("/api/v1/residents?kana=テスト", Some(&e)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(hits["residents"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]

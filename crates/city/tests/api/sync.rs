@@ -154,6 +154,68 @@ async fn a_rejection_rejects_its_dependants_and_holds_back_nothing_else() {
     );
 }
 
+/// A clinic registered a resident offline who meanwhile registered on the web: the city's details
+/// stand, the clinic is told them to choose, and the booking made with the registration goes on.
+#[tokio::test]
+async fn an_offline_registration_of_a_resident_registered_elsewhere_keeps_the_citys_details() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_e).await.token;
+    let ticket = &tickets(9_100_000_090, 1)[0];
+    // Registered elsewhere as テスト タロー, 0961234567.
+    seed_residents(&app.pool, std::slice::from_ref(ticket), born()).await;
+    let slot = demo_slot(&app.pool, 105, next_slot_day(), "0900", "private").await;
+    let device = Uuid::new_v4();
+    let (r, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let response = push(
+        &app,
+        &token,
+        device,
+        vec![
+            register(r, 1, ticket),
+            book_intent(b, 2, &[r], ticket, slot, None),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(&response), ["details_differ", "applied"]);
+    let Outcome::DetailsDiffer { city } = &response.results[0].outcome else {
+        unreachable!()
+    };
+    assert_eq!(city.given_name_kana.as_str(), "タロー");
+    let stored: String = sqlx::query_scalar("select given_name_kana from residents")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, "タロー");
+    assert_eq!(booked(&app.pool, slot).await, 1);
+
+    // The receptionist chose the clinic's details: a change based on the city's applies.
+    let mut change = register(Uuid::new_v4(), 3, ticket);
+    change["action"]["based_on"] = serde_json::to_value(city).unwrap();
+    let response = push(&app, &token, device, vec![change.clone()]).await;
+    assert_eq!(statuses(&response), ["applied"]);
+    let stored: String = sqlx::query_scalar("select given_name_kana from residents")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, "ハナコ");
+    // The same change based on details that are no longer the city's changes nothing more; the
+    // same details again are simply applied.
+    let mut stale = register(Uuid::new_v4(), 4, ticket);
+    stale["action"]["details"]["given_name_kana"] = json!("ジロー");
+    stale["action"]["based_on"] = change["action"]["based_on"].clone();
+    let same = register(Uuid::new_v4(), 5, ticket);
+    let response = push(&app, &token, device, vec![stale, same]).await;
+    assert_eq!(statuses(&response), ["details_differ", "applied"]);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from residents where given_name_kana = 'ハナコ'"
+        )
+        .await,
+        1
+    );
+}
+
 #[tokio::test]
 async fn a_full_slot_comes_back_with_alternatives() {
     let app = spawn_app().await;

@@ -153,7 +153,8 @@ pub(super) async fn resident_accepted(
     Ok(!held)
 }
 
-/// Every cached booking of the resident, as the dose rules read them.
+/// Every cached booking of the resident, and those at other venues the city's look-up showed, as
+/// the dose rules read them.
 pub(super) async fn resident_bookings(
     db: &mut SqliteConnection,
     municipality_code: &str,
@@ -162,7 +163,12 @@ pub(super) async fn resident_bookings(
     let rows: Vec<RuleRow> = sqlx::query_as(
         "SELECT b.dose, b.status, s.starts_at, b.vaccinated_at, s.vaccine_code, s.vaccine_name
          FROM bookings b JOIN slots s ON s.id = b.slot_id
-         WHERE b.municipality_code = ? AND b.ticket_number = ?",
+         WHERE b.municipality_code = ?1 AND b.ticket_number = ?2
+         UNION ALL
+         SELECT e.dose, e.status, e.starts_at, e.vaccinated_at, e.vaccine_code, e.vaccine_name
+         FROM bookings_elsewhere e
+         WHERE e.municipality_code = ?1 AND e.ticket_number = ?2
+           AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.id = e.id)",
     )
     .bind(municipality_code)
     .bind(ticket_number)

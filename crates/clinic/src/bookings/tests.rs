@@ -305,6 +305,7 @@ async fn a_booking_of_a_resident_the_city_has_not_accepted_yet_is_tentative_even
             action: yoyaku_core::sync::Action::RegisterResident {
                 resident: hanako.clone(),
                 details,
+                based_on: None,
             },
             changes: vec![crate::outbox::Row::resident(&hanako)],
             needs: Vec::new(),

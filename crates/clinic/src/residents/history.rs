@@ -112,6 +112,7 @@ pub(super) struct ServerBooking {
 struct ServerSlot {
     name: String,
     venue_name: String,
+    vaccine_code: String,
     vaccine_name: String,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
@@ -138,6 +139,45 @@ impl From<ServerBooking> for BookingHistory {
             sync_state: "synced".into(),
         }
     }
+}
+
+/// Keeps the resident's bookings that the cache does not hold (at other venues: dose 1 given
+/// elsewhere, dose 2 booked on the web) for the dose rules of a booking made here, offline too.
+/// The city's answer replaces what an earlier look-up kept.
+pub(super) async fn keep_elsewhere(
+    db: &mut SqliteConnection,
+    key: &ResidentKey,
+    server: &[ServerBooking],
+) -> Result<()> {
+    let (municipality, ticket) = (
+        key.municipality_code.as_string(),
+        key.ticket_number.as_string(),
+    );
+    sqlx::query("DELETE FROM bookings_elsewhere WHERE municipality_code = ? AND ticket_number = ?")
+        .bind(&municipality)
+        .bind(&ticket)
+        .execute(&mut *db)
+        .await?;
+    for b in server {
+        sqlx::query(
+            "INSERT INTO bookings_elsewhere (id, municipality_code, ticket_number, dose, status,
+                                             starts_at, vaccinated_at, vaccine_code, vaccine_name)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+             WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE id = ?1)",
+        )
+        .bind(b.id.to_string())
+        .bind(&municipality)
+        .bind(&ticket)
+        .bind(i64::from(b.dose.get()))
+        .bind(b.status.as_str())
+        .bind(b.slot.starts_at)
+        .bind(b.vaccinated_at)
+        .bind(&b.slot.vaccine_code)
+        .bind(&b.slot.vaccine_name)
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The server's history completed by the local work it has not seen yet (a booking made

@@ -28,7 +28,8 @@ pub struct TicketLookup {
     pub online: bool,
     /// 予約者情報 are registered; if not, 住民情報登録 comes first.
     pub registered: bool,
-    /// 予約者情報, when registered and this clinic may see them.
+    /// 予約者情報, when registered: the key the caller read out is their consent for this clinic
+    /// to see them, wherever they registered.
     pub details: Option<ResidentDetails>,
     /// The ticket is another municipality's than the account's: 住所地外接種 (manual 2-3).
     pub out_of_municipality: bool,
@@ -115,6 +116,8 @@ impl Clinic {
             // Without details (not registered, or not this clinic's to see) the row keeps its own.
             write_resident(&mut tx, &key, server.details.as_ref(), true).await?;
         }
+        let server_bookings = server.bookings.unwrap_or_default();
+        history::keep_elsewhere(&mut tx, &key, &server_bookings).await?;
         let cached = stored::find(&mut tx, key.municipality_code, key.ticket_number).await?;
         let local = history::cached(&mut tx, &key).await?;
         tx.commit().await?;
@@ -126,7 +129,7 @@ impl Clinic {
             verified: true,
             online: true,
             out_of_municipality: false,
-            history: history::merge(server.bookings.unwrap_or_default(), local),
+            history: history::merge(server_bookings, local),
             notice: None,
         })
     }

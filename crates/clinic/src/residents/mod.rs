@@ -8,7 +8,7 @@ mod lookup;
 mod out_of_municipality;
 mod register;
 mod search;
-mod stored;
+pub(crate) mod stored;
 
 use yoyaku_core::Coded;
 use yoyaku_core::resident::FieldError;

@@ -82,6 +82,8 @@ impl Clinic {
                 action: Action::RegisterResident {
                     resident: key.clone(),
                     details: details.clone(),
+                    // What the receptionist saw, so that the city changes nothing it did not.
+                    based_on: cached.and_then(|c| c.details).map(Box::new),
                 },
                 changes: vec![Row::resident(&key)],
                 needs: vec![],
@@ -135,7 +137,8 @@ mod tests {
             action,
             Action::RegisterResident {
                 resident: key(),
-                details: done.details.clone()
+                details: done.details.clone(),
+                based_on: None,
             }
         );
 

@@ -14,7 +14,7 @@ use crate::error::{ClinicError, Result};
 
 /// A resident as this computer holds them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Cached {
+pub(crate) struct Cached {
     pub key: ResidentKey,
     /// 予約者情報; `None` until registered.
     pub details: Option<ResidentDetails>,
@@ -83,7 +83,7 @@ impl Row {
 }
 
 /// The cached resident with this 自治体番号 and 接種券番号, whatever their birth date.
-pub(super) async fn find(
+pub(crate) async fn find(
     db: &mut SqliteConnection,
     municipality: MunicipalityCode,
     ticket: TicketNumber,

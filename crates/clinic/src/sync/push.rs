@@ -3,10 +3,11 @@
 //! the intents stay pending, are sent again with the same ids and numbers, and the server answers
 //! the outcomes it stored.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
-use yoyaku_core::sync::{Intent, Outcome, PushRequest, PushResponse};
+use yoyaku_core::resident::ResidentDetails;
+use yoyaku_core::sync::{Action, Intent, Outcome, PushRequest, PushResponse};
 
 use crate::city_client::CityClient;
 use crate::error::{ClinicError, Result};
@@ -128,6 +129,16 @@ async fn settle(store: &Store, request: &PushRequest, response: &PushResponse) -
             )));
         }
         let update = match &result.outcome {
+            Outcome::DetailsDiffer { city } => {
+                pushed.applied += 1;
+                record_details_conflict(&mut tx, request, result.id, city, now).await?;
+                sqlx::query(
+                    "UPDATE outbox SET state = 'applied', settled_at = ?, attempts = attempts + 1,
+                         last_error = NULL
+                     WHERE device_id = ? AND seq = ? AND state = 'pending'",
+                )
+                .bind(now)
+            }
             Outcome::Applied => {
                 pushed.applied += 1;
                 sqlx::query(
@@ -170,4 +181,42 @@ async fn settle(store: &Store, request: &PushRequest, response: &PushResponse) -
         .await?;
     tx.commit().await?;
     Ok(pushed)
+}
+
+/// Keeps both 予約者情報 of a registration the city settled with its own details standing, for
+/// the receptionist to choose in 同期の問題. Once only, however often the answer comes.
+async fn record_details_conflict(
+    db: &mut SqliteConnection,
+    request: &PushRequest,
+    intent: Uuid,
+    city: &ResidentDetails,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let sent = request.intents.iter().find(|i| i.id == intent);
+    let Some(Action::RegisterResident {
+        resident, details, ..
+    }) = sent.map(|i| &i.action)
+    else {
+        return Err(ClinicError::Protocol(format!(
+            "push answered details_differ to intent {intent}, which registers no resident"
+        )));
+    };
+    let json = |d: &ResidentDetails| {
+        serde_json::to_string(d).map_err(|e| ClinicError::Internal(format!("details: {e}")))
+    };
+    sqlx::query(
+        "INSERT INTO details_conflicts (intent_id, municipality_code, ticket_number,
+                                        clinic_details, city_details, settled_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (intent_id) DO NOTHING",
+    )
+    .bind(intent.to_string())
+    .bind(resident.municipality_code.as_string())
+    .bind(resident.ticket_number.as_string())
+    .bind(json(details)?)
+    .bind(json(city)?)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -7,6 +7,7 @@
 #[path = "../../../../tests/support/city.rs"]
 pub mod city;
 pub mod proxy;
+pub mod work;
 
 use std::path::Path;
 use std::sync::Arc;

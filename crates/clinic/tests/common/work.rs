@@ -1,0 +1,116 @@
+//! A clinic's work against the demo city: residents of the demo registry registered and their
+//! keys, the clinic's slots with seats, syncing until settled, and the city's refusals said in
+//! place.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Days, NaiveDate, TimeDelta};
+use uuid::Uuid;
+use yoyaku_clinic::{Booked, Clinic, ClinicError, RegistrationForm, SlotRow, WayOut};
+use yoyaku_core::resident::{ResidentForm, Sex};
+use yoyaku_core::resident_key::ResidentKeyInput;
+use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::time::tokyo_today;
+
+use super::{City, form, open_clinic_at};
+
+/// The demo registry's generated tickets: 9000001000 + i, born 1930-01-01 + 92·i days.
+pub fn registry_entry(i: u32) -> (String, NaiveDate) {
+    let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + TimeDelta::days(i64::from(i) * 92);
+    ((9_000_001_000 + u64::from(i)).to_string(), born)
+}
+
+pub fn resident_key(i: u32) -> ResidentKey {
+    let (ticket, born) = registry_entry(i);
+    serde_json::from_value(serde_json::json!({
+        "municipality_code": "431001", "ticket_number": ticket, "birth_date": born.to_string()
+    }))
+    .unwrap()
+}
+
+pub async fn register(clinic: &Clinic, i: u32) -> ResidentKey {
+    let (ticket, born) = registry_entry(i);
+    clinic
+        .register_resident(RegistrationForm {
+            key: ResidentKeyInput {
+                municipality_code: Some("431001".into()),
+                ticket,
+                birth_date: born.to_string(),
+            },
+            details: ResidentForm {
+                family_name_kana: "ﾃｽﾄ".into(),
+                given_name_kana: format!("ｼﾞﾛｰ{}", "ｱ".repeat((i % 5 + 1) as usize)),
+                sex: Some(Sex::Unset),
+                phone: format!("096-328-{:04}", 1000 + i),
+                email: String::new(),
+                memo: String::new(),
+            },
+        })
+        .await
+        .expect("register");
+    resident_key(i)
+}
+
+pub async fn logged_in(server_url: &str, city: &City, dir: &Path) -> Arc<Clinic> {
+    let clinic = open_clinic_at(server_url, dir).await;
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    clinic
+}
+
+/// The clinic's slots from `from_day` days ahead on, with seats, in time order.
+pub async fn open_slots(clinic: &Clinic, from_day: u64) -> Vec<SlotRow> {
+    clinic
+        .slot_list(tokyo_today() + Days::new(from_day))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.remaining > 0)
+        .collect()
+}
+
+/// A 公開枠 with seats beyond the lease horizon, so the clinic holds no seat of it.
+pub async fn public_slot_beyond_leases(clinic: &Clinic) -> SlotRow {
+    open_slots(clinic, 3)
+        .await
+        .into_iter()
+        .find(|s| s.visibility == "public")
+        .expect("a public slot")
+}
+
+pub fn slot_id(slot: &SlotRow) -> Uuid {
+    slot.slot_id.parse().unwrap()
+}
+
+/// Syncs until nothing is pending (a few rounds at most) and says how the last one ended.
+pub async fn sync_until_settled(clinic: &Clinic) {
+    for _ in 0..5 {
+        let status = clinic.sync_now().await;
+        if status.pending == 0 && status.last_error.is_none() {
+            return;
+        }
+    }
+    panic!("still unsettled: {:?}", clinic.status());
+}
+
+pub async fn private_slot(clinic: &Clinic, from_day: u64) -> SlotRow {
+    open_slots(clinic, from_day)
+        .await
+        .into_iter()
+        .find(|s| s.visibility == "private")
+        .expect("a private slot")
+}
+
+/// How long the tests let 予約完了 wait for the city: longer than any answer here takes.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn refusal(result: Result<Booked, ClinicError>) -> (String, WayOut, String) {
+    match result {
+        Err(ClinicError::RefusedByCity(r)) => {
+            assert!(!r.en.is_empty());
+            (r.code, r.way_out, r.ja)
+        }
+        other => panic!("expected a refusal by the city, got {other:?}"),
+    }
+}
