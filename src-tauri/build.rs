@@ -31,6 +31,8 @@ const COMMANDS: &[&str] = &[
     "retry_problem",
     "discard_problem",
     "mark_problem_called",
+    "details_conflicts",
+    "resolve_details_conflict",
     "print_page",
 ];
 

@@ -62,6 +62,8 @@ pub fn run() {
             commands::problems::retry_problem,
             commands::problems::discard_problem,
             commands::problems::mark_problem_called,
+            commands::problems::details_conflicts,
+            commands::problems::resolve_details_conflict,
             commands::print::print_page,
         ])
         .run(tauri::generate_context!())

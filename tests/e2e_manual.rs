@@ -270,63 +270,188 @@ async fn a_made_up_ticket_is_refused_and_nothing_is_registered() {
     client.close().await.unwrap();
 }
 
+/// The demo registry's ticket 9000001000 + i, born 1930-01-01 + 92·i days, registered on the web
+/// (ウェブ ハナコ, 0963280000).
+async fn registered_on_the_web(city: &City, i: u64) -> (String, NaiveDate) {
+    let ticket = (9_000_001_000 + i).to_string();
+    let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * i);
+    let url = city.url();
+    WebResident {
+        url: &url,
+        ticket: &ticket,
+        born,
+    }
+    .register()
+    .await;
+    (ticket, born)
+}
+
+/// 「次へ進む」 with the key the caller reads out.
+async fn look_up(client: &Client, ticket: &str, born: NaiveDate) {
+    click(client, "menu-reserve").await;
+    type_into(client, "reserve-ticket", ticket).await;
+    type_into(
+        client,
+        "reserve-birth-date",
+        &born.format("%Y/%m/%d").to_string(),
+    )
+    .await;
+    click(client, "reserve-lookup").await;
+}
+
+/// Manual 2-1 for a caller who registered on the web: the key they read out shows their 予約者情報
+/// to read back, and 接種予約 follows at once, without a second registration.
+#[tokio::test]
+async fn a_caller_registered_on_the_web_is_read_back_and_booked_at_once() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let (slot, day) = private_slot_from_tomorrow(&city).await;
+    let (ticket, born) = registered_on_the_web(&city, 40).await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+
+    look_up(&client, &ticket, born).await;
+    by_testid(&client, "book-step").await;
+    assert_eq!(
+        text_of(&client, "reserve-resident-name").await.trim(),
+        "ウェブ ハナコ"
+    );
+    assert_eq!(
+        text_of(&client, "reserve-resident-phone").await.trim(),
+        "0963280000"
+    );
+    assert!(!is_shown(&client, "reg-family-kana").await);
+    screenshot(&client, "registered-elsewhere").await;
+    book_slot(&client, day, &slot).await;
+    wait_for_text(&client, "book-certainty", "予約確定").await;
+    wait_for_city_bookings_of(&city, &ticket, &[(1, &slot, "reserved")]).await;
+    client.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_booking_the_city_refuses_is_said_in_place_and_never_shown_as_confirmed() {
     let _window = ONE_WINDOW.lock().await;
     let city = City::start().await;
     let (slot, day) = private_slot_from_tomorrow(&city).await;
-    // The caller registered 予約者情報 on the web (the demo registry's ticket 40), then phones.
-    let ticket = "9000001040";
-    let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(40 * 92);
+    let (ticket, born) = registered_on_the_web(&city, 41).await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+    look_up(&client, &ticket, born).await;
+    by_testid(&client, "book-step").await;
+    // While the receptionist chooses, the caller's family books dose 1 on the web.
+    let (web_slot, _) = public_slot_beyond_leases(&city).await;
     let url = city.url();
     WebResident {
         url: &url,
-        ticket,
+        ticket: &ticket,
         born,
     }
-    .register()
+    .book(&web_slot, 1)
     .await;
-    let data = tempfile::tempdir().unwrap();
-    let (_desktop, client) = open_logged_in(&city, data.path()).await;
-
-    click(&client, "menu-reserve").await;
-    type_into(&client, "reserve-ticket", ticket).await;
-    type_into(
-        &client,
-        "reserve-birth-date",
-        &born.format("%Y/%m/%d").to_string(),
-    )
-    .await;
-    click(&client, "reserve-lookup").await;
-    register_caller(&client, "ｳｪﾌﾞ", "ﾊﾅｺ").await;
     click(&client, &format!("book-day-{day}")).await;
     click(&client, &format!("book-slot-{slot}")).await;
     click(&client, "book-next").await;
     click(&client, "book-confirm").await;
 
-    // The city refused the registration and the booking with it: said in place of 予約完了,
-    // with the way to 同期の問題, where both wait.
+    // The city refused: said in place of 予約完了, with its reason; nothing stays booked here.
     let error = by_testid(&client, "book-error").await;
     assert_eq!(
         error.attr("data-code").await.unwrap().as_deref(),
-        Some("resident.other_clinic")
+        Some("booking.duplicate_dose")
     );
     let words = error.text().await.unwrap();
     assert!(
-        words.contains("同期の問題") && !words.contains("確定"),
+        words.contains("1回目") && !words.contains("確定"),
         "{words}"
     );
     assert!(!is_shown(&client, "book-done").await);
     screenshot(&client, "booking-refused-in-place").await;
-    assert!(city_bookings_of(&city, ticket).await.is_empty());
-
-    click(&client, "open-sync-problems").await;
-    let problem = by_testid(&client, "problem-row").await;
     assert_eq!(
-        problem.attr("data-code").await.unwrap().as_deref(),
-        Some("resident.other_clinic")
+        city_bookings_of(&city, &ticket).await,
+        [(1, web_slot, "reserved".to_owned())]
     );
-    by_testid(&client, "problem-dependant").await;
+    client.close().await.unwrap();
+}
+
+/// Offline, a caller the city already knows is registered again here; when the network returns
+/// the city's details stand, the booking goes on, and 同期の問題 shows both to choose from.
+#[tokio::test]
+async fn details_typed_offline_for_a_caller_registered_on_the_web_are_chosen_in_sync_problems() {
+    let _window = ONE_WINDOW.lock().await;
+    let mut city = City::start().await;
+    let (slot, day) = private_slot_from_tomorrow(&city).await;
+    let (ticket, born) = registered_on_the_web(&city, 42).await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+
+    city.stop().await;
+    click(&client, "sync-now").await;
+    let connection = by_testid(&client, "connection-status").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while connection.attr("data-online").await.unwrap().as_deref() != Some("false") {
+        assert!(Instant::now() < deadline, "still shown online");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    look_up(&client, &ticket, born).await;
+    by_testid(&client, "reserve-unverified").await;
+    register_caller(&client, "テスト", "ジロー").await;
+    book_slot(&client, day, &slot).await;
+
+    city.restart().await;
+    click(&client, "sync-now").await;
+    wait_for_city_bookings_of(&city, &ticket, &[(1, &slot, "reserved")]).await;
+    wait_for_text(&client, "header-problems", "同期の問題 1件").await;
+    click(&client, "sync-indicator").await;
+    by_testid(&client, "details-conflict").await;
+    let field = |name: &str| format!("conflict-field-{name}");
+    let differs = |name: String| {
+        let client = client.clone();
+        async move {
+            by_testid(&client, &name)
+                .await
+                .attr("data-differs")
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        differs(field("family_name_kana")).await.as_deref(),
+        Some("true")
+    );
+    assert_eq!(differs(field("sex")).await.as_deref(), Some("true"));
+    assert_eq!(differs(field("memo")).await.as_deref(), Some("false"));
+    assert_eq!(
+        text_of(&client, "conflict-city-family_name_kana")
+            .await
+            .trim(),
+        "ウェブ"
+    );
+    assert_eq!(
+        text_of(&client, "conflict-clinic-family_name_kana")
+            .await
+            .trim(),
+        "テスト"
+    );
+    screenshot(&client, "details-conflict").await;
+
+    // The caller says this clinic's are right: a 情報変更 the city applies.
+    click(&client, "conflict-use-clinic").await;
+    wait_for_text(&client, "problems-notice", "情報変更").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let family: String =
+            sqlx::query_scalar("select family_name_kana from residents where ticket_number = $1")
+                .bind(&ticket)
+                .fetch_one(&city.pool)
+                .await
+                .unwrap();
+        if family == "テスト" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the city still has {family}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    by_testid(&client, "problems-empty").await;
     client.close().await.unwrap();
 }
 

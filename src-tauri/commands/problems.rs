@@ -1,8 +1,9 @@
-//! 同期の問題: the list, rebook / retry / discard, and 連絡済み (called).
+//! 同期の問題: the list, rebook / retry / discard, and 連絡済み (called); and the 予約者情報 the
+//! city kept over this clinic's, to choose between.
 
 use tauri::State;
 use uuid::Uuid;
-use yoyaku_clinic::SyncProblem;
+use yoyaku_clinic::{DetailsChoice, DetailsConflict, SyncProblem};
 
 use super::engine;
 use crate::EngineState;
@@ -40,5 +41,23 @@ pub async fn mark_problem_called(
 ) -> CommandResult<SyncProblem> {
     Ok(engine(&state)?
         .mark_problem_called(intent_id, called)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn details_conflicts(
+    state: State<'_, EngineState>,
+) -> CommandResult<Vec<DetailsConflict>> {
+    Ok(engine(&state)?.details_conflicts().await?)
+}
+
+#[tauri::command]
+pub async fn resolve_details_conflict(
+    state: State<'_, EngineState>,
+    intent_id: Uuid,
+    choice: DetailsChoice,
+) -> CommandResult<()> {
+    Ok(engine(&state)?
+        .resolve_details_conflict(intent_id, choice)
         .await?)
 }

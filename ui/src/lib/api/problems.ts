@@ -2,12 +2,13 @@
 // return (yoyaku_core::sync: Action, Rejection, AlternativeSlot).
 import { call } from '../api';
 import type { Visibility } from '../types';
+import type { ResidentDetails } from './residents';
 
 export type ResidentKey = { municipality_code: string; ticket_number: string; birth_date: string };
 
 /** What a receptionist did, as it was sent to the city server (tagged by "type"). */
 export type Action =
-  | { type: 'register_resident'; resident: ResidentKey; details: unknown }
+  | { type: 'register_resident'; resident: ResidentKey; details: unknown; based_on?: unknown }
   | { type: 'book'; booking_id: string; resident: ResidentKey; slot_id: string; dose: number; lease_id: string | null }
   | { type: 'cancel'; booking_id: string }
   | { type: 'change_booking'; booking_id: string; new_booking_id: string; slot_id: string }
@@ -61,10 +62,28 @@ export type SyncProblem = {
   called_at: string | null;
 };
 
+/** 予約者情報 the city kept over this clinic's registration: both, to choose between. */
+export type DetailsConflict = {
+  intent_id: string;
+  municipality_code: string;
+  ticket_number: string;
+  /** What this clinic registered. */
+  clinic: ResidentDetails;
+  /** What the city holds (and keeps until this clinic's are chosen). */
+  city: ResidentDetails;
+  /** RFC 3339 */
+  settled_at: string;
+};
+
+/** 'city': 市の情報を使う; 'clinic': この端末の情報で変更する (a 情報変更 based on the city's). */
+export type DetailsChoice = 'city' | 'clinic';
+
 export const problemsApi = {
   list: () => call<SyncProblem[]>('sync_problems'),
   rebook: (intentId: string, slotId: string) => call<void>('rebook_problem', { intentId, slotId }),
   retry: (intentId: string) => call<void>('retry_problem', { intentId }),
   discard: (intentId: string) => call<void>('discard_problem', { intentId }),
   markCalled: (intentId: string, called: boolean) => call<SyncProblem>('mark_problem_called', { intentId, called }),
+  detailsConflicts: () => call<DetailsConflict[]>('details_conflicts'),
+  resolveDetailsConflict: (intentId: string, choice: DetailsChoice) => call<void>('resolve_details_conflict', { intentId, choice }),
 };
