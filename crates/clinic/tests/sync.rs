@@ -876,3 +876,133 @@ async fn a_problem_names_the_resident_to_call_back_and_remembers_the_call() {
         .unwrap_err();
     assert_eq!(yoyaku_core::Coded::code(&unknown), "sync.problem_not_found");
 }
+
+/// The call center, acting for clinic-a (the manual's 'コールセンターに操作を依頼'), through a
+/// front of the city of its own: the clinic's network can be down meanwhile.
+struct CallCenterForClinic {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl CallCenterForClinic {
+    async fn log_in(city: &City, base: String) -> Self {
+        let http = reqwest::Client::new();
+        let account = &city.demo.call_center;
+        let login: serde_json::Value = http
+            .post(format!("{base}/api/v1/login"))
+            .json(&serde_json::json!({
+                "municipality_code": "431001", "account_id": account.account_id,
+                "password": account.password, "agreed_to_terms": true
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_owned();
+        Self { http, base, token }
+    }
+
+    async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("x-yoyaku-on-behalf-of", "clinic-a")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn book(&self, i: u32, slot: &str) -> (u16, serde_json::Value) {
+        let (ticket, born) = registry_entry(i);
+        let resident = serde_json::json!({
+            "municipality_code": "431001", "ticket": ticket, "birth_date": born.to_string()
+        });
+        self.post(
+            "/api/v1/bookings",
+            serde_json::json!({ "resident": resident, "slot_id": slot, "dose": 1 }),
+        )
+        .await
+    }
+}
+
+/// A booking into this clinic's 非公開枠 made offline is 予約確定, and nothing can make it false:
+/// the call center acting for the clinic meanwhile cannot take the private seat, by booking or by
+/// a same-day move; it books the clinic's 公開枠.
+#[tokio::test]
+async fn an_offline_private_booking_stands_while_the_call_center_acts_for_the_clinic() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let key = register(&clinic, 50).await;
+    for i in [51, 52] {
+        register(&clinic, i).await;
+    }
+    let private = private_slot(&clinic, 2).await;
+    // One seat left in it.
+    sqlx::query("update slots set booked = capacity - 1 where id = $1")
+        .bind(slot_id(&private))
+        .execute(&city.pool)
+        .await
+        .unwrap();
+    sync_until_settled(&clinic).await;
+
+    city.stop().await;
+    let booked = clinic
+        .book(BookRequest {
+            resident: key,
+            slot_id: slot_id(&private),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    assert_eq!(booked.certainty, Certainty::PrivateSlot);
+    assert_eq!(booked.certainty_label, "予約確定");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let front = format!("http://{}", listener.local_addr().unwrap());
+    let server = yoyaku_city::Server::spawn(listener, city.pool.clone()).unwrap();
+    let call_center = CallCenterForClinic::log_in(&city, front).await;
+    let (status, refused) = call_center.book(51, &private.slot_id).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (403, Some("slot.clinic_only"))
+    );
+    assert!(refused["message_ja"].as_str().unwrap().contains("公開枠"));
+    // A public slot of the same day and time is the call center's to book; moving that booking
+    // into the private slot within the day is refused the same way.
+    let public = open_slots(&clinic, 2)
+        .await
+        .into_iter()
+        .find(|s| s.visibility == "public" && s.date == private.date)
+        .expect("a public slot on the private slot's day");
+    let (status, made) = call_center.book(52, &public.slot_id).await;
+    assert_eq!(status, 201, "{made}");
+    let moved = format!(
+        "/api/v1/bookings/{}/same-day-move",
+        made["booking"]["id"].as_str().unwrap()
+    );
+    let (status, refused) = call_center
+        .post(&moved, serde_json::json!({ "slot_id": private.slot_id }))
+        .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (403, Some("slot.clinic_only"))
+    );
+    server.shutdown().await.unwrap();
+
+    city.restart().await;
+    sync_until_settled(&clinic).await;
+    assert_eq!(clinic.status().problems, 0);
+    let state: String = sqlx::query_scalar("select status::text from bookings where id = $1::uuid")
+        .bind(&booked.booking.booking_id)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "reserved");
+}

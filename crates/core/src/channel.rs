@@ -74,6 +74,12 @@ pub enum ChannelError {
         "a clinic can book only its own venues' slots; please refer the resident to the call center or the web"
     )]
     OtherClinicsVenue,
+    /// The call center acting for a clinic books the clinic's 公開枠 only: a 非公開枠 seat is
+    /// taken on the clinic's own computers, which confirm those bookings offline (予約確定).
+    #[error(
+        "a private slot is booked only at the clinic itself, so that the bookings it confirmed offline always stand; please choose a public slot"
+    )]
+    ClinicsOwnSeats,
 }
 
 impl Coded for ChannelError {
@@ -81,6 +87,7 @@ impl Coded for ChannelError {
         match self {
             Self::PrivateSlot => "slot.private",
             Self::OtherClinicsVenue => "slot.other_clinic",
+            Self::ClinicsOwnSeats => "slot.clinic_only",
         }
     }
     fn message_ja(&self) -> String {
@@ -89,16 +96,26 @@ impl Coded for ChannelError {
             Self::OtherClinicsVenue => {
                 "他の医療機関の予約枠には予約できません。コールセンターまたはWebでの予約をご案内ください。"
             }
+            Self::ClinicsOwnSeats => {
+                "非公開枠（医療機関受付分）は医療機関でのみ予約できます（医療機関がオフラインで確定した予約を守るため）。公開枠を選んでください。"
+            }
         }
         .into()
     }
 }
 
-/// Whether `actor` may book into `slot` at all (seats are checked elsewhere).
+/// Whether `actor` may book (or move a booking) into `slot` at all (seats are checked elsewhere).
+/// A 非公開枠's seats are taken by its clinic alone: that is what lets the clinic say 予約確定 for
+/// a booking into one while offline, with nobody else able to take the seat meanwhile.
 pub fn may_book(actor: Actor<'_>, slot: &Slot) -> Result<(), ChannelError> {
     match actor.clinic_venues() {
-        Some(venues) if venues.contains(&slot.venue_id) => Ok(()),
-        Some(_) => Err(ChannelError::OtherClinicsVenue),
+        Some(venues) if !venues.contains(&slot.venue_id) => Err(ChannelError::OtherClinicsVenue),
+        Some(_) => match (actor, slot.visibility) {
+            (Actor::CallCenterForClinic { .. }, Visibility::Private) => {
+                Err(ChannelError::ClinicsOwnSeats)
+            }
+            _ => Ok(()),
+        },
         None if slot.visibility == Visibility::Public => Ok(()),
         None => Err(ChannelError::PrivateSlot),
     }
@@ -174,11 +191,16 @@ mod tests {
             may_book(clinic, &slot(other, 0, Visibility::Public, 3, 0)),
             Err(ChannelError::OtherClinicsVenue)
         );
-        // The call center acting for the clinic has the clinic's rights, on the call center's channel.
+        // The call center acting for the clinic has the clinic's rights, on the call center's
+        // channel, except for the seats the clinic confirms offline.
         let for_clinic = Actor::CallCenterForClinic { venues: &venues };
         assert_eq!(
-            may_book(for_clinic, &slot(own, 0, Visibility::Private, 2, 0)),
+            may_book(for_clinic, &slot(own, 0, Visibility::Public, 3, 0)),
             Ok(())
+        );
+        assert_eq!(
+            may_book(for_clinic, &slot(own, 0, Visibility::Private, 2, 0)),
+            Err(ChannelError::ClinicsOwnSeats)
         );
         assert_eq!(for_clinic.channel(), Channel::CallCenter);
     }

@@ -8,6 +8,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::booking::BookingStatus;
+use yoyaku_core::channel::may_book;
 use yoyaku_core::planner::{Change, Day, DayPlan, SlotDoses, SlotTime, VialRule, check_change};
 use yoyaku_core::slot::Slot;
 use yoyaku_core::time::tokyo_date_time;
@@ -84,6 +85,7 @@ pub(crate) async fn same_day_move(
         .await?
         .ok_or(Refusal::SlotNotFound)?
         .slot;
+    may_book(caller.actor(), &to)?;
     let date = from.date();
     if to.venue_id != from.venue_id || to.vaccine_code != from.vaccine_code || to.date() != date {
         return Err(Refusal::NotSameDay.into());
