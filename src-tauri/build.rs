@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "app_state",
     "login",
     "logout",
+    "renew_session",
     "sync_now",
     "sync_status",
     "lookup_ticket",

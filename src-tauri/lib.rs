@@ -36,6 +36,7 @@ pub fn run() {
             commands::session::app_state,
             commands::session::login,
             commands::session::logout,
+            commands::session::renew_session,
             commands::sync::sync_now,
             commands::sync::sync_status,
             commands::residents::lookup_ticket,

@@ -651,6 +651,59 @@ async fn a_booking_made_offline_reaches_the_city_when_it_comes_back() {
     client.close().await.unwrap();
 }
 
+/// The session ends at the city while the clinic is offline: when the network returns, the window
+/// asks for the password again, and the work done meanwhile reaches the city once it is given.
+#[tokio::test]
+async fn a_session_expired_while_offline_asks_for_the_password_and_keeps_the_unsent_work() {
+    let _window = ONE_WINDOW.lock().await;
+    let mut city = City::start().await;
+    let (slot, day) = private_slot_from_tomorrow(&city).await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+
+    city.stop().await;
+    let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * 110);
+    look_up(&client, "9000001110", born).await;
+    register_caller(&client, "キゲン", "ギレ").await;
+    book_slot(&client, day, &slot).await;
+    sqlx::query("delete from sessions")
+        .execute(&city.pool)
+        .await
+        .unwrap();
+    city.restart().await;
+    click(&client, "sync-now").await;
+
+    // The dialog is on the page all along; it opens when the city says the session expired.
+    let dialog = by_testid(&client, "session-renewal").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !dialog.is_displayed().await.unwrap() {
+        assert!(Instant::now() < deadline, "no password asked for");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(dialog.text().await.unwrap().contains("有効期限"));
+    wait_for_text(&client, "session-renewal-pending", "2件").await;
+    screenshot(&client, "session-renewal").await;
+    type_into(&client, "session-renewal-password", "not-the-password").await;
+    click(&client, "session-renewal-submit").await;
+    by_testid(&client, "session-renewal-error").await;
+    assert!(city_bookings_of(&city, "9000001110").await.is_empty());
+
+    type_into(
+        &client,
+        "session-renewal-password",
+        city.demo.clinic_a.password,
+    )
+    .await;
+    click(&client, "session-renewal-submit").await;
+    wait_for_city_bookings_of(&city, "9000001110", &[(1, &slot, "reserved")]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while dialog.is_displayed().await.unwrap_or(false) {
+        assert!(Instant::now() < deadline, "the dialog stays open");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    client.close().await.unwrap();
+}
+
 /// Sets a date input the way a person's picking does: the value, then an `input` event.
 async fn set_date(client: &Client, id: &str, day: NaiveDate) {
     let input = by_testid(client, id).await;

@@ -29,6 +29,15 @@ pub async fn login(state: State<'_, EngineState>, request: LoginForm) -> Command
     Ok(engine(&state)?.login(request).await?)
 }
 
+/// The session-renewal dialog: the password again, for the account logged in.
+#[tauri::command]
+pub async fn renew_session(
+    state: State<'_, EngineState>,
+    password: String,
+) -> CommandResult<Session> {
+    Ok(engine(&state)?.renew_session(password).await?)
+}
+
 #[tauri::command]
 pub async fn logout(state: State<'_, EngineState>) -> CommandResult<()> {
     Ok(engine(&state)?.logout().await?)

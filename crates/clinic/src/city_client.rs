@@ -109,6 +109,12 @@ async fn send(req: RequestBuilder) -> Result<Response> {
         .await
         .map_err(|e| ClinicError::Unreachable(e.to_string()))?;
     match serde_json::from_slice::<Problem>(&body) {
+        // The server no longer knows the session: the receptionist renews it with the password.
+        Ok(problem)
+            if status == StatusCode::UNAUTHORIZED && problem.code == "auth.session_invalid" =>
+        {
+            Err(ClinicError::SessionExpired)
+        }
         Ok(problem) => Err(ClinicError::Rejected(Box::new(problem))),
         Err(_) => Err(ClinicError::Protocol(format!(
             "{status}: {}",

@@ -135,7 +135,9 @@ impl Clinic {
                 // failure (not logged in, say) tells nothing about the network.
                 match e {
                     ClinicError::Unreachable(_) => s.online = false,
-                    ClinicError::Rejected(_) | ClinicError::Protocol(_) => s.online = true,
+                    ClinicError::Rejected(_)
+                    | ClinicError::Protocol(_)
+                    | ClinicError::SessionExpired => s.online = true,
                     _ => {}
                 }
                 s.last_error = Some(ErrorInfo::from(e));

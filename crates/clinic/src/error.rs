@@ -43,6 +43,12 @@ pub enum ClinicError {
     /// cache, or one from a computer without a machine id).
     #[error("log in again while online to reach the city server")]
     LogInAgainOnline,
+    /// The city server no longer knows the session (it expired, say, while the app was offline):
+    /// the password again renews it, and the unsent work waits meanwhile.
+    #[error(
+        "the login has expired; please enter the password again. Unsent work stays on this computer and is sent once you are logged in"
+    )]
+    SessionExpired,
     #[error("the local database failed: {0}")]
     Storage(#[from] sqlx::Error),
     #[error("the local database could not be migrated: {0}")]
@@ -103,6 +109,7 @@ impl Coded for ClinicError {
             Self::InvalidCredentials => "auth.invalid_credentials",
             Self::NotLoggedIn => "auth.not_logged_in",
             Self::LogInAgainOnline => "auth.log_in_again_online",
+            Self::SessionExpired => "auth.session_expired",
             Self::Storage(_) | Self::Migration(_) => "local.storage",
             Self::Export { .. } => "export.write_failed",
             Self::Protocol(_) => "server.protocol",
@@ -122,6 +129,7 @@ impl Coded for ClinicError {
             Self::InvalidCredentials => "自治体番号、アカウントID、パスワードのいずれかが正しくありません。確認して入力し直してください。".into(),
             Self::NotLoggedIn => "ログインしてください。".into(),
             Self::LogInAgainOnline => "市のサーバーと同期するには、ネットワークにつながった状態でログインし直してください（ログアウトしてからログイン）。未送信の操作はこの端末に残ります。".into(),
+            Self::SessionExpired => "ログインの有効期限が切れました。パスワードを入力し直してください。未送信の操作はこの端末に残っていて、ログイン後に送信されます。".into(),
             Self::Storage(_) | Self::Migration(_) => "端末内のデータベースでエラーが発生しました。アプリを再起動しても解決しない場合は医療機関専用ダイヤルへご連絡ください。".into(),
             Self::Export { dir, .. } => format!("ファイルを保存できませんでした（保存先: {}）。保存先のフォルダーに書き込めるか、ディスクに空きがあるかを確認して、もう一度お試しください。", dir.display()),
             Self::Protocol(_) => "市のサーバーから予期しない応答がありました。しばらくしてからもう一度お試しください。".into(),
@@ -143,6 +151,7 @@ impl Coded for ClinicError {
             Self::InvalidCredentials => "The municipality code, account ID or password is incorrect. Check them and type them again.".into(),
             Self::NotLoggedIn => "Please log in.".into(),
             Self::LogInAgainOnline => "To sync with the city server, log in again while online (log out, then log in). Unsent work stays on this computer.".into(),
+            Self::SessionExpired => "The login has expired. Please enter the password again; unsent work stays on this computer and is sent once you are logged in.".into(),
             Self::Protocol(_) => "The city server gave an unexpected answer. Please try again in a little while.".into(),
             Self::Internal(_) => "Something unexpected went wrong. Please restart the app.".into(),
         }

@@ -61,6 +61,51 @@ fn parse(form: LoginForm) -> Result<ParsedForm> {
 impl Clinic {
     pub async fn login(&self, form: LoginForm) -> Result<Session> {
         let form = parse(form)?;
+        let online = self.log_in_online(&form).await;
+        self.record(&online);
+        let session = match online {
+            Ok(session) => session,
+            Err(e) if e.is_unreachable() => {
+                let profile = self.login_offline(&form).await?;
+                *self.current.write().await = Some(Current {
+                    profile: profile.clone(),
+                    token: None,
+                });
+                Session {
+                    profile,
+                    online: false,
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        if session.online {
+            self.sync_now().await;
+        }
+        self.wake_sync();
+        Ok(session)
+    }
+
+    /// Renews an expired session with the password (the session-renewal dialog): a login of the
+    /// same account, so the cache and every unsent change stay, then a sync. Only the city
+    /// server can renew it: offline, nothing changes and the receptionist is told to connect. A
+    /// refusal is the dialog's to show: the status keeps saying the session expired.
+    pub async fn renew_session(&self, password: String) -> Result<Session> {
+        let profile = self.require_login().await?.profile;
+        let form = parse(LoginForm {
+            municipality_code: profile.municipality_code.to_string(),
+            account_id: profile.account_id.to_string(),
+            password,
+            // Agreed at the first login of the session being renewed.
+            agreed_to_terms: true,
+        })?;
+        let session = self.log_in_online(&form).await?;
+        self.sync_now().await;
+        Ok(session)
+    }
+
+    /// The login against the city server: the account, its password check and the session
+    /// token are stored, and the session is this engine's.
+    async fn log_in_online(&self, form: &ParsedForm) -> Result<Session> {
         let request = LoginRequest {
             municipality_code: form.municipality_code.to_string(),
             account_id: form.account_id.to_string(),
@@ -73,41 +118,22 @@ impl Clinic {
             self.client.login(&request),
             password::hash(form.password.clone())
         );
-        self.record(&answer);
-        let (session, token) = match answer {
-            Ok(response) => {
-                let hash = hash?;
-                self.remember(
-                    &response.profile,
-                    &hash,
-                    &response.token,
-                    response.expires_at,
-                )
-                .await?;
-                let session = Session {
-                    profile: response.profile,
-                    online: true,
-                };
-                (session, Some(response.token))
-            }
-            Err(e) if e.is_unreachable() => {
-                let session = Session {
-                    profile: self.login_offline(&form).await?,
-                    online: false,
-                };
-                (session, None)
-            }
-            Err(e) => return Err(e),
-        };
+        let response = answer?;
+        self.remember(
+            &response.profile,
+            &hash?,
+            &response.token,
+            response.expires_at,
+        )
+        .await?;
         *self.current.write().await = Some(Current {
-            profile: session.profile.clone(),
-            token,
+            profile: response.profile.clone(),
+            token: Some(response.token),
         });
-        if session.online {
-            self.sync_now().await;
-        }
-        self.wake_sync();
-        Ok(session)
+        Ok(Session {
+            profile: response.profile,
+            online: true,
+        })
     }
 
     /// Forgets the session here and at the server (if reachable). The cache and the offline

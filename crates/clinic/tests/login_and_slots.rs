@@ -279,3 +279,61 @@ async fn a_copied_cache_holds_no_session_token_another_computer_can_use() {
         "a copied cache must log in again"
     );
 }
+
+/// The session expired while the clinic was offline: when the city answers again, the password is
+/// asked for (`auth.session_expired`), a wrong one changes nothing, and the right one sends every
+/// change made meanwhile.
+#[tokio::test]
+async fn a_session_expired_while_offline_is_renewed_with_the_password_and_nothing_unsent_is_lost() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = open_clinic(&city, dir.path()).await;
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    city.stop().await;
+    let key = common::work::register(&clinic, 60).await;
+    let slot = common::work::private_slot(&clinic, 1).await;
+    clinic
+        .book(yoyaku_clinic::BookRequest {
+            resident: key,
+            slot_id: common::work::slot_id(&slot),
+            dose: yoyaku_core::booking::DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    // The sessions end at the city meanwhile (their lifetime passed).
+    sqlx::query("delete from sessions")
+        .execute(&city.pool)
+        .await
+        .unwrap();
+    city.restart().await;
+
+    let status = clinic.sync_now().await;
+    let error = status.last_error.expect("the renewal asked for");
+    assert_eq!(error.code, "auth.session_expired");
+    assert!(
+        error.message_ja.contains("パスワード"),
+        "{}",
+        error.message_ja
+    );
+    assert!(status.online);
+    assert_eq!(status.pending, 2);
+
+    let wrong = clinic.renew_session("not the password".into()).await;
+    assert_eq!(wrong.unwrap_err().code(), "auth.invalid_credentials");
+    assert_eq!(clinic.status().pending, 2);
+
+    let session = clinic
+        .renew_session(city.demo.clinic_a.password.to_owned())
+        .await
+        .unwrap();
+    assert!(session.online);
+    let status = clinic.status();
+    assert_eq!((status.pending, status.problems), (0, 0), "{status:?}");
+    assert!(status.last_error.is_none());
+    let booked: i64 = sqlx::query_scalar("select count(*) from bookings where ticket_number = $1")
+        .bind(common::work::registry_entry(60).0)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    assert_eq!(booked, 1);
+}

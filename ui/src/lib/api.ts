@@ -18,6 +18,8 @@ export const api = {
   appState: () => call<AppState>('app_state'),
   login: (request: LoginRequest) => call<Session>('login', { request }),
   logout: () => call<void>('logout'),
+  /** The password again for the logged-in account, when the city says the session expired. */
+  renewSession: (password: string) => call<Session>('renew_session', { password }),
   /** Pulls now. Being offline is not an error: it resolves with online=false. */
   syncNow: () => call<SyncStatus>('sync_now'),
   syncStatus: () => call<SyncStatus>('sync_status'),
