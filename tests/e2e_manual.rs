@@ -480,6 +480,64 @@ async fn open_resident(client: &Client, ticket: &str) {
     by_testid(client, "resident-screen").await;
 }
 
+/// 住民検索 a page at a time (manual 4-2): '1-20 / 53件', then 次へ and 前へ.
+#[tokio::test]
+async fn resident_search_goes_through_many_matches_a_page_at_a_time() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let api = ClinicApi::log_in(&city).await;
+    // 53 residents named ページ, each booked at the clinic (two to a 非公開枠) so that its cache
+    // holds them.
+    let slots: Vec<String> = sqlx::query_scalar(
+        "select s.id::text from slots s join venues v on v.municipality_code = s.municipality_code
+                                                   and v.id = s.venue_id
+         where v.venue_number = 101 and s.visibility = 'private' and s.capacity - s.booked >= 2
+           and (s.starts_at at time zone 'Asia/Tokyo')::date
+               > (now() at time zone 'Asia/Tokyo')::date
+         order by s.starts_at limit 27",
+    )
+    .fetch_all(&city.pool)
+    .await
+    .unwrap();
+    for i in 0..53u64 {
+        let ticket = (9_000_001_230 + i).to_string();
+        let born =
+            (NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * (230 + i))).to_string();
+        api.register(&ticket, &born, "ページ", "ジュン").await;
+        api.book(&ticket, &born, &slots[i as usize % slots.len()])
+            .await;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+
+    click(&client, "menu-residents").await;
+    type_into(&client, "search-family-kana", "ﾍﾟｰｼﾞ").await;
+    click(&client, "search-submit").await;
+    wait_for_text(&client, "search-count", "1-20 / 53件").await;
+    let rows = || async {
+        client
+            .find_all(Locator::Css("[data-testid='search-row']"))
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(rows().await, 20);
+    screenshot(&client, "resident-search-pages").await;
+    click(&client, "search-next").await;
+    wait_for_text(&client, "search-count", "21-40 / 53件").await;
+    click(&client, "search-next").await;
+    wait_for_text(&client, "search-count", "41-53 / 53件").await;
+    assert_eq!(rows().await, 13);
+    let next = by_testid(&client, "search-next").await;
+    assert_eq!(
+        next.attr("disabled").await.unwrap().as_deref(),
+        Some("true")
+    );
+    click(&client, "search-prev").await;
+    wait_for_text(&client, "search-count", "21-40 / 53件").await;
+    client.close().await.unwrap();
+}
+
 /// Waits until the city's booking `id` has `status` in `slot`: every write wakes the app's sync
 /// loop, so no button is needed.
 async fn wait_for_city_booking(city: &City, id: &str, slot: &str, status: &str) {

@@ -16,8 +16,8 @@ use crate::engine::Clinic;
 use crate::error::{ClinicError, FieldProblem, Result};
 use crate::json_rows;
 
-/// Rows a search returns at most; more matches set [`ResidentSearch::more`].
-pub const SEARCH_LIMIT: usize = 100;
+/// Rows of one page of the result list (the manual's '1-20 / 53件').
+pub const SEARCH_PAGE: u32 = 20;
 
 /// The 住民検索 form as typed; blank fields do not filter, the others must all match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -31,13 +31,19 @@ pub struct ResidentQuery {
     pub family_name_kana: String,
     /// The start of 名(カナ); needs the whole 姓.
     pub given_name_kana: String,
+    /// The first row of the page, from 0: 次へ and 前へ move it by [`SEARCH_PAGE`].
+    pub offset: u32,
 }
 
+/// One page of the matches, by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResidentSearch {
     pub rows: Vec<ResidentSearchRow>,
-    /// More residents match than [`SEARCH_LIMIT`]: the receptionist should narrow the search.
-    pub more: bool,
+    /// Every match, on all pages.
+    pub total: u64,
+    /// The index of the page's first row among them.
+    pub offset: u32,
+    pub page_size: u32,
 }
 
 /// The columns of [`ResidentSearchRow`].
@@ -141,17 +147,14 @@ impl ResidentQuery {
 }
 
 impl Clinic {
-    /// 「検索」: the cached residents matching every criterion given, by name, at most
-    /// [`SEARCH_LIMIT`].
+    /// 「検索」, 次へ and 前へ: a page of the cached residents matching every criterion given, by
+    /// name, and how many match in all.
     pub async fn search_residents(&self, query: ResidentQuery) -> Result<ResidentSearch> {
         let criteria = query.criteria()?;
-        let mut sql = format!(
-            "SELECT {} FROM resident_search WHERE 1 = 1",
-            SEARCH_COLUMNS.join(", ")
-        );
+        let mut filters = String::new();
         let mut binds: Vec<String> = Vec::new();
         let mut filter = |clause: &str, value: String| {
-            sql.push_str(clause);
+            filters.push_str(clause);
             binds.push(value);
         };
         if let Some(m) = criteria.municipality_code {
@@ -170,21 +173,39 @@ impl Clinic {
             filter(" AND name_key >= ?", prefix);
             filter(" AND name_key < ?", end);
         }
-        // The name index's order: the search stops at the limit instead of sorting every match.
-        sql.push_str(" ORDER BY name_key, municipality_code, ticket_number LIMIT ?");
-        let mut arguments = SqliteArguments::default();
-        for value in binds {
-            arguments.add(value).map_err(sqlx::Error::Encode)?;
-        }
-        arguments
-            .add(SEARCH_LIMIT as i64 + 1)
-            .map_err(sqlx::Error::Encode)?;
+        let arguments = |extra: &[i64]| -> Result<SqliteArguments<'static>> {
+            let mut arguments = SqliteArguments::default();
+            for value in &binds {
+                arguments.add(value.clone()).map_err(sqlx::Error::Encode)?;
+            }
+            for value in extra {
+                arguments.add(*value).map_err(sqlx::Error::Encode)?;
+            }
+            Ok(arguments)
+        };
         let mut db = self.store.pool().acquire().await?;
-        let mut rows: Vec<ResidentSearchRow> =
-            json_rows::fetch(&mut db, &json_rows::wrap(&SEARCH_COLUMNS, &sql), arguments).await?;
-        let more = rows.len() > SEARCH_LIMIT;
-        rows.truncate(SEARCH_LIMIT);
-        Ok(ResidentSearch { rows, more })
+        // Counted on the residents themselves: the list's view joins bookings the count needs not.
+        let total: i64 = sqlx::query_scalar_with(
+            &format!("SELECT count(*) FROM residents WHERE 1 = 1{filters}"),
+            arguments(&[])?,
+        )
+        .fetch_one(&mut *db)
+        .await?;
+        // The name index's order: the page is read off the index instead of sorting every match.
+        let sql = format!(
+            "SELECT {} FROM resident_search WHERE 1 = 1{filters}
+             ORDER BY name_key, municipality_code, ticket_number LIMIT ? OFFSET ?",
+            SEARCH_COLUMNS.join(", ")
+        );
+        let page = arguments(&[i64::from(SEARCH_PAGE), i64::from(query.offset)])?;
+        let rows: Vec<ResidentSearchRow> =
+            json_rows::fetch(&mut db, &json_rows::wrap(&SEARCH_COLUMNS, &sql), page).await?;
+        Ok(ResidentSearch {
+            rows,
+            total: total as u64,
+            offset: query.offset,
+            page_size: SEARCH_PAGE,
+        })
     }
 }
 
@@ -322,6 +343,7 @@ mod tests {
                 phone: "abc".into(),
                 family_name_kana: "tesuto".into(),
                 given_name_kana: String::new(),
+                offset: 0,
             })
             .await
             .unwrap_err();
@@ -341,23 +363,40 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn results_stop_at_the_limit_and_say_there_are_more() {
+    async fn results_come_a_page_at_a_time_with_the_count_of_all() {
         let (_dir, clinic) = offline_clinic().await;
-        let names: Vec<(&str, &str)> = vec![("テスト", "タロー"); SEARCH_LIMIT + 1];
+        // 53 matches, as in the manual's '1-20 / 53件', and one other name.
+        let mut names: Vec<(&str, &str)> = vec![("テスト", "タロー"); 53];
+        names.push(("ヤマダ", "ハナコ"));
         residents(clinic.store(), &names).await;
-        let found = clinic.search_residents(kana("テスト", "")).await.unwrap();
-        assert_eq!(found.rows.len(), SEARCH_LIMIT);
-        assert!(found.more);
-        assert_eq!(found.rows[0].ticket_number, "9000000001");
+        let page = |offset| {
+            let clinic = &clinic;
+            async move {
+                clinic
+                    .search_residents(ResidentQuery {
+                        offset,
+                        ..kana("テスト", "")
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = page(0).await;
+        assert_eq!((first.total, first.offset, first.page_size), (53, 0, 20));
+        assert_eq!(first.rows.len(), 20);
+        assert_eq!(first.rows[0].ticket_number, "9000000001");
+        let last = page(40).await;
+        assert_eq!((last.total, last.rows.len()), (53, 13));
+        assert_eq!(last.rows[12].ticket_number, "9000000053");
+        assert!(page(60).await.rows.is_empty());
         let found = clinic
             .search_residents(ResidentQuery {
-                phone: "09012340101".into(),
+                phone: "09012340054".into(),
                 ..ResidentQuery::default()
             })
             .await
             .unwrap();
-        assert_eq!(found.rows.len(), 1);
-        assert!(!found.more);
+        assert_eq!((found.total, found.rows.len()), (1, 1));
     }
 
     /// The plan SQLite chooses for a search's SQL: every criterion reads residents through an
@@ -367,7 +406,7 @@ mod tests {
     async fn every_criterion_is_an_index_search() {
         let (_dir, clinic) = offline_clinic().await;
         let select = "SELECT * FROM resident_search WHERE 1 = 1";
-        let order = "ORDER BY name_key, municipality_code, ticket_number LIMIT 101";
+        let order = "ORDER BY name_key, municipality_code, ticket_number LIMIT 20 OFFSET 0";
         for (criterion, index) in [
             (
                 " AND name_key >= 'テ' AND name_key < 'テ\u{10FFFF}'",
@@ -400,6 +439,18 @@ mod tests {
                     "{outer:?}"
                 );
             }
+            // The count of all matches reads the same index, and only the index.
+            let count: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM residents WHERE 1 = 1{criterion}"
+            ))
+            .fetch_all(clinic.store().pool())
+            .await
+            .unwrap();
+            assert!(
+                count.iter().any(|s| s.3.contains(index)),
+                "{criterion}: {count:?}"
+            );
+            assert!(!count.iter().any(|s| s.3.starts_with("SCAN")), "{count:?}");
         }
     }
 }

@@ -81,6 +81,9 @@ export type ResidentQuery = {
   given_name_kana: string;
 };
 
+/** The page from `offset` (0 for 「検索」). */
+export type ResidentPageQuery = ResidentQuery & { offset: number };
+
 export type ResidentSearchRow = {
   municipality_code: string;
   ticket_number: string;
@@ -97,7 +100,8 @@ export type ResidentSearchRow = {
   sync_state: SyncState;
 };
 
-export type ResidentSearch = { rows: ResidentSearchRow[]; more: boolean };
+/** One page of the matches, and how many match in all ('1-20 / 53件'). */
+export type ResidentSearch = { rows: ResidentSearchRow[]; total: number; offset: number; page_size: number };
 
 /** 住民情報. */
 export type ResidentRecord = {
@@ -138,7 +142,7 @@ export type OutOfMunicipalityCheck = {
 export const residentsApi = {
   lookupTicket: (key: ResidentKeyInput) => call<TicketLookup>('lookup_ticket', { key }),
   register: (form: RegistrationForm) => call<Registration>('register_resident', { form }),
-  search: (query: ResidentQuery) => call<ResidentSearch>('search_residents', { query }),
+  search: (query: ResidentPageQuery) => call<ResidentSearch>('search_residents', { query }),
   detail: (municipalityCode: string, ticketNumber: string) =>
     call<ResidentRecord>('resident_detail', { municipalityCode, ticketNumber }),
   outOfMunicipalityReasons: () => call<ReasonOption[]>('out_of_municipality_reasons'),
