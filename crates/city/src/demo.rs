@@ -7,6 +7,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta, Weekday};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
+use yoyaku_core::information::{Contact, Contacts, TermsOfUse};
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 use yoyaku_core::wire::{LoginRequest, Role};
 use yoyaku_core::{MunicipalityCode, Visibility};
@@ -188,6 +189,8 @@ pub async fn seed_demo(pool: &PgPool) -> Result<DemoAccounts, SeedError> {
         }
     }
     insert_valid_tickets(&mut tx).await?;
+    let municipality = MunicipalityCode::parse(MUNICIPALITY_CODE).expect("熊本市's code is valid");
+    crate::information::publish(&mut tx, municipality, &terms(), &contacts()).await?;
     tx.commit().await?;
     Ok(accounts)
 }
@@ -437,5 +440,81 @@ mod tests {
             assert!(table.contains(account.password));
         }
         assert!(table.contains("101 A胃腸科内科医院"));
+    }
+}
+
+/// The demo's 利用規約.
+fn terms() -> TermsOfUse {
+    TermsOfUse {
+        version: "1.1.0".into(),
+        text_ja: "熊本市新型コロナワクチン予約受付システム 利用規約
+
+第1条（目的）
+この規約は、熊本市（以下「市」）が医療機関に提供する新型コロナワクチン予約受付システム（以下「本システム」）の利用について定めます。
+
+第2条（アカウント）
+医療機関は、市が付与したアカウントIDとパスワードを適切に管理し、第三者に利用させてはなりません。パスワードの漏えいのおそれがあるときは、速やかに市に連絡してください。
+
+第3条（個人情報の取扱い）
+本システムで取り扱う住民の個人情報は、予防接種の予約受付と実施の目的にのみ利用し、目的外の利用や第三者への提供をしてはなりません。接種券番号・生年月日の聴取により本人確認を行い、本人の同意なく他の住民の情報を閲覧してはなりません。
+
+第4条（端末の管理）
+本システムを利用する端末は、医療機関の管理下に置き、離席時はログアウトするか画面をロックしてください。端末を廃棄・譲渡するときは、保存された予約データを消去してください。
+
+第5条（禁止事項）
+虚偽の予約の登録、予約枠の不正な確保、本システムへの不正なアクセスその他本システムの運営を妨げる行為を禁止します。
+
+第6条（停止・変更）
+市は、保守や障害対応のため、本システムの全部又は一部を停止することがあります。停止中に端末で行った操作は、接続の回復後に市のサーバーへ送信されます。
+
+第7条（問い合わせ）
+本システムの操作についての質問や操作の代行は、熊本市医療機関専用ダイヤルで受け付けます。".into(),
+        text_en: "Terms of use of the Kumamoto City COVID-19 vaccination booking system
+
+1. Purpose. These terms govern clinics' use of the booking system Kumamoto City (the city) provides.
+2. Accounts. Clinics keep the account ID and password the city issued to themselves and tell the city at once if a password may have leaked.
+3. Personal data. Residents' personal data are used only to book and give vaccinations and are never passed on. A resident is identified by the ticket number and birth date they give; other residents' data are not looked at without their consent.
+4. Computers. Computers running the system stay under the clinic's control; log out or lock the screen when away. Erase the stored booking data before a computer is disposed of or handed over.
+5. Prohibited. False bookings, holding seats without a resident, unauthorised access and anything else that disrupts the system.
+6. Interruptions. The city may stop the system for maintenance or faults. Work done on a computer meanwhile is sent to the city's server once the connection returns.
+7. Questions. Questions about the system and operations done for a clinic go to the Kumamoto clinics' line.".into(),
+    }
+}
+
+/// The demo's 問い合わせ先: the manual's §5 and the notice's lines by ward.
+fn contacts() -> Contacts {
+    let ward = |ward: &str, ward_en: &str, tel: &[&str], fax: &str| Contact {
+        name_ja: format!("医療機関専用ダイヤル（{ward}）"),
+        name_en: format!("Clinics' line ({ward_en})"),
+        ward: Some(ward.into()),
+        tel: tel.iter().map(|t| (*t).to_owned()).collect(),
+        fax: Some(fax.into()),
+        email: Some("vproject@city.kumamoto.kumamoto.jp".into()),
+        hours_ja: None,
+        hours_en: None,
+    };
+    Contacts {
+        main: Contact {
+            name_ja: "熊本市医療機関専用ダイヤル".into(),
+            name_en: "Kumamoto City clinics' line".into(),
+            ward: None,
+            tel: vec!["096-300-9377".into()],
+            fax: Some("096-247-6645".into()),
+            email: Some("office@vaccines-city-kumamoto.jp".into()),
+            hours_ja: Some("9時00分～17時00分（土日・祝日も実施）".into()),
+            hours_en: Some("9:00–17:00, weekends and holidays too".into()),
+        },
+        wards: vec![
+            ward(
+                "中央区",
+                "Chuo",
+                &["080-3279-5794", "080-7045-4013"],
+                "096-328-8833",
+            ),
+            ward("東区", "Higashi", &["080-3279-5822"], "096-328-8834"),
+            ward("西区", "Nishi", &["080-3279-6054"], "096-328-8835"),
+            ward("南区", "Minami", &["080-3277-8298"], "096-328-8836"),
+            ward("北区", "Kita", &["080-3277-8987"], "096-328-8837"),
+        ],
     }
 }

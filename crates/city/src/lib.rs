@@ -11,6 +11,7 @@ mod bookings;
 mod db;
 pub mod demo;
 mod http;
+mod information;
 mod password;
 mod residents;
 mod server;

@@ -11,6 +11,7 @@ pub mod booking;
 pub mod channel;
 pub mod contact;
 pub mod error;
+pub mod information;
 pub mod kana;
 pub mod municipality;
 #[cfg(feature = "openapi")]

@@ -7,6 +7,7 @@ mod bookings;
 mod error;
 mod extract;
 mod health;
+mod information;
 mod openapi;
 mod residents;
 mod slots;
@@ -55,6 +56,7 @@ pub(crate) fn router(ctx: ApiContext) -> Router {
         .merge(bookings::router())
         .merge(admin::router())
         .merge(sync::router())
+        .merge(information::router())
         .merge(health::router())
         .merge(openapi::router())
         // Innermost first: the limit's 413 passes through the problem mapper, and the trace

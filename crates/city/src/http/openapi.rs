@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::ApiContext;
-use super::{admin, auth, bookings, health, residents, slots, sync};
+use super::{admin, auth, bookings, health, information, residents, slots, sync};
 
 pub(super) fn router() -> Router<ApiContext> {
     Router::new().route("/openapi.json", get(openapi_json))
@@ -61,6 +61,9 @@ pub(super) const BEARER: &str = "bearer";
         admin::periods::set_cap,
         admin::periods::open_period,
         admin::slot_reports::submit_report,
+        information::terms,
+        information::contacts,
+        information::set_information,
         sync::push_intents,
         sync::pull_changes,
         sync::take_snapshot,
@@ -77,6 +80,7 @@ pub(super) const BEARER: &str = "bearer";
         (name = "bookings", description = "接種予約 and its lifecycle, from every channel"),
         (name = "admin", description = "The city's administration (city_admin accounts only)"),
         (name = "sync", description = "The clinic app's push, pull, snapshot and seat leases"),
+        (name = "information", description = "利用規約 and 問い合わせ先, as the municipality publishes them"),
         (name = "health", description = "Liveness for load balancers and this document"),
     )
 )]

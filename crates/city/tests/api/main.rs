@@ -7,6 +7,7 @@ mod bookings;
 mod concurrency;
 mod demo_command;
 mod health;
+mod information;
 mod lockout;
 mod login;
 mod on_behalf;

@@ -108,6 +108,7 @@ async fn every_operation_has_a_tag_security_and_problem_responses() {
         "bookings",
         "admin",
         "sync",
+        "information",
         "health",
     ];
     for (path, item) in paths(&doc) {

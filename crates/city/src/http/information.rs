@@ -1,0 +1,143 @@
+//! 利用規約 and 問い合わせ先 (yoyaku_core::information):
+//! - `GET /api/v1/municipalities/{code}/terms`: anyone, for the login screen
+//! - `GET /api/v1/municipalities/{code}/contacts`: the municipality's staff
+//! - `PUT /api/v1/admin/information` {terms, contacts}: the city admin
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json as Jsonb;
+use yoyaku_core::information::{Contacts, TermsOfUse};
+use yoyaku_core::wire::Role;
+use yoyaku_core::{Coded, MunicipalityCode};
+
+use super::ApiContext;
+use super::auth::CurrentAccount;
+use super::error::ApiError;
+use super::extract::ApiJson;
+use crate::information;
+
+pub(super) fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/api/v1/municipalities/{code}/terms", get(terms))
+        .route("/api/v1/municipalities/{code}/contacts", get(contacts))
+        .route("/api/v1/admin/information", put(set_information))
+}
+
+/// The municipality has not set its texts (or does not exist).
+#[derive(Debug, thiserror::Error)]
+#[error("this municipality has not published its terms of use and contacts")]
+struct NotPublished;
+
+impl Coded for NotPublished {
+    fn code(&self) -> &str {
+        "information.not_published"
+    }
+    fn message_ja(&self) -> String {
+        "この自治体の利用規約・問い合わせ先はまだ登録されていません。自治体番号をご確認ください。"
+            .into()
+    }
+}
+
+fn not_published() -> ApiError {
+    ApiError::refused(StatusCode::NOT_FOUND, NotPublished)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/municipalities/{code}/terms",
+    tag = "information",
+    security(()),
+    params(("code" = String, Path, description = "自治体番号", example = "431001")),
+    responses(
+        (status = 200, description = "利用規約", body = TermsOfUse),
+        (status = 400, description = "A malformed 自治体番号", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`information.not_published`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn terms(
+    State(ctx): State<ApiContext>,
+    Path(code): Path<String>,
+) -> Result<Json<TermsOfUse>, ApiError> {
+    let code = MunicipalityCode::parse(&code).map_err(ApiError::invalid)?;
+    let terms: Option<Jsonb<TermsOfUse>> = sqlx::query_scalar(
+        "select terms from municipality_information where municipality_code = $1",
+    )
+    .bind(code.as_string())
+    .fetch_optional(&ctx.db)
+    .await?;
+    terms.map(|t| Json(t.0)).ok_or_else(not_published)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/municipalities/{code}/contacts",
+    tag = "information",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "自治体番号", example = "431001")),
+    responses(
+        (status = 200, description = "問い合わせ先", body = Contacts),
+        (status = 400, description = "A malformed 自治体番号", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: another municipality", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`information.not_published`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn contacts(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    Path(code): Path<String>,
+) -> Result<Json<Contacts>, ApiError> {
+    let code = MunicipalityCode::parse(&code).map_err(ApiError::invalid)?;
+    if code != account.municipality_code {
+        return Err(ApiError::Forbidden);
+    }
+    let contacts: Option<Jsonb<Contacts>> = sqlx::query_scalar(
+        "select contacts from municipality_information where municipality_code = $1",
+    )
+    .bind(code.as_string())
+    .fetch_optional(&ctx.db)
+    .await?;
+    contacts.map(|c| Json(c.0)).ok_or_else(not_published)
+}
+
+/// `PUT /api/v1/admin/information`
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+struct Information {
+    terms: TermsOfUse,
+    contacts: Contacts,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/information",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = Information,
+    responses(
+        (status = 200, description = "Published", body = Information),
+        (status = 400, description = "`information.terms_incomplete`, `information.terms_too_long` or `information.contact_incomplete`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn set_information(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    ApiJson(information): ApiJson<Information>,
+) -> Result<Json<Information>, ApiError> {
+    account.require_role(Role::CityAdmin)?;
+    information.terms.check().map_err(ApiError::invalid)?;
+    information.contacts.check().map_err(ApiError::invalid)?;
+    let mut conn = ctx.db.acquire().await?;
+    information::publish(
+        &mut conn,
+        account.municipality_code,
+        &information.terms,
+        &information.contacts,
+    )
+    .await?;
+    Ok(Json(information))
+}

@@ -1,0 +1,27 @@
+//! The municipality's 利用規約 and 問い合わせ先 (yoyaku_core::information), as stored.
+
+use sqlx::PgConnection;
+use sqlx::types::Json;
+use yoyaku_core::MunicipalityCode;
+use yoyaku_core::information::{Contacts, TermsOfUse};
+
+/// Stores the municipality's texts, replacing any before.
+pub(crate) async fn publish(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+    terms: &TermsOfUse,
+    contacts: &Contacts,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into municipality_information (municipality_code, terms, contacts)
+         values ($1, $2, $3)
+         on conflict (municipality_code) do update
+         set terms = excluded.terms, contacts = excluded.contacts, updated_at = now()",
+    )
+    .bind(municipality.as_string())
+    .bind(Json(terms))
+    .bind(Json(contacts))
+    .execute(db)
+    .await?;
+    Ok(())
+}
