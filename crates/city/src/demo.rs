@@ -374,75 +374,6 @@ async fn insert_valid_tickets(db: &mut PgConnection) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const VENUE_101: DemoVenue = DemoVenue {
-        number: 101,
-        name: "A胃腸科内科医院",
-    };
-
-    #[test]
-    fn eight_weeks_without_sundays_of_paired_half_hour_slots() {
-        // 2021-10-25 is a Monday: 56 days hold eight Sundays.
-        let monday = NaiveDate::from_ymd_opt(2021, 10, 25).unwrap();
-        let slots = plan_slots(VENUE_101, monday);
-        assert_eq!(slots.len(), 48 * 12 * 2);
-        assert!(slots.iter().all(|slot| slot.date.weekday() != Weekday::Sun));
-        assert_eq!(
-            slots[0].name,
-            "【WEB・コールセンター受付】101.20211025.0900"
-        );
-        assert_eq!(
-            (slots[0].visibility, slots[0].capacity),
-            (Visibility::Public, 3)
-        );
-        assert_eq!(slots[1].name, "【医療機関受付分】101.20211025.0900");
-        assert_eq!(
-            (slots[1].visibility, slots[1].capacity),
-            (Visibility::Private, 2)
-        );
-        let last_morning = NaiveTime::from_hms_opt(11, 30, 0).unwrap();
-        let first_afternoon = NaiveTime::from_hms_opt(14, 0, 0).unwrap();
-        assert_eq!(slots[10].start, last_morning);
-        assert_eq!(slots[12].start, first_afternoon);
-        // The last Saturday of the eight weeks: a first dose of week five has its second.
-        assert_eq!(
-            slots.last().unwrap().name,
-            "【医療機関受付分】101.20211218.1630"
-        );
-        let day_of_dose_2 = slots[0].date + TimeDelta::days(28 + 21);
-        assert!(slots.iter().any(|s| s.date == day_of_dose_2));
-    }
-
-    #[test]
-    fn tickets_include_the_manuals_residents_and_are_ten_digits() {
-        let tickets = planned_tickets();
-        assert_eq!(tickets.len(), 302);
-        assert_eq!(
-            tickets[0],
-            (
-                "9000000062".into(),
-                NaiveDate::from_ymd_opt(1945, 3, 3).unwrap()
-            )
-        );
-        assert!(tickets.iter().all(|(number, _)| number.len() == 10));
-        let last_birth = tickets.last().unwrap().1;
-        assert!(last_birth.year() == 2005, "{last_birth}");
-    }
-
-    #[test]
-    fn the_printed_table_lists_every_account_and_password() {
-        let table = DemoAccounts::kumamoto().to_string();
-        for account in DemoAccounts::kumamoto().all() {
-            assert!(table.contains(account.account_id));
-            assert!(table.contains(account.password));
-        }
-        assert!(table.contains("101 A胃腸科内科医院"));
-    }
-}
-
 /// The demo's 利用規約.
 fn terms() -> TermsOfUse {
     TermsOfUse {
@@ -516,5 +447,74 @@ fn contacts() -> Contacts {
             ward("南区", "Minami", &["080-3277-8298"], "096-328-8836"),
             ward("北区", "Kita", &["080-3277-8987"], "096-328-8837"),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VENUE_101: DemoVenue = DemoVenue {
+        number: 101,
+        name: "A胃腸科内科医院",
+    };
+
+    #[test]
+    fn eight_weeks_without_sundays_of_paired_half_hour_slots() {
+        // 2021-10-25 is a Monday: 56 days hold eight Sundays.
+        let monday = NaiveDate::from_ymd_opt(2021, 10, 25).unwrap();
+        let slots = plan_slots(VENUE_101, monday);
+        assert_eq!(slots.len(), 48 * 12 * 2);
+        assert!(slots.iter().all(|slot| slot.date.weekday() != Weekday::Sun));
+        assert_eq!(
+            slots[0].name,
+            "【WEB・コールセンター受付】101.20211025.0900"
+        );
+        assert_eq!(
+            (slots[0].visibility, slots[0].capacity),
+            (Visibility::Public, 3)
+        );
+        assert_eq!(slots[1].name, "【医療機関受付分】101.20211025.0900");
+        assert_eq!(
+            (slots[1].visibility, slots[1].capacity),
+            (Visibility::Private, 2)
+        );
+        let last_morning = NaiveTime::from_hms_opt(11, 30, 0).unwrap();
+        let first_afternoon = NaiveTime::from_hms_opt(14, 0, 0).unwrap();
+        assert_eq!(slots[10].start, last_morning);
+        assert_eq!(slots[12].start, first_afternoon);
+        // The last Saturday of the eight weeks: a first dose of week five has its second.
+        assert_eq!(
+            slots.last().unwrap().name,
+            "【医療機関受付分】101.20211218.1630"
+        );
+        let day_of_dose_2 = slots[0].date + TimeDelta::days(28 + 21);
+        assert!(slots.iter().any(|s| s.date == day_of_dose_2));
+    }
+
+    #[test]
+    fn tickets_include_the_manuals_residents_and_are_ten_digits() {
+        let tickets = planned_tickets();
+        assert_eq!(tickets.len(), 302);
+        assert_eq!(
+            tickets[0],
+            (
+                "9000000062".into(),
+                NaiveDate::from_ymd_opt(1945, 3, 3).unwrap()
+            )
+        );
+        assert!(tickets.iter().all(|(number, _)| number.len() == 10));
+        let last_birth = tickets.last().unwrap().1;
+        assert!(last_birth.year() == 2005, "{last_birth}");
+    }
+
+    #[test]
+    fn the_printed_table_lists_every_account_and_password() {
+        let table = DemoAccounts::kumamoto().to_string();
+        for account in DemoAccounts::kumamoto().all() {
+            assert!(table.contains(account.account_id));
+            assert!(table.contains(account.password));
+        }
+        assert!(table.contains("101 A胃腸科内科医院"));
     }
 }
