@@ -35,6 +35,8 @@ const COMMANDS: &[&str] = &[
     "details_conflicts",
     "resolve_details_conflict",
     "print_page",
+    "terms_of_use",
+    "contacts",
 ];
 
 fn main() {

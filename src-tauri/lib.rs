@@ -37,6 +37,8 @@ pub fn run() {
             commands::session::login,
             commands::session::logout,
             commands::session::renew_session,
+            commands::information::terms_of_use,
+            commands::information::contacts,
             commands::sync::sync_now,
             commands::sync::sync_status,
             commands::residents::lookup_ticket,

@@ -11,7 +11,9 @@ use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use support::city::{City, WebResident};
 use support::clinic_api::ClinicApi;
-use support::desktop::{by_testid, click, open_logged_in, screenshot, text_of, type_into};
+use support::desktop::{
+    Desktop, by_testid, click, log_in_to_top, open_logged_in, screenshot, text_of, type_into,
+};
 use yoyaku_core::time::tokyo_today;
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
@@ -535,6 +537,58 @@ async fn resident_search_goes_through_many_matches_a_page_at_a_time() {
     );
     click(&client, "search-prev").await;
     wait_for_text(&client, "search-count", "21-40 / 53件").await;
+    client.close().await.unwrap();
+}
+
+/// Waits until the element with this `data-testid` is shown (a dialog that opens, say).
+async fn wait_shown(client: &Client, id: &str) {
+    let element = by_testid(client, id).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !element.is_displayed().await.unwrap_or(false) {
+        assert!(Instant::now() < deadline, "{id} is not shown");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// 利用規約 from the login screen, 問い合わせ先 (manual §5) from TOP, and the call center's number
+/// where the app says to ask it; the same with the network down.
+#[tokio::test]
+async fn the_terms_and_the_contacts_are_readable_online_and_offline() {
+    let _window = ONE_WINDOW.lock().await;
+    let mut city = City::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let desktop = Desktop::start(&city, data.path());
+    let client = desktop.open_app().await;
+
+    click(&client, "login-terms-open").await;
+    wait_shown(&client, "terms-dialog").await;
+    wait_for_text(&client, "terms-text", "個人情報").await;
+    screenshot(&client, "terms").await;
+    click(&client, "terms-close").await;
+    log_in_to_top(&client, &city).await;
+    click(&client, "menu-help").await;
+    wait_for_text(&client, "help-main-tel", "096-300-9377").await;
+    let wards = client
+        .find_all(Locator::Css("[data-testid='help-ward']"))
+        .await
+        .unwrap();
+    assert_eq!(wards.len(), 5);
+    assert!(wards[0].text().await.unwrap().contains("中央区"));
+    screenshot(&client, "help").await;
+    click(&client, "back").await;
+
+    city.stop().await;
+    click(&client, "menu-help").await;
+    wait_for_text(&client, "help-copy", "この端末に保存").await;
+    wait_for_text(&client, "help-main-tel", "096-300-9377").await;
+    click(&client, "back").await;
+    // A 市外住民 whose reason the guidance does not list: the call center, with its number.
+    click(&client, "menu-reserve").await;
+    type_into(&client, "reserve-ticket", "111310169000000062").await;
+    type_into(&client, "reserve-birth-date", "1945-03-03").await;
+    click(&client, "reserve-lookup").await;
+    click(&client, "outside-reason-other").await;
+    wait_for_text(&client, "outside-callcenter", "096-300-9377").await;
     client.close().await.unwrap();
 }
 

@@ -49,6 +49,11 @@ impl CityClient {
         send(req).await.map(drop)
     }
 
+    /// `GET path` of what the city serves to anyone (the login screen's 利用規約), as JSON.
+    pub(crate) async fn get_public<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        json(send(self.http.get(self.url(path))).await?).await
+    }
+
     /// `GET path?query` as the logged-in account, answered with JSON.
     pub(crate) async fn get_json<Q, T>(&self, token: &str, path: &str, query: &Q) -> Result<T>
     where

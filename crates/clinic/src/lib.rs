@@ -10,6 +10,7 @@ pub mod city_client;
 mod details_conflicts;
 mod engine;
 pub mod error;
+pub mod information;
 mod json_rows;
 mod login;
 mod outbox;

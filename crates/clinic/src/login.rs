@@ -80,6 +80,7 @@ impl Clinic {
         };
         if session.online {
             self.sync_now().await;
+            self.refresh_information().await;
         }
         self.wake_sync();
         Ok(session)

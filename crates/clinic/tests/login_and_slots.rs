@@ -337,3 +337,32 @@ async fn a_session_expired_while_offline_is_renewed_with_the_password_and_nothin
         .unwrap();
     assert_eq!(booked, 1);
 }
+
+/// 利用規約 from the login screen and 問い合わせ先 after login, read from the city while online and
+/// from this computer's copy while not.
+#[tokio::test]
+async fn the_terms_and_the_contacts_read_the_same_offline() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = open_clinic(&city, dir.path()).await;
+    let terms = clinic.terms_of_use("431001").await.unwrap();
+    assert!(terms.online);
+    assert_eq!(terms.body.version, "1.1.0");
+    let err = clinic.terms_of_use("43100").await.unwrap_err();
+    assert_eq!(err.code(), "municipality_code.format");
+    let err = clinic.terms_of_use("131016").await.unwrap_err();
+    assert_eq!(err.code(), "information.not_published");
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    let contacts = clinic.contacts().await.unwrap();
+    assert!(contacts.online);
+    assert_eq!(contacts.body.main.tel, ["096-300-9377"]);
+
+    city.stop().await;
+    let copy = clinic.contacts().await.unwrap();
+    assert!(!copy.online);
+    assert_eq!(copy.body, contacts.body);
+    let copy = clinic.terms_of_use("431001").await.unwrap();
+    assert_eq!((copy.online, copy.body), (false, terms.body));
+    let err = clinic.terms_of_use("131016").await.unwrap_err();
+    assert_eq!(err.code(), "information.no_copy_yet");
+}

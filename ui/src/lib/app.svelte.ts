@@ -1,5 +1,6 @@
 // Application-level state and the actions that move between screens.
 import { api } from './api';
+import { contacts } from './contacts.svelte';
 import { closeCache } from './db';
 import { normalizeError } from './errors';
 import { router } from './router.svelte';
@@ -39,6 +40,7 @@ class AppStore {
   async logout(): Promise<void> {
     await api.logout();
     sync.stop();
+    contacts.forget();
     await closeCache();
     this.session = null;
     router.go({ name: 'login' });

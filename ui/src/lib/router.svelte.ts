@@ -26,7 +26,9 @@ export type Screen =
   /** 有効接種券: look a ticket up in the city's registry. */
   | { name: 'tickets' }
   /** 同期の問題: what the city server refused. */
-  | { name: 'problems' };
+  | { name: 'problems' }
+  /** 問い合わせ先 (manual §5): the call center and the lines by ward. */
+  | { name: 'help' };
 
 export type ScreenName = Screen['name'];
 
