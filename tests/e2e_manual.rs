@@ -540,6 +540,43 @@ async fn resident_search_goes_through_many_matches_a_page_at_a_time() {
     client.close().await.unwrap();
 }
 
+/// Every screen of TOP's menu reads at 1280×800 and 1920×1080: no label broken one letter per
+/// line (the screenshot helper checks each size).
+#[tokio::test]
+async fn every_menu_screen_reads_at_both_window_sizes() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let api = ClinicApi::log_in(&city).await;
+    let (slot, _) = private_slot_from_tomorrow(&city).await;
+    api.register("9000000062", "1945-03-03", "テスト", "タロー")
+        .await;
+    api.book("9000000062", "1945-03-03", &slot).await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+    for (menu, screen) in [
+        ("menu-reserve", "reserve-screen"),
+        ("menu-reception", "reception-screen"),
+        ("menu-residents", "residents-screen"),
+        ("menu-slots", "slots-screen"),
+        ("menu-bookings", "bookings-screen"),
+        ("menu-venues", "venues-screen"),
+        ("menu-tickets", "tickets-screen"),
+        ("menu-problems", "problems-screen"),
+        ("menu-help", "help-screen"),
+    ] {
+        click(&client, menu).await;
+        by_testid(&client, screen).await;
+        screenshot(
+            &client,
+            &format!("menu-{}", screen.trim_end_matches("-screen")),
+        )
+        .await;
+        click(&client, "back").await;
+        by_testid(&client, "top-screen").await;
+    }
+    client.close().await.unwrap();
+}
+
 /// Waits until the element with this `data-testid` is shown (a dialog that opens, say).
 async fn wait_shown(client: &Client, id: &str) {
     let element = by_testid(client, id).await;
@@ -560,6 +597,8 @@ async fn the_terms_and_the_contacts_are_readable_online_and_offline() {
     let desktop = Desktop::start(&city, data.path());
     let client = desktop.open_app().await;
 
+    by_testid(&client, "login-submit").await;
+    screenshot(&client, "login").await;
     click(&client, "login-terms-open").await;
     wait_shown(&client, "terms-dialog").await;
     wait_for_text(&client, "terms-text", "個人情報").await;
@@ -589,6 +628,7 @@ async fn the_terms_and_the_contacts_are_readable_online_and_offline() {
     click(&client, "reserve-lookup").await;
     click(&client, "outside-reason-other").await;
     wait_for_text(&client, "outside-callcenter", "096-300-9377").await;
+    screenshot(&client, "out-of-municipality").await;
     client.close().await.unwrap();
 }
 
@@ -630,12 +670,14 @@ async fn a_booking_of_9000000001_is_changed_to_a_later_day_and_then_cancelled() 
 
     // §3-2 ①: 住民情報 → 予約の変更 → a later day, one step.
     open_resident(&client, "9000000001").await;
+    screenshot(&client, "resident").await;
     click(&client, &format!("booking-edit-{original}")).await;
     click(&client, "booking-change").await;
     by_testid(&client, "change-screen").await;
     click(&client, "change-later-day").await;
     click(&client, &format!("change-day-{later_day}")).await;
     click(&client, &format!("change-slot-{later_slot}")).await;
+    screenshot(&client, "later-day-change").await;
     click(&client, "change-confirm").await;
     by_testid(&client, "change-done").await;
     wait_for_city_booking(&city, &original, &slot, "cancelled").await;
@@ -887,6 +929,8 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
         assert!(Instant::now() < deadline, "the city has {got:?}");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // Row ★: the day as booked against vials (the one dose given; the no-show holds no seat).
+    wait_for_text(&client, "vials-day-plan", "予約 1回分").await;
     screenshot(&client, "reception").await;
 
     // 接種予約状況・実績 一覧 (§4-1) of that day shows the status and the lot number.

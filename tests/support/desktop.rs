@@ -78,7 +78,7 @@ impl Desktop {
                 "1",
                 "-screen",
                 "0",
-                "1280x900x24",
+                "1920x1080x24",
                 "-nolisten",
                 "tcp",
             ])
@@ -268,11 +268,54 @@ pub async fn click(client: &Client, id: &str) {
     }
 }
 
-/// Saves the window as `<YOYAKU_SCREENSHOT_DIR>/<name>.png` when that variable is set: how the
-/// README's screenshots are taken from the real window.
+/// The window sizes every screen must read well at: a clinic's laptop and a desktop monitor.
+const SIZES: [(u32, u32); 2] = [(1280, 800), (1920, 1080)];
+
+/// Short texts on the screen broken over more lines than their length allows: a label set one
+/// letter per line in a card too narrow for it.
+const BROKEN_LABELS: &str = r#"
+    const broken = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode;
+        const text = node.textContent.replace(/\s/g, '');
+        if (text.length < 2 || text.length > 12) continue;
+        const parent = node.parentElement;
+        if (!parent || parent.closest('.visually-hidden, [aria-hidden="true"]')) continue;
+        const style = getComputedStyle(parent);
+        if (style.display === 'none' || style.visibility === 'hidden') continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+        if (rects.length === 0) continue;
+        const lines = new Set(rects.map((r) => Math.round(r.top))).size;
+        if (lines >= 2 && lines >= text.length / 1.5) broken.push(text);
+    }
+    return broken;
+"#;
+
+/// Checks the screen at both [`SIZES`] (no label broken one letter per line) and, when
+/// `YOYAKU_SCREENSHOT_DIR` is set, saves it as `<name>.png` (1280×800) and `<name>-1920.png`:
+/// how the README's screenshots are taken from the real window. The window ends at 1280×800.
 pub async fn screenshot(client: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("YOYAKU_SCREENSHOT_DIR") {
-        let png = client.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    let dir = std::env::var_os("YOYAKU_SCREENSHOT_DIR");
+    for (width, height) in SIZES.into_iter().rev() {
+        client.set_window_size(width, height).await.unwrap();
+        // The layout settles a frame or two after the window does.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let broken = client.execute(BROKEN_LABELS, vec![]).await.unwrap();
+        assert_eq!(
+            broken,
+            json!([]),
+            "{name} at {width}×{height}: labels broken one letter per line"
+        );
+        if let Some(dir) = &dir {
+            let png = client.screenshot().await.unwrap();
+            let file = match width {
+                1280 => format!("{name}.png"),
+                _ => format!("{name}-{width}.png"),
+            };
+            std::fs::write(std::path::Path::new(dir).join(file), png).unwrap();
+        }
     }
 }

@@ -24,9 +24,9 @@ pub mod store;
 pub mod sync;
 
 pub use bookings::{
-    BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Certainty, Changed, DoseCount, FillView,
-    Message, Moved, OpenVials, PlanView, PrivateFirst, SameDayCheck, SpareView, Uncertainty,
-    VialState, VialUse, VialView,
+    BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Certainty, Changed, DayPlanView, DoseCount,
+    FillView, Message, Moved, OpenVials, PlanView, PrivateFirst, SameDayCheck, SpareView,
+    Uncertainty, VialState, VialUse, VialView,
 };
 pub use details_conflicts::{DetailsChoice, DetailsConflict};
 pub use engine::Clinic;

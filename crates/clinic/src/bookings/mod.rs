@@ -23,7 +23,7 @@ pub use day_list::BookingRow;
 pub use same_day::{
     DoseCount, FillView, Message, Moved, PlanView, SameDayCheck, SpareView, VialView,
 };
-pub use vials::{OpenVials, VialState, VialUse};
+pub use vials::{DayPlanView, OpenVials, VialState, VialUse};
 
 use std::path::PathBuf;
 

@@ -264,7 +264,7 @@ async fn assess(
     })
 }
 
-fn plan_view(plan: &DayPlan) -> PlanView {
+pub(super) fn plan_view(plan: &DayPlan) -> PlanView {
     PlanView {
         total_doses: plan.doses() + plan.breaches().iter().map(|b| b.doses).sum::<u32>(),
         vial_count: plan.vials().len(),
@@ -281,7 +281,7 @@ fn plan_view(plan: &DayPlan) -> PlanView {
     }
 }
 
-fn fill_view(fill: &Fill) -> FillView {
+pub(super) fn fill_view(fill: &Fill) -> FillView {
     FillView {
         bookings: fill.bookings,
         vials: fill
@@ -299,7 +299,7 @@ fn fill_view(fill: &Fill) -> FillView {
 }
 
 /// The slot's Tokyo wall-clock times, as the planner takes them.
-fn slot_time(slot: &Slot) -> Result<SlotTime> {
+pub(super) fn slot_time(slot: &Slot) -> Result<SlotTime> {
     SlotTime::new(
         tokyo_date_time(slot.starts_at).1,
         tokyo_date_time(slot.ends_at).1,

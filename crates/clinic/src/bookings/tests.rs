@@ -1039,6 +1039,21 @@ async fn open_vials_replays_the_days_recorded_doses() {
         ("10:00", "16:00")
     );
     assert_eq!((vials.doses_left, vials.doses_wasted), (4, 0));
+    // The day as booked (row ★): eight doses in two vials, four of them wasted at closing unless
+    // four more are booked between 09:00 and 15:00.
+    let day = &vials.day_plan;
+    assert_eq!((day.plan.total_doses, day.plan.vial_count), (8, 2));
+    assert_eq!(day.plan.wasted, 4);
+    let fill = day.fill.as_ref().expect("what would fill the last vial");
+    assert_eq!(fill.bookings, 4);
+    assert_eq!(
+        (
+            fill.vials[0].diluted_at.as_str(),
+            fill.vials[0].use_by.as_str()
+        ),
+        ("09:00", "15:00")
+    );
+    assert!(fill.message_ja.contains("あと4件"), "{}", fill.message_ja);
 }
 
 #[tokio::test]

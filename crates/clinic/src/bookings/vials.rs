@@ -1,5 +1,7 @@
 //! 受付's open vials: from the doses recorded as given on a day, which vials were opened, how many
-//! doses each has left, and by when it must be used.
+//! doses each has left, and by when it must be used; and the day as booked (row ★): its doses
+//! against the fewest vials, and what it would waste at closing with the times that would fill
+//! the last vial.
 //!
 //! The cache records when each dose was given, not when a vial was diluted, so this assumes what
 //! the manual asks of the clinic: a vial is diluted when the first dose from it is given, and the
@@ -12,8 +14,11 @@ use sqlx::SqliteConnection;
 use uuid::Uuid;
 use yoyaku_core::time::{from_tokyo, tokyo_date_time};
 
+use yoyaku_core::planner::{Day, SlotDoses, VialRule, fill_day, plan_day};
+
 use super::cache;
-use crate::error::Result;
+use super::same_day::{FillView, PlanView, fill_view, plan_view, slot_time};
+use crate::error::{ClinicError, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenVials {
@@ -28,6 +33,16 @@ pub struct OpenVials {
     pub doses_left: u32,
     /// Doses left in vials past their window: lost.
     pub doses_wasted: u32,
+    /// The day as booked.
+    pub day_plan: DayPlanView,
+}
+
+/// The day's booked doses (reserved, checked in and given) against the fewest vials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayPlanView {
+    pub plan: PlanView,
+    /// What the day as booked would waste at closing, and how bookings would use it instead.
+    pub fill: Option<FillView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,10 +90,20 @@ pub(super) async fn open_vials(
     .bind(vaccine_code)
     .bind(day_start)
     .bind(day_start + TimeDelta::days(1))
-    .fetch_all(db)
+    .fetch_all(&mut *db)
     .await?;
     let per_vial = vaccine.doses_per_vial();
     let vials = simulate(&given, per_vial, vaccine.window(), now);
+    let rule = VialRule::new(per_vial, vaccine.window())
+        .map_err(|_| ClinicError::Internal(format!("vial rule of {vaccine_code}")))?;
+    let mut booked = Vec::new();
+    for s in cache::venue_slots(db, venue_id, vaccine_code, date, date).await? {
+        booked.push(SlotDoses {
+            slot: slot_time(&s.core()?)?,
+            doses: u32::try_from(s.booked.max(0)).unwrap_or(0),
+        });
+    }
+    let plan = plan_day(&Day::new(booked), rule);
     Ok(OpenVials {
         date,
         vaccine_code: vaccine_code.to_owned(),
@@ -88,6 +113,10 @@ pub(super) async fn open_vials(
         doses_left: left_in(&vials, VialState::Open),
         doses_wasted: left_in(&vials, VialState::Expired),
         vials,
+        day_plan: DayPlanView {
+            plan: plan_view(&plan),
+            fill: fill_day(&plan, rule).as_ref().map(fill_view),
+        },
     })
 }
 

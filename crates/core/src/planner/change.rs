@@ -330,6 +330,15 @@ fn breached_window(slots: impl Iterator<Item = SlotTime>, rule: VialRule) -> Opt
     })
 }
 
+/// The day as booked, seen from 受付: the doses its fewest vials would waste at closing and the
+/// times at which that many more bookings would use them (none when nothing would be wasted).
+pub fn fill_day(plan: &DayPlan, rule: VialRule) -> Option<Fill> {
+    (plan.wasted() > 0).then(|| Fill {
+        bookings: plan.wasted(),
+        vials: open_vials(plan, rule),
+    })
+}
+
 fn open_vials(plan: &DayPlan, rule: VialRule) -> Vec<OpenVial> {
     plan.vials()
         .iter()
@@ -633,5 +642,39 @@ mod tests {
         assert_eq!(err.code(), "same_day_change.no_booking");
         assert!(err.message_ja().contains("12:00–13:00"));
         assert!(check_change(&day, Change::Cancel { at: hour(12) }, pfizer()).is_err());
+    }
+
+    #[test]
+    fn a_day_as_booked_says_what_it_would_waste_and_when_bookings_would_use_it() {
+        let rule = VialRule::new(6, TimeDelta::hours(6)).unwrap();
+        // Eight doses from 09:00: two vials, four doses of the second unused at closing.
+        let day = Day::new([
+            SlotDoses {
+                slot: hour(9),
+                doses: 6,
+            },
+            SlotDoses {
+                slot: hour(10),
+                doses: 2,
+            },
+        ]);
+        let plan = plan_day(&day, rule);
+        let fill = fill_day(&plan, rule).unwrap();
+        assert_eq!(fill.bookings, 4);
+        assert_eq!(fill.vials.len(), 1);
+        assert_eq!(
+            (fill.vials[0].diluted_at, fill.vials[0].spare),
+            (at(10, 0), 4)
+        );
+        assert!(
+            fill.message_ja().contains("あと4件"),
+            "{}",
+            fill.message_ja()
+        );
+        let full = Day::new([SlotDoses {
+            slot: hour(9),
+            doses: 12,
+        }]);
+        assert_eq!(fill_day(&plan_day(&full, rule), rule), None);
     }
 }

@@ -9,7 +9,9 @@
 mod change;
 mod plan;
 
-pub use change::{Change, ChangeCheck, ChangeError, Fill, OpenVial, Reason, check_change};
+pub use change::{
+    Change, ChangeCheck, ChangeError, Fill, OpenVial, Reason, check_change, fill_day,
+};
 pub use plan::{Breach, DayPlan, Vial, plan_day};
 
 use std::fmt;

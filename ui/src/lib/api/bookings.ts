@@ -72,6 +72,8 @@ export type OpenVials = {
   doses_given: number;
   doses_left: number;
   doses_wasted: number;
+  /** The day as booked (row ★): its doses against the fewest vials, and what it would waste. */
+  day_plan: { plan: PlanView; fill: FillView | null };
 };
 
 /** Which day's list: the 4-1 search and 受付 both ask by venue, vaccine and date. */
