@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use support::city::{City, WebResident};
@@ -189,9 +189,26 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     by_testid(&client, "reg-done").await;
     click(&client, "reg-to-booking").await;
 
-    // ⑤–⑫ 接種予約: A胃腸科内科医院, a 非公開枠, 確定.
+    // ⑤–⑫ 接種予約: A胃腸科内科医院, a 非公開枠, 確定. The 予約日時 typed as month/day (the
+    // calendar picks it as well).
     by_testid(&client, "book-step").await;
-    click(&client, &format!("book-day-{first_day}")).await;
+    type_into(&client, "book-date-input", "2/30").await;
+    click(&client, "book-date-go").await;
+    wait_for_text(&client, "book-date-problem", "日付として読み取れません").await;
+    let typed = format!("{}/{}{}", first_day.month(), first_day.day(), Key::Enter);
+    by_testid(&client, "book-date-input")
+        .await
+        .clear()
+        .await
+        .unwrap();
+    type_into(&client, "book-date-input", &typed).await;
+    click(&client, &format!("book-slot-{first_slot}")).await;
+    // Before 確定, the dose-2 day the manual names: three weeks later, the same weekday.
+    let preview = by_testid(&client, "book-dose2-preview").await;
+    assert_eq!(
+        preview.attr("data-date").await.unwrap().as_deref(),
+        Some(second_day.to_string().as_str())
+    );
     screenshot(&client, "booking").await;
     book_slot(&client, first_day, &first_slot).await;
     wait_for_text(&client, "book-certainty", "予約確定").await;
@@ -670,6 +687,10 @@ async fn a_booking_of_9000000001_is_changed_to_a_later_day_and_then_cancelled() 
 
     // §3-2 ①: 住民情報 → 予約の変更 → a later day, one step.
     open_resident(&client, "9000000001").await;
+    // 予約枠詳細 from the booking's row: the slot as this computer holds it.
+    click(&client, &format!("slot-detail-{original}")).await;
+    wait_for_text(&client, "slot-detail-visibility", "非公開枠").await;
+    wait_for_text(&client, "slot-detail-seats", "2枠").await;
     screenshot(&client, "resident").await;
     click(&client, &format!("booking-edit-{original}")).await;
     click(&client, "booking-change").await;

@@ -310,6 +310,7 @@ pub async fn screenshot(client: &Client, name: &str) {
             "{name} at {width}×{height}: labels broken one letter per line"
         );
         if let Some(dir) = &dir {
+            // After a resize WebKit may take up to a minute to answer: slow, only when saving.
             let png = client.screenshot().await.unwrap();
             let file = match width {
                 1280 => format!("{name}.png"),

@@ -22,6 +22,8 @@ pub struct BookingHistory {
     pub date: String,
     pub start_time: String,
     pub end_time: String,
+    /// The slot, for 予約枠詳細.
+    pub slot_id: String,
     pub slot_name: String,
     pub venue_name: String,
     pub vaccine_name: String,
@@ -41,6 +43,7 @@ struct Row {
     date: String,
     start_time: String,
     end_time: String,
+    slot_id: String,
     slot_name: String,
     venue_name: String,
     vaccine_name: String,
@@ -62,6 +65,7 @@ impl Row {
             date: self.date,
             start_time: self.start_time,
             end_time: self.end_time,
+            slot_id: self.slot_id,
             slot_name: self.slot_name,
             venue_name: self.venue_name,
             vaccine_name: self.vaccine_name,
@@ -80,7 +84,7 @@ pub(super) async fn cached(
 ) -> Result<Vec<BookingHistory>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT b.id AS booking_id, b.dose, b.status, s.local_date AS date, s.start_time,
-                s.end_time, s.name AS slot_name, v.name AS venue_name, s.vaccine_name,
+                s.end_time, s.id AS slot_id, s.name AS slot_name, v.name AS venue_name, s.vaccine_name,
                 b.channel, b.lot_number, b.vaccinated_at, st.sync_state
          FROM bookings b
          JOIN slots s ON s.id = b.slot_id
@@ -110,6 +114,7 @@ pub(super) struct ServerBooking {
 
 #[derive(Debug, Deserialize)]
 struct ServerSlot {
+    id: uuid::Uuid,
     name: String,
     venue_name: String,
     vaccine_code: String,
@@ -130,6 +135,7 @@ impl From<ServerBooking> for BookingHistory {
             date: date.to_string(),
             start_time: start.format("%H:%M").to_string(),
             end_time: end.format("%H:%M").to_string(),
+            slot_id: b.slot.id.to_string(),
             slot_name: b.slot.name,
             venue_name: b.slot.venue_name,
             vaccine_name: b.slot.vaccine_name,

@@ -43,6 +43,8 @@ export type BookingHistory = {
   date: string;
   start_time: string;
   end_time: string;
+  /** The slot, for 予約枠詳細. */
+  slot_id: string;
   slot_name: string;
   venue_name: string;
   vaccine_name: string;

@@ -3,6 +3,7 @@
 
 import { MONTHS_EN, parseIsoDate, weekdayLabel } from '../format';
 import { tr } from '../i18n.svelte';
+import { parseBirthDate } from './wareki';
 
 /** The standard gap between dose 1 and dose 2 of the Pfizer vaccine: 3週間後の同じ曜日. */
 export const SECOND_DOSE_DAYS = 21;
@@ -20,6 +21,31 @@ export function addDays(date: string, days: number): string {
 /** The date of dose 2 for a dose 1 on `firstDate`: 21 days later, always the same weekday. */
 export function secondDoseDate(firstDate: string, days: number = SECOND_DOSE_DAYS): string {
   return addDays(firstDate, days);
+}
+
+/** Year, month and day as 'YYYY-MM-DD' when they make a calendar date. */
+function isoDate(year: number, month: number, day: number): string | null {
+  const d = new Date(Date.UTC(year, month - 1, day));
+  const ok = d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+  return ok ? `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}` : null;
+}
+
+/**
+ * 予約日 as typed → 'YYYY-MM-DD': a whole date in any form 生年月日 takes (2026/12/7, R8.12.7,
+ * 令和8年12月7日, full-width too), or a month and day alone (12/7, 12月7日), which is the next
+ * such day from `today`. Null when it cannot be read.
+ */
+export function parseBookingDate(input: string, today: string): string | null {
+  const whole = parseBirthDate(input);
+  if (whole) return whole;
+  const md = /^(\d{1,2})[/.\-月](\d{1,2})日?$/.exec(input.normalize('NFKC').replace(/\s/g, ''));
+  if (!md) return null;
+  const year = Number(today.slice(0, 4));
+  return (
+    [year, year + 1]
+      .map((y) => isoDate(y, Number(md[1]), Number(md[2])))
+      .find((d): d is string => d !== null && d >= today) ?? null
+  );
 }
 
 /** 0 = 日 … 6 = 土; -1 if not a date. */
