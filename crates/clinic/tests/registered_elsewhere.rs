@@ -9,7 +9,8 @@ use chrono::{Days, NaiveDate};
 use common::City;
 use common::city::WebResident;
 use common::work::{
-    WAIT, logged_in, private_slot, refusal, register, registry_entry, slot_id, sync_until_settled,
+    book_with_city, logged_in, private_slot, refusal, register, registry_entry, slot_id,
+    sync_until_settled,
 };
 use uuid::Uuid;
 use yoyaku_clinic::{BookRequest, Certainty, Clinic, DetailsChoice, RegistrationForm, WayOut};
@@ -65,17 +66,7 @@ fn days_from_today(date: NaiveDate) -> u64 {
 
 async fn book_here(clinic: &std::sync::Arc<Clinic>, key: ResidentKey, from_day: u64, dose: u8) {
     let slot = private_slot(clinic, from_day).await;
-    let booked = clinic
-        .book_with_city(
-            BookRequest {
-                resident: key,
-                slot_id: slot_id(&slot),
-                dose: DoseNumber::new(dose).unwrap(),
-            },
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let booked = book_with_city(clinic, key, &slot, dose).await.unwrap();
     assert_eq!(booked.certainty, Certainty::TakenByCity);
 }
 
@@ -208,18 +199,7 @@ async fn a_registration_the_city_refuses_is_said_in_place_and_kept_in_sync_probl
     .unwrap();
     let slot = private_slot(&clinic, 1).await;
 
-    let (code, way_out, ja) = refusal(
-        clinic
-            .book_with_city(
-                BookRequest {
-                    resident: key,
-                    slot_id: slot_id(&slot),
-                    dose: DoseNumber::FIRST,
-                },
-                WAIT,
-            )
-            .await,
-    );
+    let (code, way_out, ja) = refusal(book_with_city(&clinic, key, &slot, 1).await);
     // The registration's reason, not a bare "dependency refused", and nowhere 予約確定.
     assert_eq!(code, "ticket.not_in_registry");
     assert_eq!(way_out, WayOut::SyncProblems);
@@ -294,15 +274,7 @@ async fn dose_1_here_with_dose_2_booked_on_the_web_keeps_one_booking_per_dose() 
     sync_until_settled(&clinic).await;
     let key = register(&clinic, 35).await;
     let first = private_slot(&clinic, 1).await;
-    let booked = clinic
-        .book_with_city(
-            BookRequest {
-                resident: key.clone(),
-                slot_id: slot_id(&first),
-                dose: DoseNumber::FIRST,
-            },
-            WAIT,
-        )
+    let booked = book_with_city(&clinic, key.clone(), &first, 1)
         .await
         .unwrap();
     let dose_1_day: NaiveDate = first.date.parse().unwrap();

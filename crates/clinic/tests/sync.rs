@@ -11,8 +11,8 @@ use chrono::{Days, NaiveDate, TimeDelta};
 use common::city::WebResident;
 use common::proxy::{Fault, Proxy};
 use common::work::{
-    WAIT, logged_in, open_slots, private_slot, public_slot_beyond_leases, refusal, register,
-    registry_entry, slot_id, sync_until_settled,
+    book_with_city, logged_in, open_slots, private_slot, public_slot_beyond_leases, refusal,
+    register, registry_entry, slot_id, sync_until_settled,
 };
 use common::{City, form, open_clinic};
 use uuid::Uuid;
@@ -706,17 +706,7 @@ async fn online_a_booking_is_confirmed_only_once_the_city_took_it() {
     sync_until_settled(&clinic).await;
     let slot = private_slot(&clinic, 1).await;
 
-    let booked = clinic
-        .book_with_city(
-            BookRequest {
-                resident: key,
-                slot_id: slot_id(&slot),
-                dose: DoseNumber::FIRST,
-            },
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let booked = book_with_city(&clinic, key, &slot, 1).await.unwrap();
     assert_eq!(booked.certainty, Certainty::TakenByCity);
     assert_eq!(booked.certainty_label, "予約確定");
     assert_eq!(booked.booking.sync_state, "synced");
@@ -755,18 +745,7 @@ async fn a_dose_booked_on_the_web_meanwhile_is_refused_in_place_and_nothing_stay
     let ticket = key.ticket_number.to_string();
     let slot = private_slot(&clinic, 1).await;
 
-    let (code, way_out, ja) = refusal(
-        clinic
-            .book_with_city(
-                BookRequest {
-                    resident: key,
-                    slot_id: slot_id(&slot),
-                    dose: DoseNumber::FIRST,
-                },
-                WAIT,
-            )
-            .await,
-    );
+    let (code, way_out, ja) = refusal(book_with_city(&clinic, key, &slot, 1).await);
     assert_eq!(code, "booking.duplicate_dose");
     assert_eq!(way_out, WayOut::ChooseAgain);
     assert!(ja.contains("予約は登録されていません"), "{ja}");

@@ -114,3 +114,18 @@ pub fn refusal(result: Result<Booked, ClinicError>) -> (String, WayOut, String) 
         other => panic!("expected a refusal by the city, got {other:?}"),
     }
 }
+
+/// 接種予約 of `dose` in `slot`, waiting (up to [`WAIT`]) for the city's answer as 予約完了 does.
+pub async fn book_with_city(
+    clinic: &Arc<Clinic>,
+    resident: ResidentKey,
+    slot: &SlotRow,
+    dose: u8,
+) -> Result<Booked, ClinicError> {
+    let request = yoyaku_clinic::BookRequest {
+        resident,
+        slot_id: slot_id(slot),
+        dose: yoyaku_core::booking::DoseNumber::new(dose).expect("a dose number"),
+    };
+    clinic.book_with_city(request, WAIT).await
+}
