@@ -108,6 +108,8 @@ async fn refusal_text(client: &Client) -> Option<String> {
 
 /// In the booking step: the day, the slot, 予約, 確定; then the done panel.
 async fn book_slot(client: &Client, day: NaiveDate, slot_id: &str) {
+    // A day is chosen once the calendar shows its seats (read from the cache after the screen).
+    wait_for_text(client, &format!("book-day-{day}"), "残").await;
     click(client, &format!("book-day-{day}")).await;
     click(client, &format!("book-slot-{slot_id}")).await;
     click(client, "book-next").await;

@@ -256,7 +256,18 @@ pub async fn click(client: &Client, id: &str) {
         let ready = element.is_displayed().await.unwrap_or(false)
             && element.is_enabled().await.unwrap_or(false);
         let outcome = if ready {
-            element.click().await.map(|_| ()).map_err(|e| e.to_string())
+            // Into the middle of the window first, as a person scrolls to what they click.
+            let target = serde_json::to_value(&element).unwrap();
+            let centred = client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+                    vec![target],
+                )
+                .await;
+            match centred {
+                Ok(_) => element.click().await.map(|_| ()).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
         } else {
             Err("not displayed or disabled".to_owned())
         };
