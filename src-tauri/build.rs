@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "record_vaccination",
     "mark_no_show",
     "second_dose_plan",
+    "mass_venue_offer",
+    "book_at_mass_venue",
     "nearby_slots",
     "day_list",
     "save_day_list_csv",

@@ -56,6 +56,8 @@ pub fn run() {
             commands::bookings::record_vaccination,
             commands::bookings::mark_no_show,
             commands::bookings::second_dose_plan,
+            commands::bookings::mass_venue_offer,
+            commands::bookings::book_at_mass_venue,
             commands::bookings::nearby_slots,
             commands::bookings::day_list,
             commands::bookings::save_day_list_csv,

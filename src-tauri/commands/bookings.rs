@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tauri::{AppHandle, State};
 use uuid::Uuid;
 use yoyaku_clinic::{
-    BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Changed, Moved, OpenVials, SameDayCheck,
-    SlotRow,
+    BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Changed, MassVenueBooked, MassVenueOffer,
+    Moved, OpenVials, SameDayCheck, SlotRow,
 };
 use yoyaku_core::second_dose::SecondDosePlan;
 
@@ -27,6 +27,28 @@ pub async fn second_dose_plan(
     booking_id: Uuid,
 ) -> CommandResult<Option<SecondDosePlan>> {
     Ok(engine(&state)?.second_dose_plan(booking_id).await?)
+}
+
+/// 2回目は市総合体育館等: the city's mass venue's seats for the second dose, on `day`.
+#[tauri::command]
+pub async fn mass_venue_offer(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+    day: Option<NaiveDate>,
+) -> CommandResult<MassVenueOffer> {
+    Ok(engine(&state)?.mass_venue_offer(booking_id, day).await?)
+}
+
+/// The second dose booked at the city's mass venue, online.
+#[tauri::command]
+pub async fn book_at_mass_venue(
+    state: State<'_, EngineState>,
+    booking_id: Uuid,
+    slot_id: Uuid,
+) -> CommandResult<MassVenueBooked> {
+    Ok(engine(&state)?
+        .book_at_mass_venue(booking_id, slot_id)
+        .await?)
 }
 
 #[tauri::command]

@@ -1,6 +1,8 @@
-//! The demo municipality: 熊本市 with two of the manual's clinics, a call center, a city admin,
-//! two weeks of slots named as in the city's notice, and a registry of valid tickets including
-//! the manual's residents. Seeding is idempotent: running it again adds nothing that exists.
+//! The demo municipality: 熊本市 with two of the manual's clinics, the city's mass-vaccination
+//! venue, a call center, a city admin, eight weeks of slots named as in the city's notice, a
+//! period whose second-dose window ends before the last first doses have their second (so that
+//! the booking step offers the mass venue), and a registry of valid tickets including the
+//! manual's residents. Seeding is idempotent: running it again adds nothing that exists.
 
 use std::fmt;
 
@@ -22,8 +24,22 @@ const SLOT_DAYS: i64 = 56;
 const SLOT_MINUTES: i64 = 30;
 /// (first start, end) of the morning and the afternoon session.
 const SESSIONS: [((u32, u32), (u32, u32)); 2] = [((9, 0), (12, 0)), ((14, 0), (17, 0))];
-/// Seats per slot at each time: a public and a private slot side by side.
-const CAPACITIES: [(Visibility, i32); 2] = [(Visibility::Public, 3), (Visibility::Private, 2)];
+/// Seats per slot at each time at a clinic: a public and a private slot side by side.
+const CLINIC_CAPACITIES: [(Visibility, i32); 2] =
+    [(Visibility::Public, 3), (Visibility::Private, 2)];
+/// 市総合体育館等: the city's mass venue, public slots only, run by no clinic.
+pub const MASS_VENUE: DemoVenue = DemoVenue {
+    number: 900,
+    name: "熊本市総合体育館（集団接種会場）",
+};
+const MASS_VENUE_CAPACITIES: [(Visibility, i32); 1] = [(Visibility::Public, 20)];
+/// The demo's 第10期 (two after the notice's 第8期), in days from the day of seeding: first doses
+/// in the first four weeks, second doses from day 21 to day 41. A first dose booked on days 21 to
+/// 27 has its standard second after the window: 2回目は市総合体育館等 (the slot-setup notice,
+/// item 1).
+const PERIOD_NUMBER: i32 = 10;
+const FIRST_DOSE_DAYS: (i64, i64) = (0, 27);
+const SECOND_DOSE_DAYS: (i64, i64) = (21, 41);
 /// The manual's residents (9000000062 is テスト タロー), then made-up ones for volume.
 const NAMED_TICKETS: [(&str, (i32, u32, u32)); 2] =
     [("9000000062", (1945, 3, 3)), ("9000000001", (1945, 1, 1))];
@@ -184,10 +200,15 @@ pub async fn seed_demo(pool: &PgPool) -> Result<DemoAccounts, SeedError> {
     for account in accounts.all() {
         let id = ensure_account(&mut tx, account).await?;
         if let Some(venue) = account.venue {
-            let venue_id = ensure_venue(&mut tx, venue, id).await?;
-            insert_slots(&mut tx, venue, venue_id, tokyo_today()).await?;
+            let venue_id = ensure_venue(&mut tx, venue, Some(id)).await?;
+            let slots = plan_slots(venue, tokyo_today(), &CLINIC_CAPACITIES);
+            insert_slots(&mut tx, venue_id, &slots).await?;
         }
     }
+    let mass_venue = ensure_venue(&mut tx, MASS_VENUE, None).await?;
+    let slots = plan_slots(MASS_VENUE, tokyo_today(), &MASS_VENUE_CAPACITIES);
+    insert_slots(&mut tx, mass_venue, &slots).await?;
+    ensure_period(&mut tx, tokyo_today()).await?;
     insert_valid_tickets(&mut tx).await?;
     let municipality = MunicipalityCode::parse(MUNICIPALITY_CODE).expect("熊本市's code is valid");
     crate::information::publish(&mut tx, municipality, &terms(), &contacts()).await?;
@@ -229,14 +250,16 @@ async fn ensure_account(db: &mut PgConnection, account: &DemoAccount) -> Result<
         .await?)
 }
 
+/// A clinic's venue, or the city's mass venue when `clinic` is `None`.
 async fn ensure_venue(
     db: &mut PgConnection,
     venue: DemoVenue,
-    clinic: Uuid,
+    clinic: Option<Uuid>,
 ) -> Result<Uuid, sqlx::Error> {
     sqlx::query(
-        "insert into venues (municipality_code, id, venue_number, name, clinic_account_id)
-         values ($1, $2, $3, $4, $5)
+        "insert into venues (municipality_code, id, venue_number, name, clinic_account_id,
+                             mass_venue)
+         values ($1, $2, $3, $4, $5, $6)
          on conflict do nothing",
     )
     .bind(MUNICIPALITY_CODE)
@@ -244,6 +267,7 @@ async fn ensure_venue(
     .bind(venue.number)
     .bind(venue.name)
     .bind(clinic)
+    .bind(clinic.is_none())
     .execute(&mut *db)
     .await?;
     sqlx::query_scalar("select id from venues where municipality_code = $1 and venue_number = $2")
@@ -265,7 +289,11 @@ struct PlannedSlot {
 
 /// The slots of [`SLOT_DAYS`] days from `first_day`, Monday to Saturday, named as in the notice:
 /// `【WEB・コールセンター受付】101.20211025.0900` (public), `【医療機関受付分】…` (private).
-fn plan_slots(venue: DemoVenue, first_day: NaiveDate) -> Vec<PlannedSlot> {
+fn plan_slots(
+    venue: DemoVenue,
+    first_day: NaiveDate,
+    capacities: &[(Visibility, i32)],
+) -> Vec<PlannedSlot> {
     let mut slots = Vec::new();
     let days = (0..SLOT_DAYS).map(|offset| first_day + TimeDelta::days(offset));
     for date in days.filter(|date| date.weekday() != Weekday::Sun) {
@@ -273,7 +301,7 @@ fn plan_slots(venue: DemoVenue, first_day: NaiveDate) -> Vec<PlannedSlot> {
             let session_end = NaiveTime::from_hms_opt(end_h, end_m, 0).expect("a valid time");
             let mut start = NaiveTime::from_hms_opt(start_h, start_m, 0).expect("a valid time");
             while start < session_end {
-                for (visibility, capacity) in CAPACITIES {
+                for &(visibility, capacity) in capacities {
                     let channel = match visibility {
                         Visibility::Public => "【WEB・コールセンター受付】",
                         Visibility::Private => "【医療機関受付分】",
@@ -300,11 +328,9 @@ fn plan_slots(venue: DemoVenue, first_day: NaiveDate) -> Vec<PlannedSlot> {
 
 async fn insert_slots(
     db: &mut PgConnection,
-    venue: DemoVenue,
     venue_id: Uuid,
-    first_day: NaiveDate,
+    planned: &[PlannedSlot],
 ) -> Result<(), sqlx::Error> {
-    let planned = plan_slots(venue, first_day);
     let ids: Vec<Uuid> = planned.iter().map(|_| Uuid::new_v4()).collect();
     let names: Vec<&str> = planned.iter().map(|slot| slot.name.as_str()).collect();
     let starts: Vec<_> = planned
@@ -337,6 +363,32 @@ async fn insert_slots(
     .bind(ends)
     .bind(visibilities)
     .bind(capacities)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The demo's period ([`PERIOD_NUMBER`]), open for reception since a week before `today`.
+async fn ensure_period(db: &mut PgConnection, today: NaiveDate) -> Result<(), sqlx::Error> {
+    let day = |offset: i64| today + TimeDelta::days(offset);
+    sqlx::query(
+        "insert into periods (municipality_code, number, vaccine_code, first_dose_first,
+                              first_dose_last, second_dose_first, second_dose_last,
+                              submission_deadline, correction_deadline, reception_opens,
+                              opened_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+         on conflict do nothing",
+    )
+    .bind(MUNICIPALITY_CODE)
+    .bind(PERIOD_NUMBER)
+    .bind(VACCINE_CODE)
+    .bind(day(FIRST_DOSE_DAYS.0))
+    .bind(day(FIRST_DOSE_DAYS.1))
+    .bind(day(SECOND_DOSE_DAYS.0))
+    .bind(day(SECOND_DOSE_DAYS.1))
+    .bind(day(-21))
+    .bind(day(-14))
+    .bind(day(-7))
     .execute(db)
     .await?;
     Ok(())
@@ -463,7 +515,7 @@ mod tests {
     fn eight_weeks_without_sundays_of_paired_half_hour_slots() {
         // 2021-10-25 is a Monday: 56 days hold eight Sundays.
         let monday = NaiveDate::from_ymd_opt(2021, 10, 25).unwrap();
-        let slots = plan_slots(VENUE_101, monday);
+        let slots = plan_slots(VENUE_101, monday, &CLINIC_CAPACITIES);
         assert_eq!(slots.len(), 48 * 12 * 2);
         assert!(slots.iter().all(|slot| slot.date.weekday() != Weekday::Sun));
         assert_eq!(
@@ -490,6 +542,24 @@ mod tests {
         );
         let day_of_dose_2 = slots[0].date + TimeDelta::days(28 + 21);
         assert!(slots.iter().any(|s| s.date == day_of_dose_2));
+    }
+
+    #[test]
+    fn the_mass_venue_has_public_slots_only_and_the_period_sends_late_first_doses_there() {
+        let monday = NaiveDate::from_ymd_opt(2021, 10, 25).unwrap();
+        let slots = plan_slots(MASS_VENUE, monday, &MASS_VENUE_CAPACITIES);
+        assert_eq!(slots.len(), 48 * 12);
+        assert!(slots.iter().all(|s| s.visibility == Visibility::Public));
+        assert_eq!(
+            slots[0].name,
+            "【WEB・コールセンター受付】900.20211025.0900"
+        );
+        // The standard second dose (21 days) of the window's last first doses is after the
+        // second-dose window, and the mass venue has slots on that day.
+        let last_second = FIRST_DOSE_DAYS.1 + 21;
+        assert!(last_second > SECOND_DOSE_DAYS.1);
+        assert!(FIRST_DOSE_DAYS.0 + 21 <= SECOND_DOSE_DAYS.1);
+        assert!(last_second < SLOT_DAYS);
     }
 
     #[test]

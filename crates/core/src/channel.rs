@@ -1,5 +1,7 @@
 //! Who may book which slot (manual 2-1 ⑫): the web and the call center book 公開枠 only; a clinic
-//! books its own venues' 公開枠 and 非公開枠, and is asked to fill its 非公開枠 first.
+//! books its own venues' 公開枠 and 非公開枠, and is asked to fill its 非公開枠 first. The 公開枠
+//! of the city's mass-vaccination venue are open to every clinic too: a second dose after the
+//! period's window is booked there (the slot-setup notice, item 1).
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -109,7 +111,15 @@ impl Coded for ChannelError {
 /// a booking into one while offline, with nobody else able to take the seat meanwhile.
 pub fn may_book(actor: Actor<'_>, slot: &Slot) -> Result<(), ChannelError> {
     match actor.clinic_venues() {
-        Some(venues) if !venues.contains(&slot.venue_id) => Err(ChannelError::OtherClinicsVenue),
+        Some(venues) if !venues.contains(&slot.venue_id) => {
+            if slot.mass_venue && slot.visibility == Visibility::Public {
+                Ok(())
+            } else if slot.mass_venue {
+                Err(ChannelError::PrivateSlot)
+            } else {
+                Err(ChannelError::OtherClinicsVenue)
+            }
+        }
         Some(_) => match (actor, slot.visibility) {
             (Actor::CallCenterForClinic { .. }, Visibility::Private) => {
                 Err(ChannelError::ClinicsOwnSeats)
@@ -158,6 +168,7 @@ mod tests {
             capacity,
             booked,
             period: None,
+            mass_venue: false,
         }
     }
 
@@ -203,6 +214,29 @@ mod tests {
             Err(ChannelError::ClinicsOwnSeats)
         );
         assert_eq!(for_clinic.channel(), Channel::CallCenter);
+    }
+
+    #[test]
+    fn every_clinic_books_the_mass_venues_public_slots_but_not_its_private_ones() {
+        let own = Uuid::new_v4();
+        let venues = [own];
+        let mass = Uuid::new_v4();
+        let at_mass_venue = |visibility| Slot {
+            mass_venue: true,
+            ..slot(mass, 0, visibility, 50, 0)
+        };
+        for actor in [
+            Actor::Clinic { venues: &venues },
+            Actor::CallCenterForClinic { venues: &venues },
+            Actor::CallCenter,
+            Actor::Web,
+        ] {
+            assert_eq!(may_book(actor, &at_mass_venue(Visibility::Public)), Ok(()));
+            assert_eq!(
+                may_book(actor, &at_mass_venue(Visibility::Private)),
+                Err(ChannelError::PrivateSlot)
+            );
+        }
     }
 
     #[test]

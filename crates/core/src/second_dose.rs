@@ -133,6 +133,7 @@ mod tests {
             capacity: 3,
             booked,
             period: None,
+            mass_venue: false,
         }
     }
 

@@ -57,6 +57,10 @@ pub struct Slot {
     pub booked: i32,
     /// 第N期 the slot was set up for, if any.
     pub period: Option<u32>,
+    /// At one of the city's mass-vaccination venues (市総合体育館等), whose 公開枠 every clinic
+    /// may book.
+    #[serde(default)]
+    pub mass_venue: bool,
 }
 
 impl Slot {

@@ -108,6 +108,22 @@ pub struct SlotInfo {
     pub remaining: i32,
 }
 
+/// `GET /api/v1/mass-venues/slots`: 公開枠 with seats at the city's mass-vaccination venues
+/// (市総合体育館等), where a second dose after a period's window is booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MassVenueSlotList {
+    pub slots: Vec<MassVenueSlot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MassVenueSlot {
+    /// 接種会場, e.g. 熊本市総合体育館
+    pub venue_name: String,
+    pub slot: SlotInfo,
+}
+
 /// `GET /healthz`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -317,6 +317,7 @@ pub(super) struct SlotRow {
     visibility: String,
     capacity: i32,
     booked: i32,
+    mass_venue: bool,
 }
 
 /// A select of [`SlotRow`]'s columns and any `extra` ones, from slots `s` with venue `v` and
@@ -326,7 +327,7 @@ macro_rules! slot_select {
         concat!(
             "select s.id, s.venue_id, v.name as venue_name, s.vaccine_code,
                     vc.name_ja as vaccine_name, s.name, s.starts_at, s.ends_at, s.visibility,
-                    s.capacity, s.booked",
+                    s.capacity, s.booked, v.mass_venue",
             $($extra,)?
             " from slots s
              join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
@@ -363,6 +364,7 @@ impl TryFrom<SlotRow> for VenueSlot {
                 capacity: row.capacity,
                 booked: row.booked,
                 period: None,
+                mass_venue: row.mass_venue,
             },
             venue_name: row.venue_name,
             vaccine_name: row.vaccine_name,

@@ -38,6 +38,7 @@ pub(super) const BEARER: &str = "bearer";
         auth::logout,
         auth::session::session,
         slots::clinic_slots,
+        slots::mass_venue_slots,
         bookings::slots,
         bookings::create,
         bookings::list,
@@ -75,7 +76,7 @@ pub(super) const BEARER: &str = "bearer";
     modifiers(&BearerScheme),
     tags(
         (name = "auth", description = "Login, logout and the session"),
-        (name = "slots", description = "予約枠 as a clinic sees its own"),
+        (name = "slots", description = "予約枠 as a clinic sees its own, and the 公開枠 of the city's mass-vaccination venues"),
         (name = "residents", description = "The registry check, 住民情報登録, 住民検索 and 住民情報"),
         (name = "bookings", description = "接種予約 and its lifecycle, from every channel"),
         (name = "admin", description = "The city's administration (city_admin accounts only)"),

@@ -1,4 +1,5 @@
-//! `GET /api/v1/clinic/slots`: the logged-in clinic's 予約枠 at its own venues.
+//! `GET /api/v1/clinic/slots`: the logged-in clinic's 予約枠 at its own venues, and
+//! `GET /api/v1/mass-venues/slots`: the 公開枠 of the city's mass-vaccination venues.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -7,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Deserialize;
 use yoyaku_core::Coded;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
-use yoyaku_core::wire::{Role, SlotInfo, SlotList};
+use yoyaku_core::wire::{MassVenueSlot, MassVenueSlotList, Role, SlotInfo, SlotList};
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
@@ -21,7 +22,9 @@ const DEFAULT_DAYS: i64 = 28;
 const MAX_DAYS: i64 = 92;
 
 pub(super) fn router() -> Router<ApiContext> {
-    Router::new().route("/api/v1/clinic/slots", get(clinic_slots))
+    Router::new()
+        .route("/api/v1/clinic/slots", get(clinic_slots))
+        .route("/api/v1/mass-venues/slots", get(mass_venue_slots))
 }
 
 /// Asia/Tokyo dates, both included.
@@ -132,6 +135,82 @@ async fn clinic_slots(
         .map(SlotInfo::try_from)
         .collect::<Result<_, _>>()?;
     Ok(Json(SlotList { slots }))
+}
+
+/// `GET /api/v1/mass-venues/slots?vaccine=&from=&to=`
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MassVenueQuery {
+    /// The vaccine code of the second dose (the first dose's).
+    vaccine: String,
+    /// The first date; today when left out.
+    from: Option<NaiveDate>,
+    /// The last date; four weeks from `from` when left out, at most 92 days in all.
+    to: Option<NaiveDate>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MassVenueSlotRow {
+    venue_name: String,
+    #[sqlx(flatten)]
+    slot: SlotInfoRow,
+}
+
+/// The 公開枠 with seats, not yet begun, at the city's mass-vaccination venues (市総合体育館等):
+/// where a clinic books a second dose that falls after the period's window (the slot-setup
+/// notice, item 1), as the call center would.
+#[utoipa::path(
+    get,
+    path = "/api/v1/mass-venues/slots",
+    tag = "slots",
+    security(("bearer" = [])),
+    params(MassVenueQuery),
+    responses(
+        (status = 200, description = "The mass venues' public slots with seats, by start time", body = MassVenueSlotList),
+        (status = 400, description = "`slots.range_reversed`, `slots.range_too_long` (more than 92 days) or a malformed date", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: the city's administrators do not book", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn mass_venue_slots(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    ApiQuery(query): ApiQuery<MassVenueQuery>,
+) -> Result<Json<MassVenueSlotList>, ApiError> {
+    if account.role == Role::CityAdmin {
+        return Err(ApiError::Forbidden);
+    }
+    let range = SlotQuery {
+        from: query.from,
+        to: query.to,
+    };
+    let (start, end) = DateRange::resolve(&range, tokyo_today())
+        .map_err(ApiError::invalid)?
+        .instants();
+    let rows = sqlx::query_as::<_, MassVenueSlotRow>(&format!(
+        "select v.name as venue_name, {SLOT_INFO_COLUMNS} {SLOT_INFO_FROM}
+         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+         where s.municipality_code = $1 and v.mass_venue and s.visibility = 'public'
+           and s.vaccine_code = $2 and s.booked < s.capacity
+           and s.starts_at >= greatest($3, now()) and s.starts_at < $4
+         order by s.starts_at, v.venue_number"
+    ))
+    .bind(account.municipality_code.as_string())
+    .bind(&query.vaccine)
+    .bind(start)
+    .bind(end)
+    .fetch_all(&ctx.db)
+    .await?;
+    let slots = rows
+        .into_iter()
+        .map(|row| {
+            Ok(MassVenueSlot {
+                venue_name: row.venue_name,
+                slot: SlotInfo::try_from(row.slot)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Json(MassVenueSlotList { slots }))
 }
 
 #[cfg(test)]

@@ -157,8 +157,8 @@ async fn each_channel_sees_the_private_slots_it_may_book() {
         StatusCode::OK,
     )
     .await;
-    // Both venues' public slots, and A's own private ones.
-    assert_eq!((count(&list, "public"), count(&list, "private")), (24, 12));
+    // Both venues' public slots, the mass venue's, and A's own private ones.
+    assert_eq!((count(&list, "public"), count(&list, "private")), (36, 12));
     let a_venue = app.venue_id(101).await.to_string();
     assert!(
         list["slots"]
@@ -175,7 +175,7 @@ async fn each_channel_sees_the_private_slots_it_may_book() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!((count(&list, "public"), count(&list, "private")), (24, 0));
+    assert_eq!((count(&list, "public"), count(&list, "private")), (36, 0));
     let for_clinic_a = app
         .client
         .get(app.url(&format!("/api/v1/slots?date={day}")))
@@ -185,7 +185,7 @@ async fn each_channel_sees_the_private_slots_it_may_book() {
         .await
         .unwrap();
     let list = expect_json(for_clinic_a, StatusCode::OK).await;
-    assert_eq!((count(&list, "public"), count(&list, "private")), (24, 12));
+    assert_eq!((count(&list, "public"), count(&list, "private")), (36, 12));
     expect_problem(
         app.get(
             &format!("/api/v1/slots?date={day}&municipality_code=131016"),

@@ -10,6 +10,7 @@ mod health;
 mod information;
 mod lockout;
 mod login;
+mod mass_venue;
 mod on_behalf;
 mod openapi;
 mod periods;

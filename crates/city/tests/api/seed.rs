@@ -4,7 +4,7 @@ use yoyaku_city::demo::seed_demo;
 
 use crate::support::spawn_app;
 
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "municipalities",
     "vaccines",
     "venues",
@@ -12,6 +12,7 @@ const TABLES: [&str; 7] = [
     "sessions",
     "slots",
     "valid_tickets",
+    "periods",
 ];
 
 async fn row_counts(pool: &PgPool) -> Vec<i64> {
@@ -35,7 +36,8 @@ async fn seeding_again_changes_nothing() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(counts, [1, 1, 2, 4, 0, 2 * 1152, 302]);
+    // Two clinics' venues with public and private slots, and the mass venue with public ones.
+    assert_eq!(counts, [1, 1, 3, 4, 0, 2 * 1152 + 576, 302, 1]);
 
     seed_demo(&app.pool).await.unwrap();
     assert_eq!(row_counts(&app.pool).await, counts);

@@ -8,13 +8,15 @@ use serde::Deserialize;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{Arguments, SqliteConnection};
 use uuid::Uuid;
-use yoyaku_core::Visibility;
+use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, ResidentBooking};
 use yoyaku_core::period::{DateRange, Period, PeriodSpec};
 use yoyaku_core::slot::Slot;
 use yoyaku_core::sync::ResidentKey;
-use yoyaku_core::time::tokyo_date_time;
+use yoyaku_core::ticket::TicketNumber;
+use yoyaku_core::time::{tokyo_date_time, tokyo_today};
 use yoyaku_core::vaccine::{DoseInterval, VaccineProduct, VaccineSpec};
+use yoyaku_core::{MunicipalityCode, Visibility};
 
 use super::error::{Refusal, corrupt};
 use crate::error::Result;
@@ -60,6 +62,8 @@ impl CachedSlot {
             capacity: count(self.capacity)?,
             booked: count(self.booked)?,
             period: None,
+            // The cache holds this clinic's own venues only.
+            mass_venue: false,
         })
     }
 
@@ -110,6 +114,28 @@ pub(super) async fn venue_slots(
         arguments.add(value).map_err(sqlx::Error::Encode)?;
     }
     json_rows::fetch(db, &SQL, arguments).await
+}
+
+/// The key of a cached resident, as their booking names them.
+pub(super) async fn resident_key(
+    db: &mut SqliteConnection,
+    municipality_code: &str,
+    ticket_number: &str,
+) -> Result<ResidentKey> {
+    let birth_date: Option<NaiveDate> = sqlx::query_scalar(
+        "SELECT birth_date FROM residents WHERE municipality_code = ? AND ticket_number = ?",
+    )
+    .bind(municipality_code)
+    .bind(ticket_number)
+    .fetch_optional(db)
+    .await?;
+    let stored = || corrupt(format!("resident {municipality_code}:{ticket_number}"));
+    Ok(ResidentKey {
+        municipality_code: MunicipalityCode::parse(municipality_code).map_err(|_| stored())?,
+        ticket_number: TicketNumber::parse(ticket_number).map_err(|_| stored())?,
+        birth_date: BirthDate::from_date(birth_date.ok_or_else(stored)?, tokyo_today())
+            .map_err(|_| stored())?,
+    })
 }
 
 /// Refuses a resident who is not in the cache under this key, or whose 予約者情報 is not

@@ -12,6 +12,7 @@ mod day_list;
 mod error;
 mod export;
 mod lifecycle;
+mod mass_venue;
 mod same_day;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ mod vials;
 pub use book::{BookRequest, Booked, Certainty, Changed, PrivateFirst, Uncertainty};
 pub use city_answer::CITY_ANSWER_WAIT;
 pub use day_list::BookingRow;
+pub use mass_venue::{MassVenueBooked, MassVenueOffer, MassVenueSlotRow};
 pub use same_day::{
     DoseCount, FillView, Message, Moved, PlanView, SameDayCheck, SpareView, VialView,
 };

@@ -100,27 +100,28 @@ pub(super) async fn cached(
     rows.into_iter().map(Row::into_history).collect()
 }
 
-/// A booking in the city server's answer to the ticket check (its `BookingRecord`).
+/// A booking in the city server's answer to the ticket check or to a booking (its
+/// `BookingRecord`).
 #[derive(Debug, Deserialize)]
-pub(super) struct ServerBooking {
-    id: uuid::Uuid,
-    dose: DoseNumber,
-    status: BookingStatus,
-    channel: Channel,
-    slot: ServerSlot,
-    lot_number: Option<LotNumber>,
-    vaccinated_at: Option<DateTime<Utc>>,
+pub(crate) struct ServerBooking {
+    pub(crate) id: uuid::Uuid,
+    pub(crate) dose: DoseNumber,
+    pub(crate) status: BookingStatus,
+    pub(crate) channel: Channel,
+    pub(crate) slot: ServerSlot,
+    pub(crate) lot_number: Option<LotNumber>,
+    pub(crate) vaccinated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct ServerSlot {
-    id: uuid::Uuid,
-    name: String,
-    venue_name: String,
-    vaccine_code: String,
-    vaccine_name: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
+pub(crate) struct ServerSlot {
+    pub(crate) id: uuid::Uuid,
+    pub(crate) name: String,
+    pub(crate) venue_name: String,
+    pub(crate) vaccine_code: String,
+    pub(crate) vaccine_name: String,
+    pub(crate) starts_at: DateTime<Utc>,
+    pub(crate) ends_at: DateTime<Utc>,
 }
 
 impl From<ServerBooking> for BookingHistory {
@@ -165,24 +166,36 @@ pub(super) async fn keep_elsewhere(
         .execute(&mut *db)
         .await?;
     for b in server {
-        sqlx::query(
-            "INSERT INTO bookings_elsewhere (id, municipality_code, ticket_number, dose, status,
-                                             starts_at, vaccinated_at, vaccine_code, vaccine_name)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-             WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE id = ?1)",
-        )
-        .bind(b.id.to_string())
-        .bind(&municipality)
-        .bind(&ticket)
-        .bind(i64::from(b.dose.get()))
-        .bind(b.status.as_str())
-        .bind(b.slot.starts_at)
-        .bind(b.vaccinated_at)
-        .bind(&b.slot.vaccine_code)
-        .bind(&b.slot.vaccine_name)
-        .execute(&mut *db)
-        .await?;
+        keep_one_elsewhere(db, key, b).await?;
     }
+    Ok(())
+}
+
+/// Keeps one booking the city made at another venue (a second dose at the mass venue, say),
+/// unless the cache holds it.
+pub(crate) async fn keep_one_elsewhere(
+    db: &mut SqliteConnection,
+    key: &ResidentKey,
+    b: &ServerBooking,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO bookings_elsewhere (id, municipality_code, ticket_number, dose,
+                                                    status, starts_at, vaccinated_at,
+                                                    vaccine_code, vaccine_name)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+         WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE id = ?1)",
+    )
+    .bind(b.id.to_string())
+    .bind(key.municipality_code.as_string())
+    .bind(key.ticket_number.as_string())
+    .bind(i64::from(b.dose.get()))
+    .bind(b.status.as_str())
+    .bind(b.slot.starts_at)
+    .bind(b.vaccinated_at)
+    .bind(&b.slot.vaccine_code)
+    .bind(&b.slot.vaccine_name)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use crate::error::{ClinicError, FieldProblem};
 
 pub use detail::ResidentRecord;
 pub use history::BookingHistory;
+pub(crate) use history::{ServerBooking, keep_one_elsewhere};
 pub use lookup::{Notice, TicketLookup};
 pub use out_of_municipality::{OutOfMunicipalityCheck, ReasonOption};
 pub use register::{Registration, RegistrationForm};

@@ -3,7 +3,7 @@
 //! - `GET /api/v1/admin/accounts` → {accounts: [account]}
 //! - `POST /api/v1/admin/accounts/{account_id}/password` {password} → 204; the account's
 //!   sessions end and a login lockout is lifted (the clinic that locked itself out calls the city)
-//! - `POST /api/v1/admin/venues` {venue_number, name, clinic_account_id} → 201 venue
+//! - `POST /api/v1/admin/venues` {venue_number, name, clinic_account_id, mass_venue} → 201 venue
 //! - `GET /api/v1/admin/venues` → {venues: [venue]}
 //!
 //! Accounts are named by their アカウントID (the login name), in paths and bodies alike.
@@ -62,6 +62,8 @@ enum InputError {
     VenueNumber,
     #[error("please enter the venue name")]
     VenueName,
+    #[error("please enter the account ID of the clinic that runs the venue")]
+    VenueClinic,
 }
 
 impl Coded for InputError {
@@ -71,6 +73,7 @@ impl Coded for InputError {
             Self::PasswordLength => "password.length",
             Self::VenueNumber => "venue.number",
             Self::VenueName => "venue.name_required",
+            Self::VenueClinic => "venue.clinic_required",
         }
     }
     fn message_ja(&self) -> String {
@@ -87,6 +90,10 @@ impl Coded for InputError {
                 VENUE_NUMBERS.end()
             ),
             Self::VenueName => "会場名を入力してください。".into(),
+            Self::VenueClinic => {
+                "会場を運営する医療機関のアカウントIDを入力してください（市の集団接種会場を除く）。"
+                    .into()
+            }
         }
     }
 }
@@ -283,8 +290,14 @@ struct NewVenue {
     #[schema(minimum = 1, maximum = 999)]
     venue_number: i32,
     name: String,
-    /// アカウントID of the clinic that runs the venue.
-    clinic_account_id: String,
+    /// アカウントID of the clinic that runs the venue; a mass venue may have none (the city
+    /// runs it).
+    #[serde(default)]
+    clinic_account_id: Option<String>,
+    /// One of the city's mass-vaccination venues (市総合体育館等): every clinic may book its
+    /// 公開枠 (a second dose after a period's window).
+    #[serde(default)]
+    mass_venue: bool,
 }
 
 #[derive(Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -294,6 +307,7 @@ struct VenueSummary {
     name: String,
     /// アカウントID of the clinic that runs the venue, if any.
     clinic_account_id: Option<String>,
+    mass_venue: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -309,7 +323,7 @@ struct VenueList {
     request_body = NewVenue,
     responses(
         (status = 201, description = "The venue", body = VenueSummary),
-        (status = 400, description = "`venue.number`, `venue.name_required` or a malformed account ID", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`venue.number`, `venue.name_required`, `venue.clinic_required` (no clinic for a venue that is not a mass venue) or a malformed account ID", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 404, description = "`account.not_found`: no such clinic account", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`venue.duplicate`: the venue number is taken", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`account.not_a_clinic`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
@@ -326,23 +340,36 @@ async fn create_venue(
         return Err(ApiError::invalid(InputError::VenueNumber));
     }
     let name = required(&new.name, InputError::VenueName)?;
-    let clinic = find_clinic(&ctx.db, admin.municipality_code, &new.clinic_account_id).await?;
+    let clinic_account_id = new
+        .clinic_account_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty());
+    let clinic = match clinic_account_id {
+        Some(account_id) => Some(find_clinic(&ctx.db, admin.municipality_code, account_id).await?),
+        None if new.mass_venue => None,
+        None => return Err(ApiError::invalid(InputError::VenueClinic)),
+    };
     let id = Uuid::new_v4();
     let mut tx = ctx.db.begin().await?;
     sqlx::query(
-        "insert into venues (municipality_code, id, venue_number, name, clinic_account_id)
-         values ($1, $2, $3, $4, $5)",
+        "insert into venues (municipality_code, id, venue_number, name, clinic_account_id,
+                             mass_venue)
+         values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(admin.municipality_code.as_string())
     .bind(id)
     .bind(new.venue_number)
     .bind(name)
     .bind(clinic)
+    .bind(new.mass_venue)
     .execute(&mut *tx)
     .await
     .map_err(|e| or_duplicate(e, Refusal::VenueTaken(new.venue_number)))?;
-    let after =
-        json!({ "id": id, "name": name, "clinic_account_id": new.clinic_account_id.trim() });
+    let after = json!({
+        "id": id, "name": name, "clinic_account_id": clinic_account_id,
+        "mass_venue": new.mass_venue,
+    });
     let entity = AdminEntity::Venue(new.venue_number);
     audit::record_admin(
         &mut tx,
@@ -360,7 +387,8 @@ async fn create_venue(
             id,
             venue_number: new.venue_number,
             name: name.to_owned(),
-            clinic_account_id: Some(new.clinic_account_id.trim().to_owned()),
+            clinic_account_id: clinic_account_id.map(str::to_owned),
+            mass_venue: new.mass_venue,
         }),
     ))
 }
@@ -381,7 +409,7 @@ async fn list_venues(
     State(ctx): State<ApiContext>,
 ) -> Result<Json<VenueList>, ApiError> {
     let venues = sqlx::query_as::<_, VenueSummary>(
-        "select v.id, v.venue_number, v.name, a.account_id as clinic_account_id
+        "select v.id, v.venue_number, v.name, a.account_id as clinic_account_id, v.mass_venue
          from venues v
          left join accounts a on a.municipality_code = v.municipality_code and a.id = v.clinic_account_id
          where v.municipality_code = $1
