@@ -22,15 +22,21 @@ static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// A private slot of A胃腸科内科医院 (venue 101) with seats, on the first day from tomorrow that
 /// has one: (slot id, its Tokyo date).
 async fn private_slot_from_tomorrow(city: &City) -> (String, NaiveDate) {
+    private_slot_from_day(city, 1).await
+}
+
+/// As [`private_slot_from_tomorrow`], from `days` days ahead.
+async fn private_slot_from_day(city: &City, days: i32) -> (String, NaiveDate) {
     sqlx::query_as(
         "select s.id::text, (s.starts_at at time zone 'Asia/Tokyo')::date
          from slots s join venues v on v.municipality_code = s.municipality_code
                                    and v.id = s.venue_id
          where v.venue_number = 101 and s.visibility = 'private' and s.booked < s.capacity
            and (s.starts_at at time zone 'Asia/Tokyo')::date
-               > (now() at time zone 'Asia/Tokyo')::date
+               >= (now() at time zone 'Asia/Tokyo')::date + $1
          order by s.starts_at limit 1",
     )
+    .bind(days)
     .fetch_one(&city.pool)
     .await
     .unwrap()
@@ -255,6 +261,69 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     let text = row.text().await.unwrap();
     assert!(text.contains("9000000062"), "{text}");
     assert!(text.contains("テスト"), "{text}");
+    client.close().await.unwrap();
+}
+
+/// The slot-setup notice, item 1: a first dose late in the period has its second after the
+/// period's window, which the window books at the city's mass venue in one step.
+#[tokio::test]
+async fn a_second_dose_after_the_period_is_booked_at_the_mass_venue_in_one_step() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    // The demo's period takes first doses to day 27 and second doses to day 41.
+    let (first_slot, first_day) = private_slot_from_day(&city, 22).await;
+    let standard = first_day + Days::new(21);
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+
+    click(&client, "menu-reserve").await;
+    type_into(&client, "reserve-ticket", "9000001070").await;
+    let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * 70);
+    type_into(&client, "reserve-birth-date", &born.to_string()).await;
+    click(&client, "reserve-lookup").await;
+    register_caller(&client, "ﾀｲｲｸｶﾝ", "ｼﾞﾛｰ").await;
+    let typed = format!("{}/{}{}", first_day.month(), first_day.day(), Key::Enter);
+    type_into(&client, "book-date-input", &typed).await;
+    book_slot(&client, first_day, &first_slot).await;
+    wait_for_text(&client, "book-certainty", "予約確定").await;
+
+    // 続けて2回目: after the window, the mass venue's seats on the standard date.
+    let plan = by_testid(&client, "book-second-plan").await;
+    assert_eq!(
+        plan.attr("data-kind").await.unwrap().as_deref(),
+        Some("mass_vaccination_venue")
+    );
+    assert!(!is_shown(&client, "book-second-dose").await);
+    let day = by_testid(&client, "mass-venue-day").await;
+    assert_eq!(
+        day.prop("value").await.unwrap().as_deref(),
+        Some(standard.to_string().as_str())
+    );
+    let seat = client
+        .find(Locator::Css("[data-testid^='mass-venue-slot-']"))
+        .await
+        .unwrap();
+    let text = seat.text().await.unwrap();
+    assert!(
+        text.contains("熊本市総合体育館") && text.contains("残り20枠"),
+        "{text}"
+    );
+    let seat_id = seat.attr("data-testid").await.unwrap().unwrap();
+    screenshot(&client, "mass-venue-offer").await;
+    click(&client, &seat_id).await;
+
+    // 予約確定 only once the city took it: it is the city's booking already.
+    wait_for_text(&client, "mass-venue-certainty", "予約確定").await;
+    let venue = text_of(&client, "mass-venue-done-venue").await;
+    assert!(venue.contains("熊本市総合体育館"), "{venue}");
+    screenshot(&client, "mass-venue-done").await;
+    let slot = seat_id.trim_start_matches("mass-venue-slot-");
+    wait_for_city_bookings_of(
+        &city,
+        "9000001070",
+        &[(1, &first_slot, "reserved"), (2, slot, "reserved")],
+    )
+    .await;
     client.close().await.unwrap();
 }
 
