@@ -134,9 +134,9 @@ async fn seed(city: &City) {
             select '431001', ($1 + g)::text, date '1935-01-01' + (g * 7 % 25000)::int
             from generate_series(1, $2) g
             returning ticket_number::text, birth_date, ticket_number::bigint - $1 as g)
-        insert into residents (municipality_code, ticket_number, birth_date, family_name_kana,
-            given_name_kana, sex, phone)
-        select '431001', ticket_number, birth_date,
+        insert into residents (municipality_code, home_code, ticket_number, birth_date,
+            family_name_kana, given_name_kana, sex, phone)
+        select '431001', '431001', ticket_number, birth_date,
                (array['ヤマダ','タナカ','スズキ','サトウ','ナカムラ'])[g % 5 + 1],
                (array['タロウ','ハナコ','イチロウ','ミドリ'])[g % 4 + 1], 'unset',
                '09632' || lpad((g % 100000)::text, 5, '0')
@@ -165,8 +165,9 @@ async fn seed(city: &City) {
             from slots s join venues v on v.municipality_code = s.municipality_code
                                        and v.id = s.venue_id
             where v.municipality_code = '431001' and v.venue_number = 101)
-        insert into bookings (municipality_code, id, ticket_number, slot_id, dose, status, channel)
-        select '431001', gen_random_uuid(), ($1 + g)::text, vs.id, 1, 'reserved', 'web'
+        insert into bookings (municipality_code, home_code, id, ticket_number, slot_id, dose,
+                              status, channel)
+        select '431001', '431001', gen_random_uuid(), ($1 + g)::text, vs.id, 1, 'reserved', 'web'
         from generate_series(1, $2) g
         join venue_slots vs on vs.n = g % vs.total";
     const SEATS_SQL: &str = "

@@ -8,7 +8,8 @@ use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::channel::{Actor, Channel};
 use yoyaku_core::sync::ResidentKey;
-use yoyaku_core::ticket::TicketNumber;
+
+use crate::residents::ResidentId;
 
 /// Who is writing, with the rights that come with it (manual 2-1 ⑫, 3-1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +159,7 @@ pub(crate) async fn venues_of_clinic(
 pub(crate) enum Entity {
     Slot(Uuid),
     Booking(Uuid),
-    Resident(TicketNumber),
+    Resident(ResidentId),
 }
 
 impl Entity {
@@ -170,10 +171,13 @@ impl Entity {
         }
     }
 
-    pub fn id(self) -> String {
+    /// As the logs of `municipality` name it: a resident by the 接種券番号, prefixed with the
+    /// issuing 自治体番号 for a resident of another municipality (`131016:1234567890`).
+    pub fn id(self, municipality: MunicipalityCode) -> String {
         match self {
             Self::Slot(id) | Self::Booking(id) => id.to_string(),
-            Self::Resident(ticket) => ticket.as_string(),
+            Self::Resident(id) if id.home == municipality => id.ticket.as_string(),
+            Self::Resident(id) => id.to_string(),
         }
     }
 }
@@ -207,7 +211,7 @@ pub(crate) async fn record(
     .bind(caller.on_behalf_of())
     .bind(action)
     .bind(entity.kind())
-    .bind(entity.id())
+    .bind(entity.id(municipality))
     .bind(before.map(Value::to_string))
     .bind(after.map(Value::to_string))
     .execute(db)
@@ -295,7 +299,7 @@ pub(crate) async fn record_change(
     )
     .bind(municipality.as_string())
     .bind(entity.kind())
-    .bind(entity.id())
+    .bind(entity.id(municipality))
     .bind(venue)
     .execute(db)
     .await?;
@@ -307,17 +311,19 @@ pub(crate) async fn record_change(
 pub(crate) async fn record_resident_change(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    id: ResidentId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into changes (municipality_code, entity_kind, entity_id, venue_id)
-         select distinct b.municipality_code, 'resident', b.ticket_number, s.venue_id
+         select distinct b.municipality_code, 'resident', $4, s.venue_id
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-         where b.municipality_code = $1 and b.ticket_number = $2",
+         where b.municipality_code = $1 and b.home_code = $2 and b.ticket_number = $3",
     )
     .bind(municipality.as_string())
-    .bind(ticket.as_string())
+    .bind(id.home.as_string())
+    .bind(id.ticket.as_string())
+    .bind(Entity::Resident(id).id(municipality))
     .execute(db)
     .await?;
     Ok(())

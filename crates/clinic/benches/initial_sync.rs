@@ -67,9 +67,9 @@ async fn seed_bookings(city: &City) {
     .await
     .unwrap();
     sqlx::query(
-        "insert into residents (municipality_code, ticket_number, birth_date, family_name_kana,
-             given_name_kana, sex, phone)
-         select $1, r.* from unnest($2::text[], $3::date[], $4::text[], $5::text[], $6::text[],
+        "insert into residents (municipality_code, home_code, ticket_number, birth_date,
+             family_name_kana, given_name_kana, sex, phone)
+         select $1, $1, r.* from unnest($2::text[], $3::date[], $4::text[], $5::text[], $6::text[],
                                     $7::text[]) as r",
     )
     .bind(MUNICIPALITY)
@@ -99,9 +99,9 @@ async fn seed_bookings(city: &City) {
         _ => "reserved",
     };
     sqlx::query(
-        "insert into bookings (municipality_code, id, ticket_number, slot_id, dose, status,
-             channel, booked_by)
-         select $1, gen_random_uuid(), b.ticket, b.slot, 1, b.status, b.channel,
+        "insert into bookings (municipality_code, home_code, id, ticket_number, slot_id, dose,
+             status, channel, booked_by)
+         select $1, $1, gen_random_uuid(), b.ticket, b.slot, 1, b.status, b.channel,
                 case b.channel when 'web' then null else $6::uuid end
          from unnest($2::text[], $3::uuid[], $4::text[], $5::text[])
               as b (ticket, slot, status, channel)",

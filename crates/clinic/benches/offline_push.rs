@@ -52,6 +52,7 @@ fn registration(r: &Resident) -> RegistrationForm {
             email: String::new(),
             memo: String::new(),
         },
+        outside: None,
     }
 }
 

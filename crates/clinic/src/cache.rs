@@ -10,6 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
+use yoyaku_core::out_of_municipality::OutsideStay;
 use yoyaku_core::resident::ResidentDetails;
 use yoyaku_core::sync::{BookingInfo, ResidentInfo, ResidentKey};
 use yoyaku_core::time::tokyo_date_time;
@@ -158,7 +159,7 @@ impl<'a> ResidentJson<'a> {
 
 /// Which residents of a batch are written.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Held {
+pub(crate) enum Held {
     /// The server's rows: one that local work holds keeps the receptionist's version.
     Skip,
     /// A use case's own write.
@@ -240,11 +241,41 @@ pub(crate) async fn write_server_residents<'a>(
     db: &mut SqliteConnection,
     residents: impl IntoIterator<Item = &'a ResidentInfo>,
 ) -> Result<()> {
+    let residents: Vec<&ResidentInfo> = residents.into_iter().collect();
     let rows: Vec<ResidentJson> = residents
-        .into_iter()
+        .iter()
         .map(|r| ResidentJson::new(&r.key, Some(&r.details)))
         .collect();
-    write_residents(db, &rows, true, Held::Skip).await
+    write_residents(db, &rows, true, Held::Skip).await?;
+    for r in residents {
+        write_outside(db, &r.key, r.outside, Held::Skip).await?;
+    }
+    Ok(())
+}
+
+/// Writes a resident's 住所地外 stay (manual 2-3; `None` for this city's residents), for a use
+/// case (`Held::Overwrite`) or from the server (skipped while local work holds the row).
+pub(crate) async fn write_outside(
+    db: &mut SqliteConnection,
+    key: &ResidentKey,
+    outside: Option<OutsideStay>,
+    held: Held,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE residents SET outside_reason = ?3, notification = ?4
+         WHERE municipality_code = ?1 AND ticket_number = ?2
+           AND (outside_reason IS NOT ?3 OR notification IS NOT ?4)
+           AND NOT (?5 AND EXISTS (SELECT 1 FROM holds h
+                                   WHERE h.kind = 'resident' AND h.key = ?1 || ':' || ?2))",
+    )
+    .bind(key.municipality_code.as_string())
+    .bind(key.ticket_number.as_string())
+    .bind(outside.map(|stay| stay.reason().as_str()))
+    .bind(outside.map(|stay| stay.notification().as_str()))
+    .bind(held == Held::Skip)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// A booking as the `bookings` table holds it.

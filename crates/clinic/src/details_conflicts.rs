@@ -124,6 +124,7 @@ impl Clinic {
                             resident: cached.key.clone(),
                             details: conflict.clinic,
                             based_on: Some(Box::new(conflict.city)),
+                            outside: cached.outside,
                         },
                         changes: vec![Row::resident(&cached.key)],
                         needs: vec![],

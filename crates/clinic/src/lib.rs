@@ -34,8 +34,9 @@ pub use error::{CityRefusal, ClinicError, Result, WayOut};
 pub use login::{LoginForm, Session};
 pub use problems::{ProblemResident, SyncProblem};
 pub use residents::{
-    BookingHistory, Notice, OutOfMunicipalityCheck, ReasonOption, Registration, RegistrationForm,
-    ResidentQuery, ResidentRecord, ResidentSearch, ResidentSearchRow, TicketLookup,
+    BookingHistory, Notice, OutOfMunicipalityCheck, OutsideChoice, ReasonOption, Registration,
+    RegistrationForm, ResidentQuery, ResidentRecord, ResidentSearch, ResidentSearchRow,
+    TicketLookup,
 };
 pub use sealed_token::DeviceKey;
 pub use settings::Settings;

@@ -214,6 +214,7 @@ mod tests {
                     }))
                     .unwrap(),
                     based_on: None,
+                    outside: None,
                 },
                 changes: vec![Row::resident(&key())],
                 needs: vec![],

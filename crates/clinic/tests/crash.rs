@@ -54,6 +54,7 @@ async fn write_until_killed(dir: &str, server_url: &str) {
                     email: String::new(),
                     memo: String::new(),
                 },
+                outside: None,
             })
             .await
             .unwrap();

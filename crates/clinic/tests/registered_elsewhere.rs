@@ -189,6 +189,7 @@ async fn a_registration_the_city_refuses_is_said_in_place_and_kept_in_sync_probl
                 email: String::new(),
                 memo: String::new(),
             },
+            outside: None,
         })
         .await
         .unwrap();

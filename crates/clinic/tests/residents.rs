@@ -124,6 +124,7 @@ async fn registration_normalises_queues_one_intent_reaches_the_city_and_is_found
                 email: String::new(),
                 memo: String::new(),
             },
+            outside: None,
         })
         .await
         .unwrap();
@@ -195,6 +196,7 @@ async fn every_field_error_comes_at_once_and_nothing_is_written() {
                 email: "tesuto@".into(),
                 memo: String::new(),
             },
+            outside: None,
         })
         .await
         .unwrap_err();

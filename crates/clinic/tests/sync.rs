@@ -428,6 +428,7 @@ async fn a_made_up_ticket_and_a_dose_booked_twice_come_back_as_problems_and_hold
                 email: String::new(),
                 memo: String::new(),
             },
+            outside: None,
         })
         .await
         .unwrap();
@@ -565,6 +566,7 @@ async fn more_offline_work_than_one_push_carries_goes_in_several() {
                     email: String::new(),
                     memo: "電話番号変更".into(),
                 },
+                outside: None,
             })
             .await
             .unwrap();
@@ -655,9 +657,9 @@ async fn a_clinic_older_than_the_change_retention_recovers_with_its_unsent_work(
         "slot_id": public.slot_id, "dose": 1
     });
     sqlx::query(
-        "insert into residents (municipality_code, ticket_number, birth_date, family_name_kana,
-             given_name_kana, sex, phone)
-         values ('431001', $1, $2, 'ウェブ', 'ハナコ', 'female', '0963281999')",
+        "insert into residents (municipality_code, home_code, ticket_number, birth_date,
+             family_name_kana, given_name_kana, sex, phone)
+         values ('431001', '431001', $1, $2, 'ウェブ', 'ハナコ', 'female', '0963281999')",
     )
     .bind(&ticket)
     .bind(born)

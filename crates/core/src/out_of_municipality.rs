@@ -5,9 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::MunicipalityCode;
+use crate::error::Coded;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Reason {
     /// 出産のために里帰りしている妊産婦
     ReturningHomeForChildbirth,
@@ -31,6 +33,7 @@ pub enum Reason {
 
 /// What the receptionist should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Assessment {
     /// Bookable here once the resident has notified the city (市町村への届出).
@@ -53,6 +56,35 @@ impl Reason {
         Self::Detained,
         Self::Other,
     ];
+
+    /// As the wire and the stores spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReturningHomeForChildbirth => "returning_home_for_childbirth",
+            Self::WorkingAwayFromFamily => "working_away_from_family",
+            Self::StudentLivingAway => "student_living_away",
+            Self::AbuseVictim => "abuse_victim",
+            Self::InpatientOrResident => "inpatient_or_resident",
+            Self::UnderlyingConditionWithOwnDoctor => "underlying_condition_with_own_doctor",
+            Self::DisasterVictim => "disaster_victim",
+            Self::Detained => "detained",
+            Self::Other => "other",
+        }
+    }
+
+    /// A reason as typed or stored; one not in the manual's lists is refused clearly.
+    pub fn parse(s: &str) -> Result<Self, UnknownReason> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or(UnknownReason)
+    }
+
+    /// DV、ストーカー行為等の被害者: where they are booked must not reach anyone who might look
+    /// for them, so their 予約者情報 are shown to the booking clinic and the city only.
+    pub fn protects_whereabouts(self) -> bool {
+        matches!(self, Self::AbuseVictim)
+    }
 
     pub fn label_ja(self) -> &'static str {
         match self {
@@ -133,6 +165,187 @@ impl Assessment {
     }
 }
 
+/// A reason not in the manual's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the reason for vaccination outside the home municipality is not one of the guidance's")]
+pub struct UnknownReason;
+
+impl Coded for UnknownReason {
+    fn code(&self) -> &str {
+        "outside.reason_unknown"
+    }
+    fn message_ja(&self) -> String {
+        "住所地外接種の理由が手引きの一覧にありません。一覧から選んでください。判断が難しい場合はコールセンターをご案内ください。".into()
+    }
+}
+
+/// 住所地外接種届: whether the city has the resident's notification, for a reason that needs one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Notification {
+    /// 届出不要
+    NotRequired,
+    /// 届出未確認: the booking is 仮予約 until the notification is received.
+    Pending,
+    /// 届出済み (the resident holds the city's 届出済証, or the city received it)
+    Received,
+}
+
+impl Notification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotRequired => "not_required",
+            Self::Pending => "pending",
+            Self::Received => "received",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::NotRequired, Self::Pending, Self::Received]
+            .into_iter()
+            .find(|n| n.as_str() == s)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::NotRequired => "届出不要",
+            Self::Pending => "届出未確認",
+            Self::Received => "届出済み",
+        }
+    }
+}
+
+/// Why a resident of another municipality may be booked here (manual 2-3): a reason of the
+/// guidance's lists, and the state of its notification. Only a stay the rules accept exists: the
+/// call center's reasons, and a notification state the reason does not call for, are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "OutsideStayFields")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutsideStay {
+    reason: Reason,
+    notification: Notification,
+}
+
+#[derive(Deserialize)]
+struct OutsideStayFields {
+    reason: Reason,
+    notification: Notification,
+}
+
+impl TryFrom<OutsideStayFields> for OutsideStay {
+    type Error = OutsideError;
+    fn try_from(fields: OutsideStayFields) -> Result<Self, OutsideError> {
+        let stay = Self::new(fields.reason, fields.notification == Notification::Received)?;
+        if stay.notification != fields.notification {
+            return Err(OutsideError::NotificationMismatch);
+        }
+        Ok(stay)
+    }
+}
+
+impl OutsideStay {
+    /// The stay for `reason`; `notified` says whether the 住所地外接種届 is received (ignored when
+    /// the reason needs none).
+    pub fn new(reason: Reason, notified: bool) -> Result<Self, OutsideError> {
+        let notification = match reason.assess() {
+            Assessment::ReferToCallCenter => return Err(OutsideError::ReferToCallCenter),
+            Assessment::NoNotificationNeeded => Notification::NotRequired,
+            Assessment::NotificationRequired if notified => Notification::Received,
+            Assessment::NotificationRequired => Notification::Pending,
+        };
+        Ok(Self {
+            reason,
+            notification,
+        })
+    }
+
+    /// A stay as the stores keep it ([`Reason::as_str`], [`Notification::as_str`]); `None` when
+    /// the rules do not accept it.
+    pub fn from_stored(reason: &str, notification: &str) -> Option<Self> {
+        let reason = Reason::parse(reason).ok()?;
+        let notification = Notification::parse(notification)?;
+        let stay = Self::new(reason, notification == Notification::Received).ok()?;
+        (stay.notification == notification).then_some(stay)
+    }
+
+    pub fn reason(self) -> Reason {
+        self.reason
+    }
+
+    pub fn notification(self) -> Notification {
+        self.notification
+    }
+
+    /// 仮予約 until the notification is received.
+    pub fn is_provisional(self) -> bool {
+        self.notification == Notification::Pending
+    }
+
+    /// What lists and the CSV show: 住所地外 with the notification's state.
+    pub fn label_ja(self) -> String {
+        format!("住所地外（{}）", self.notification.label_ja())
+    }
+}
+
+/// Why a 住所地外 stay was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OutsideError {
+    #[error(
+        "the guidance does not list this reason, so a clinic cannot decide: refer the resident to the call center"
+    )]
+    ReferToCallCenter,
+    #[error("the notification state does not fit the reason")]
+    NotificationMismatch,
+    #[error(
+        "this ticket is from another municipality: choose the reason for vaccination here first"
+    )]
+    ReasonRequired,
+    #[error(
+        "this ticket is from this municipality: a reason for vaccination outside it does not apply"
+    )]
+    NotOutside,
+}
+
+impl Coded for OutsideError {
+    fn code(&self) -> &str {
+        match self {
+            Self::ReferToCallCenter => "outside.refer_to_call_center",
+            Self::NotificationMismatch => "outside.notification_mismatch",
+            Self::ReasonRequired => "outside.reason_required",
+            Self::NotOutside => "outside.not_outside",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::ReferToCallCenter => Assessment::ReferToCallCenter.guidance_ja().into(),
+            Self::NotificationMismatch => {
+                "住所地外接種届の状態が理由と合っていません（届出が不要な理由には届出の状態を付けません）。".into()
+            }
+            Self::ReasonRequired => {
+                "他の自治体の接種券です。先に住所地外接種の理由を選択してください。".into()
+            }
+            Self::NotOutside => {
+                "この自治体の接種券のため、住所地外接種の理由は付けられません。".into()
+            }
+        }
+    }
+}
+
+/// The stay a key calls for, here: one for a ticket of another municipality, none for this one's.
+pub fn check_stay(
+    ticket_municipality: MunicipalityCode,
+    here: MunicipalityCode,
+    stay: Option<OutsideStay>,
+) -> Result<Option<OutsideStay>, OutsideError> {
+    match (is_out_of_municipality(ticket_municipality, here), stay) {
+        (true, Some(stay)) => Ok(Some(stay)),
+        (true, None) => Err(OutsideError::ReasonRequired),
+        (false, Some(_)) => Err(OutsideError::NotOutside),
+        (false, None) => Ok(None),
+    }
+}
+
 /// Whether a ticket from `ticket_municipality` is 住所地外 for the city `here`.
 pub fn is_out_of_municipality(
     ticket_municipality: MunicipalityCode,
@@ -180,6 +393,76 @@ mod tests {
             Reason::StudentLivingAway.label_en(),
             "Student living away from home"
         );
+    }
+
+    #[test]
+    fn a_stay_exists_only_for_a_listed_reason_with_the_notification_it_calls_for() {
+        let student = OutsideStay::new(Reason::StudentLivingAway, false).unwrap();
+        assert!(student.is_provisional());
+        assert_eq!(student.label_ja(), "住所地外（届出未確認）");
+        let notified = OutsideStay::new(Reason::StudentLivingAway, true).unwrap();
+        assert_eq!(notified.notification(), Notification::Received);
+        assert!(!notified.is_provisional());
+        let inpatient = OutsideStay::new(Reason::InpatientOrResident, false).unwrap();
+        assert_eq!(inpatient.notification(), Notification::NotRequired);
+        assert_eq!(
+            OutsideStay::new(Reason::Other, true),
+            Err(OutsideError::ReferToCallCenter)
+        );
+        assert!(
+            OutsideError::ReferToCallCenter
+                .message_ja()
+                .contains("コールセンター")
+        );
+
+        let json = serde_json::to_value(student).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"reason": "student_living_away", "notification": "pending"})
+        );
+        assert_eq!(
+            serde_json::from_value::<OutsideStay>(json).unwrap(),
+            student
+        );
+        for bad in [
+            serde_json::json!({"reason": "other", "notification": "pending"}),
+            serde_json::json!({"reason": "detained", "notification": "pending"}),
+            serde_json::json!({"reason": "tourist", "notification": "pending"}),
+        ] {
+            assert!(serde_json::from_value::<OutsideStay>(bad).is_err());
+        }
+        assert_eq!(
+            OutsideStay::from_stored("student_living_away", "pending"),
+            Some(student)
+        );
+        assert_eq!(OutsideStay::from_stored("detained", "pending"), None);
+        assert_eq!(Reason::parse("tourist"), Err(UnknownReason));
+        assert_eq!(Reason::parse(" detained "), Ok(Reason::Detained));
+        assert!(UnknownReason.message_ja().contains("一覧"));
+        for reason in Reason::ALL {
+            assert_eq!(Reason::parse(reason.as_str()), Ok(reason));
+            let wire = serde_json::to_value(reason).unwrap();
+            assert_eq!(wire, reason.as_str());
+        }
+        assert!(Reason::AbuseVictim.protects_whereabouts());
+        assert!(!Reason::StudentLivingAway.protects_whereabouts());
+    }
+
+    #[test]
+    fn a_ticket_from_elsewhere_needs_a_stay_and_one_from_here_refuses_it() {
+        let kumamoto = MunicipalityCode::parse("431001").unwrap();
+        let chiyoda = MunicipalityCode::parse("131016").unwrap();
+        let stay = OutsideStay::new(Reason::DisasterVictim, false).unwrap();
+        assert_eq!(check_stay(chiyoda, kumamoto, Some(stay)), Ok(Some(stay)));
+        assert_eq!(
+            check_stay(chiyoda, kumamoto, None),
+            Err(OutsideError::ReasonRequired)
+        );
+        assert_eq!(
+            check_stay(kumamoto, kumamoto, Some(stay)),
+            Err(OutsideError::NotOutside)
+        );
+        assert_eq!(check_stay(kumamoto, kumamoto, None), Ok(None));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::MunicipalityCode;
 use crate::birth_date::BirthDate;
 use crate::booking::{BookingStatus, DoseNumber, LotNumber};
 use crate::channel::Channel;
+use crate::out_of_municipality::OutsideStay;
 use crate::period::PeriodSpec;
 use crate::resident::ResidentDetails;
 use crate::slot::Visibility;
@@ -49,6 +50,10 @@ pub enum Action {
         /// answer is [`Outcome::DetailsDiffer`].
         #[serde(default)]
         based_on: Option<Box<ResidentDetails>>,
+        /// 住所地外接種 (manual 2-3): for a ticket of another municipality, why the resident is
+        /// vaccinated here and whether the notification is received; none for this city's.
+        #[serde(default)]
+        outside: Option<OutsideStay>,
     },
     /// 接種予約. `lease_id` names the seat lease an offline public booking used, if any.
     Book {
@@ -222,6 +227,10 @@ pub enum ChangedEntity {
 pub struct ResidentInfo {
     pub key: ResidentKey,
     pub details: ResidentDetails,
+    /// 住所地外 (manual 2-3): a resident of another municipality, with their reason and the
+    /// notification's state.
+    #[serde(default)]
+    pub outside: Option<OutsideStay>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -107,9 +107,9 @@ pub async fn prepare(pool: &PgPool, race_seats: u32, residents: usize) -> anyhow
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO residents (municipality_code, ticket_number, birth_date, family_name_kana,
-                                given_name_kana, sex, phone)
-         SELECT $1, t, b, 'フカシケン', 'タロウ', 'unset', '0961234567'
+        "INSERT INTO residents (municipality_code, home_code, ticket_number, birth_date,
+                                family_name_kana, given_name_kana, sex, phone)
+         SELECT $1, $1, t, b, 'フカシケン', 'タロウ', 'unset', '0961234567'
          FROM unnest($2::text[], $3::date[]) AS u(t, b)",
     )
     .bind(MUNICIPALITY)

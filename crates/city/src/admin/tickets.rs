@@ -404,7 +404,7 @@ async fn conflicts(
                on v.municipality_code = $1 and v.ticket_number = l.ticket_number
              where l.birth_date = l.first_birth_date and v.birth_date <> l.birth_date
                and (not $2 or exists (select 1 from residents r
-                                      where r.municipality_code = $1
+                                      where r.municipality_code = $1 and r.home_code = $1
                                         and r.ticket_number = l.ticket_number))
              order by l.line
              limit $3

@@ -13,9 +13,9 @@ use yoyaku_core::booking::{
     transition,
 };
 use yoyaku_core::channel::may_book;
+use yoyaku_core::out_of_municipality::OutsideStay;
 use yoyaku_core::slot::Slot;
 use yoyaku_core::sync::{AlternativeSlot, ResidentKey};
-use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::tokyo_date_time;
 use yoyaku_core::vaccine::IntervalCheck;
 
@@ -26,7 +26,7 @@ use super::rows::{
 };
 use super::{BookingError, Refusal};
 use crate::audit::{self, Caller, Entity};
-use crate::residents;
+use crate::residents::{self, ResidentId};
 
 /// How many days either side of a full slot to look for seats.
 const NEARBY_DAYS: u64 = 7;
@@ -57,6 +57,7 @@ pub(crate) struct Booked {
 pub(crate) async fn book(
     db: &mut PgConnection,
     caller: &Caller,
+    municipality: MunicipalityCode,
     request: &NewBooking,
 ) -> Result<Booked, BookingError> {
     let key = &request.resident;
@@ -64,15 +65,26 @@ pub(crate) async fn book(
     if caller.web_resident().is_some_and(|own| own != key) {
         return Err(residents::ResidentRefusal::NotInRegistry.into());
     }
-    let locked = lock_resident_with_target(db, key, request.slot_id, request.id).await?;
-    residents::check_locked(db, key, locked.birth_date).await?;
+    let locked =
+        lock_resident_with_target(db, municipality, key, request.slot_id, request.id).await?;
+    residents::check_locked(db, municipality, key, locked.birth_date).await?;
     if locked.id_taken {
         return Err(Refusal::IdConflict.into());
     }
+    let resident = ResidentId::from(key);
+    // DV等: only the clinic that has the resident books for them (the city and the call center
+    // too); another clinic's booking would show it where they are.
+    let protected = locked
+        .outside
+        .is_some_and(|stay| stay.reason().protects_whereabouts());
+    if let (true, Caller::Clinic { account, venues }) = (protected, caller) {
+        if !residents::owned_by_clinic(db, municipality, resident, *account, venues).await? {
+            return Err(residents::ResidentRefusal::Protected.into());
+        }
+    }
     let target = locked.target;
-    let municipality = key.municipality_code;
     // Read once the lock is held, so that a retry racing its original finds it here.
-    let held = resident_bookings(db, municipality, key.ticket_number).await?;
+    let held = resident_bookings(db, municipality, resident).await?;
     if held.iter().any(|b| b.id == request.id) {
         let existing = load_booking(db, municipality, request.id)
             .await?
@@ -97,7 +109,8 @@ pub(crate) async fn book(
     let existing: Vec<_> = held.into_iter().map(|b| b.rule).collect();
     let placing = Placing {
         municipality,
-        ticket: key.ticket_number,
+        resident,
+        outside: locked.outside,
         id: request.id,
         dose: request.dose,
     };
@@ -123,7 +136,7 @@ pub(crate) async fn change(
     let old = lock_booking(db, caller, municipality, id).await?;
     may_touch(caller, &old, false)?;
     if let Some(existing) = load_booking(db, municipality, new_id).await? {
-        let same = existing.ticket_number == old.ticket_number
+        let same = existing.resident() == old.resident()
             && existing.slot.id == slot_id
             && existing.dose == old.dose
             && old.status == BookingStatus::Cancelled
@@ -174,14 +187,15 @@ pub(crate) async fn change(
     let target = load_target(db, municipality, slot_id)
         .await?
         .ok_or(Refusal::SlotNotFound)?;
-    let existing: Vec<_> = resident_bookings(db, municipality, old.ticket_number)
+    let existing: Vec<_> = resident_bookings(db, municipality, old.resident())
         .await?
         .into_iter()
         .map(|b| b.rule)
         .collect();
     let placing = Placing {
         municipality,
-        ticket: old.ticket_number,
+        resident: old.resident(),
+        outside: old.outside,
         id: new_id,
         dose: old.dose,
     };
@@ -192,7 +206,8 @@ pub(crate) async fn change(
 /// A booking about to be placed.
 struct Placing {
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    resident: ResidentId,
+    outside: Option<OutsideStay>,
     id: Uuid,
     dose: DoseNumber,
 }
@@ -208,7 +223,8 @@ async fn place(
 ) -> Result<Booked, BookingError> {
     let &Placing {
         municipality,
-        ticket,
+        resident,
+        outside,
         id,
         dose,
     } = placing;
@@ -225,12 +241,15 @@ async fn place(
         return Err(Refusal::SlotFull { alternatives }.into());
     }
     let (Some(created_at), Some(updated_at)) = (written.created_at, written.updated_at) else {
-        return Err(duplicate_dose(db, municipality, ticket, dose).await?.into());
+        return Err(duplicate_dose(db, municipality, resident, dose)
+            .await?
+            .into());
     };
     let booking = BookingRecord {
         id,
         municipality_code: municipality,
-        ticket_number: ticket,
+        resident_municipality_code: resident.home,
+        ticket_number: resident.ticket,
         dose,
         status: BookingStatus::Reserved,
         status_label_ja: BookingStatus::Reserved.label_ja(),
@@ -240,6 +259,7 @@ async fn place(
         vaccinated_at: None,
         created_at,
         updated_at,
+        outside,
     };
     Ok(Booked {
         booking,
@@ -264,10 +284,10 @@ const WRITE_BOOKING: &str = "
         where municipality_code = $1 and id = $2 and booked < capacity
         returning venue_id
     ), booking as (
-        insert into bookings (municipality_code, id, ticket_number, slot_id, dose, status,
-                              channel, booked_by)
-        select $1, $3, $4, $2, $5, 'reserved', $6, $7 from seat
-        on conflict (municipality_code, ticket_number, dose)
+        insert into bookings (municipality_code, id, home_code, ticket_number, slot_id, dose,
+                              status, channel, booked_by)
+        select $1, $3, $14, $4, $2, $5, 'reserved', $6, $7 from seat
+        on conflict (municipality_code, home_code, ticket_number, dose)
             where status in ('reserved', 'checked_in', 'vaccinated')
             do nothing
         returning created_at, updated_at
@@ -299,9 +319,10 @@ async fn write(
 ) -> Result<Written, BookingError> {
     let &Placing {
         municipality,
-        ticket,
+        resident,
         id,
         dose,
+        ..
     } = placing;
     let entity = Entity::Booking(id);
     let after = audit_state(slot, dose, BookingStatus::Reserved, None, None);
@@ -309,22 +330,24 @@ async fn write(
         entity,
         Entity::Slot(slot),
         // The venue's clinic now needs the resident in its cache.
-        Entity::Resident(ticket),
+        Entity::Resident(resident),
     ];
+    let entity_id = |e: Entity| e.id(municipality);
     sqlx::query_as::<_, Written>(WRITE_BOOKING)
         .bind(municipality.as_string())
         .bind(slot)
         .bind(id)
-        .bind(ticket.as_string())
+        .bind(resident.ticket.as_string())
         .bind(i16::from(dose.get()))
         .bind(caller.channel().as_str())
         .bind(caller.account())
         .bind(caller.on_behalf_of())
         .bind(entity.kind())
-        .bind(entity.id())
+        .bind(entity_id(entity))
         .bind(after.to_string())
         .bind(changes.map(Entity::kind))
-        .bind(changes.map(Entity::id))
+        .bind(changes.map(entity_id))
+        .bind(resident.home.as_string())
         .fetch_one(db)
         .await
         .map_err(|error| match &error {
@@ -340,23 +363,24 @@ async fn write(
 async fn duplicate_dose(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    resident: ResidentId,
     dose: DoseNumber,
 ) -> Result<Refusal, BookingError> {
     let (status, starts_at): (String, DateTime<Utc>) = sqlx::query_as(
         "select b.status, s.starts_at
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-         where b.municipality_code = $1 and b.ticket_number = $2 and b.dose = $3
-           and b.status in ('reserved', 'checked_in', 'vaccinated')",
+         where b.municipality_code = $1 and b.home_code = $4 and b.ticket_number = $2
+           and b.dose = $3 and b.status in ('reserved', 'checked_in', 'vaccinated')",
     )
     .bind(municipality.as_string())
-    .bind(ticket.as_string())
+    .bind(resident.ticket.as_string())
     .bind(i16::from(dose.get()))
+    .bind(resident.home.as_string())
     .fetch_one(db)
     .await?;
     let status = BookingStatus::parse(&status)
-        .ok_or_else(|| BookingError::Stored(format!("a booking status of {ticket}")))?;
+        .ok_or_else(|| BookingError::Stored(format!("a booking status of {resident}")))?;
     Ok(BookingRuleError::DuplicateDose {
         dose: dose.get(),
         status,

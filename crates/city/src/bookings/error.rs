@@ -5,6 +5,7 @@
 use yoyaku_core::Coded;
 use yoyaku_core::booking::{BookingRuleError, EventDayError, TransitionError};
 use yoyaku_core::channel::ChannelError;
+use yoyaku_core::out_of_municipality::OutsideError;
 use yoyaku_core::planner::{ChangeError, Fill, Reason};
 use yoyaku_core::sync::AlternativeSlot;
 
@@ -14,6 +15,9 @@ use crate::residents::{ResidentError, ResidentRefusal};
 pub(crate) enum Refusal {
     #[error(transparent)]
     Resident(#[from] ResidentRefusal),
+    /// A 市外住民's registration the rules refuse (manual 2-3).
+    #[error(transparent)]
+    Outside(#[from] OutsideError),
     #[error("no such booking")]
     BookingNotFound,
     #[error("no such slot")]
@@ -82,6 +86,7 @@ impl Coded for Refusal {
     fn code(&self) -> &str {
         match self {
             Self::Resident(e) => e.code(),
+            Self::Outside(e) => e.code(),
             Self::BookingNotFound => "booking.not_found",
             Self::SlotNotFound => "slot.not_found",
             Self::SlotFull { .. } => "slot.full",
@@ -103,6 +108,7 @@ impl Coded for Refusal {
     fn message_ja(&self) -> String {
         match self {
             Self::Resident(e) => e.message_ja(),
+            Self::Outside(e) => e.message_ja(),
             Self::BookingNotFound => "該当する予約はありません。".into(),
             Self::SlotNotFound => "該当する予約枠はありません。".into(),
             Self::SlotFull { .. } => {
@@ -147,6 +153,7 @@ impl From<ResidentError> for BookingError {
     fn from(error: ResidentError) -> Self {
         match error {
             ResidentError::Refused(refusal) => Self::Refused(refusal.into()),
+            ResidentError::Outside(error) => Self::Refused(error.into()),
             ResidentError::Database(error) => Self::Database(error),
             ResidentError::Stored(what) => Self::Stored(what),
         }

@@ -12,7 +12,7 @@ use yoyaku_core::time::{tokyo_date_time, tokyo_today};
 use super::rows::{BookingRecord, free_seat, load_booking_for_update};
 use super::{BookingError, Refusal};
 use crate::audit::{self, Caller, Entity};
-use crate::residents;
+use crate::residents::{self, ResidentId};
 
 /// A device's clock may run a little ahead of the server's; beyond this a time is in the future.
 const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(10);
@@ -119,22 +119,25 @@ pub(super) async fn lock_booking(
     municipality: MunicipalityCode,
     id: Uuid,
 ) -> Result<BookingRecord, BookingError> {
-    let ticket: Option<String> = sqlx::query_scalar(
-        "select ticket_number from bookings where municipality_code = $1 and id = $2",
+    let resident: Option<(String, String)> = sqlx::query_as(
+        "select home_code, ticket_number from bookings where municipality_code = $1 and id = $2",
     )
     .bind(municipality.as_string())
     .bind(id)
     .fetch_optional(&mut *db)
     .await?;
-    let ticket = ticket.ok_or(Refusal::BookingNotFound)?;
-    let ticket = TicketNumber::parse(&ticket)
-        .map_err(|_| BookingError::Stored(format!("ticket_number of booking {id}")))?;
+    let (home, ticket) = resident.ok_or(Refusal::BookingNotFound)?;
+    let stored = || BookingError::Stored(format!("resident of booking {id}"));
+    let resident = ResidentId {
+        home: MunicipalityCode::parse(&home).map_err(|_| stored())?,
+        ticket: TicketNumber::parse(&ticket).map_err(|_| stored())?,
+    };
     match caller.web_resident() {
-        Some(key) if key.municipality_code != municipality || key.ticket_number != ticket => {
+        Some(key) if ResidentId::from(key) != resident => {
             return Err(Refusal::BookingNotFound.into());
         }
-        Some(key) => residents::lock_for_booking(db, key).await?,
-        None => residents::lock(db, municipality, ticket).await?,
+        Some(key) => residents::lock_for_booking(db, municipality, key).await?,
+        None => residents::lock(db, municipality, resident).await?,
     }
     Ok(load_booking_for_update(db, municipality, id)
         .await?
@@ -203,11 +206,13 @@ mod tests {
         BookingRecord {
             id: Uuid::new_v4(),
             municipality_code: MunicipalityCode::parse("431001").unwrap(),
+            resident_municipality_code: MunicipalityCode::parse("431001").unwrap(),
             ticket_number: TicketNumber::parse("9000000062").unwrap(),
             dose: DoseNumber::FIRST,
             status: BookingStatus::Reserved,
             status_label_ja: BookingStatus::Reserved.label_ja(),
             channel: Channel::Clinic,
+            outside: None,
             slot: SlotSummary {
                 id: Uuid::new_v4(),
                 name: "【医療機関受付分】101.20210519.0900".into(),

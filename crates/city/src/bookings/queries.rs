@@ -8,7 +8,6 @@ use uuid::Uuid;
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::channel::private_first_advice;
 use yoyaku_core::second_dose::{SecondDosePlan, propose_second_dose};
-use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::from_tokyo;
 use yoyaku_core::wire::SlotInfo;
 use yoyaku_core::{MunicipalityCode, Visibility};
@@ -19,6 +18,7 @@ use super::rows::{
     load_slot, records, slots_in, venue_slots,
 };
 use crate::audit::{Caller, ReadScope};
+use crate::residents::ResidentId;
 
 /// How far past the standard date yoyaku_core's second-dose proposal looks for seats.
 const SECOND_DOSE_SEARCH_DAYS: u64 = 7;
@@ -73,20 +73,21 @@ pub(crate) async fn available_slots(
 pub(crate) async fn bookings_of_resident(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    resident: ResidentId,
     scope: &ReadScope,
 ) -> Result<Vec<BookingRecord>, BookingError> {
     let (_, venues) = scope.clinic_filter();
     let sql = format!(
         "{BOOKING_SELECT}
-         where b.municipality_code = $1 and b.ticket_number = $2
+         where b.municipality_code = $1 and b.home_code = $4 and b.ticket_number = $2
            and ($3::uuid[] is null or s.venue_id = any($3))
          order by s.starts_at, b.created_at"
     );
     let rows = sqlx::query_as::<_, BookingRow>(&sql)
         .bind(municipality.as_string())
-        .bind(ticket.as_string())
+        .bind(resident.ticket.as_string())
         .bind(venues)
+        .bind(resident.home.as_string())
         .fetch_all(db)
         .await?;
     records(rows)

@@ -7,6 +7,7 @@ use sqlx::{FromRow, PgConnection, Row};
 use uuid::Uuid;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber, ResidentBooking};
 use yoyaku_core::channel::Channel;
+use yoyaku_core::out_of_municipality::OutsideStay;
 use yoyaku_core::slot::{Slot, remaining_seats};
 use yoyaku_core::sync::{AlternativeSlot, ResidentKey};
 use yoyaku_core::ticket::TicketNumber;
@@ -17,12 +18,15 @@ use yoyaku_core::{MunicipalityCode, Visibility};
 
 use super::BookingError;
 use crate::audit::parse_channel;
+use crate::residents::{ResidentId, outside_stay};
 
 /// A booking with what a person reads next to it: 予約枠日時, 予約枠名, 会場, 接種ワクチン.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct BookingRecord {
     pub id: Uuid,
     pub municipality_code: MunicipalityCode,
+    /// 自治体番号 of the resident's ticket: another municipality's for a 市外住民 (住所地外).
+    pub resident_municipality_code: MunicipalityCode,
     pub ticket_number: TicketNumber,
     pub dose: DoseNumber,
     pub status: BookingStatus,
@@ -34,6 +38,8 @@ pub(crate) struct BookingRecord {
     pub vaccinated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// 住所地外 (manual 2-3): a 市外住民's reason and notification state; lists show it.
+    pub outside: Option<OutsideStay>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -51,6 +57,13 @@ pub(crate) struct SlotSummary {
 }
 
 impl BookingRecord {
+    pub fn resident(&self) -> ResidentId {
+        ResidentId {
+            home: self.resident_municipality_code,
+            ticket: self.ticket_number,
+        }
+    }
+
     /// What the audit log keeps of a booking before and after a write.
     pub fn audit_state(&self) -> Value {
         audit_state(
@@ -84,6 +97,7 @@ pub(super) fn audit_state(
 pub(super) struct BookingRow {
     id: Uuid,
     municipality_code: String,
+    home_code: String,
     ticket_number: String,
     dose: i16,
     status: String,
@@ -101,18 +115,24 @@ pub(super) struct BookingRow {
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     visibility: String,
+    outside_reason: Option<String>,
+    notification: Option<String>,
 }
 
-/// Selects [`BookingRow`]s as `b`, with their slot `s`, venue `v` and vaccine `vc`.
+/// Selects [`BookingRow`]s as `b`, with their slot `s`, venue `v`, vaccine `vc` and resident
+/// `r`.
 pub(super) const BOOKING_SELECT: &str = "
-    select b.id, b.municipality_code, b.ticket_number, b.dose, b.status, b.channel, b.lot_number,
+    select b.id, b.municipality_code, b.home_code, b.ticket_number, b.dose, b.status, b.channel, b.lot_number,
            b.vaccinated_at, b.created_at, b.updated_at,
            s.id as slot_id, s.name as slot_name, s.venue_id, v.name as venue_name,
-           s.vaccine_code, vc.name_ja as vaccine_name, s.starts_at, s.ends_at, s.visibility
+           s.vaccine_code, vc.name_ja as vaccine_name, s.starts_at, s.ends_at, s.visibility,
+           r.outside_reason, r.notification
     from bookings b
     join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
     join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
-    join vaccines vc on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code";
+    join vaccines vc on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code
+    join residents r on r.municipality_code = b.municipality_code and r.home_code = b.home_code
+                    and r.ticket_number = b.ticket_number";
 
 impl TryFrom<BookingRow> for BookingRecord {
     type Error = BookingError;
@@ -124,6 +144,8 @@ impl TryFrom<BookingRow> for BookingRecord {
             id: row.id,
             municipality_code: MunicipalityCode::parse(&row.municipality_code)
                 .map_err(|_| stored("municipality_code"))?,
+            resident_municipality_code: MunicipalityCode::parse(&row.home_code)
+                .map_err(|_| stored("home_code"))?,
             ticket_number: TicketNumber::parse(&row.ticket_number)
                 .map_err(|_| stored("ticket_number"))?,
             dose: u8::try_from(row.dose)
@@ -142,6 +164,8 @@ impl TryFrom<BookingRow> for BookingRecord {
             vaccinated_at: row.vaccinated_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            outside: outside_stay(row.outside_reason.as_deref(), row.notification.as_deref())
+                .map_err(|_| stored("outside stay"))?,
             slot: SlotSummary {
                 id: row.slot_id,
                 name: row.slot_name,
@@ -216,7 +240,7 @@ pub(super) struct Held {
 pub(super) async fn resident_bookings(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    resident: ResidentId,
 ) -> Result<Vec<Held>, BookingError> {
     let rows = sqlx::query_as::<_, HeldRow>(
         "select b.id, b.dose, b.status, s.starts_at, b.vaccinated_at, s.vaccine_code,
@@ -224,13 +248,14 @@ pub(super) async fn resident_bookings(
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
          join vaccines v on v.municipality_code = s.municipality_code and v.code = s.vaccine_code
-         where b.municipality_code = $1 and b.ticket_number = $2",
+         where b.municipality_code = $1 and b.home_code = $2 and b.ticket_number = $3",
     )
     .bind(municipality.as_string())
-    .bind(ticket.as_string())
+    .bind(resident.home.as_string())
+    .bind(resident.ticket.as_string())
     .fetch_all(db)
     .await?;
-    let stored = || BookingError::Stored(format!("a booking of {ticket}"));
+    let stored = || BookingError::Stored(format!("a booking of {resident}"));
     rows.into_iter()
         .map(|row| {
             let rule = ResidentBooking {
@@ -604,34 +629,39 @@ pub(super) struct Locked {
     /// The booking's id is another resident's booking's (one made after this read meets the
     /// primary key when inserted).
     pub id_taken: bool,
+    /// The resident's 住所地外 stay (manual 2-3), if they are a 市外住民.
+    pub outside: Option<OutsideStay>,
 }
 
 /// Takes the resident's row lock (as [`crate::residents::lock_for_booking`] does) and reads what
 /// the booking needs besides, saving round trips. The slot is read, not locked.
 pub(super) async fn lock_resident_with_target(
     db: &mut PgConnection,
+    municipality: MunicipalityCode,
     resident: &ResidentKey,
     slot: Uuid,
     id: Uuid,
 ) -> Result<Locked, BookingError> {
     let sql = format!(
-        "select r.birth_date,
+        "select r.birth_date, r.outside_reason, r.notification,
                 exists (select 1 from bookings b
-                        where b.municipality_code = $1 and b.id = $4 and b.ticket_number <> $2)
+                        where b.municipality_code = $1 and b.id = $4
+                          and (b.home_code, b.ticket_number) <> ($5, $2))
                     as id_taken,
                 t.*
          from residents r
          left join lateral ({TARGET_SELECT}
                             where s.municipality_code = r.municipality_code and s.id = $3) t
            on true
-         where r.municipality_code = $1 and r.ticket_number = $2
+         where r.municipality_code = $1 and r.home_code = $5 and r.ticket_number = $2
          for update of r"
     );
     let row = sqlx::query(&sql)
-        .bind(resident.municipality_code.as_string())
+        .bind(municipality.as_string())
         .bind(resident.ticket_number.as_string())
         .bind(slot)
         .bind(id)
+        .bind(resident.municipality_code.as_string())
         .fetch_optional(db)
         .await?;
     let Some(row) = row else {
@@ -639,6 +669,7 @@ pub(super) async fn lock_resident_with_target(
             birth_date: None,
             target: None,
             id_taken: false,
+            outside: None,
         });
     };
     // The lateral join's columns are all null when the slot does not exist.
@@ -650,5 +681,11 @@ pub(super) async fn lock_resident_with_target(
         birth_date: row.try_get("birth_date")?,
         target,
         id_taken: row.try_get("id_taken")?,
+        outside: outside_stay(
+            row.try_get::<Option<String>, _>("outside_reason")?
+                .as_deref(),
+            row.try_get::<Option<String>, _>("notification")?.as_deref(),
+        )
+        .map_err(|what| BookingError::Stored(format!("{what} of the resident of booking {id}")))?,
     })
 }

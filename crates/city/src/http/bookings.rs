@@ -34,7 +34,7 @@ use super::auth::CurrentAccount;
 use super::availability_cache::WebQuestion;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
-use super::residents::{KeyInput, parse_key, refusal_status};
+use super::residents::{KeyInput, outside_status, parse_key, refusal_status};
 use crate::audit::{self, Caller, ReadScope};
 use crate::bookings::{
     self, Booked, BookingError, BookingRecord, Moved, NewBooking, PrivateFirstAdvice, PrivateSlots,
@@ -101,10 +101,8 @@ pub(super) async fn writer(
         }
         Requester::Staff(account) => account,
     };
+    // A key of another municipality is a 市外住民's (manual 2-3), booked here by staff.
     let municipality = account.municipality_code;
-    if key.is_some_and(|key| key.municipality_code != municipality) {
-        return Err(ApiError::Forbidden);
-    }
     let mut conn = db.acquire().await?;
     let caller = match (account.role, &account.on_behalf_of) {
         (Role::Clinic, _) => Caller::clinic(&mut conn, municipality, account.id).await?,
@@ -150,6 +148,7 @@ impl From<BookingError> for ApiError {
 fn status(refusal: &Refusal) -> StatusCode {
     match refusal {
         Refusal::Resident(refusal) => refusal_status(*refusal),
+        Refusal::Outside(error) => outside_status(*error),
         Refusal::BookingNotFound | Refusal::SlotNotFound => StatusCode::NOT_FOUND,
         Refusal::Channel(_) | Refusal::ClinicOnly => StatusCode::FORBIDDEN,
         Refusal::SlotFull { .. }
@@ -396,7 +395,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<BookResponse>), ApiError> {
     let key = parse_key(&request.resident)?;
     let dose = DoseNumber::new(request.dose).map_err(ApiError::invalid)?;
-    let (_, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
+    let (municipality, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
     let new = NewBooking {
         id: request.booking_id.unwrap_or_else(Uuid::new_v4),
         resident: key,
@@ -406,7 +405,7 @@ async fn create(
     // One connection for the transaction and the advice after it: one acquisition a booking.
     let mut conn = ctx.db.acquire().await?;
     let mut tx = conn.begin().await?;
-    let booked = bookings::book(&mut tx, &caller, &new).await?;
+    let booked = bookings::book(&mut tx, &caller, municipality, &new).await?;
     tx.commit().await?;
     let created = booked.created;
     let response = advise(&mut conn, &caller, booked).await?;

@@ -2,7 +2,9 @@
 //! and 情報変更 (2-1 ④), 住民検索 (4-2) and 住民情報 (基本情報, 予約者情報, 予約履歴, 接種履歴).
 //!
 //! A clinic only ever sees residents it registered or who have a booking at its venues, and of
-//! them only the bookings at its venues.
+//! them only the bookings at its venues, unless the caller's key proves its consent. A 市外住民
+//! (manual 2-3) is looked up, registered and booked by staff with their own 自治体番号; the
+//! residents of a DV-type reason stay with the clinic that has them and the city.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,6 +20,7 @@ use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber};
 use yoyaku_core::contact::Phone;
 use yoyaku_core::kana::search_key;
+use yoyaku_core::out_of_municipality::{OutsideError, OutsideStay, Reason};
 use yoyaku_core::resident::{FieldError, NoSearchCriteria, ResidentDetails, ResidentForm};
 use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::ticket::{TicketInput, TicketNumber};
@@ -32,7 +35,8 @@ use super::extract::{ApiJson, ApiQuery};
 use crate::audit::ReadScope;
 use crate::bookings::{self, BookingRecord};
 use crate::residents::{
-    self, Criteria, Registration, Replaces, ResidentError, ResidentRefusal, SearchResult,
+    self, Criteria, Registering, Registration, Replaces, Resident, ResidentError, ResidentId,
+    ResidentRefusal, SearchResult,
 };
 
 pub(super) fn router() -> Router<ApiContext> {
@@ -57,6 +61,16 @@ pub(super) fn refusal_status(refusal: ResidentRefusal) -> StatusCode {
     match refusal {
         ResidentRefusal::NotInRegistry | ResidentRefusal::NoneVisible => StatusCode::NOT_FOUND,
         ResidentRefusal::NotRegistered => StatusCode::CONFLICT,
+        ResidentRefusal::Protected => StatusCode::FORBIDDEN,
+    }
+}
+
+pub(super) fn outside_status(error: OutsideError) -> StatusCode {
+    match error {
+        OutsideError::ReferToCallCenter => StatusCode::UNPROCESSABLE_ENTITY,
+        OutsideError::ReasonRequired
+        | OutsideError::NotOutside
+        | OutsideError::NotificationMismatch => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -64,18 +78,18 @@ impl From<ResidentError> for ApiError {
     fn from(error: ResidentError) -> Self {
         match error {
             ResidentError::Refused(refusal) => ApiError::refused(refusal_status(refusal), refusal),
+            ResidentError::Outside(error) => ApiError::refused(outside_status(error), error),
             ResidentError::Database(error) => ApiError::Database(error),
             ResidentError::Stored(what) => ApiError::internal(what),
         }
     }
 }
 
-/// A staff account works in its own municipality only.
-fn same_municipality(account: &CurrentAccount, code: MunicipalityCode) -> Result<(), ApiError> {
-    if account.municipality_code == code {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
+/// The municipality a request works in: a staff account's own; on the web, the key's.
+fn municipality_of(requester: &Requester, key: &ResidentKey) -> MunicipalityCode {
+    match requester {
+        Requester::Web => key.municipality_code,
+        Requester::Staff(account) => account.municipality_code,
     }
 }
 
@@ -91,6 +105,9 @@ struct LookupResponse {
     details: Option<ResidentDetails>,
     /// 予約履歴: the web sees its own; staff with the key, all of the resident's.
     bookings: Option<Vec<BookingRecord>>,
+    /// 住所地外 (manual 2-3): a registered resident of another municipality's reason and
+    /// notification state, for staff.
+    outside: Option<OutsideStay>,
 }
 
 /// The registry check that starts every booking (manual 2-1 ②): whether the key is a valid ticket,
@@ -106,8 +123,8 @@ struct LookupResponse {
         (status = 200, description = "The ticket is valid", body = LookupResponse),
         (status = 400, description = "A malformed key, e.g. `ticket.municipality_mismatch`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`: another municipality's resident", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The key is not in the valid-ticket registry: a made-up ticket and a wrong birth date get the same answer", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`resident.protected`: a resident whose whereabouts are kept to the clinic that has them and the city (DV等); refer them to the call center", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The key is not in the valid-ticket registry: a made-up ticket and a wrong birth date get the same answer (for a 市外住民, a registered one with another birth date)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`lookup.rate_limited`, with `Retry-After`: twenty checks an address on the open web, then one every three seconds; five failed checks of one ticket, then one every ten minutes", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -121,25 +138,23 @@ async fn lookup(
         limits.admit_web()?;
     }
     let key = parse_key(&input).map_err(IntoResponse::into_response)?;
-    let (municipality, ticket) = (key.municipality_code, key.ticket_number);
-    if let Requester::Staff(account) = &requester {
-        same_municipality(account, municipality).map_err(IntoResponse::into_response)?;
-    }
-    limits.admit_ticket((municipality, ticket))?;
+    let municipality = municipality_of(&requester, &key);
+    let (home, ticket) = (key.municipality_code, key.ticket_number);
+    limits.admit_ticket((home, ticket))?;
     let respond = |error: ApiError| error.into_response();
     let mut conn = ctx.db.acquire().await.map_err(|e| respond(e.into()))?;
-    let registered = residents::registry_status(&mut conn, &key)
+    let registered = residents::registry_status(&mut conn, municipality, &key)
         .await
         .map_err(|error| {
             if matches!(
                 error,
                 ResidentError::Refused(ResidentRefusal::NotInRegistry)
             ) {
-                limits.failed((municipality, ticket));
+                limits.failed((home, ticket));
             }
             respond(error.into())
         })?;
-    let answer = answer_lookup(&mut conn, &requester, key, registered).await;
+    let answer = answer_lookup(&mut conn, &requester, municipality, key, registered).await;
     Ok(Json(answer.map_err(respond)?))
 }
 
@@ -148,29 +163,47 @@ async fn lookup(
 async fn answer_lookup(
     conn: &mut sqlx::PgConnection,
     requester: &Requester,
+    municipality: MunicipalityCode,
     key: ResidentKey,
     registered: bool,
 ) -> Result<LookupResponse, ApiError> {
-    let (municipality, ticket) = (key.municipality_code, key.ticket_number);
-    let (details, bookings) = match requester {
+    let id = ResidentId::from(&key);
+    let resident = residents::find(&mut *conn, municipality, id).await?;
+    let protected = resident.as_ref().is_some_and(Resident::is_protected);
+    let (details, bookings, outside) = match requester {
+        // Where a protected resident is booked does not go to whoever holds their key.
+        Requester::Web if protected => {
+            return Err(ApiError::refused(
+                StatusCode::FORBIDDEN,
+                ResidentRefusal::Protected,
+            ));
+        }
         // The key proves the ticket; contact details stay off the open web.
         Requester::Web => {
             let scope = ReadScope::Municipality;
             let bookings =
-                bookings::bookings_of_resident(&mut *conn, municipality, ticket, &scope).await?;
-            (None, Some(bookings))
+                bookings::bookings_of_resident(&mut *conn, municipality, id, &scope).await?;
+            (None, Some(bookings), None)
         }
         Requester::Staff(account) => {
             let scope = read_scope(&mut *conn, account).await?;
-            if let ReadScope::Clinic { account, .. } = &scope {
-                residents::record_key_proof(&mut *conn, &key, *account).await?;
+            if let ReadScope::Clinic { account, venues } = &scope {
+                if protected
+                    && !residents::owned_by_clinic(&mut *conn, municipality, id, *account, venues)
+                        .await?
+                {
+                    return Err(ApiError::refused(
+                        StatusCode::FORBIDDEN,
+                        ResidentRefusal::Protected,
+                    ));
+                }
+                residents::record_key_proof(&mut *conn, municipality, &key, *account).await?;
             }
-            let history =
-                residents::history_scope(&mut *conn, municipality, ticket, &scope).await?;
+            let history = residents::history_scope(&mut *conn, municipality, id, &scope).await?;
             let bookings =
-                bookings::bookings_of_resident(&mut *conn, municipality, ticket, &history).await?;
-            let resident = residents::find(&mut *conn, municipality, ticket).await?;
-            (resident.map(|r| r.details), Some(bookings))
+                bookings::bookings_of_resident(&mut *conn, municipality, id, &history).await?;
+            let outside = resident.as_ref().and_then(|r| r.outside);
+            (resident.map(|r| r.details), Some(bookings), outside)
         }
     };
     Ok(LookupResponse {
@@ -178,6 +211,7 @@ async fn answer_lookup(
         registered,
         details,
         bookings,
+        outside,
     })
 }
 
@@ -190,12 +224,39 @@ struct RegisterRequest {
     birth_date: String,
     #[serde(flatten)]
     form: ResidentForm,
+    /// 住所地外接種 (manual 2-3), for a ticket of another municipality only (staff).
+    #[serde(default)]
+    outside: Option<OutsideInput>,
+}
+
+/// Why a resident of another municipality is vaccinated here.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct OutsideInput {
+    /// One of the guidance's reasons: `returning_home_for_childbirth`,
+    /// `working_away_from_family`, `student_living_away`, `abuse_victim` (届出が必要);
+    /// `inpatient_or_resident`, `underlying_condition_with_own_doctor`, `disaster_victim`,
+    /// `detained` (届出が不要). `other` is the call center's to decide.
+    #[schema(examples("student_living_away"))]
+    reason: String,
+    /// The 住所地外接種届 is received (the resident holds the 届出済証); without it the booking
+    /// is provisional (仮予約) where the reason needs one.
+    #[serde(default)]
+    notification_received: bool,
+}
+
+impl OutsideInput {
+    fn parse(&self) -> Result<OutsideStay, ApiError> {
+        let reason = Reason::parse(&self.reason).map_err(ApiError::invalid)?;
+        OutsideStay::new(reason, self.notification_received)
+            .map_err(|error| ApiError::refused(outside_status(error), error))
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 struct RegisterResponse {
     resident: ResidentKey,
     details: ResidentDetails,
+    outside: Option<OutsideStay>,
 }
 
 /// 400 `resident.invalid`: every field's error at once, in the form's order, in the messages and
@@ -285,6 +346,7 @@ impl IntoResponse for RegisterError {
         (status = 401, description = "`auth.session_invalid`: a token was sent but names no live session", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.forbidden`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The key is not in the valid-ticket registry", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`outside.refer_to_call_center`: a reason the guidance does not list", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn register(
@@ -300,14 +362,33 @@ async fn register(
         birth_date: BirthDate::parse(&request.birth_date, tokyo_today())
             .map_err(ApiError::invalid)?,
     };
+    let outside = request
+        .outside
+        .as_ref()
+        .map(OutsideInput::parse)
+        .transpose()?;
     let details = request
         .form
         .parse()
         .map_err(|errors| RegisterError::Form(InvalidForm(errors)))?;
-    let (_, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
+    let (municipality, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
     let mut tx = ctx.db.begin().await?;
-    let registration =
-        residents::register(&mut tx, &caller, &key, &details, Replaces::Current).await?;
+    let registering = Registering {
+        key: &key,
+        details: &details,
+        outside,
+    };
+    let registration = residents::register(
+        &mut tx,
+        &caller,
+        municipality,
+        registering,
+        Replaces::Current,
+    )
+    .await?;
+    let outside = residents::find(&mut tx, municipality, ResidentId::from(&key))
+        .await?
+        .and_then(|r| r.outside);
     tx.commit().await?;
     let status = match registration {
         Registration::Created => StatusCode::CREATED,
@@ -318,6 +399,7 @@ async fn register(
         Json(RegisterResponse {
             resident: key,
             details,
+            outside,
         }),
     ))
 }
@@ -363,11 +445,12 @@ async fn search(
     };
     let ticket = match given(&query.ticket_number) {
         Some(input) => {
-            let ticket = TicketInput::parse(&input).map_err(ApiError::invalid)?;
-            if let Some(scanned) = ticket.municipality() {
-                same_municipality(&account, scanned)?;
-            }
-            Some(ticket.number())
+            // An OCR line's 自治体番号 may be another municipality's: a 市外住民's ticket.
+            Some(
+                TicketInput::parse(&input)
+                    .map_err(ApiError::invalid)?
+                    .number(),
+            )
         }
         None => None,
     };
@@ -405,6 +488,8 @@ struct ResidentRecord {
     bookings: Vec<BookingRecord>,
     /// 接種履歴: the doses given.
     vaccinations: Vec<Vaccination>,
+    /// 住所地外 (manual 2-3): the reason and the notification's state.
+    outside: Option<OutsideStay>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -440,21 +525,22 @@ async fn detail(
     State(ctx): State<ApiContext>,
     Path((municipality_code, ticket_number)): Path<(String, String)>,
 ) -> Result<Json<ResidentRecord>, ApiError> {
-    let municipality = MunicipalityCode::parse(&municipality_code).map_err(ApiError::invalid)?;
-    let ticket = TicketNumber::parse(&ticket_number).map_err(ApiError::invalid)?;
-    same_municipality(&account, municipality)?;
+    let id = ResidentId {
+        home: MunicipalityCode::parse(&municipality_code).map_err(ApiError::invalid)?,
+        ticket: TicketNumber::parse(&ticket_number).map_err(ApiError::invalid)?,
+    };
+    let municipality = account.municipality_code;
     let mut conn = ctx.db.acquire().await?;
     let scope = read_scope(&mut conn, &account).await?;
     let not_found = || ApiError::refused(StatusCode::NOT_FOUND, ResidentRefusal::NoneVisible);
-    if !residents::visible(&mut conn, municipality, ticket, &scope).await? {
+    if !residents::visible(&mut conn, municipality, id, &scope).await? {
         return Err(not_found());
     }
-    let resident = residents::find(&mut conn, municipality, ticket)
+    let resident = residents::find(&mut conn, municipality, id)
         .await?
         .ok_or_else(not_found)?;
-    let history = residents::history_scope(&mut conn, municipality, ticket, &scope).await?;
-    let bookings =
-        bookings::bookings_of_resident(&mut conn, municipality, ticket, &history).await?;
+    let history = residents::history_scope(&mut conn, municipality, id, &scope).await?;
+    let bookings = bookings::bookings_of_resident(&mut conn, municipality, id, &history).await?;
     let vaccinations = bookings
         .iter()
         .filter(|b| b.status == BookingStatus::Vaccinated)
@@ -472,5 +558,6 @@ async fn detail(
         details: resident.details,
         bookings,
         vaccinations,
+        outside: resident.outside,
     }))
 }

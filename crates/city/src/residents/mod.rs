@@ -1,5 +1,6 @@
 //! 予約者情報 (manual 2-1 ④, 4-2): residents of the valid-ticket registry and the details taken on
-//! their first booking.
+//! their first booking, and 市外住民 (manual 2-3), residents of another municipality booked here
+//! for a reason of the guidance, known by the municipality that issued their ticket too.
 //!
 //! Every function takes a connection or a transaction, so the HTTP handlers and the sync push apply
 //! the same rules inside transactions of their own.
@@ -12,6 +13,7 @@ use uuid::Uuid;
 use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::contact::{Email, Phone};
 use yoyaku_core::kana::KanaName;
+use yoyaku_core::out_of_municipality::{Notification, OutsideError, OutsideStay, check_stay};
 use yoyaku_core::resident::{Memo, ResidentDetails, Sex};
 use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
@@ -37,6 +39,12 @@ pub(crate) enum ResidentRefusal {
     /// another clinic's get the same answer.
     #[error("no such resident is registered")]
     NoneVisible,
+    /// DV等の被害者 (manual 2-3): their 予約者情報 and bookings stay with the clinic that books
+    /// them and the city; anyone else is told to ask the call center, and nothing more.
+    #[error(
+        "this resident's details are shown only where they are booked: please refer them to the call center"
+    )]
+    Protected,
 }
 
 impl Coded for ResidentRefusal {
@@ -45,6 +53,7 @@ impl Coded for ResidentRefusal {
             Self::NotInRegistry => "ticket.not_in_registry",
             Self::NotRegistered => "resident.not_registered",
             Self::NoneVisible => "resident.not_found",
+            Self::Protected => "resident.protected",
         }
     }
     fn message_ja(&self) -> String {
@@ -56,6 +65,9 @@ impl Coded for ResidentRefusal {
                 "住民情報が登録されていません。先に住民情報登録を行ってください。"
             }
             Self::NoneVisible => "該当する住民情報はありません。",
+            Self::Protected => {
+                "この方の情報はこちらでは表示・変更できません。コールセンターをご案内ください。"
+            }
         }
         .into()
     }
@@ -65,6 +77,9 @@ impl Coded for ResidentRefusal {
 pub(crate) enum ResidentError {
     #[error(transparent)]
     Refused(#[from] ResidentRefusal),
+    /// A 住所地外 stay the key does not call for, or one the rules refuse.
+    #[error(transparent)]
+    Outside(#[from] OutsideError),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     /// A stored value the schema should have kept valid is not.
@@ -72,15 +87,62 @@ pub(crate) enum ResidentError {
     Stored(String),
 }
 
-/// A registered resident: 基本情報 and 予約者情報.
+/// A resident as this municipality's tables key them: the ticket and the municipality that
+/// issued it (this one, or another for a 市外住民, whose number another city may also use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct ResidentId {
+    pub home: MunicipalityCode,
+    pub ticket: TicketNumber,
+}
+
+impl From<&ResidentKey> for ResidentId {
+    fn from(key: &ResidentKey) -> Self {
+        Self {
+            home: key.municipality_code,
+            ticket: key.ticket_number,
+        }
+    }
+}
+
+impl ResidentId {
+    /// The resident a log row of `municipality` names (see [`crate::audit::Entity::id`]).
+    pub fn from_log_id(id: &str, municipality: MunicipalityCode) -> Option<Self> {
+        let (home, ticket) = match id.split_once(':') {
+            Some((home, ticket)) => (MunicipalityCode::parse(home).ok()?, ticket),
+            None => (municipality, id),
+        };
+        Some(Self {
+            home,
+            ticket: TicketNumber::parse(ticket).ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for ResidentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.home, self.ticket)
+    }
+}
+
+/// A registered resident: 基本情報 and 予約者情報, and for a 市外住民 their 住所地外 stay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Resident {
     pub key: ResidentKey,
     pub details: ResidentDetails,
+    pub outside: Option<OutsideStay>,
+}
+
+impl Resident {
+    /// Whose whereabouts must not leave the booking clinic and the city (DV等の被害者).
+    pub fn is_protected(&self) -> bool {
+        self.outside
+            .is_some_and(|stay| stay.reason().protects_whereabouts())
+    }
 }
 
 #[derive(sqlx::FromRow)]
 struct ResidentRow {
+    home_code: String,
     ticket_number: String,
     birth_date: NaiveDate,
     family_name_kana: String,
@@ -89,16 +151,21 @@ struct ResidentRow {
     phone: String,
     email: Option<String>,
     memo: String,
+    outside_reason: Option<String>,
+    notification: Option<String>,
 }
 
-const RESIDENT_COLUMNS: &str =
-    "ticket_number, birth_date, family_name_kana, given_name_kana, sex, phone, email, memo";
+const RESIDENT_COLUMNS: &str = "home_code, ticket_number, birth_date, family_name_kana, \
+     given_name_kana, sex, phone, email, memo, outside_reason, notification";
 
 impl ResidentRow {
-    fn into_resident(self, municipality: MunicipalityCode) -> Result<Resident, ResidentError> {
+    fn into_resident(self) -> Result<Resident, ResidentError> {
         let ticket_number = self.ticket_number;
         let stored = |what: &str| ResidentError::Stored(format!("{what} of {ticket_number}"));
         let ticket = TicketNumber::parse(&ticket_number).map_err(|_| stored("ticket_number"))?;
+        let home = MunicipalityCode::parse(&self.home_code).map_err(|_| stored("home_code"))?;
+        let outside = outside_stay(self.outside_reason.as_deref(), self.notification.as_deref())
+            .map_err(stored)?;
         let details = ResidentDetails {
             family_name_kana: KanaName::parse(&self.family_name_kana)
                 .map_err(|_| stored("family_name_kana"))?,
@@ -116,13 +183,29 @@ impl ResidentRow {
         };
         Ok(Resident {
             key: ResidentKey {
-                municipality_code: municipality,
+                municipality_code: home,
                 ticket_number: ticket,
                 birth_date: BirthDate::from_date(self.birth_date, tokyo_today())
                     .map_err(|_| stored("birth_date"))?,
             },
             details,
+            outside,
         })
+    }
+}
+
+/// A resident's stored 住所地外 stay (`outside_reason`, `notification`); `Err` names the column
+/// the rules do not accept.
+pub(crate) fn outside_stay(
+    reason: Option<&str>,
+    notification: Option<&str>,
+) -> Result<Option<OutsideStay>, &'static str> {
+    match (reason, notification) {
+        (Some(reason), Some(notification)) => OutsideStay::from_stored(reason, notification)
+            .map(Some)
+            .ok_or("outside stay"),
+        (None, None) => Ok(None),
+        _ => Err("outside stay"),
     }
 }
 
@@ -141,14 +224,32 @@ fn parse_sex(stored: &str) -> Option<Sex> {
 }
 
 /// Whether the registry holds `key` (ticket and birth date together): `Ok(true)` when the
-/// resident's details are registered too.
+/// resident's details are registered too. A 市外住民's ticket is in no registry of this city: its
+/// check digits were checked as it was parsed, and a registered one must match its birth date.
 pub(crate) async fn registry_status(
     db: &mut PgConnection,
+    municipality: MunicipalityCode,
     key: &ResidentKey,
 ) -> Result<bool, ResidentError> {
+    if key.municipality_code != municipality {
+        let birth_date: Option<NaiveDate> = sqlx::query_scalar(
+            "select birth_date from residents
+             where municipality_code = $1 and home_code = $2 and ticket_number = $3",
+        )
+        .bind(municipality.as_string())
+        .bind(key.municipality_code.as_string())
+        .bind(key.ticket_number.as_string())
+        .fetch_optional(db)
+        .await?;
+        return match birth_date {
+            None => Ok(false),
+            Some(date) if date == key.birth_date.date() => Ok(true),
+            Some(_) => Err(ResidentRefusal::NotInRegistry.into()),
+        };
+    }
     let registered: Option<bool> = sqlx::query_scalar(
         "select exists (select 1 from residents
-                        where municipality_code = $1 and ticket_number = $2)
+                        where municipality_code = $1 and home_code = $1 and ticket_number = $2)
          from valid_tickets
          where municipality_code = $1 and ticket_number = $2::bpchar and birth_date = $3",
     )
@@ -164,17 +265,18 @@ pub(crate) async fn registry_status(
 pub(crate) async fn find(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    id: ResidentId,
 ) -> Result<Option<Resident>, ResidentError> {
     let row = sqlx::query_as::<_, ResidentRow>(&format!(
         "select {RESIDENT_COLUMNS} from residents
-         where municipality_code = $1 and ticket_number = $2"
+         where municipality_code = $1 and home_code = $2 and ticket_number = $3"
     ))
     .bind(municipality.as_string())
-    .bind(ticket.as_string())
+    .bind(id.home.as_string())
+    .bind(id.ticket.as_string())
     .fetch_optional(db)
     .await?;
-    row.map(|row| row.into_resident(municipality)).transpose()
+    row.map(ResidentRow::into_resident).transpose()
 }
 
 /// The residents of `tickets` for a clinic's sync. A stored row the core rules no longer accept
@@ -183,21 +285,24 @@ pub(crate) async fn find(
 pub(crate) async fn find_many(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    tickets: &[TicketNumber],
+    ids: &[ResidentId],
 ) -> Result<Vec<Resident>, ResidentError> {
-    let tickets: Vec<String> = tickets.iter().map(TicketNumber::as_string).collect();
+    let homes: Vec<String> = ids.iter().map(|id| id.home.as_string()).collect();
+    let tickets: Vec<String> = ids.iter().map(|id| id.ticket.as_string()).collect();
     let rows = sqlx::query_as::<_, ResidentRow>(&format!(
         "select {RESIDENT_COLUMNS} from residents
-         where municipality_code = $1 and ticket_number = any($2)
-         order by ticket_number"
+         where municipality_code = $1
+           and (home_code, ticket_number) in (select * from unnest($2::text[], $3::text[]))
+         order by home_code, ticket_number"
     ))
     .bind(municipality.as_string())
+    .bind(homes)
     .bind(tickets)
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|row| match row.into_resident(municipality) {
+        .filter_map(|row| match row.into_resident() {
             Ok(resident) => Some(resident),
             Err(error) => {
                 tracing::error!(%municipality, %error, "a stored resident is left out of a sync");
@@ -208,11 +313,12 @@ pub(crate) async fn find_many(
 }
 
 /// Whether a reader may see the resident: the municipality's staff always; a clinic when the
-/// resident is one of its own (see [`CLINIC_OWNS_RESIDENT`]) or when it proved the resident's key.
+/// resident is one of its own (see [`CLINIC_OWNS_RESIDENT`]) or when it proved the resident's key,
+/// unless the resident's whereabouts are protected (DV等): then only their own clinic.
 pub(crate) async fn visible(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    id: ResidentId,
     scope: &ReadScope,
 ) -> Result<bool, sqlx::Error> {
     let ReadScope::Clinic { account, venues } = scope else {
@@ -220,16 +326,21 @@ pub(crate) async fn visible(
     };
     sqlx::query_scalar(&format!(
         "select exists (select 1 from residents r
-                        where r.municipality_code = $1 and r.ticket_number = $2
-                          and ({CLINIC_OWNS_RESIDENT} or exists (
+                        where r.municipality_code = $1 and r.home_code = $5
+                          and r.ticket_number = $2
+                          and ({CLINIC_OWNS_RESIDENT} or (
+                              r.outside_reason is distinct from 'abuse_victim' and exists (
                               select 1 from resident_key_proofs p
                               where p.municipality_code = r.municipality_code
-                                and p.ticket_number = r.ticket_number and p.account_id = $3)))"
+                                and p.home_code = r.home_code
+                                and p.ticket_number = r.ticket_number
+                                and p.account_id = $3))))"
     ))
     .bind(municipality.as_string())
-    .bind(ticket.as_string())
+    .bind(id.ticket.as_string())
     .bind(account)
     .bind(venues)
+    .bind(id.home.as_string())
     .fetch_one(db)
     .await
 }
@@ -239,23 +350,48 @@ pub(crate) async fn visible(
 pub(super) const CLINIC_OWNS_RESIDENT: &str = "(r.registered_by = $3 or exists (
         select 1 from bookings b
         join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-        where b.municipality_code = r.municipality_code and b.ticket_number = r.ticket_number
-          and s.venue_id = any($4)))";
+        where b.municipality_code = r.municipality_code and b.home_code = r.home_code
+          and b.ticket_number = r.ticket_number and s.venue_id = any($4)))";
+
+/// Whether the clinic `account` (with `venues`) is the resident's own: it registered them or
+/// they have a booking at one of its venues.
+pub(crate) async fn owned_by_clinic(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+    id: ResidentId,
+    account: Uuid,
+    venues: &[Uuid],
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "select exists (select 1 from residents r
+                        where r.municipality_code = $1 and r.home_code = $5
+                          and r.ticket_number = $2 and {CLINIC_OWNS_RESIDENT})"
+    ))
+    .bind(municipality.as_string())
+    .bind(id.ticket.as_string())
+    .bind(account)
+    .bind(venues)
+    .bind(id.home.as_string())
+    .fetch_one(db)
+    .await
+}
 
 /// Records that the clinic `account` proved `key`: the caller read it out, which is their consent
 /// for the clinic to see and change their 予約者情報 and to book for them. `key` must have been
 /// checked against the registry.
 pub(crate) async fn record_key_proof(
     db: &mut PgConnection,
+    municipality: MunicipalityCode,
     key: &ResidentKey,
     account: Uuid,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into resident_key_proofs (municipality_code, ticket_number, account_id)
-         values ($1, $2, $3)
-         on conflict (municipality_code, ticket_number, account_id)
+        "insert into resident_key_proofs (municipality_code, home_code, ticket_number, account_id)
+         values ($1, $2, $3, $4)
+         on conflict (municipality_code, home_code, ticket_number, account_id)
          do update set last_proven_at = now()",
     )
+    .bind(municipality.as_string())
     .bind(key.municipality_code.as_string())
     .bind(key.ticket_number.as_string())
     .bind(account)
@@ -270,18 +406,24 @@ pub(crate) async fn record_key_proof(
 pub(crate) async fn history_scope(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    id: ResidentId,
     scope: &ReadScope,
 ) -> Result<ReadScope, sqlx::Error> {
     let ReadScope::Clinic { account, .. } = scope else {
         return Ok(scope.clone());
     };
     let proven: bool = sqlx::query_scalar(
-        "select exists (select 1 from resident_key_proofs
-                        where municipality_code = $1 and ticket_number = $2 and account_id = $3)",
+        "select exists (select 1 from resident_key_proofs p
+                        join residents r on r.municipality_code = p.municipality_code
+                                        and r.home_code = p.home_code
+                                        and r.ticket_number = p.ticket_number
+                        where p.municipality_code = $1 and p.home_code = $2
+                          and p.ticket_number = $3 and p.account_id = $4
+                          and r.outside_reason is distinct from 'abuse_victim')",
     )
     .bind(municipality.as_string())
-    .bind(ticket.as_string())
+    .bind(id.home.as_string())
+    .bind(id.ticket.as_string())
     .bind(account)
     .fetch_one(db)
     .await?;
@@ -296,24 +438,27 @@ pub(crate) async fn history_scope(
 /// checking `key` against the registry. Without registered details there is nothing to book for.
 pub(crate) async fn lock_for_booking(
     db: &mut PgConnection,
+    municipality: MunicipalityCode,
     key: &ResidentKey,
 ) -> Result<(), ResidentError> {
     let birth_date: Option<NaiveDate> = sqlx::query_scalar(
         "select birth_date from residents
-         where municipality_code = $1 and ticket_number = $2
+         where municipality_code = $1 and home_code = $2 and ticket_number = $3
          for update",
     )
+    .bind(municipality.as_string())
     .bind(key.municipality_code.as_string())
     .bind(key.ticket_number.as_string())
     .fetch_optional(&mut *db)
     .await?;
-    check_locked(db, key, birth_date).await
+    check_locked(db, municipality, key, birth_date).await
 }
 
 /// Judges `key` by the birth date of its resident's row just locked (`None`: there is no row),
 /// for a caller that took the lock in a query of its own.
 pub(crate) async fn check_locked(
     db: &mut PgConnection,
+    municipality: MunicipalityCode,
     key: &ResidentKey,
     birth_date: Option<NaiveDate>,
 ) -> Result<(), ResidentError> {
@@ -321,7 +466,7 @@ pub(crate) async fn check_locked(
         Some(date) if date == key.birth_date.date() => Ok(()),
         Some(_) => Err(ResidentRefusal::NotInRegistry.into()),
         None => {
-            registry_status(db, key).await?;
+            registry_status(db, municipality, key).await?;
             Err(ResidentRefusal::NotRegistered.into())
         }
     }
@@ -331,15 +476,16 @@ pub(crate) async fn check_locked(
 pub(crate) async fn lock(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    ticket: TicketNumber,
+    id: ResidentId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "select 1 from residents
-         where municipality_code = $1 and ticket_number = $2
+         where municipality_code = $1 and home_code = $2 and ticket_number = $3
          for update",
     )
     .bind(municipality.as_string())
-    .bind(ticket.as_string())
+    .bind(id.home.as_string())
+    .bind(id.ticket.as_string())
     .execute(db)
     .await?;
     Ok(())
@@ -366,54 +512,93 @@ pub(crate) enum Replaces<'a> {
     Only(Option<&'a ResidentDetails>),
 }
 
-/// 住民情報登録 or 情報変更: stores `details` for `key`, with its audit and change rows. The key
-/// is the caller's credential: a resident on the web changes their own details, a clinic that
-/// gives it has the resident's consent (and it is recorded, see [`record_key_proof`]).
+/// What is registered: the key, the 予約者情報 and, for a 市外住民, their 住所地外 stay.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Registering<'a> {
+    pub key: &'a ResidentKey,
+    pub details: &'a ResidentDetails,
+    pub outside: Option<OutsideStay>,
+}
+
+/// 住民情報登録 or 情報変更 in `municipality`: stores the details for the key, with its audit and
+/// change rows. The key is the caller's credential: a resident on the web changes their own
+/// details, a clinic that gives it has the resident's consent (and it is recorded, see
+/// [`record_key_proof`]). A ticket of another municipality needs its 住所地外 stay; a notification
+/// the city received is not undone by a change that does not know of it.
 pub(crate) async fn register(
     db: &mut PgConnection,
     caller: &Caller,
-    key: &ResidentKey,
-    details: &ResidentDetails,
+    municipality: MunicipalityCode,
+    registering: Registering<'_>,
     replaces: Replaces<'_>,
 ) -> Result<Registration, ResidentError> {
-    let municipality = key.municipality_code;
-    let ticket = key.ticket_number;
-    // The registry row's lock serialises registrations of one ticket, first ones included.
-    let in_registry: Option<i32> = sqlx::query_scalar(
-        "select 1 from valid_tickets
-         where municipality_code = $1 and ticket_number = $2::bpchar and birth_date = $3
-         for no key update",
-    )
-    .bind(municipality.as_string())
-    .bind(ticket.as_string())
-    .bind(key.birth_date.date())
-    .fetch_optional(&mut *db)
-    .await?;
-    if in_registry.is_none() {
-        return Err(ResidentRefusal::NotInRegistry.into());
+    let Registering {
+        key,
+        details,
+        outside,
+    } = registering;
+    let outside = check_stay(key.municipality_code, municipality, outside)?;
+    let id = ResidentId::from(key);
+    if outside.is_none() {
+        // The registry row's lock serialises registrations of one ticket, first ones included.
+        let in_registry: Option<i32> = sqlx::query_scalar(
+            "select 1 from valid_tickets
+             where municipality_code = $1 and ticket_number = $2::bpchar and birth_date = $3
+             for no key update",
+        )
+        .bind(municipality.as_string())
+        .bind(id.ticket.as_string())
+        .bind(key.birth_date.date())
+        .fetch_optional(&mut *db)
+        .await?;
+        if in_registry.is_none() {
+            return Err(ResidentRefusal::NotInRegistry.into());
+        }
+    } else {
+        // Another municipality's ticket: a registered one must be this birth date's.
+        registry_status(db, municipality, key).await?;
+    }
+    let before = find(db, municipality, id).await?;
+    if let (Some(current), Caller::Clinic { account, venues }) = (&before, caller) {
+        if current.is_protected()
+            && !owned_by_clinic(db, municipality, id, *account, venues).await?
+        {
+            return Err(ResidentRefusal::Protected.into());
+        }
     }
     if let Some(clinic) = caller.clinic_account() {
-        record_key_proof(db, key, clinic).await?;
+        record_key_proof(db, municipality, key, clinic).await?;
     }
-    let before = find(db, municipality, ticket).await?;
     if let (Some(current), Replaces::Only(seen)) = (&before, replaces) {
         if seen != Some(&current.details) && &current.details != details {
             return Ok(Registration::CityDetailsStand(current.details.clone()));
         }
     }
+    // A received notification stays received unless the reason itself changes.
+    let outside = match (outside, before.as_ref().and_then(|r| r.outside)) {
+        (Some(new), Some(old))
+            if new.reason() == old.reason() && old.notification() == Notification::Received =>
+        {
+            Some(old)
+        }
+        (new, _) => new,
+    };
 
     sqlx::query(
-        "insert into residents (municipality_code, ticket_number, birth_date, family_name_kana,
-                                given_name_kana, sex, phone, email, memo, registered_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         on conflict (municipality_code, ticket_number) do update
+        "insert into residents (municipality_code, home_code, ticket_number, birth_date,
+                                family_name_kana, given_name_kana, sex, phone, email, memo,
+                                registered_by, outside_reason, notification)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         on conflict (municipality_code, home_code, ticket_number) do update
          set family_name_kana = excluded.family_name_kana,
              given_name_kana = excluded.given_name_kana,
              sex = excluded.sex, phone = excluded.phone, email = excluded.email,
-             memo = excluded.memo, updated_at = now()",
+             memo = excluded.memo, outside_reason = excluded.outside_reason,
+             notification = excluded.notification, updated_at = now()",
     )
     .bind(municipality.as_string())
-    .bind(ticket.as_string())
+    .bind(id.home.as_string())
+    .bind(id.ticket.as_string())
     .bind(key.birth_date.date())
     .bind(details.family_name_kana.as_str())
     .bind(details.given_name_kana.as_str())
@@ -422,16 +607,27 @@ pub(crate) async fn register(
     .bind(details.email.as_ref().map(Email::as_str))
     .bind(details.memo.as_str())
     .bind(caller.account())
+    .bind(outside.map(|stay| stay.reason().as_str()))
+    .bind(outside.map(|stay| stay.notification().as_str()))
     .execute(&mut *db)
     .await?;
 
-    let as_json = |d: &ResidentDetails| serde_json::to_value(d).expect("details serialize");
+    let as_json = |d: &ResidentDetails, outside: Option<OutsideStay>| {
+        let mut json = serde_json::to_value(d).expect("details serialize");
+        if let Some(stay) = outside {
+            json["outside"] = serde_json::to_value(stay).expect("a stay serializes");
+        }
+        json
+    };
     let (action, before) = match &before {
-        Some(resident) => ("resident.update", Some(as_json(&resident.details))),
+        Some(resident) => (
+            "resident.update",
+            Some(as_json(&resident.details, resident.outside)),
+        ),
         None => ("resident.register", None),
     };
-    let entity = Entity::Resident(ticket);
-    let after = as_json(details);
+    let entity = Entity::Resident(id);
+    let after = as_json(details, outside);
     audit::record(
         db,
         municipality,
@@ -442,7 +638,7 @@ pub(crate) async fn register(
         Some(&after),
     )
     .await?;
-    audit::record_resident_change(db, municipality, ticket).await?;
+    audit::record_resident_change(db, municipality, id).await?;
     Ok(if before.is_none() {
         Registration::Created
     } else {
@@ -460,6 +656,27 @@ mod tests {
             assert_eq!(parse_sex(sex_str(sex)), Some(sex));
         }
         assert_eq!(parse_sex("other"), None);
+    }
+
+    #[test]
+    fn a_resident_is_named_in_the_logs_by_ticket_and_by_home_when_from_elsewhere() {
+        let kumamoto = MunicipalityCode::parse("431001").unwrap();
+        let chiyoda = MunicipalityCode::parse("131016").unwrap();
+        let ticket = TicketNumber::parse("9000000062").unwrap();
+        for home in [kumamoto, chiyoda] {
+            let id = ResidentId { home, ticket };
+            let logged = crate::audit::Entity::Resident(id).id(kumamoto);
+            assert_eq!(ResidentId::from_log_id(&logged, kumamoto), Some(id));
+        }
+        assert_eq!(
+            crate::audit::Entity::Resident(ResidentId {
+                home: chiyoda,
+                ticket
+            })
+            .id(kumamoto),
+            "131016:9000000062"
+        );
+        assert_eq!(ResidentId::from_log_id("13101x:9000000062", kumamoto), None);
     }
 
     #[test]

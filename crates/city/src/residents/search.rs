@@ -59,6 +59,7 @@ pub(crate) struct DoseSummary {
 
 #[derive(sqlx::FromRow)]
 struct HitRow {
+    home_code: String,
     ticket_number: String,
     birth_date: NaiveDate,
     family_name_kana: String,
@@ -88,14 +89,15 @@ pub(crate) async fn search(
                 join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
                 join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
                 where b.municipality_code = r.municipality_code
-                  and b.ticket_number = r.ticket_number and b.dose = {n}
+                  and b.home_code = r.home_code and b.ticket_number = r.ticket_number
+                  and b.dose = {n}
                   and b.status in ('reserved', 'checked_in', 'vaccinated')
                   and ($4::uuid[] is null or s.venue_id = any($4))
             ) d{n} on true"
         )
     };
     let sql = format!(
-        "select r.ticket_number, r.birth_date, r.family_name_kana, r.given_name_kana,
+        "select r.home_code, r.ticket_number, r.birth_date, r.family_name_kana, r.given_name_kana,
                 d1.status as first_status, d1.starts_at as first_starts_at,
                 d1.venue as first_venue,
                 d2.status as second_status, d2.starts_at as second_starts_at,
@@ -108,7 +110,7 @@ pub(crate) async fn search(
            and ($5::text is null or r.ticket_number = $5)
            and ($6::text is null or r.phone = $6)
            and ($7::text is null or r.kana_key like $7 || '%')
-         order by r.kana_key, r.ticket_number
+         order by r.kana_key, r.home_code, r.ticket_number
          limit $2",
         first = dose(1),
         second = dose(2),
@@ -127,7 +129,7 @@ pub(crate) async fn search(
     let residents = rows
         .into_iter()
         .take(PAGE as usize)
-        .map(|row| row.into_hit(municipality))
+        .map(HitRow::into_hit)
         .collect::<Result<_, _>>()?;
     Ok(SearchResult {
         residents,
@@ -136,7 +138,7 @@ pub(crate) async fn search(
 }
 
 impl HitRow {
-    fn into_hit(self, municipality: MunicipalityCode) -> Result<SearchHit, ResidentError> {
+    fn into_hit(self) -> Result<SearchHit, ResidentError> {
         let stored = |what: &str| {
             ResidentError::Stored(format!("{what} of {} in a search", self.ticket_number))
         };
@@ -156,7 +158,8 @@ impl HitRow {
             _ => Ok(None),
         };
         Ok(SearchHit {
-            municipality_code: municipality,
+            municipality_code: MunicipalityCode::parse(&self.home_code)
+                .map_err(|_| stored("home_code"))?,
             ticket_number: TicketNumber::parse(&self.ticket_number)
                 .map_err(|_| stored("ticket_number"))?,
             birth_date: BirthDate::from_date(self.birth_date, tokyo_today())

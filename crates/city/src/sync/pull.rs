@@ -16,7 +16,7 @@ use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::wire::SlotInfo;
 
 use crate::audit::parse_channel;
-use crate::residents;
+use crate::residents::{self, ResidentId};
 use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
 
 use super::{SyncError, retention};
@@ -109,16 +109,18 @@ async fn load(
     for id in parse_uuids(&ids(0))? {
         slot_seqs.insert(id, seq_of((0, id.to_string()), 0));
     }
-    let mut resident_seqs: BTreeMap<String, u64> = ids(1)
-        .into_iter()
-        .map(|t| (t.clone(), seq_of((1, t), 0)))
-        .collect();
+    let mut resident_seqs: BTreeMap<ResidentId, u64> = BTreeMap::new();
+    for logged in ids(1) {
+        let id = ResidentId::from_log_id(&logged, scope.municipality)
+            .ok_or_else(|| SyncError::Stored(format!("resident {logged}")))?;
+        resident_seqs.insert(id, seq_of((1, logged), 0));
+    }
     for b in &bookings {
         let seq = seq_of((2, b.id.to_string()), 0);
         let s = slot_seqs.entry(b.slot_id).or_default();
         *s = (*s).max(seq);
         let r = resident_seqs
-            .entry(b.resident.ticket_number.as_string())
+            .entry(ResidentId::from(&b.resident))
             .or_default();
         *r = (*r).max(seq);
     }
@@ -132,17 +134,15 @@ async fn load(
         };
         changes.push(Change { seq: *seq, entity });
     }
-    let tickets = resident_seqs
-        .keys()
-        .map(|t| TicketNumber::parse(t).map_err(|_| SyncError::Stored(format!("ticket {t}"))))
-        .collect::<Result<Vec<_>, _>>()?;
-    for resident in residents::find_many(db, scope.municipality, &tickets).await? {
-        let seq = resident_seqs[&resident.key.ticket_number.as_string()];
+    let wanted: Vec<ResidentId> = resident_seqs.keys().copied().collect();
+    for resident in residents::find_many(db, scope.municipality, &wanted).await? {
+        let seq = resident_seqs[&ResidentId::from(&resident.key)];
         changes.push(Change {
             seq,
             entity: ChangedEntity::Resident(ResidentInfo {
                 key: resident.key,
                 details: resident.details,
+                outside: resident.outside,
             }),
         });
     }
@@ -188,12 +188,12 @@ async fn slots(
 }
 
 /// Columns of [`BookingRow`]: bookings `b` at slots `s`, with their residents `r`.
-pub(crate) const BOOKING_INFO_SELECT: &str = "select b.id, b.ticket_number, r.birth_date, \
-     b.slot_id, b.dose, b.status, b.channel, b.lot_number, b.vaccinated_at
+pub(crate) const BOOKING_INFO_SELECT: &str = "select b.id, b.home_code, b.ticket_number, \
+     r.birth_date, b.slot_id, b.dose, b.status, b.channel, b.lot_number, b.vaccinated_at
      from bookings b
      join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
      join residents r on r.municipality_code = b.municipality_code
-                     and r.ticket_number = b.ticket_number";
+                     and r.home_code = b.home_code and r.ticket_number = b.ticket_number";
 
 /// Bookings at the scope's venues by id, with their resident's key.
 pub(crate) async fn bookings(
@@ -210,14 +210,13 @@ pub(crate) async fn bookings(
     .bind(ids)
     .fetch_all(db)
     .await?;
-    rows.into_iter()
-        .map(|r| r.into_info(scope.municipality))
-        .collect()
+    rows.into_iter().map(BookingRow::into_info).collect()
 }
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct BookingRow {
     id: Uuid,
+    home_code: String,
     ticket_number: String,
     birth_date: chrono::NaiveDate,
     slot_id: Uuid,
@@ -229,15 +228,13 @@ pub(crate) struct BookingRow {
 }
 
 impl BookingRow {
-    pub(crate) fn into_info(
-        self,
-        municipality: MunicipalityCode,
-    ) -> Result<BookingInfo, SyncError> {
+    pub(crate) fn into_info(self) -> Result<BookingInfo, SyncError> {
         let stored = |what: &str| SyncError::Stored(format!("{what} of booking {}", self.id));
         Ok(BookingInfo {
             id: self.id,
             resident: yoyaku_core::sync::ResidentKey {
-                municipality_code: municipality,
+                municipality_code: MunicipalityCode::parse(&self.home_code)
+                    .map_err(|_| stored("home_code"))?,
                 ticket_number: TicketNumber::parse(&self.ticket_number)
                     .map_err(|_| stored("ticket"))?,
                 birth_date: yoyaku_core::birth_date::BirthDate::from_date(

@@ -15,7 +15,7 @@ use yoyaku_core::sync::{
 use super::{SyncError, leases};
 use crate::audit::Caller;
 use crate::bookings::{self, BookingError, NewBooking};
-use crate::residents::{self, Registration, Replaces};
+use crate::residents::{self, Registering, Registration, Replaces};
 
 /// The most intents one request may carry; a device with more sends them over several pushes.
 pub(crate) const MAX_BATCH: usize = 500;
@@ -250,9 +250,15 @@ async fn apply(
             resident,
             details,
             based_on,
+            outside,
         } => {
             let replaces = Replaces::Only(based_on.as_deref());
-            let registration = residents::register(db, caller, resident, details, replaces).await?;
+            let registering = Registering {
+                key: resident,
+                details,
+                outside: *outside,
+            };
+            let registration = residents::register(db, caller, m, registering, replaces).await?;
             if let Registration::CityDetailsStand(city) = registration {
                 return Ok(Outcome::DetailsDiffer { city });
             }
@@ -278,7 +284,7 @@ async fn apply(
                 slot_id: *slot_id,
                 dose: *dose,
             };
-            bookings::book(db, caller, &request).await?;
+            bookings::book(db, caller, m, &request).await?;
             if let (true, Some(lease)) = (leased, lease_id) {
                 leases::link_booking(db, &m.as_string(), *lease, *booking_id).await?;
             }

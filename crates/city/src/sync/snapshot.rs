@@ -3,12 +3,11 @@
 
 use sqlx::PgPool;
 use yoyaku_core::sync::{ResidentInfo, Snapshot};
-use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::wire::SlotInfo;
 
 use super::pull::{BOOKING_INFO_SELECT, BookingRow, Scope};
 use super::{SyncError, retention};
-use crate::residents;
+use crate::residents::{self, ResidentId};
 use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
 
 /// Slots that ended longer ago than this stay out of a snapshot: the day list of a week ago is the
@@ -50,18 +49,21 @@ pub(crate) async fn take(db: &PgPool, scope: &Scope) -> Result<Snapshot, SyncErr
         .collect::<Result<Vec<_>, _>>()?;
     let bookings = booking_rows
         .into_iter()
-        .map(|b| b.into_info(scope.municipality))
+        .map(BookingRow::into_info)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut tickets: Vec<TicketNumber> =
-        bookings.iter().map(|b| b.resident.ticket_number).collect();
-    tickets.sort_by_key(TicketNumber::as_string);
-    tickets.dedup();
-    let residents = residents::find_many(&mut tx, scope.municipality, &tickets)
+    let mut ids: Vec<ResidentId> = bookings
+        .iter()
+        .map(|b| ResidentId::from(&b.resident))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let residents = residents::find_many(&mut tx, scope.municipality, &ids)
         .await?
         .into_iter()
         .map(|r| ResidentInfo {
             key: r.key,
             details: r.details,
+            outside: r.outside,
         })
         .collect();
     let vaccines = reference_data(

@@ -246,9 +246,9 @@ async fn replace_mode_keeps_the_birth_date_a_resident_is_registered_with() {
     let app = spawn_app().await;
     let token = admin_token(&app).await;
     sqlx::query(
-        "insert into residents (municipality_code, ticket_number, birth_date, family_name_kana,
-                                given_name_kana, sex, phone)
-         values ('431001', '9000000062', '1945-03-03', 'テスト', 'タロー', 'male', '0963281111')",
+        "insert into residents (municipality_code, home_code, ticket_number, birth_date,
+                                family_name_kana, given_name_kana, sex, phone)
+         values ('431001', '431001', '9000000062', '1945-03-03', 'テスト', 'タロー', 'male', '0963281111')",
     )
     .execute(&app.pool)
     .await

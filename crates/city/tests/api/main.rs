@@ -13,6 +13,7 @@ mod login;
 mod mass_venue;
 mod on_behalf;
 mod openapi;
+mod outside;
 mod periods;
 mod phone_rule;
 mod rate_limit;

@@ -44,7 +44,12 @@ fn dose_2(ticket: &str, slot: Uuid) -> serde_json::Value {
 async fn a_clinic_books_a_late_second_dose_at_the_mass_venue_within_the_dose_rules() {
     let app = spawn_app().await;
     let ticket = &tickets(9_300_000_000, 1)[0];
-    seed_residents(&app.pool, &[ticket.clone()], BORN.parse().unwrap()).await;
+    seed_residents(
+        &app.pool,
+        std::slice::from_ref(ticket),
+        BORN.parse().unwrap(),
+    )
+    .await;
     let clinic = app.login(&app.accounts.clinic_a).await.token;
     // Dose 1 at the clinic late in the demo's period: its second is after the period's window.
     let first_day = slot_day(tokyo_today() + TimeDelta::days(22));
@@ -118,7 +123,12 @@ async fn a_clinic_books_a_late_second_dose_at_the_mass_venue_within_the_dose_rul
 async fn the_mass_venues_private_seats_and_other_clinics_venues_stay_closed_to_a_clinic() {
     let app = spawn_app().await;
     let ticket = &tickets(9_300_000_100, 1)[0];
-    seed_residents(&app.pool, &[ticket.clone()], BORN.parse().unwrap()).await;
+    seed_residents(
+        &app.pool,
+        std::slice::from_ref(ticket),
+        BORN.parse().unwrap(),
+    )
+    .await;
     let clinic = app.login(&app.accounts.clinic_a).await.token;
     let day = slot_day(tokyo_today() + TimeDelta::days(2));
     let mass_venue = app.venue_id(MASS_VENUE.number).await;

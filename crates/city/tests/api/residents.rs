@@ -395,21 +395,22 @@ async fn the_key_read_out_by_the_caller_lets_another_clinic_see_change_and_book_
 }
 
 #[tokio::test]
-async fn staff_work_only_in_their_own_municipality() {
+async fn another_municipalitys_ticket_is_a_resident_from_elsewhere_here_and_shows_nothing_of_there()
+{
     let app = spawn_app().await;
     let token = app.login(&app.accounts.call_center).await.token;
+    // Chiyoda's ticket 9000000062 is not Kumamoto's テスト タロー: nothing registered here.
+    register(&app, Some(&token), TICKET, BORN).await;
     let chiyoda = json!({"municipality_code": "131016", "ticket": TICKET, "birth_date": BORN});
-    expect_problem(
-        lookup(&app, Some(&token), &chiyoda).await,
-        StatusCode::FORBIDDEN,
-        "auth.forbidden",
-    )
-    .await;
+    let answer = expect_json(lookup(&app, Some(&token), &chiyoda).await, StatusCode::OK).await;
+    assert_eq!(answer["registered"], false);
+    assert_eq!(answer["details"], Value::Null);
+    assert_eq!(answer["bookings"], json!([]));
     expect_problem(
         app.get(&format!("/api/v1/residents/131016/{TICKET}"), Some(&token))
             .await,
-        StatusCode::FORBIDDEN,
-        "auth.forbidden",
+        StatusCode::NOT_FOUND,
+        "resident.not_found",
     )
     .await;
 }

@@ -212,9 +212,9 @@ pub async fn seed_tickets(pool: &PgPool, tickets: &[String], birth_date: chrono:
 pub async fn seed_residents(pool: &PgPool, tickets: &[String], birth_date: chrono::NaiveDate) {
     seed_tickets(pool, tickets, birth_date).await;
     sqlx::query(
-        "insert into residents (municipality_code, ticket_number, birth_date, family_name_kana,
-                                given_name_kana, sex, phone)
-         select $1, t, $3, 'テスト', 'タロー', 'unset', '0961234567'
+        "insert into residents (municipality_code, home_code, ticket_number, birth_date,
+                                family_name_kana, given_name_kana, sex, phone)
+         select $1, $1, t, $3, 'テスト', 'タロー', 'unset', '0961234567'
          from unnest($2::text[]) as t",
     )
     .bind(KUMAMOTO)

@@ -67,6 +67,9 @@ pub enum Uncertainty {
     /// The resident's 予約者情報 (a registration or a change) is not accepted by the city yet:
     /// refused, it takes the booking with it.
     ResidentNotAccepted,
+    /// A 市外住民 whose 住所地外接種届 is not received yet (manual 2-3): the city may take the
+    /// booking, but it stands only once the notification is.
+    NotificationPending,
 }
 
 impl Certainty {
@@ -244,9 +247,14 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
     };
     let resident_accepted =
         cache::resident_accepted(db, &p.municipality_code, &p.ticket_number).await?;
+    let notification_pending =
+        cache::notification_pending(db, &p.municipality_code, &p.ticket_number).await?;
     let certainty = match (slot.visibility, lease) {
         _ if !resident_accepted => Certainty::Tentative {
             reason: Uncertainty::ResidentNotAccepted,
+        },
+        _ if notification_pending => Certainty::Tentative {
+            reason: Uncertainty::NotificationPending,
         },
         (Visibility::Private, _) => Certainty::PrivateSlot,
         (Visibility::Public, Some(lease_id)) => Certainty::LeasedSeat { lease_id },

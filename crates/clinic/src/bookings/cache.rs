@@ -179,6 +179,24 @@ pub(super) async fn resident_accepted(
     Ok(!held)
 }
 
+/// Whether the resident is a 市外住民 whose 住所地外接種届 is not received yet (manual 2-3): their
+/// bookings are 仮予約 until it is.
+pub(super) async fn notification_pending(
+    db: &mut SqliteConnection,
+    municipality_code: &str,
+    ticket_number: &str,
+) -> Result<bool> {
+    let pending: Option<bool> = sqlx::query_scalar(
+        "SELECT notification IS 'pending' FROM residents
+         WHERE municipality_code = ? AND ticket_number = ?",
+    )
+    .bind(municipality_code)
+    .bind(ticket_number)
+    .fetch_optional(db)
+    .await?;
+    Ok(pending.unwrap_or(false))
+}
+
 /// Every cached booking of the resident, and those at other venues the city's look-up showed, as
 /// the dose rules read them.
 pub(super) async fn resident_bookings(

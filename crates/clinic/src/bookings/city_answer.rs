@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 use yoyaku_core::sync::Rejection;
 
-use super::book::{BookRequest, Booked, Certainty, Changed};
+use super::book::{BookRequest, Booked, Certainty, Changed, Uncertainty};
 use super::day_list;
 use crate::engine::Clinic;
 use crate::error::{CityRefusal, ClinicError, Result, WayOut};
@@ -90,8 +90,15 @@ impl Clinic {
         match self.city_answer(booking_id, within).await? {
             Answer::Silent => Ok(false),
             Answer::Taken => {
-                booked.certainty = Certainty::TakenByCity;
-                booked.certainty_label = booked.certainty.label_ja();
+                // Taken, a 市外住民's booking still waits for the notification.
+                let waits_for_notification = booked.certainty
+                    == Certainty::Tentative {
+                        reason: Uncertainty::NotificationPending,
+                    };
+                if !waits_for_notification {
+                    booked.certainty = Certainty::TakenByCity;
+                    booked.certainty_label = booked.certainty.label_ja();
+                }
                 let mut db = self.store.pool().acquire().await?;
                 booked.booking = day_list::row(&mut db, booking_id).await?;
                 Ok(true)

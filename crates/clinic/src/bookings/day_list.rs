@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 use yoyaku_core::booking::BookingStatus;
+use yoyaku_core::out_of_municipality::OutsideStay;
 
 use super::error::corrupt;
 use crate::error::Result;
@@ -41,6 +42,10 @@ pub struct BookingRow {
     pub vaccinated_at: Option<DateTime<Utc>>,
     /// synced, pending, tentative or rejected (view `booking_state`).
     pub sync_state: String,
+    /// 住所地外 (manual 2-3): a 市外住民's reason and notification state (`Reason::as_str`,
+    /// `Notification::as_str`).
+    pub outside_reason: Option<String>,
+    pub notification: Option<String>,
     /// 予約開始日付 as the manual prints it: `2021-05-15 09:00~`.
     #[sqlx(skip)]
     pub starts_label: String,
@@ -50,6 +55,9 @@ pub struct BookingRow {
     /// 同期済み, 未送信, 仮予約 or 同期の問題.
     #[sqlx(skip)]
     pub sync_state_label: String,
+    /// 住所地外（届出未確認） and the like, for a 市外住民.
+    #[sqlx(skip)]
+    pub outside_label: Option<String>,
 }
 
 impl BookingRow {
@@ -60,6 +68,14 @@ impl BookingRow {
             .label_ja()
             .to_owned();
         self.sync_state_label = sync_state_label(&self.sync_state).to_owned();
+        self.outside_label = match (&self.outside_reason, &self.notification) {
+            (Some(reason), Some(notification)) => Some(
+                OutsideStay::from_stored(reason, notification)
+                    .ok_or_else(|| corrupt(format!("resident of booking {}", self.booking_id)))?
+                    .label_ja(),
+            ),
+            _ => None,
+        };
         Ok(self)
     }
 }
@@ -103,7 +119,7 @@ pub(super) async fn day_list(
 /// The list as CSV: UTF-8 with a byte order mark (without it Excel in Japan reads the file as
 /// Shift_JIS and garbles the header), CRLF line ends and RFC 4180 quoting.
 pub(super) fn to_csv(rows: &[BookingRow]) -> String {
-    const HEADER: [&str; 8] = [
+    const HEADER: [&str; 9] = [
         "予約開始日付",
         "自治体番号",
         "接種券番号",
@@ -112,6 +128,7 @@ pub(super) fn to_csv(rows: &[BookingRow]) -> String {
         "接種ワクチン",
         "ロット番号",
         "同期状態",
+        "住所地外",
     ];
     let mut out = String::from("\u{feff}");
     push_record(&mut out, HEADER);
@@ -128,6 +145,7 @@ pub(super) fn to_csv(rows: &[BookingRow]) -> String {
                 &r.vaccine_name,
                 r.lot_number.as_deref().unwrap_or(""),
                 &r.sync_state_label,
+                r.outside_label.as_deref().unwrap_or(""),
             ],
         );
     }

@@ -306,6 +306,7 @@ async fn a_booking_of_a_resident_the_city_has_not_accepted_yet_is_tentative_even
                 resident: hanako.clone(),
                 details,
                 based_on: None,
+                outside: None,
             },
             changes: vec![crate::outbox::Row::resident(&hanako)],
             needs: Vec::new(),
@@ -982,11 +983,11 @@ async fn the_day_list_is_in_time_order_with_the_manuals_words_and_exports_to_csv
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "\u{feff}予約開始日付,自治体番号,接種券番号,接種回数,ステータス,接種ワクチン,ロット番号,同期状態"
+        "\u{feff}予約開始日付,自治体番号,接種券番号,接種回数,ステータス,接種ワクチン,ロット番号,同期状態,住所地外"
     );
     assert_eq!(
         lines[1],
-        "2021-05-15 08:30~,431001,3000000014,1,予約済み,ファイザー社ワクチン,,同期済み"
+        "2021-05-15 08:30~,431001,3000000014,1,予約済み,ファイザー社ワクチン,,同期済み,"
     );
     assert_eq!(lines.len(), 5, "header, three rows and the final line end");
     assert_eq!(lines[4], "");

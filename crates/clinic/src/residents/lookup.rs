@@ -2,7 +2,7 @@
 //! the cache does, and a ticket it does not know is taken unverified, to be checked on sync.
 
 use serde::{Deserialize, Serialize};
-use yoyaku_core::out_of_municipality::is_out_of_municipality;
+use yoyaku_core::out_of_municipality::{OutsideStay, is_out_of_municipality};
 use yoyaku_core::resident::ResidentDetails;
 use yoyaku_core::resident_key::ResidentKeyInput;
 use yoyaku_core::sync::ResidentKey;
@@ -10,7 +10,7 @@ use yoyaku_core::time::tokyo_today;
 
 use super::history::{self, BookingHistory, ServerBooking};
 use super::{NotInRegistry, key_error, stored};
-use crate::cache::{is_held, write_resident};
+use crate::cache::{Held, is_held, write_outside, write_resident};
 use crate::engine::Clinic;
 use crate::error::{ClinicError, Result};
 use crate::outbox::resident_key;
@@ -33,6 +33,8 @@ pub struct TicketLookup {
     pub details: Option<ResidentDetails>,
     /// The ticket is another municipality's than the account's: 住所地外接種 (manual 2-3).
     pub out_of_municipality: bool,
+    /// A registered 市外住民's reason and notification state.
+    pub outside: Option<OutsideStay>,
     /// 予約履歴, so that a dose already booked is not booked again.
     pub history: Vec<BookingHistory>,
     /// What to tell the receptionist about an unverified ticket.
@@ -64,6 +66,8 @@ struct ServerLookup {
     registered: bool,
     details: Option<ResidentDetails>,
     bookings: Option<Vec<ServerBooking>>,
+    #[serde(default)]
+    outside: Option<OutsideStay>,
 }
 
 impl Clinic {
@@ -115,12 +119,16 @@ impl Clinic {
         } else {
             // Without details (not registered, or not this clinic's to see) the row keeps its own.
             write_resident(&mut tx, &key, server.details.as_ref(), true).await?;
+            if server.details.is_some() {
+                write_outside(&mut tx, &key, server.outside, Held::Overwrite).await?;
+            }
         }
         let server_bookings = server.bookings.unwrap_or_default();
         history::keep_elsewhere(&mut tx, &key, &server_bookings).await?;
         let cached = stored::find(&mut tx, key.municipality_code, key.ticket_number).await?;
         let local = history::cached(&mut tx, &key).await?;
         tx.commit().await?;
+        let outside = cached.as_ref().and_then(|c| c.outside).or(server.outside);
         let details = cached.and_then(|c| c.details).or(server.details);
         Ok(TicketLookup {
             registered: server.registered || details.is_some(),
@@ -129,6 +137,7 @@ impl Clinic {
             verified: true,
             online: true,
             out_of_municipality: false,
+            outside,
             history: history::merge(server_bookings, local),
             notice: None,
         })
@@ -138,14 +147,14 @@ impl Clinic {
     async fn lookup_cached(&self, key: ResidentKey) -> Result<TicketLookup> {
         let mut db = self.store.pool().acquire().await?;
         let cached = stored::find(&mut db, key.municipality_code, key.ticket_number).await?;
-        let (details, verified, history) = match cached {
+        let (details, outside, verified, history) = match cached {
             Some(c) if c.key.birth_date == key.birth_date => {
                 let history = history::cached(&mut db, &key).await?;
-                (c.details, c.verified, history)
+                (c.details, c.outside, c.verified, history)
             }
             // The registry gave this ticket another birth date.
             Some(c) if c.verified => return Err(ClinicError::invalid(&NotInRegistry)),
-            _ => (None, false, Vec::new()),
+            _ => (None, None, false, Vec::new()),
         };
         Ok(TicketLookup {
             key,
@@ -154,6 +163,7 @@ impl Clinic {
             registered: details.is_some(),
             details,
             out_of_municipality: false,
+            outside,
             history,
             notice: (!verified).then(Notice::unverified),
         })

@@ -20,7 +20,7 @@ pub use history::BookingHistory;
 pub(crate) use history::{ServerBooking, keep_one_elsewhere};
 pub use lookup::{Notice, TicketLookup};
 pub use out_of_municipality::{OutOfMunicipalityCheck, ReasonOption};
-pub use register::{Registration, RegistrationForm};
+pub use register::{OutsideChoice, Registration, RegistrationForm};
 pub use search::{ResidentQuery, ResidentSearch, ResidentSearchRow};
 
 /// One field's error, to be shown under that field.

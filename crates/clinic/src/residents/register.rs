@@ -2,13 +2,14 @@
 //! outbox intent in one transaction, and reach the city server on the next sync.
 
 use serde::{Deserialize, Serialize};
+use yoyaku_core::out_of_municipality::{OutsideStay, Reason, check_stay};
 use yoyaku_core::resident::{ResidentDetails, ResidentForm};
 use yoyaku_core::resident_key::ResidentKeyInput;
 use yoyaku_core::sync::{Action, ResidentKey};
 use yoyaku_core::time::tokyo_today;
 
 use super::{NotInRegistry, detail_problems, field_problem, stored};
-use crate::cache::write_resident;
+use crate::cache::{Held, write_outside, write_resident};
 use crate::engine::Clinic;
 use crate::error::{ClinicError, Result};
 use crate::outbox::{self, NewIntent, Row};
@@ -20,12 +21,28 @@ pub struct RegistrationForm {
     pub key: ResidentKeyInput,
     #[serde(flatten)]
     pub details: ResidentForm,
+    /// 住所地外接種 (manual 2-3) for a ticket of another municipality: the reason chosen and
+    /// whether the resident holds the 届出済証. Left out in a 情報変更, the stay the cache
+    /// holds is kept.
+    #[serde(default)]
+    pub outside: Option<OutsideChoice>,
+}
+
+/// The 住所地外 step's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct OutsideChoice {
+    pub reason: Reason,
+    /// The 住所地外接種届 is received (the resident holds the city's 届出済証).
+    #[serde(default)]
+    pub notification_received: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Registration {
     pub key: ResidentKey,
     pub details: ResidentDetails,
+    /// 住所地外: the reason and the notification's state, for a 市外住民.
+    pub outside: Option<OutsideStay>,
     /// False when the details were already registered as entered: nothing was queued.
     pub changed: bool,
     /// The city's registry has confirmed the ticket; if not, the sync will.
@@ -55,19 +72,30 @@ impl Clinic {
                 return Err(ClinicError::InvalidFields(problems));
             }
         };
-        self.require_login().await?;
+        let here = self.require_login().await?.profile.municipality_code;
+        let chosen = form
+            .outside
+            .map(|c| OutsideStay::new(c.reason, c.notification_received))
+            .transpose()
+            .map_err(|e| ClinicError::invalid(&e))?;
         let mut tx = self.store.begin_write().await?;
         let cached = stored::find(&mut tx, key.municipality_code, key.ticket_number).await?;
+        let outside = chosen.or(cached.as_ref().and_then(|c| c.outside));
+        let outside = check_stay(key.municipality_code, here, outside)
+            .map_err(|e| ClinicError::invalid(&e))?;
         let verified = match &cached {
             // A confirmed ticket's birth date is the registry's; an unconfirmed one was typed
             // offline and may be corrected.
             Some(c) if c.verified && c.key.birth_date != key.birth_date => {
                 return Err(ClinicError::invalid(&NotInRegistry));
             }
-            Some(c) if c.key == key && c.details.as_ref() == Some(&details) => {
+            Some(c)
+                if c.key == key && c.details.as_ref() == Some(&details) && c.outside == outside =>
+            {
                 return Ok(Registration {
                     key,
                     details,
+                    outside,
                     changed: false,
                     verified: c.verified,
                 });
@@ -76,6 +104,7 @@ impl Clinic {
             None => false,
         };
         write_resident(&mut tx, &key, Some(&details), false).await?;
+        write_outside(&mut tx, &key, outside, Held::Overwrite).await?;
         outbox::enqueue(
             &mut tx,
             NewIntent {
@@ -84,6 +113,7 @@ impl Clinic {
                     details: details.clone(),
                     // What the receptionist saw, so that the city changes nothing it did not.
                     based_on: cached.and_then(|c| c.details).map(Box::new),
+                    outside,
                 },
                 changes: vec![Row::resident(&key)],
                 needs: vec![],
@@ -94,6 +124,7 @@ impl Clinic {
         Ok(Registration {
             key,
             details,
+            outside,
             changed: true,
             verified,
         })
@@ -110,6 +141,7 @@ mod tests {
         RegistrationForm {
             key: key_input("9000000062", birth_date),
             details,
+            outside: None,
         }
     }
 
@@ -139,6 +171,7 @@ mod tests {
                 resident: key(),
                 details: done.details.clone(),
                 based_on: None,
+                outside: None,
             }
         );
 
@@ -185,6 +218,7 @@ mod tests {
                     email: "not-an-address".into(),
                     memo: String::new(),
                 },
+                outside: None,
             })
             .await
             .unwrap_err();

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use sqlx::SqliteConnection;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::birth_date::BirthDate;
+use yoyaku_core::out_of_municipality::OutsideStay;
 use yoyaku_core::resident::{ResidentDetails, ResidentForm, Sex};
 use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
@@ -20,6 +21,8 @@ pub(crate) struct Cached {
     pub details: Option<ResidentDetails>,
     /// The city's registry has confirmed the ticket.
     pub verified: bool,
+    /// 住所地外 (manual 2-3): a 市外住民's reason and notification state.
+    pub outside: Option<OutsideStay>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -34,6 +37,8 @@ struct Row {
     email: Option<String>,
     memo: String,
     verified: i64,
+    outside_reason: Option<String>,
+    notification: Option<String>,
 }
 
 fn sex_from_column(value: &str) -> Option<Sex> {
@@ -78,6 +83,13 @@ impl Row {
             key,
             details,
             verified: self.verified == 1,
+            outside: match (self.outside_reason, self.notification) {
+                (Some(reason), Some(notification)) => Some(
+                    OutsideStay::from_stored(&reason, &notification)
+                        .ok_or_else(|| corrupt("outside stay"))?,
+                ),
+                _ => None,
+            },
         })
     }
 }
@@ -90,7 +102,7 @@ pub(crate) async fn find(
 ) -> Result<Option<Cached>> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT municipality_code, ticket_number, birth_date, family_name_kana, given_name_kana,
-                sex, phone, email, memo, verified
+                sex, phone, email, memo, verified, outside_reason, notification
          FROM residents WHERE municipality_code = ? AND ticket_number = ?",
     )
     .bind(municipality.as_string())

@@ -47,6 +47,7 @@ pub async fn register(clinic: &Clinic, i: u32) -> ResidentKey {
                 email: String::new(),
                 memo: String::new(),
             },
+            outside: None,
         })
         .await
         .expect("register");
