@@ -264,6 +264,86 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     client.close().await.unwrap();
 }
 
+/// The city's record of 千代田区's ticket 9000000062: (reason, notification), once it arrives.
+async fn wait_for_city_stay(city: &City, want: (&str, &str)) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got: Option<(String, String)> = sqlx::query_as(
+            "select outside_reason, notification from residents
+             where home_code = '131016' and ticket_number = '9000000062'",
+        )
+        .fetch_optional(&city.pool)
+        .await
+        .unwrap();
+        if got.as_ref().map(|(r, n)| (r.as_str(), n.as_str())) == Some(want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the city has {got:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Manual 2-3: a 市外住民 (千代田区's ticket, the same number as テスト タロー's) gives a reason of
+/// the guidance, is registered and booked 仮予約 until the 届出済証 is seen, which 住民情報 then
+/// records; the city holds both.
+#[tokio::test]
+async fn a_resident_from_elsewhere_is_booked_tentatively_until_the_notification_is_seen() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let (slot, day) = private_slot_from_tomorrow(&city).await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+
+    click(&client, "menu-reserve").await;
+    by_testid(&client, "reserve-municipality")
+        .await
+        .clear()
+        .await
+        .unwrap();
+    type_into(&client, "reserve-municipality", "131016").await;
+    type_into(&client, "reserve-ticket", "9000000062").await;
+    type_into(&client, "reserve-birth-date", "H11.5.5").await;
+    click(&client, "reserve-lookup").await;
+    click(&client, "outside-reason-student_living_away").await;
+    let guidance = by_testid(&client, "outside-guidance").await;
+    assert_eq!(
+        guidance.attr("data-assessment").await.unwrap().as_deref(),
+        Some("notification_required")
+    );
+    wait_for_text(&client, "outside-pending", "仮予約").await;
+    screenshot(&client, "out-of-municipality-reason").await;
+    click(&client, "outside-proceed").await;
+    register_caller(&client, "ｼｶﾞｲ", "ﾊﾅｺ").await;
+    wait_for_text(&client, "reserve-outside", "住所地外（届出未確認）").await;
+    book_slot(&client, day, &slot).await;
+    wait_for_text(&client, "book-certainty", "仮予約").await;
+    let note = by_testid(&client, "book-certainty-note").await;
+    assert_eq!(
+        note.attr("data-reason").await.unwrap().as_deref(),
+        Some("notification_pending")
+    );
+    screenshot(&client, "out-of-municipality-booked").await;
+    wait_for_city_stay(&city, ("student_living_away", "pending")).await;
+    let booked: Vec<(String, String)> = sqlx::query_as(
+        "select home_code, slot_id::text from bookings where ticket_number = '9000000062'",
+    )
+    .fetch_all(&city.pool)
+    .await
+    .unwrap();
+    assert_eq!(booked, [("131016".to_owned(), slot.clone())]);
+
+    // The 届出済証 shown at the clinic: 住民情報 marks it, and the city has it.
+    click(&client, "book-to-resident").await;
+    wait_for_text(&client, "resident-outside", "届出未確認").await;
+    click(&client, "resident-mark-notified").await;
+    wait_for_text(&client, "resident-outside", "住所地外（届出済み）").await;
+    wait_for_city_stay(&city, ("student_living_away", "received")).await;
+    client.close().await.unwrap();
+}
+
 /// The slot-setup notice, item 1: a first dose late in the period has its second after the
 /// period's window, which the window books at the city's mass venue in one step.
 #[tokio::test]

@@ -112,10 +112,15 @@ export type BookingRow = {
   /** RFC 3339 */
   vaccinated_at: string | null;
   sync_state: SyncState;
+  /** 住所地外 (manual 2-3): a 市外住民's reason and the notification's state. */
+  outside_reason: string | null;
+  notification: string | null;
   /** Set by the commands, not by the view: 予約開始日付 as `2021-05-15 09:00~`. */
   starts_label?: string;
   status_label?: string;
   sync_state_label?: string;
+  /** Set by the commands: 住所地外（届出未確認） and the like. */
+  outside_label?: string | null;
 };
 
 /** A booking as the book and cancel commands answer, with the labels they always set. */
@@ -126,7 +131,7 @@ export type Certainty =
   | { kind: 'private_slot' }
   | { kind: 'leased_seat'; lease_id: string }
   | { kind: 'taken_by_city' }
-  | { kind: 'tentative'; reason: 'public_seat' | 'resident_not_accepted' };
+  | { kind: 'tentative'; reason: 'public_seat' | 'resident_not_accepted' | 'notification_pending' };
 
 /** How a dose's date relates to the previous dose (only late_warning comes back with a booking). */
 export type IntervalCheck =

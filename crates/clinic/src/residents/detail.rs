@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use yoyaku_core::booking::BookingStatus;
+use yoyaku_core::out_of_municipality::OutsideStay;
 use yoyaku_core::resident::ResidentDetails;
 use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
@@ -28,6 +29,10 @@ pub struct ResidentRecord {
     pub bookings: Vec<BookingHistory>,
     /// 接種履歴: the doses given, with their lot numbers and times.
     pub vaccinations: Vec<BookingHistory>,
+    /// 住所地外 (manual 2-3): a 市外住民's reason and notification state, and as the screens
+    /// say it.
+    pub outside: Option<OutsideStay>,
+    pub outside_label: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +94,8 @@ impl Clinic {
             key: cached.key,
             verified: cached.verified,
             details: cached.details,
+            outside: cached.outside,
+            outside_label: cached.outside.map(OutsideStay::label_ja),
             sync_state,
         })
     }

@@ -33,8 +33,9 @@ pub struct TicketLookup {
     pub details: Option<ResidentDetails>,
     /// The ticket is another municipality's than the account's: 住所地外接種 (manual 2-3).
     pub out_of_municipality: bool,
-    /// A registered 市外住民's reason and notification state.
+    /// A registered 市外住民's reason and notification state, and as the screens say it.
     pub outside: Option<OutsideStay>,
+    pub outside_label: Option<String>,
     /// 予約履歴, so that a dose already booked is not booked again.
     pub history: Vec<BookingHistory>,
     /// What to tell the receptionist about an unverified ticket.
@@ -137,6 +138,7 @@ impl Clinic {
             verified: true,
             online: true,
             out_of_municipality: false,
+            outside_label: outside.map(OutsideStay::label_ja),
             outside,
             history: history::merge(server_bookings, local),
             notice: None,
@@ -163,6 +165,7 @@ impl Clinic {
             registered: details.is_some(),
             details,
             out_of_municipality: false,
+            outside_label: outside.map(OutsideStay::label_ja),
             outside,
             history,
             notice: (!verified).then(Notice::unverified),

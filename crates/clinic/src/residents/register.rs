@@ -41,8 +41,10 @@ pub struct OutsideChoice {
 pub struct Registration {
     pub key: ResidentKey,
     pub details: ResidentDetails,
-    /// 住所地外: the reason and the notification's state, for a 市外住民.
+    /// 住所地外: the reason and the notification's state, for a 市外住民, and as the screens say
+    /// it.
     pub outside: Option<OutsideStay>,
+    pub outside_label: Option<String>,
     /// False when the details were already registered as entered: nothing was queued.
     pub changed: bool,
     /// The city's registry has confirmed the ticket; if not, the sync will.
@@ -96,6 +98,7 @@ impl Clinic {
                     key,
                     details,
                     outside,
+                    outside_label: outside.map(OutsideStay::label_ja),
                     changed: false,
                     verified: c.verified,
                 });
@@ -125,6 +128,7 @@ impl Clinic {
             key,
             details,
             outside,
+            outside_label: outside.map(OutsideStay::label_ja),
             changed: true,
             verified,
         })

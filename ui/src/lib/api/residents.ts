@@ -30,7 +30,15 @@ export type ResidentForm = {
   memo: string;
 };
 
-export type RegistrationForm = ResidentKeyInput & ResidentForm;
+/** The 住所地外 step's answers (manual 2-3). */
+export type OutsideChoice = { reason: Reason; notification_received: boolean };
+
+/** 住民情報登録's form; `outside` for a ticket of another municipality (left out in a 情報変更:
+ * the stay held is kept). */
+export type RegistrationForm = ResidentKeyInput & ResidentForm & { outside?: OutsideChoice | null };
+
+/** A 市外住民's reason and the 住所地外接種届's state. */
+export type OutsideStay = { reason: Reason; notification: 'not_required' | 'pending' | 'received' };
 
 export type { BookingStatus, SyncState } from '../types';
 
@@ -64,6 +72,9 @@ export type TicketLookup = {
   registered: boolean;
   details: ResidentDetails | null;
   out_of_municipality: boolean;
+  /** A registered 市外住民's stay, and as the screens say it: 住所地外（届出未確認）… */
+  outside: OutsideStay | null;
+  outside_label: string | null;
   history: BookingHistory[];
   notice: Notice | null;
 };
@@ -71,6 +82,8 @@ export type TicketLookup = {
 export type Registration = {
   key: ResidentKey;
   details: ResidentDetails;
+  outside: OutsideStay | null;
+  outside_label: string | null;
   /** False: already registered as entered, nothing queued. */
   changed: boolean;
   verified: boolean;
@@ -114,6 +127,8 @@ export type ResidentRecord = {
   doses: BookingHistory[];
   bookings: BookingHistory[];
   vaccinations: BookingHistory[];
+  outside: OutsideStay | null;
+  outside_label: string | null;
 };
 
 export type Reason =
