@@ -45,15 +45,26 @@ async fn private_slot_from_day(city: &City, days: i32) -> (String, NaiveDate) {
 /// The venue's slot three weeks after `slot` (the same weekday and time, the same visibility), as
 /// the demo's eight weeks hold it.
 async fn slot_three_weeks_after(city: &City, slot: &str) -> String {
+    slot_days_after(city, slot, 21).await
+}
+
+/// The venue's slot `days` after `slot` at the same time, with the same visibility.
+async fn slot_days_after(city: &City, slot: &str, days: i32) -> String {
     sqlx::query_scalar(
         "select s.id::text from slots s join slots f on f.id = $1::uuid
          where s.venue_id = f.venue_id and s.visibility = f.visibility
-           and s.starts_at = f.starts_at + interval '21 days'",
+           and s.starts_at = f.starts_at + make_interval(days => $2)",
     )
     .bind(slot)
+    .bind(days)
     .fetch_one(&city.pool)
     .await
     .unwrap()
+}
+
+/// Empties the input with this `data-testid`.
+async fn clear(client: &Client, id: &str) {
+    by_testid(client, id).await.clear().await.unwrap();
 }
 
 /// The `data-testid` of the element that has the keyboard focus.
@@ -204,11 +215,7 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     click(&client, "book-date-go").await;
     wait_for_text(&client, "book-date-problem", "日付として読み取れません").await;
     let typed = format!("{}/{}{}", first_day.month(), first_day.day(), Key::Enter);
-    by_testid(&client, "book-date-input")
-        .await
-        .clear()
-        .await
-        .unwrap();
+    clear(&client, "book-date-input").await;
     type_into(&client, "book-date-input", &typed).await;
     click(&client, &format!("book-slot-{first_slot}")).await;
     // Before 確定, the dose-2 day the manual names: three weeks later, the same weekday.
@@ -228,10 +235,20 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     );
     screenshot(&client, "booking-done").await;
 
-    // §2-2: straight on to the second dose, three weeks later on the same weekday.
+    // §2-2: straight on to the second dose, three weeks later on the same weekday. A day before
+    // the interval allows is refused in place, and nothing is booked.
     click(&client, "book-second-dose").await;
     let step = by_testid(&client, "book-step").await;
     assert_eq!(step.attr("data-dose").await.unwrap().as_deref(), Some("2"));
+    let early_day = first_day + Days::new(7);
+    let early_slot = slot_days_after(&city, &first_slot, 7).await;
+    let typed = format!("{}/{}{}", early_day.month(), early_day.day(), Key::Enter);
+    type_into(&client, "book-date-input", &typed).await;
+    click(&client, &format!("book-slot-{early_slot}")).await;
+    click(&client, "book-next").await;
+    click(&client, "book-confirm").await;
+    wait_for_text(&client, "book-error", "間隔が短すぎます").await;
+    wait_for_city_bookings_of(&city, "9000000062", &[(1, &first_slot, "reserved")]).await;
     book_slot(&client, second_day, &second_slot).await;
 
     // The city has both doses once the app has synced.
@@ -298,14 +315,15 @@ async fn a_resident_from_elsewhere_is_booked_tentatively_until_the_notification_
     let (_desktop, client) = open_logged_in(&city, data.path()).await;
 
     click(&client, "menu-reserve").await;
-    by_testid(&client, "reserve-municipality")
-        .await
-        .clear()
-        .await
-        .unwrap();
-    type_into(&client, "reserve-municipality", "131016").await;
+    // A 自治体番号 whose check digit is wrong is refused under its field, and nothing is written.
+    clear(&client, "reserve-municipality").await;
+    type_into(&client, "reserve-municipality", "131017").await;
     type_into(&client, "reserve-ticket", "9000000062").await;
     type_into(&client, "reserve-birth-date", "H11.5.5").await;
+    click(&client, "reserve-lookup").await;
+    wait_for_text(&client, "reserve-municipality-error", "検査数字").await;
+    clear(&client, "reserve-municipality").await;
+    type_into(&client, "reserve-municipality", "131016").await;
     click(&client, "reserve-lookup").await;
     click(&client, "outside-reason-student_living_away").await;
     let guidance = by_testid(&client, "outside-guidance").await;
