@@ -247,31 +247,52 @@ pub(crate) async fn write_server_residents<'a>(
         .map(|r| ResidentJson::new(&r.key, Some(&r.details)))
         .collect();
     write_residents(db, &rows, true, Held::Skip).await?;
-    for r in residents {
-        write_outside(db, &r.key, r.outside, Held::Skip).await?;
-    }
-    Ok(())
+    let stays: Vec<(&ResidentKey, Option<OutsideStay>)> =
+        residents.iter().map(|r| (&r.key, r.outside)).collect();
+    write_outside(db, &stays, Held::Skip).await
 }
 
-/// Writes a resident's 住所地外 stay (manual 2-3; `None` for this city's residents), for a use
-/// case (`Held::Overwrite`) or from the server (skipped while local work holds the row).
+/// A resident's 住所地外 stay as the `residents` table keeps it.
+#[derive(Serialize)]
+struct OutsideJson {
+    municipality_code: String,
+    ticket_number: String,
+    reason: Option<&'static str>,
+    notification: Option<&'static str>,
+}
+
+/// Writes residents' 住所地外 stays (manual 2-3; `None` for this city's residents), for a use
+/// case (`Held::Overwrite`) or from the server (skipped while local work holds the row). One
+/// statement for a whole snapshot; rows already so are not written.
 pub(crate) async fn write_outside(
     db: &mut SqliteConnection,
-    key: &ResidentKey,
-    outside: Option<OutsideStay>,
+    stays: &[(&ResidentKey, Option<OutsideStay>)],
     held: Held,
 ) -> Result<()> {
+    if stays.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<OutsideJson> = stays
+        .iter()
+        .map(|(key, stay)| OutsideJson {
+            municipality_code: key.municipality_code.to_string(),
+            ticket_number: key.ticket_number.to_string(),
+            reason: stay.map(|s| s.reason().as_str()),
+            notification: stay.map(|s| s.notification().as_str()),
+        })
+        .collect();
     sqlx::query(
-        "UPDATE residents SET outside_reason = ?3, notification = ?4
-         WHERE municipality_code = ?1 AND ticket_number = ?2
-           AND (outside_reason IS NOT ?3 OR notification IS NOT ?4)
-           AND NOT (?5 AND EXISTS (SELECT 1 FROM holds h
-                                   WHERE h.kind = 'resident' AND h.key = ?1 || ':' || ?2))",
+        "UPDATE residents SET outside_reason = o.reason, notification = o.notification
+         FROM (SELECT value->>'municipality_code' AS m, value->>'ticket_number' AS t,
+                      value->>'reason' AS reason, value->>'notification' AS notification
+               FROM json_each(?1)) AS o
+         WHERE residents.municipality_code = o.m AND residents.ticket_number = o.t
+           AND (residents.outside_reason IS NOT o.reason
+                OR residents.notification IS NOT o.notification)
+           AND NOT (?2 AND EXISTS (SELECT 1 FROM holds h
+                                   WHERE h.kind = 'resident' AND h.key = o.m || ':' || o.t))",
     )
-    .bind(key.municipality_code.as_string())
-    .bind(key.ticket_number.as_string())
-    .bind(outside.map(|stay| stay.reason().as_str()))
-    .bind(outside.map(|stay| stay.notification().as_str()))
+    .bind(to_json(&rows)?)
     .bind(held == Held::Skip)
     .execute(db)
     .await?;

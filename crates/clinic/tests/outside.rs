@@ -164,6 +164,16 @@ async fn a_resident_from_elsewhere_is_booked_as_tentative_until_the_notification
     let second = private_slot(&clinic, 22).await;
     let booked = book_with_city(&clinic, key, &second, 2).await.unwrap();
     assert_eq!(booked.certainty, Certainty::TakenByCity);
+
+    // Another computer of the clinic gets the stay with the resident in its first sync.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = logged_in(&city.url(), &city, other_dir.path()).await;
+    sync_until_settled(&other).await;
+    let record = other.resident_detail(CHIYODA, TICKET).await.unwrap();
+    assert_eq!(
+        record.outside_label.as_deref(),
+        Some("住所地外（届出済み）")
+    );
 }
 
 #[tokio::test]

@@ -121,7 +121,7 @@ impl Clinic {
             // Without details (not registered, or not this clinic's to see) the row keeps its own.
             write_resident(&mut tx, &key, server.details.as_ref(), true).await?;
             if server.details.is_some() {
-                write_outside(&mut tx, &key, server.outside, Held::Overwrite).await?;
+                write_outside(&mut tx, &[(&key, server.outside)], Held::Overwrite).await?;
             }
         }
         let server_bookings = server.bookings.unwrap_or_default();

@@ -107,7 +107,7 @@ impl Clinic {
             None => false,
         };
         write_resident(&mut tx, &key, Some(&details), false).await?;
-        write_outside(&mut tx, &key, outside, Held::Overwrite).await?;
+        write_outside(&mut tx, &[(&key, outside)], Held::Overwrite).await?;
         outbox::enqueue(
             &mut tx,
             NewIntent {
