@@ -324,17 +324,27 @@ pub(crate) async fn visible(
     let ReadScope::Clinic { account, venues } = scope else {
         return Ok(true);
     };
+    let proven_and_not_protected = "(r.outside_reason is distinct from 'abuse_victim' and exists (
+        select 1 from resident_key_proofs p
+        where p.municipality_code = r.municipality_code and p.home_code = r.home_code
+          and p.ticket_number = r.ticket_number and p.account_id = $3))";
+    let condition = format!("({CLINIC_OWNS_RESIDENT} or {proven_and_not_protected})");
+    resident_meets(db, municipality, id, (*account, venues), &condition).await
+}
+
+/// Whether resident `id` meets `condition`: SQL over the resident `r`, with the clinic account
+/// `$3` and its venues `$4`.
+async fn resident_meets(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+    id: ResidentId,
+    (account, venues): (Uuid, &[Uuid]),
+    condition: &str,
+) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(&format!(
         "select exists (select 1 from residents r
                         where r.municipality_code = $1 and r.home_code = $5
-                          and r.ticket_number = $2
-                          and ({CLINIC_OWNS_RESIDENT} or (
-                              r.outside_reason is distinct from 'abuse_victim' and exists (
-                              select 1 from resident_key_proofs p
-                              where p.municipality_code = r.municipality_code
-                                and p.home_code = r.home_code
-                                and p.ticket_number = r.ticket_number
-                                and p.account_id = $3))))"
+                          and r.ticket_number = $2 and {condition})"
     ))
     .bind(municipality.as_string())
     .bind(id.ticket.as_string())
@@ -362,17 +372,13 @@ pub(crate) async fn owned_by_clinic(
     account: Uuid,
     venues: &[Uuid],
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(&format!(
-        "select exists (select 1 from residents r
-                        where r.municipality_code = $1 and r.home_code = $5
-                          and r.ticket_number = $2 and {CLINIC_OWNS_RESIDENT})"
-    ))
-    .bind(municipality.as_string())
-    .bind(id.ticket.as_string())
-    .bind(account)
-    .bind(venues)
-    .bind(id.home.as_string())
-    .fetch_one(db)
+    resident_meets(
+        db,
+        municipality,
+        id,
+        (account, venues),
+        CLINIC_OWNS_RESIDENT,
+    )
     .await
 }
 

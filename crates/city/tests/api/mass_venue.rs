@@ -36,6 +36,18 @@ async fn mass_venue_slots(
     response.json().await.unwrap()
 }
 
+/// A registered resident of the registry with the ticket `number`, and clinic A's token.
+async fn resident_and_clinic(app: &TestApp, number: u64) -> (String, String) {
+    let ticket = tickets(number, 1).remove(0);
+    seed_residents(
+        &app.pool,
+        std::slice::from_ref(&ticket),
+        BORN.parse().unwrap(),
+    )
+    .await;
+    (ticket, app.login(&app.accounts.clinic_a).await.token)
+}
+
 fn dose_2(ticket: &str, slot: Uuid) -> serde_json::Value {
     json!({ "resident": key_json(ticket, BORN), "slot_id": slot, "dose": 2 })
 }
@@ -43,14 +55,8 @@ fn dose_2(ticket: &str, slot: Uuid) -> serde_json::Value {
 #[tokio::test]
 async fn a_clinic_books_a_late_second_dose_at_the_mass_venue_within_the_dose_rules() {
     let app = spawn_app().await;
-    let ticket = &tickets(9_300_000_000, 1)[0];
-    seed_residents(
-        &app.pool,
-        std::slice::from_ref(ticket),
-        BORN.parse().unwrap(),
-    )
-    .await;
-    let clinic = app.login(&app.accounts.clinic_a).await.token;
+    let (ticket, clinic) = resident_and_clinic(&app, 9_300_000_000).await;
+    let ticket = &ticket;
     // Dose 1 at the clinic late in the demo's period: its second is after the period's window.
     let first_day = slot_day(tokyo_today() + TimeDelta::days(22));
     let first = demo_slot(&app.pool, 101, first_day, "0900", "private").await;
@@ -122,14 +128,8 @@ async fn a_clinic_books_a_late_second_dose_at_the_mass_venue_within_the_dose_rul
 #[tokio::test]
 async fn the_mass_venues_private_seats_and_other_clinics_venues_stay_closed_to_a_clinic() {
     let app = spawn_app().await;
-    let ticket = &tickets(9_300_000_100, 1)[0];
-    seed_residents(
-        &app.pool,
-        std::slice::from_ref(ticket),
-        BORN.parse().unwrap(),
-    )
-    .await;
-    let clinic = app.login(&app.accounts.clinic_a).await.token;
+    let (ticket, clinic) = resident_and_clinic(&app, 9_300_000_100).await;
+    let ticket = &ticket;
     let day = slot_day(tokyo_today() + TimeDelta::days(2));
     let mass_venue = app.venue_id(MASS_VENUE.number).await;
     let private = insert_slot(&app.pool, mass_venue, day, (8, 0), 30, "private", 5).await;
