@@ -1,6 +1,7 @@
 //! yoyaku-city: the municipality's system of record. It owns the valid-ticket registry, the
-//! accounts, the slots and (later) every booking from every channel, in PostgreSQL, and serves
-//! them over an HTTP API to the clinic app, the call center and the web.
+//! accounts, venues, periods and slots, residents' 予約者情報 and every booking from every channel,
+//! in PostgreSQL, and serves them over an HTTP API to the clinic app, the call center and the web
+//! (see docs/ARCHITECTURE.md).
 //!
 //! Tests elsewhere start it in-process: [`throwaway_pg::fresh_database`], [`connect`],
 //! [`migrate`], [`demo::seed_demo`], then [`Server::spawn`].

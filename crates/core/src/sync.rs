@@ -1,4 +1,4 @@
-//! The clinic sync protocol's wire types (DESIGN.md, Sync), shared by the city server and the
+//! The clinic sync protocol's wire types (docs/ARCHITECTURE.md, Sync), shared by the city server and the
 //! clinic engine.
 //!
 //! Push: a device sends [`Intent`]s in its own sequence order; the server applies each at most

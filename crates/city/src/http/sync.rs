@@ -1,4 +1,4 @@
-//! The clinic sync endpoints (DESIGN.md, Sync): push, pull, snapshot and seat leases. Clinics
+//! The clinic sync endpoints (docs/ARCHITECTURE.md, Sync): push, pull, snapshot and seat leases. Clinics
 //! only: a device syncs one clinic's venues.
 
 use axum::extract::{DefaultBodyLimit, State};

@@ -1,4 +1,4 @@
-//! The clinic sync (DESIGN.md, Sync): push of intents, pull of changes, snapshots for a first
+//! The clinic sync (docs/ARCHITECTURE.md, Sync): push of intents, pull of changes, snapshots for a first
 //! sync or a resync, and seat leases for offline public bookings.
 
 pub(crate) mod leases;

@@ -1,4 +1,4 @@
-//! Seat leases (DESIGN.md, Sync: capacity): while online, the clinic holds a couple of seats in
+//! Seat leases (docs/ARCHITECTURE.md, Sync: seat leases): while online, the clinic holds a couple of seats in
 //! each of its public slots of the coming day and a half, so that if the network drops, the next
 //! callers can still be booked into public slots with certainty. Expired leases are forgotten;
 //! the server returns their unused seats.

@@ -1,4 +1,4 @@
-//! Sync with the city server (DESIGN.md, Sync): push the outbox, then pull the changes, then
+//! Sync with the city server (docs/ARCHITECTURE.md, Sync): push the outbox, then pull the changes, then
 //! renew seat leases; on a timer and on every write, with backoff while the server cannot be
 //! reached. Every step commits as it goes, so a round cut short anywhere loses nothing.
 
