@@ -7,9 +7,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::channel::{Actor, Channel};
-use yoyaku_core::sync::ResidentKey;
-
-use crate::residents::ResidentId;
+use yoyaku_core::resident_key::ResidentKey;
+use yoyaku_core::ticket::TicketNumber;
 
 /// Who is writing, with the rights that come with it (manual 2-1 ⑫, 3-1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +158,11 @@ pub(crate) async fn venues_of_clinic(
 pub(crate) enum Entity {
     Slot(Uuid),
     Booking(Uuid),
-    Resident(ResidentId),
+    /// A resident by the 自治体番号 of their ticket and the 接種券番号.
+    Resident {
+        home: MunicipalityCode,
+        ticket: TicketNumber,
+    },
 }
 
 impl Entity {
@@ -167,7 +170,7 @@ impl Entity {
         match self {
             Self::Slot(_) => "slot",
             Self::Booking(_) => "booking",
-            Self::Resident(_) => "resident",
+            Self::Resident { .. } => "resident",
         }
     }
 
@@ -176,8 +179,8 @@ impl Entity {
     pub fn id(self, municipality: MunicipalityCode) -> String {
         match self {
             Self::Slot(id) | Self::Booking(id) => id.to_string(),
-            Self::Resident(id) if id.home == municipality => id.ticket.as_string(),
-            Self::Resident(id) => id.to_string(),
+            Self::Resident { home, ticket } if home == municipality => ticket.as_string(),
+            Self::Resident { home, ticket } => format!("{home}:{ticket}"),
         }
     }
 }
@@ -311,7 +314,7 @@ pub(crate) async fn record_change(
 pub(crate) async fn record_resident_change(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    id: ResidentId,
+    (home, ticket): (MunicipalityCode, TicketNumber),
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into changes (municipality_code, entity_kind, entity_id, venue_id)
@@ -321,9 +324,9 @@ pub(crate) async fn record_resident_change(
          where b.municipality_code = $1 and b.home_code = $2 and b.ticket_number = $3",
     )
     .bind(municipality.as_string())
-    .bind(id.home.as_string())
-    .bind(id.ticket.as_string())
-    .bind(Entity::Resident(id).id(municipality))
+    .bind(home.as_string())
+    .bind(ticket.as_string())
+    .bind(Entity::Resident { home, ticket }.id(municipality))
     .execute(db)
     .await?;
     Ok(())

@@ -1,7 +1,6 @@
 //! Running the API: in the `serve` and `demo` commands, and in-process in tests.
 
 mod housekeeping;
-pub(crate) mod rate_limit;
 mod tls;
 
 use std::convert::Infallible;
@@ -23,8 +22,8 @@ use tokio::task::JoinHandle;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::server::TlsStream;
 
+use crate::http::rate_limit::{LoginLimiter, LoginRate, LookupLimiter};
 use crate::http::{ApiContext, Config, router};
-use rate_limit::{LoginLimiter, LoginRate, LookupLimiter};
 pub use tls::TlsError;
 
 /// A running API server. [`Server::shutdown`], or dropping it, closes the listening socket at

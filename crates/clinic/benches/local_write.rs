@@ -17,7 +17,7 @@ use support::cache::{TODAY, filled_clinic, slot_id, unbooked};
 use support::{Figure, MUNICIPALITY, percentile, quick, record, runtime};
 use yoyaku_clinic::{BookRequest, Certainty, Clinic};
 use yoyaku_core::booking::DoseNumber;
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 
 fn key(i: u32) -> ResidentKey {
     let r = unbooked(i);

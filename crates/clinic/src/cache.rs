@@ -12,7 +12,8 @@ use sqlx::SqliteConnection;
 use uuid::Uuid;
 use yoyaku_core::out_of_municipality::OutsideStay;
 use yoyaku_core::resident::ResidentDetails;
-use yoyaku_core::sync::{BookingInfo, ResidentInfo, ResidentKey};
+use yoyaku_core::resident_key::ResidentKey;
+use yoyaku_core::sync::{BookingInfo, ResidentInfo};
 use yoyaku_core::time::tokyo_date_time;
 use yoyaku_core::wire::SlotInfo;
 

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 use yoyaku_core::resident::ResidentDetails;
-use yoyaku_core::sync::{Action, ResidentKey};
+use yoyaku_core::resident_key::ResidentKey;
+use yoyaku_core::sync::Action;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::{Coded, MunicipalityCode};
 

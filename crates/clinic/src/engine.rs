@@ -13,7 +13,7 @@ use crate::outbox;
 use crate::sealed_token::DeviceKey;
 use crate::settings::Settings;
 use crate::store::Store;
-use crate::sync::{ErrorInfo, Schedule, SyncStatus};
+use crate::sync_status::{ErrorInfo, Schedule, SyncStatus};
 
 /// Who is logged in right now, in memory only.
 #[derive(Debug, Clone)]

@@ -22,6 +22,7 @@ pub mod settings;
 mod slots;
 pub mod store;
 pub mod sync;
+mod sync_status;
 
 pub use bookings::{
     BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Certainty, Changed, DayPlanView, DoseCount,
@@ -41,4 +42,4 @@ pub use residents::{
 pub use sealed_token::DeviceKey;
 pub use settings::Settings;
 pub use slots::SlotRow;
-pub use sync::{ErrorInfo, Schedule, SyncStatus};
+pub use sync_status::{ErrorInfo, Schedule, SyncStatus};

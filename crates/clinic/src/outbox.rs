@@ -1,12 +1,14 @@
 //! The outbox: every local change is written together with an intent for the city server, in the
-//! same SQLite transaction (docs/ARCHITECTURE.md, Sync). An intent carries a client-made id and the device's
-//! next sequence number; it depends on every unsettled intent that touches a row it touches or
-//! needs, so the server applies them in order and rejects the dependants of a rejected one.
+//! same SQLite transaction (docs/ARCHITECTURE.md, Sync). An intent carries a client-made id and the
+//! device's next sequence number; it depends on every unsettled intent that touches a row it
+//! touches or needs, so the server applies them in order and rejects the dependants of a rejected
+//! one.
 
 use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
-use yoyaku_core::sync::{Action, ResidentKey};
+use yoyaku_core::resident_key::ResidentKey;
+use yoyaku_core::sync::Action;
 
 use crate::error::{ClinicError, Result};
 

@@ -1,8 +1,8 @@
-//! 同期の問題: what the city server refused, with its reason and the slots it proposed, who it
-//! concerns (カナ and 電話番号, to phone them back) and whether they were called, and the
-//! receptionist's ways out (docs/ARCHITECTURE.md, Sync): rebook to a proposed slot, send again, or discard.
-//! A refused intent's dependants were refused with it (`caused_by`); resolving the first resolves
-//! them the same way.
+//! 同期の問題: what the city server refused, with its reason and the slots it proposed, who it concerns
+//! (カナ and 電話番号, to phone them back) and whether they were called, and the receptionist's ways out
+//! (docs/ARCHITECTURE.md, Sync): rebook to a proposed slot, send again, or discard. A refused
+//! intent's dependants were refused with it (`caused_by`); resolving the first resolves them the
+//! same way.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -13,8 +13,8 @@ use yoyaku_city::demo::MASS_VENUE;
 use yoyaku_clinic::{BookRequest, Clinic, ClinicError};
 use yoyaku_core::Coded;
 use yoyaku_core::booking::DoseNumber;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::second_dose::Proposal;
-use yoyaku_core::sync::ResidentKey;
 
 /// Days ahead of a first dose whose standard second (21 days) is after the demo period's
 /// second-dose window (days 21 to 41), while the first is inside the first-dose window (to 27).

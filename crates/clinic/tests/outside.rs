@@ -14,8 +14,8 @@ use yoyaku_clinic::{Certainty, Clinic, ClinicError, OutsideChoice, RegistrationF
 use yoyaku_core::Coded;
 use yoyaku_core::out_of_municipality::{Notification, Reason};
 use yoyaku_core::resident::{ResidentForm, Sex};
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::resident_key::ResidentKeyInput;
-use yoyaku_core::sync::ResidentKey;
 
 /// 千代田区's ticket 9000000062: another person than 熊本市's テスト タロー of the same number.
 const CHIYODA: &str = "131016";

@@ -17,8 +17,8 @@ use yoyaku_clinic::{BookRequest, Certainty, Clinic, DetailsChoice, RegistrationF
 use yoyaku_core::Coded;
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::resident_key::ResidentKeyInput;
-use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::time::tokyo_today;
 
 fn key_input(i: u32) -> ResidentKeyInput {

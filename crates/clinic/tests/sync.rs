@@ -19,8 +19,9 @@ use uuid::Uuid;
 use yoyaku_clinic::{BookRequest, Booked, Certainty, Clinic, RegistrationForm, SlotRow, WayOut};
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::resident_key::ResidentKeyInput;
-use yoyaku_core::sync::{Action, ResidentKey};
+use yoyaku_core::sync::Action;
 use yoyaku_core::time::tokyo_today;
 
 /// Registers resident `i` and books their first dose in `slot`.

@@ -28,7 +28,7 @@ pub struct Problem {
     pub message_en: String,
     /// Slots the client could choose instead (a full slot, say), nearest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub alternatives: Vec<crate::sync::AlternativeSlot>,
+    pub alternatives: Vec<crate::slot::AlternativeSlot>,
 }
 
 impl Problem {

@@ -1,8 +1,8 @@
 //! 第N期: a reception period of the city's slot-setup notice: a first-dose window, a second-dose
 //! window, and the deadlines for the clinics' slot reports.
 //!
-//! The notice gives each clinic its own 接種可能上限量 (dose cap) for a period, so the cap is not
-//! a field of the period: it is passed to [`crate::slot_report`] with the clinic's report.
+//! The notice gives each clinic its own 接種可能上限量 (dose cap) for a period, so the cap is not a field
+//! of the period: it is passed to the `slot_report` module's check with the clinic's report.
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
-//! The 予約 screen's first form (manual 2-1 ②): 自治体番号, 接種券番号 and 生年月日 as typed, parsed
-//! into a [`ResidentKey`]. The city server and the clinic engine both parse it here, so a key the
+//! Who a resident is ([`ResidentKey`]), and the 予約 screen's first form (manual 2-1 ②): 自治体番号,
+//! 接種券番号 and 生年月日 as typed, parsed into one. The city server and the clinic engine both parse it here, so a key the
 //! clinic accepts offline is one the server accepts too.
 
 use chrono::NaiveDate;
@@ -8,8 +8,16 @@ use serde::{Deserialize, Serialize};
 use crate::birth_date::{BirthDate, BirthDateError};
 use crate::error::Coded;
 use crate::municipality::{MunicipalityCode, MunicipalityCodeError};
-use crate::sync::ResidentKey;
-use crate::ticket::{TicketError, TicketInput};
+use crate::ticket::{TicketError, TicketInput, TicketNumber};
+
+/// Who a resident is: 自治体番号 + 接種券番号 + 生年月日, checked against the valid-ticket registry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResidentKey {
+    pub municipality_code: MunicipalityCode,
+    pub ticket_number: TicketNumber,
+    pub birth_date: BirthDate,
+}
 
 /// 自治体番号, 接種券番号 and 生年月日 as typed. `ticket` is the 10-digit number or the ticket's
 /// 18-digit OCR line, which carries the municipality code too.

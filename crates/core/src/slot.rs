@@ -41,6 +41,23 @@ impl Visibility {
     }
 }
 
+/// A slot with seats offered instead of a full or refused one: the nearest by day and time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlternativeSlot {
+    pub slot_id: Uuid,
+    pub venue_id: Uuid,
+    pub venue_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub remaining: i32,
+    /// 公開枠 or 非公開枠, as the slot is set up: the receptionist sees which before rebooking.
+    /// The city always says; a refusal a clinic stored before the field existed has none, and
+    /// must still read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+}
+
 /// A slot as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,5 +1,5 @@
-//! The clinic sync protocol's wire types (docs/ARCHITECTURE.md, Sync), shared by the city server and the
-//! clinic engine.
+//! The clinic sync protocol's wire types (docs/ARCHITECTURE.md, Sync), shared by the city server
+//! and the clinic engine.
 //!
 //! Push: a device sends [`Intent`]s in its own sequence order; the server applies each at most
 //! once (by the intent's client-made id and the device's last applied sequence number) and answers
@@ -14,26 +14,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::MunicipalityCode;
-use crate::birth_date::BirthDate;
 use crate::booking::{BookingStatus, DoseNumber, LotNumber};
 use crate::channel::Channel;
 use crate::out_of_municipality::OutsideStay;
 use crate::period::PeriodSpec;
 use crate::resident::ResidentDetails;
-use crate::slot::Visibility;
-use crate::ticket::TicketNumber;
+use crate::resident_key::ResidentKey;
+use crate::slot::AlternativeSlot;
 use crate::vaccine::VaccineSpec;
 use crate::wire::SlotInfo;
-
-/// Who a resident is: 自治体番号 + 接種券番号 + 生年月日, checked against the valid-ticket registry.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ResidentKey {
-    pub municipality_code: MunicipalityCode,
-    pub ticket_number: TicketNumber,
-    pub birth_date: BirthDate,
-}
 
 /// What a receptionist did, to be applied by the city server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,22 +150,6 @@ pub struct Rejection {
     pub caused_by: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AlternativeSlot {
-    pub slot_id: Uuid,
-    pub venue_id: Uuid,
-    pub venue_name: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub remaining: i32,
-    /// 公開枠 or 非公開枠, as the slot is set up: the receptionist sees which before rebooking.
-    /// The city always says; a refusal a clinic stored before the field existed has none, and
-    /// must still read back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub visibility: Option<Visibility>,
-}
-
 /// `GET /api/v1/sync/pull?cursor=N&limit=M`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullQuery {
@@ -294,6 +267,9 @@ pub struct Lease {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::birth_date::BirthDate;
+    use crate::ticket::TicketNumber;
+    use crate::{MunicipalityCode, Visibility};
     use chrono::NaiveDate;
 
     fn resident() -> ResidentKey {

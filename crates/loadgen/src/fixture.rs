@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::birth_date::BirthDate;
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 

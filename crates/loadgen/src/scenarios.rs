@@ -9,7 +9,7 @@ use reqwest::{StatusCode, Url};
 use serde_json::json;
 use tokio::sync::Barrier;
 use uuid::Uuid;
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 
 use crate::fixture::{Fixture, MUNICIPALITY};
 use crate::report::Outcome;

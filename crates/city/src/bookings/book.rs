@@ -14,8 +14,9 @@ use yoyaku_core::booking::{
 };
 use yoyaku_core::channel::may_book;
 use yoyaku_core::out_of_municipality::OutsideStay;
+use yoyaku_core::resident_key::ResidentKey;
+use yoyaku_core::slot::AlternativeSlot;
 use yoyaku_core::slot::Slot;
-use yoyaku_core::sync::{AlternativeSlot, ResidentKey};
 use yoyaku_core::time::tokyo_date_time;
 use yoyaku_core::vaccine::IntervalCheck;
 
@@ -330,7 +331,7 @@ async fn write(
         entity,
         Entity::Slot(slot),
         // The venue's clinic now needs the resident in its cache.
-        Entity::Resident(resident),
+        resident.entity(),
     ];
     let entity_id = |e: Entity| e.id(municipality);
     sqlx::query_as::<_, Written>(WRITE_BOOKING)

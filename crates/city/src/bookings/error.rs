@@ -7,7 +7,7 @@ use yoyaku_core::booking::{BookingRuleError, EventDayError, TransitionError};
 use yoyaku_core::channel::ChannelError;
 use yoyaku_core::out_of_municipality::OutsideError;
 use yoyaku_core::planner::{ChangeError, Fill, Reason};
-use yoyaku_core::sync::AlternativeSlot;
+use yoyaku_core::slot::AlternativeSlot;
 
 use crate::residents::{ResidentError, ResidentRefusal};
 

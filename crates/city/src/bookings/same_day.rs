@@ -187,7 +187,7 @@ fn targets(
     day: &[VenueSlot],
     times: &[SlotTime],
     booking: &BookingRecord,
-) -> Result<Vec<yoyaku_core::sync::AlternativeSlot>, BookingError> {
+) -> Result<Vec<yoyaku_core::slot::AlternativeSlot>, BookingError> {
     let now = Utc::now();
     let mut alternatives = Vec::new();
     for s in day {

@@ -3,6 +3,7 @@
 
 mod lockout;
 mod on_behalf;
+pub(crate) mod rate_limit;
 pub(super) mod session;
 mod throttle;
 

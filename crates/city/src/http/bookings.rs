@@ -6,10 +6,9 @@
 //! [`crate::bookings`]; handlers parse, pick the caller and run one transaction.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::request::Parts;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,28 +16,25 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgConnection, PgPool};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, ResponsesBuilder};
 use uuid::Uuid;
-use yoyaku_core::booking::{BookingRuleError, DoseNumber, LotNumber};
+use yoyaku_core::MunicipalityCode;
+use yoyaku_core::booking::{DoseNumber, LotNumber};
 use yoyaku_core::second_dose::SecondDosePlan;
-use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::vaccine::IntervalCheck;
 use yoyaku_core::wire::{Role, SlotList};
-use yoyaku_core::{Coded, MunicipalityCode};
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
 use super::availability_cache::WebQuestion;
+use super::caller::{KeyInput, Requester, parse_key, read_scope, writer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
-use super::residents::{KeyInput, outside_status, parse_key, refusal_status};
+use super::refusals::BookingRefusals;
 use crate::audit::{self, Caller, ReadScope};
 use crate::bookings::{
-    self, Booked, BookingError, BookingRecord, Moved, NewBooking, PrivateFirstAdvice, PrivateSlots,
-    Refusal,
+    self, Booked, BookingRecord, Moved, NewBooking, PrivateFirstAdvice, PrivateSlots,
 };
 
 pub(super) fn router() -> Router<ApiContext> {
@@ -51,169 +47,6 @@ pub(super) fn router() -> Router<ApiContext> {
         .route("/api/v1/bookings/{id}/check-in", post(check_in))
         .route("/api/v1/bookings/{id}/vaccination", post(vaccination))
         .route("/api/v1/bookings/{id}/no-show", post(no_show))
-}
-
-/// Who asks: a resident on the web (no `Authorization` header) or a logged-in account. A header
-/// naming no valid session is refused, never taken for the web.
-pub(super) enum Requester {
-    Web,
-    Staff(CurrentAccount),
-}
-
-impl FromRequestParts<ApiContext> for Requester {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, ApiError> {
-        if !parts.headers.contains_key(AUTHORIZATION) {
-            return Ok(Self::Web);
-        }
-        CurrentAccount::from_request_parts(parts, ctx)
-            .await
-            .map(Self::Staff)
-    }
-}
-
-/// A resident on the web gave no key.
-#[derive(Debug, thiserror::Error)]
-#[error("please give the resident's municipality code, ticket number and birth date")]
-struct ResidentKeyRequired;
-
-impl Coded for ResidentKeyRequired {
-    fn code(&self) -> &str {
-        "resident.key_required"
-    }
-    fn message_ja(&self) -> String {
-        "自治体番号・接種券番号・生年月日を入力してください。".into()
-    }
-}
-
-/// The caller of a write and the municipality it acts in. `key` is the web's credential; the call
-/// center acts for a clinic by the session's `X-Yoyaku-On-Behalf-Of` (manual 3-1).
-pub(super) async fn writer(
-    db: &PgPool,
-    requester: Requester,
-    key: Option<ResidentKey>,
-) -> Result<(MunicipalityCode, Caller), ApiError> {
-    let account = match requester {
-        Requester::Web => {
-            let resident = key.ok_or_else(|| ApiError::invalid(ResidentKeyRequired))?;
-            return Ok((resident.municipality_code, Caller::Web { resident }));
-        }
-        Requester::Staff(account) => account,
-    };
-    // A key of another municipality is a 市外住民's (manual 2-3), booked here by staff.
-    let municipality = account.municipality_code;
-    let mut conn = db.acquire().await?;
-    let caller = match (account.role, &account.on_behalf_of) {
-        (Role::Clinic, _) => Caller::clinic(&mut conn, municipality, account.id).await?,
-        (Role::CallCenter, None) => Caller::CallCenter {
-            account: account.id,
-        },
-        (Role::CallCenter, Some(clinic)) => {
-            Caller::call_center_for(&mut conn, municipality, account.id, clinic.id).await?
-        }
-        // The city administers; it does not book.
-        (Role::CityAdmin, _) => return Err(ApiError::Forbidden),
-    };
-    Ok((municipality, caller))
-}
-
-/// What a logged-in reader may see: a clinic its own venues', the others the municipality's.
-pub(super) async fn read_scope(
-    db: &mut PgConnection,
-    account: &CurrentAccount,
-) -> Result<ReadScope, ApiError> {
-    Ok(match account.role {
-        Role::Clinic => ReadScope::Clinic {
-            account: account.id,
-            venues: audit::venues_of_clinic(db, account.municipality_code, account.id).await?,
-        },
-        Role::CallCenter | Role::CityAdmin => ReadScope::Municipality,
-    })
-}
-
-impl From<BookingError> for ApiError {
-    fn from(error: BookingError) -> Self {
-        match error {
-            BookingError::Refused(refusal) => {
-                let alternatives = refusal.alternatives().to_vec();
-                ApiError::refused(status(&refusal), refusal).with_alternatives(alternatives)
-            }
-            BookingError::Database(error) => ApiError::Database(error),
-            BookingError::Stored(what) => ApiError::internal(what),
-        }
-    }
-}
-
-fn status(refusal: &Refusal) -> StatusCode {
-    match refusal {
-        Refusal::Resident(refusal) => refusal_status(*refusal),
-        Refusal::Outside(error) => outside_status(*error),
-        Refusal::BookingNotFound | Refusal::SlotNotFound => StatusCode::NOT_FOUND,
-        Refusal::Channel(_) | Refusal::ClinicOnly => StatusCode::FORBIDDEN,
-        Refusal::SlotFull { .. }
-        | Refusal::IdConflict
-        | Refusal::Transition(_)
-        | Refusal::NotReserved
-        | Refusal::Rule(BookingRuleError::DuplicateDose { .. }) => StatusCode::CONFLICT,
-        Refusal::SlotPast
-        | Refusal::Rule(_)
-        | Refusal::EventDay(_)
-        | Refusal::VaccinatedInFuture
-        | Refusal::NotSameDay
-        | Refusal::SameDay(_)
-        | Refusal::Infeasible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
-/// The refusals every booking write may answer, documented once for all of them.
-struct BookingRefusals;
-
-impl utoipa::IntoResponses for BookingRefusals {
-    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
-        let refusals = [
-            (
-                "400",
-                "Malformed input: the resident key (e.g. `resident.key_required` from the web), a body the parsers refuse",
-            ),
-            (
-                "401",
-                "`auth.session_invalid`: a token was sent but names no live session",
-            ),
-            (
-                "403",
-                "`auth.forbidden`, or the channel may not book the slot (a 非公開枠 from the web)",
-            ),
-            (
-                "404",
-                "The booking, the slot or the resident (not in the registry) is not found",
-            ),
-            (
-                "409",
-                "The slot is full (with `alternatives`), a dose already booked, or the booking's status does not allow it",
-            ),
-            (
-                "422",
-                "A booking rule refuses it (a past slot, too early a dose, not the same day …)",
-            ),
-        ];
-        refusals
-            .into_iter()
-            .fold(
-                ResponsesBuilder::new(),
-                |responses, (status, description)| {
-                    let problem = ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build();
-                    let response = ResponseBuilder::new()
-                        .description(description)
-                        .content("application/problem+json", problem);
-                    responses.response(status, response)
-                },
-            )
-            .build()
-            .into()
-    }
 }
 
 /// A JSON body that may be left out (no `Content-Type`): then the default. Staff need not send

@@ -4,7 +4,7 @@
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use yoyaku_core::sync::AlternativeSlot;
+use yoyaku_core::slot::AlternativeSlot;
 use yoyaku_core::{Coded, Problem};
 
 const PROBLEM_JSON: &str = "application/problem+json";

@@ -4,14 +4,18 @@ mod admin;
 mod auth;
 mod availability_cache;
 mod bookings;
+mod caller;
 mod error;
 mod extract;
 mod health;
 mod information;
 mod openapi;
+mod refusals;
 mod residents;
 mod slots;
 mod sync;
+
+pub(crate) use auth::rate_limit;
 
 use std::sync::Arc;
 

@@ -20,18 +20,19 @@ use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber};
 use yoyaku_core::contact::Phone;
 use yoyaku_core::kana::search_key;
-use yoyaku_core::out_of_municipality::{OutsideError, OutsideStay, Reason};
+use yoyaku_core::out_of_municipality::{OutsideStay, Reason};
 use yoyaku_core::resident::{FieldError, NoSearchCriteria, ResidentDetails, ResidentForm};
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::ticket::{TicketInput, TicketNumber};
 use yoyaku_core::time::tokyo_today;
 use yoyaku_core::{Coded, MunicipalityCode, Problem};
 
 use super::ApiContext;
 use super::auth::{CurrentAccount, LookupLimits};
-use super::bookings::{Requester, read_scope, writer};
+use super::caller::{KeyInput, Requester, parse_key, read_scope, writer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
+use super::refusals::outside_status;
 use crate::audit::ReadScope;
 use crate::bookings::{self, BookingRecord};
 use crate::residents::{
@@ -47,42 +48,6 @@ pub(super) fn router() -> Router<ApiContext> {
             "/api/v1/residents/{municipality_code}/{ticket_number}",
             get(detail).put(register),
         )
-}
-
-/// 自治体番号, 接種券番号 and 生年月日 as typed; the core parses it, for the clinic engine too.
-pub(super) use yoyaku_core::resident_key::ResidentKeyInput as KeyInput;
-
-/// Parses a resident key with the core's rule, against today in Tokyo.
-pub(super) fn parse_key(input: &KeyInput) -> Result<ResidentKey, ApiError> {
-    input.parse(tokyo_today()).map_err(ApiError::invalid)
-}
-
-pub(super) fn refusal_status(refusal: ResidentRefusal) -> StatusCode {
-    match refusal {
-        ResidentRefusal::NotInRegistry | ResidentRefusal::NoneVisible => StatusCode::NOT_FOUND,
-        ResidentRefusal::NotRegistered => StatusCode::CONFLICT,
-        ResidentRefusal::Protected => StatusCode::FORBIDDEN,
-    }
-}
-
-pub(super) fn outside_status(error: OutsideError) -> StatusCode {
-    match error {
-        OutsideError::ReferToCallCenter => StatusCode::UNPROCESSABLE_ENTITY,
-        OutsideError::ReasonRequired
-        | OutsideError::NotOutside
-        | OutsideError::NotificationMismatch => StatusCode::BAD_REQUEST,
-    }
-}
-
-impl From<ResidentError> for ApiError {
-    fn from(error: ResidentError) -> Self {
-        match error {
-            ResidentError::Refused(refusal) => ApiError::refused(refusal_status(refusal), refusal),
-            ResidentError::Outside(error) => ApiError::refused(outside_status(error), error),
-            ResidentError::Database(error) => ApiError::Database(error),
-            ResidentError::Stored(what) => ApiError::internal(what),
-        }
-    }
 }
 
 /// The municipality a request works in: a staff account's own; on the web, the key's.

@@ -1,5 +1,5 @@
-//! The clinic sync endpoints (docs/ARCHITECTURE.md, Sync): push, pull, snapshot and seat leases. Clinics
-//! only: a device syncs one clinic's venues.
+//! The clinic sync endpoints (docs/ARCHITECTURE.md, Sync): push, pull, snapshot and seat leases.
+//! Clinics only: a device syncs one clinic's venues.
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;

@@ -15,7 +15,7 @@ use yoyaku_core::contact::{Email, Phone};
 use yoyaku_core::kana::KanaName;
 use yoyaku_core::out_of_municipality::{Notification, OutsideError, OutsideStay, check_stay};
 use yoyaku_core::resident::{Memo, ResidentDetails, Sex};
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::tokyo_today;
 use yoyaku_core::{Coded, MunicipalityCode};
@@ -105,7 +105,15 @@ impl From<&ResidentKey> for ResidentId {
 }
 
 impl ResidentId {
-    /// The resident a log row of `municipality` names (see [`crate::audit::Entity::id`]).
+    /// The resident as the audit and change logs name it.
+    pub fn entity(self) -> Entity {
+        Entity::Resident {
+            home: self.home,
+            ticket: self.ticket,
+        }
+    }
+
+    /// The resident a log row of `municipality` names (see [`Entity::id`]).
     pub fn from_log_id(id: &str, municipality: MunicipalityCode) -> Option<Self> {
         let (home, ticket) = match id.split_once(':') {
             Some((home, ticket)) => (MunicipalityCode::parse(home).ok()?, ticket),
@@ -632,7 +640,7 @@ pub(crate) async fn register(
         ),
         None => ("resident.register", None),
     };
-    let entity = Entity::Resident(id);
+    let entity = id.entity();
     let after = as_json(details, outside);
     audit::record(
         db,
@@ -644,7 +652,7 @@ pub(crate) async fn register(
         Some(&after),
     )
     .await?;
-    audit::record_resident_change(db, municipality, id).await?;
+    audit::record_resident_change(db, municipality, (id.home, id.ticket)).await?;
     Ok(if before.is_none() {
         Registration::Created
     } else {
@@ -671,14 +679,15 @@ mod tests {
         let ticket = TicketNumber::parse("9000000062").unwrap();
         for home in [kumamoto, chiyoda] {
             let id = ResidentId { home, ticket };
-            let logged = crate::audit::Entity::Resident(id).id(kumamoto);
+            let logged = id.entity().id(kumamoto);
             assert_eq!(ResidentId::from_log_id(&logged, kumamoto), Some(id));
         }
         assert_eq!(
-            crate::audit::Entity::Resident(ResidentId {
+            ResidentId {
                 home: chiyoda,
                 ticket
-            })
+            }
+            .entity()
             .id(kumamoto),
             "131016:9000000062"
         );

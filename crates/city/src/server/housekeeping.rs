@@ -11,7 +11,7 @@ use chrono::{TimeDelta, Utc};
 use sqlx::PgPool;
 use tokio::time::MissedTickBehavior;
 
-use super::rate_limit::{LoginLimiter, LookupLimiter};
+use crate::http::rate_limit::{LoginLimiter, LookupLimiter};
 use crate::sync::retention;
 
 /// Every ten minutes by default: a session outlives its expiry by at most that.

@@ -1,5 +1,5 @@
-//! The clinic sync (docs/ARCHITECTURE.md, Sync): push of intents, pull of changes, snapshots for a first
-//! sync or a resync, and seat leases for offline public bookings.
+//! The clinic sync (docs/ARCHITECTURE.md, Sync): push of intents, pull of changes, snapshots for a
+//! first sync or a resync, and seat leases for offline public bookings.
 
 pub(crate) mod leases;
 pub(crate) mod pull;

@@ -232,7 +232,7 @@ impl BookingRow {
         let stored = |what: &str| SyncError::Stored(format!("{what} of booking {}", self.id));
         Ok(BookingInfo {
             id: self.id,
-            resident: yoyaku_core::sync::ResidentKey {
+            resident: yoyaku_core::resident_key::ResidentKey {
                 municipality_code: MunicipalityCode::parse(&self.home_code)
                     .map_err(|_| stored("home_code"))?,
                 ticket_number: TicketNumber::parse(&self.ticket_number)

@@ -109,7 +109,7 @@ fn result(intent: &Intent, outcome: Outcome) -> IntentResult {
 
 fn rejected(
     error: &dyn Coded,
-    alternatives: Vec<yoyaku_core::sync::AlternativeSlot>,
+    alternatives: Vec<yoyaku_core::slot::AlternativeSlot>,
     caused_by: Option<Uuid>,
 ) -> Outcome {
     Outcome::Rejected(Rejection {

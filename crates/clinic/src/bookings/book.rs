@@ -14,9 +14,10 @@ use uuid::Uuid;
 use yoyaku_core::Visibility;
 use yoyaku_core::booking::{BookingEvent, DoseNumber, check_new_booking, transition};
 use yoyaku_core::channel::{may_book, private_first_advice};
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::second_dose::{Proposal, SecondDosePlan, propose_second_dose};
 use yoyaku_core::slot::Slot;
-use yoyaku_core::sync::{Action, ResidentKey};
+use yoyaku_core::sync::Action;
 use yoyaku_core::time::tokyo_date_time;
 use yoyaku_core::vaccine::{IntervalCheck, VaccineProduct};
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 use yoyaku_core::Coded;
 use yoyaku_core::booking::DoseNumber;
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::time::{tokyo_date_time, tokyo_today};
 use yoyaku_core::wire::MassVenueSlotList;
 

@@ -5,8 +5,8 @@ use tempfile::TempDir;
 use uuid::Uuid;
 use yoyaku_core::Coded;
 use yoyaku_core::booking::DoseNumber;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::second_dose::Proposal;
-use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::time::from_tokyo;
 
 use super::*;

@@ -4,7 +4,7 @@ use serde::Serialize;
 use yoyaku_core::booking::BookingStatus;
 use yoyaku_core::out_of_municipality::OutsideStay;
 use yoyaku_core::resident::ResidentDetails;
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::{Coded, MunicipalityCode};
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber};
 use yoyaku_core::channel::Channel;
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::time::tokyo_date_time;
 
 use crate::error::{ClinicError, Result};

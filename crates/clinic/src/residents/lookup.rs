@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use yoyaku_core::out_of_municipality::{OutsideStay, is_out_of_municipality};
 use yoyaku_core::resident::ResidentDetails;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::resident_key::ResidentKeyInput;
-use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::time::tokyo_today;
 
 use super::history::{self, BookingHistory, ServerBooking};

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use yoyaku_core::out_of_municipality::{OutsideStay, Reason, check_stay};
 use yoyaku_core::resident::{ResidentDetails, ResidentForm};
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::resident_key::ResidentKeyInput;
-use yoyaku_core::sync::{Action, ResidentKey};
+use yoyaku_core::sync::Action;
 use yoyaku_core::time::tokyo_today;
 
 use super::{NotInRegistry, detail_problems, field_problem, stored};

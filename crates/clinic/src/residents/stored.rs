@@ -7,7 +7,7 @@ use yoyaku_core::MunicipalityCode;
 use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::out_of_municipality::OutsideStay;
 use yoyaku_core::resident::{ResidentDetails, ResidentForm, Sex};
-use yoyaku_core::sync::ResidentKey;
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::tokyo_today;
 

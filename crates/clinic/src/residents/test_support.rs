@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use yoyaku_core::resident::{ResidentDetails, ResidentForm, Sex};
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::resident_key::ResidentKeyInput;
-use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::time::tokyo_today;
 
 use crate::engine::{Clinic, Current};

@@ -1,7 +1,7 @@
-//! Seat leases (docs/ARCHITECTURE.md, Sync: seat leases): while online, the clinic holds a couple of seats in
-//! each of its public slots of the coming day and a half, so that if the network drops, the next
-//! callers can still be booked into public slots with certainty. Expired leases are forgotten;
-//! the server returns their unused seats.
+//! Seat leases (docs/ARCHITECTURE.md, Sync: seat leases): while online, the clinic holds a couple
+//! of seats in each of its public slots of the coming day and a half, so that if the network drops,
+//! the next callers can still be booked into public slots with certainty. Expired leases are
+//! forgotten; the server returns their unused seats.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;

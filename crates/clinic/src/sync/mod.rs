@@ -1,18 +1,16 @@
-//! Sync with the city server (docs/ARCHITECTURE.md, Sync): push the outbox, then pull the changes, then
-//! renew seat leases; on a timer and on every write, with backoff while the server cannot be
+//! Sync with the city server (docs/ARCHITECTURE.md, Sync): push the outbox, then pull the changes,
+//! then renew seat leases; on a timer and on every write, with backoff while the server cannot be
 //! reached. Every step commits as it goes, so a round cut short anywhere loses nothing.
 
 mod leases;
 mod pull;
 mod push;
-mod status;
 
 use chrono::Utc;
 
-pub use status::{ErrorInfo, Schedule, SyncStatus};
-
 use crate::engine::Clinic;
 use crate::error::Result;
+use crate::sync_status::SyncStatus;
 
 impl Clinic {
     /// One sync round. Never fails: the outcome is in the returned status (offline is a normal

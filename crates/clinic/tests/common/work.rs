@@ -10,8 +10,8 @@ use chrono::{Days, NaiveDate, TimeDelta};
 use uuid::Uuid;
 use yoyaku_clinic::{Booked, Clinic, ClinicError, RegistrationForm, SlotRow, WayOut};
 use yoyaku_core::resident::{ResidentForm, Sex};
+use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::resident_key::ResidentKeyInput;
-use yoyaku_core::sync::ResidentKey;
 use yoyaku_core::time::tokyo_today;
 
 use super::{City, form, open_clinic_at};

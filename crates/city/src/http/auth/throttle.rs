@@ -1,5 +1,5 @@
 //! The rate limits of `POST /api/v1/login` and `POST /api/v1/residents/lookup`, as extractors;
-//! the limiters themselves are [`crate::server::rate_limit`].
+//! the limiters themselves are [`super::rate_limit`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,9 +15,9 @@ use yoyaku_core::Coded;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::ticket::TicketNumber;
 
+use super::rate_limit::{LoginLimiter, LookupLimiter};
 use crate::http::ApiContext;
 use crate::http::error::ApiError;
-use crate::server::rate_limit::{LoginLimiter, LookupLimiter};
 
 #[derive(Debug, thiserror::Error)]
 #[error("Too many login attempts. Please try again in {seconds} seconds.")]
