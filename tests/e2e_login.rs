@@ -217,3 +217,79 @@ async fn the_clinic_sees_its_slots_and_works_on_its_cache_when_the_network_drops
     wait_for_attr(&client, "connection-status", "data-online", "true").await;
     client.close().await.unwrap();
 }
+
+/// Script in the window reads what tauri-plugin-sql lets it read, and tries for the account's
+/// secrets: the cache holds none, and the secrets file is no database it can open.
+const READ_SECRETS: &str = r#"
+const [secretsPath, done] = arguments;
+const invoke = window.__TAURI_INTERNALS__.invoke;
+(async () => {
+  const state = await invoke('app_state');
+  const db = await invoke('plugin:sql|load', { db: state.cache_db_url });
+  const account = await invoke('plugin:sql|select', { db, query: 'SELECT * FROM account', values: [] });
+  const columns = await invoke('plugin:sql|select', {
+    db, query: "SELECT name FROM pragma_table_info('account')", values: [] });
+  const attempts = [];
+  for (const url of ['sqlite:' + secretsPath + '?mode=ro', 'sqlite:' + secretsPath]) {
+    try {
+      const other = await invoke('plugin:sql|load', { db: url });
+      const rows = await invoke('plugin:sql|select', {
+        db: other, query: 'SELECT * FROM sqlite_master', values: [] });
+      attempts.push({ url, read: JSON.stringify(rows) });
+    } catch (e) {
+      attempts.push({ url, refused: String(e) });
+    }
+  }
+  try {
+    await invoke('plugin:sql|select', {
+      db, query: "ATTACH DATABASE '" + secretsPath + "' AS s", values: [] });
+    attempts.push({ url: 'attach', read: 'attached' });
+  } catch (e) {
+    attempts.push({ url: 'attach', refused: String(e) });
+  }
+  done(JSON.stringify({ account, columns, attempts }));
+})().catch((e) => done(JSON.stringify({ error: String(e) })));
+"#;
+
+#[tokio::test]
+async fn script_in_the_window_cannot_read_the_password_hash_or_the_session_token() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = support::desktop::open_logged_in(&city, data.path()).await;
+    let secrets = data.path().join(yoyaku_clinic::SECRETS_FILE);
+    let kept = std::fs::read_to_string(&secrets).unwrap();
+    assert!(
+        kept.contains("$argon2"),
+        "the engine keeps the offline check there"
+    );
+
+    let answer = client
+        .execute_async(
+            READ_SECRETS,
+            vec![serde_json::json!(secrets.display().to_string())],
+        )
+        .await
+        .unwrap();
+    let seen = answer.as_str().unwrap();
+    let seen: serde_json::Value = serde_json::from_str(seen).unwrap();
+    assert_eq!(seen["error"], serde_json::Value::Null, "{seen}");
+    // The cache's account row is readable, and holds no secret.
+    assert_eq!(seen["account"][0]["account_id"], "clinic-a", "{seen}");
+    let columns = seen["columns"].to_string();
+    assert!(
+        !columns.contains("password") && !columns.contains("token"),
+        "{columns}"
+    );
+    let everything = seen.to_string();
+    assert!(
+        !everything.contains("argon2") && !everything.contains("v1:"),
+        "{everything}"
+    );
+    // The secrets file cannot be opened or attached as a database.
+    for attempt in seen["attempts"].as_array().unwrap() {
+        assert!(attempt.get("read").is_none(), "{attempt}");
+        assert!(attempt["refused"].as_str().is_some(), "{attempt}");
+    }
+    client.close().await.unwrap();
+}

@@ -11,6 +11,7 @@ use crate::city_client::CityClient;
 use crate::error::{ClinicError, Result};
 use crate::outbox;
 use crate::sealed_token::DeviceKey;
+use crate::secrets::{AccountSecrets, SecretsFile};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::sync_status::{ErrorInfo, Schedule, SyncStatus};
@@ -25,8 +26,10 @@ pub(crate) struct Current {
 
 pub struct Clinic {
     pub(crate) store: Store,
-    /// Seals the session token the cache keeps (sealed_token).
+    /// Seals the session token the secrets file keeps (sealed_token).
     pub(crate) device: DeviceKey,
+    /// The password hash and the session token, out of the cache the window reads.
+    pub(crate) secrets: SecretsFile,
     pub(crate) client: CityClient,
     settings: Settings,
     pub(crate) current: RwLock<Option<Current>>,
@@ -50,7 +53,8 @@ impl Clinic {
         device: DeviceKey,
     ) -> Result<Arc<Self>> {
         let store = Store::open(data_dir).await?;
-        seal_a_plain_token(&store, &device).await?;
+        let secrets = SecretsFile::in_dir(data_dir);
+        seal_a_plain_token(&secrets, &device)?;
         let client = CityClient::new(&settings.server_url)?;
         let last_success_at = sqlx::query_scalar("SELECT last_success_at FROM sync_state")
             .fetch_one(store.pool())
@@ -66,6 +70,7 @@ impl Clinic {
         Ok(Arc::new(Self {
             store,
             device,
+            secrets,
             client,
             settings,
             current: RwLock::new(None),
@@ -109,16 +114,16 @@ impl Clinic {
     }
 
     /// The session token of the logged-in account, for calls to the city server: the online
-    /// login's, or the one the cache keeps sealed for this computer.
+    /// login's, or the one the secrets file keeps sealed for this computer.
     pub(crate) async fn session_token(&self) -> Result<String> {
-        if let Some(token) = self.require_login().await?.token {
+        let current = self.require_login().await?;
+        if let Some(token) = current.token {
             return Ok(token);
         }
-        let sealed: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
-            .fetch_optional(self.store.pool())
-            .await?
-            .flatten();
-        sealed
+        let profile = &current.profile;
+        self.secrets
+            .read_for(&profile.municipality_code.to_string(), &profile.account_id)?
+            .and_then(|kept| kept.session_token)
             .and_then(|sealed| self.device.open(&sealed))
             .ok_or(ClinicError::LogInAgainOnline)
     }
@@ -205,17 +210,19 @@ impl Clinic {
 }
 
 /// A cache of an earlier release kept its session token in plain text: sealed now.
-async fn seal_a_plain_token(store: &Store, device: &DeviceKey) -> Result<()> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT session_token FROM account")
-        .fetch_optional(store.pool())
-        .await?
-        .flatten();
-    let Some(plain) = stored.filter(|t| !t.starts_with("v1:")) else {
+fn seal_a_plain_token(secrets: &SecretsFile, device: &DeviceKey) -> Result<()> {
+    let Some(kept) = secrets.read()? else {
         return Ok(());
     };
-    sqlx::query("UPDATE account SET session_token = ?")
-        .bind(device.seal(&plain))
-        .execute(store.pool())
-        .await?;
-    Ok(())
+    let Some(plain) = kept
+        .session_token
+        .as_ref()
+        .filter(|t| !t.starts_with("v1:"))
+    else {
+        return Ok(());
+    };
+    secrets.write(&AccountSecrets {
+        session_token: device.seal(plain),
+        ..kept
+    })
 }

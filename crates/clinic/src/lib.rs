@@ -18,6 +18,7 @@ mod password;
 mod problems;
 mod residents;
 mod sealed_token;
+mod secrets;
 pub mod settings;
 mod slots;
 pub mod store;
@@ -40,6 +41,7 @@ pub use residents::{
     TicketLookup,
 };
 pub use sealed_token::DeviceKey;
+pub use secrets::SECRETS_FILE;
 pub use settings::Settings;
 pub use slots::SlotRow;
 pub use sync_status::{ErrorInfo, Schedule, SyncStatus};

@@ -10,6 +10,7 @@ use yoyaku_core::{AccountId, MunicipalityCode};
 use crate::engine::{Clinic, Current};
 use crate::error::{ClinicError, Result};
 use crate::password;
+use crate::secrets::AccountSecrets;
 
 /// What the receptionist typed on the login screen.
 #[derive(Debug, Clone, Deserialize)]
@@ -141,7 +142,8 @@ impl Clinic {
     /// password check stay, so the same account can log in again without a network.
     pub async fn logout(&self) -> Result<()> {
         let token = self.session_token().await.ok();
-        sqlx::query("UPDATE account SET session_token = NULL, session_expires_at = NULL")
+        self.secrets.forget_session()?;
+        sqlx::query("UPDATE account SET session_expires_at = NULL")
             .execute(self.store.pool())
             .await?;
         *self.current.write().await = None;
@@ -154,8 +156,9 @@ impl Clinic {
         Ok(())
     }
 
-    /// Stores the account, its venues and the new session token in one transaction. A different
-    /// account than last time starts from an empty cache.
+    /// Stores the account and its venues in one transaction, then the password hash and the new
+    /// session token in the secrets file. A different account than last time starts from an
+    /// empty cache.
     async fn remember(
         &self,
         profile: &AccountProfile,
@@ -213,16 +216,14 @@ impl Clinic {
         }
         sqlx::query(
             "INSERT INTO account (singleton, municipality_code, municipality_name, account_id,
-                 display_name, role, password_hash, session_token, session_expires_at, logged_in_at)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 display_name, role, session_expires_at, logged_in_at)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (singleton) DO UPDATE SET
                  municipality_code = excluded.municipality_code,
                  municipality_name = excluded.municipality_name,
                  account_id = excluded.account_id,
                  display_name = excluded.display_name,
                  role = excluded.role,
-                 password_hash = excluded.password_hash,
-                 session_token = excluded.session_token,
                  session_expires_at = excluded.session_expires_at,
                  logged_in_at = excluded.logged_in_at",
         )
@@ -231,8 +232,6 @@ impl Clinic {
         .bind(&profile.account_id)
         .bind(&profile.display_name)
         .bind(profile.role.as_str())
-        .bind(password_hash)
-        .bind(self.device.seal(token))
         .bind(expires_at)
         .bind(Utc::now())
         .execute(&mut *tx)
@@ -250,13 +249,17 @@ impl Clinic {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        self.secrets.write(&AccountSecrets {
+            municipality_code: profile.municipality_code.to_string(),
+            account_id: profile.account_id.clone(),
+            password_hash: password_hash.to_owned(),
+            session_token: self.device.seal(token),
+        })
     }
 
     async fn login_offline(&self, form: &ParsedForm) -> Result<AccountProfile> {
         let row: Option<CachedAccount> = sqlx::query_as(
-            "SELECT municipality_code, municipality_name, account_id, display_name, role,
-                    password_hash
+            "SELECT municipality_code, municipality_name, account_id, display_name, role
              FROM account",
         )
         .fetch_optional(self.store.pool())
@@ -269,7 +272,13 @@ impl Clinic {
         {
             return Err(ClinicError::NoCachedLogin);
         }
-        if !password::verify(form.password.clone(), row.password_hash.clone()).await? {
+        let Some(kept) = self
+            .secrets
+            .read_for(&row.municipality_code, &row.account_id)?
+        else {
+            return Err(ClinicError::NoCachedLogin);
+        };
+        if !password::verify(form.password.clone(), kept.password_hash).await? {
             return Err(ClinicError::InvalidCredentials);
         }
         let venues: Vec<(String, i32, String)> =
@@ -308,7 +317,6 @@ struct CachedAccount {
     account_id: String,
     display_name: String,
     role: String,
-    password_hash: String,
 }
 
 #[cfg(test)]

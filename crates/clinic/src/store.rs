@@ -15,10 +15,41 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::error::Result;
+use crate::secrets::{AccountSecrets, SecretsFile};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub const DATABASE_FILE: &str = "yoyaku.sqlite3";
+
+/// A cache of an earlier release kept the account's secrets in its `account` table: they move to
+/// the secrets file before the migration that drops them runs. True when there was such a table.
+async fn carry_out_secrets(pool: &SqlitePool, data_dir: &Path) -> Result<bool> {
+    let has_secrets: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('account') WHERE name = 'password_hash')",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !has_secrets {
+        return Ok(false);
+    }
+    let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT municipality_code, account_id, password_hash, session_token FROM account",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let file = SecretsFile::in_dir(data_dir);
+    if let Some((municipality_code, account_id, password_hash, session_token)) = row {
+        if file.read_for(&municipality_code, &account_id)?.is_none() {
+            file.write(&AccountSecrets {
+                municipality_code,
+                account_id,
+                password_hash,
+                session_token,
+            })?;
+        }
+    }
+    Ok(true)
+}
 
 /// How often the checkpointer looks at the WAL, and the size past which it copies it into the
 /// database (what SQLite's automatic checkpoint would do at its default of 1000 pages).
@@ -39,7 +70,12 @@ impl Store {
         })?;
         let path = data_dir.join(DATABASE_FILE);
         let pool = connect(&path).await?;
+        let carried = carry_out_secrets(&pool, data_dir).await?;
         MIGRATOR.run(&pool).await?;
+        if carried {
+            // The dropped columns' bytes may linger in free pages: rewrite the file without them.
+            sqlx::query("VACUUM").execute(&pool).await?;
+        }
         tokio::spawn(checkpointer(pool.clone(), wal_path(&path)));
         Ok(Self { pool, path })
     }
@@ -163,7 +199,7 @@ mod tests {
     }
 
     /// A cache left by an older release, with work not yet sent, is migrated by this one without
-    /// losing any of it: later migrations only add.
+    /// losing any of it; its account's secrets move to the secrets file, out of the database.
     #[tokio::test]
     async fn migrating_an_older_cache_keeps_its_unsynced_work() {
         let dir = tempfile::tempdir().unwrap();
@@ -193,6 +229,10 @@ mod tests {
             "INSERT INTO outbox (seq, device_id, id, kind, action, created_at) \
                  VALUES (1, 'd', 'i', 'book', '{}', '2021-05-01T00:00:00Z')",
             "INSERT INTO outbox_touches VALUES ('d', 1, 'booking', 'b')",
+            "INSERT INTO account (singleton, municipality_code, municipality_name, account_id, \
+                 display_name, role, password_hash, session_token, logged_in_at) \
+                 VALUES (1, '431001', '熊本市', 'clinic-a', 'A胃腸科内科医院', 'clinic', \
+                 '$argon2id$v=19$old', 'v1:sealed', '2021-05-01T00:00:00Z')",
         ] {
             sqlx::query(statement).execute(&pool).await.unwrap();
         }
@@ -217,6 +257,35 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(pending, vec![("i".into(), "pending".into())]);
+
+        let carried = SecretsFile::in_dir(dir.path())
+            .read_for("431001", "clinic-a")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                carried.password_hash.as_str(),
+                carried.session_token.as_deref()
+            ),
+            ("$argon2id$v=19$old", Some("v1:sealed"))
+        );
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('account')")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert!(
+            !columns
+                .iter()
+                .any(|c| c == "password_hash" || c == "session_token")
+        );
+        store.close().await;
+        let bytes = std::fs::read(&path).unwrap();
+        let needle = b"$argon2id";
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "no trace of the hash in the database file"
+        );
     }
 
     #[tokio::test]

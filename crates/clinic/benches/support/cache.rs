@@ -77,14 +77,24 @@ async fn fill(clinic: &Clinic) -> u64 {
     }
     sqlx::query(
         "INSERT INTO account (singleton, municipality_code, municipality_name, account_id,
-             display_name, role, password_hash, session_token, logged_in_at)
-         VALUES (1, ?, '熊本市', 'clinic-a', 'A胃腸科内科医院', 'clinic', ?, NULL, ?)",
+             display_name, role, logged_in_at)
+         VALUES (1, ?, '熊本市', 'clinic-a', 'A胃腸科内科医院', 'clinic', ?)",
     )
     .bind(MUNICIPALITY)
-    .bind(hash)
     .bind(chrono::Utc::now())
     .execute(&mut *tx)
     .await
+    .unwrap();
+    // The offline password check, where the engine keeps it: out of the database.
+    let data_dir = clinic.store().path().parent().unwrap();
+    let secrets = serde_json::json!({
+        "municipality_code": MUNICIPALITY, "account_id": "clinic-a",
+        "password_hash": hash, "session_token": null
+    });
+    std::fs::write(
+        data_dir.join(yoyaku_clinic::SECRETS_FILE),
+        secrets.to_string(),
+    )
     .unwrap();
     let first_day = tokyo_today() - Days::new(DAYS_BEFORE);
     sqlx::query("INSERT INTO periods VALUES (1, 'pfizer', ?, ?, ?, ?)")

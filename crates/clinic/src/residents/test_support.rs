@@ -43,8 +43,8 @@ pub async fn offline_clinic() -> (tempfile::TempDir, Arc<Clinic>) {
         .unwrap();
     sqlx::query(
         "INSERT INTO account (singleton, municipality_code, municipality_name, account_id,
-             display_name, role, password_hash, logged_in_at)
-         VALUES (1, '431001', '熊本市', 'clinic-a', 'A胃腸科内科医院', 'clinic', 'x',
+             display_name, role, logged_in_at)
+         VALUES (1, '431001', '熊本市', 'clinic-a', 'A胃腸科内科医院', 'clinic',
              '2021-05-01T00:00:00Z')",
     )
     .execute(pool)
