@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "print_page",
     "terms_of_use",
     "contacts",
+    "read_date",
 ];
 
 fn main() {

@@ -37,6 +37,7 @@ pub fn run() {
             commands::session::login,
             commands::session::logout,
             commands::session::renew_session,
+            commands::dates::read_date,
             commands::information::terms_of_use,
             commands::information::contacts,
             commands::sync::sync_now,

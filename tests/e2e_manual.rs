@@ -192,7 +192,9 @@ async fn test_taro_is_registered_and_booked_for_both_doses_then_found_by_half_wi
     click(&client, "menu-reserve").await;
     type_into(&client, "reserve-ticket", "9000000062").await;
     type_into(&client, "reserve-birth-date", "S20.3.3").await;
-    wait_for_text(&client, "reserve-birth-date-parsed", "1945").await;
+    // Read by yoyaku-core as it is typed, shown in the era the caller used and in 西暦.
+    wait_for_text(&client, "reserve-birth-date-parsed", "昭和20年3月3日").await;
+    wait_for_text(&client, "reserve-birth-date-parsed", "1945/03/03").await;
     click(&client, "reserve-lookup").await;
 
     // ④ 住民情報登録 (a first visit), typed in half-width kana, then 登録確認 read back.

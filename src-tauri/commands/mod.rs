@@ -2,6 +2,7 @@
 //! `capabilities/`, so the window can call nothing else.
 
 pub mod bookings;
+pub mod dates;
 pub mod information;
 pub mod print;
 pub mod problems;

@@ -188,14 +188,7 @@ impl BirthDate {
     /// form [`display_ja`](Self::display_ja) prints, 1945/03/03 (昭和20年), parses too, provided
     /// the two years agree.
     pub fn parse(input: &str, today: NaiveDate) -> Result<Self, BirthDateError> {
-        let folded: String = input
-            .nfkc()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect();
-        if folded.is_empty() {
-            return Err(BirthDateError::Required);
-        }
+        let folded = fold(input)?;
         let (main, annotation) = match folded.strip_suffix(')').and_then(|s| s.split_once('(')) {
             Some((main, note)) => (main, Some(note)),
             None => (folded.as_str(), None),
@@ -203,15 +196,8 @@ impl BirthDate {
         let (date, typed_era) = read_date(main)?;
         // Too old first: icu has no era for 明治1–5年, so the era check would mislead there.
         check_not_too_old(date)?;
+        check_era(date, typed_era)?;
         let actual = Self(date).japanese_year();
-        let month_day = format!("{}月{}日", date.month(), date.day());
-        if let Some(typed) = typed_era.filter(|t| actual != Some(*t)) {
-            return Err(BirthDateError::OutsideEra {
-                given: format!("{typed}{month_day}"),
-                era: typed.era,
-                actual: format!("{}{month_day}", Self(date).era_year_ja()),
-            });
-        }
         let birth_date = Self::from_date(date, today)?;
         if let Some(note) = annotation {
             if actual != Some(read_japanese_year(note)?) {
@@ -258,6 +244,45 @@ impl BirthDate {
     /// 1945/03/03 (昭和20年), as the confirmation screen shows it.
     pub fn display_ja(&self) -> String {
         format!("{} ({})", self.0.format("%Y/%m/%d"), self.era_year_ja())
+    }
+}
+
+/// Any calendar date typed in the spellings [`BirthDate::parse`] takes (西暦 or 和暦; a 和暦 date
+/// must lie in its era), with no check of how far it lies from today: a 予約日 is ahead.
+pub fn read_calendar_date(input: &str) -> Result<NaiveDate, BirthDateError> {
+    let (date, typed_era) = read_date(&fold(input)?)?;
+    check_not_too_old(date)?;
+    check_era(date, typed_era)?;
+    Ok(date)
+}
+
+/// NFKC-folded, lower-case, without spaces; empty is [`BirthDateError::Required`].
+fn fold(input: &str) -> Result<String, BirthDateError> {
+    let folded: String = input
+        .nfkc()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if folded.is_empty() {
+        Err(BirthDateError::Required)
+    } else {
+        Ok(folded)
+    }
+}
+
+/// A date typed in 和暦 must lie in the era and year typed (昭和64年2月1日 does not).
+fn check_era(date: NaiveDate, typed_era: Option<JapaneseYear>) -> Result<(), BirthDateError> {
+    let actual = BirthDate(date).japanese_year();
+    match typed_era.filter(|t| actual != Some(*t)) {
+        Some(typed) => {
+            let month_day = format!("{}月{}日", date.month(), date.day());
+            Err(BirthDateError::OutsideEra {
+                given: format!("{typed}{month_day}"),
+                era: typed.era,
+                actual: format!("{}{month_day}", BirthDate(date).era_year_ja()),
+            })
+        }
+        None => Ok(()),
     }
 }
 
@@ -390,6 +415,25 @@ impl<'de> Deserialize<'de> for BirthDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_calendar_date_ahead_reads_in_every_spelling_and_its_era_is_checked() {
+        for typed in [
+            "2026/12/7",
+            "R8.12.7",
+            "令和8年12月7日",
+            "２０２６－１２－０７",
+            "20261207",
+        ] {
+            assert_eq!(read_calendar_date(typed), Ok(ymd(2026, 12, 7)), "{typed}");
+        }
+        assert!(matches!(
+            read_calendar_date("昭和64年2月1日"),
+            Err(BirthDateError::OutsideEra { .. })
+        ));
+        assert_eq!(read_calendar_date(" "), Err(BirthDateError::Required));
+        assert!(read_calendar_date("2/30").is_err());
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2021, 5, 15).unwrap()

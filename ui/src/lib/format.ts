@@ -6,13 +6,26 @@ import { tr } from './i18n.svelte';
 
 const TOKYO_OFFSET_MS = 9 * 60 * 60 * 1000;
 
-export const WEEKDAYS_JA = ['日', '月', '火', '水', '木', '金', '土'] as const;
-export const WEEKDAYS_EN = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
-export const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+/** The days of a week, 0 = 日/Sun … 6 = 土/Sat, as the calendar's columns. */
+export const WEEK = [0, 1, 2, 3, 4, 5, 6] as const;
+
+// 2023-01-01 was a Sunday: the platform's names for its week, in both languages.
+const weekdayNames = (locale: string) => {
+  const format = new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' });
+  return WEEK.map((d) => format.format(new Date(Date.UTC(2023, 0, 1 + d))));
+};
+const WEEKDAYS_JA = weekdayNames('ja-JP');
+const WEEKDAYS_EN = weekdayNames('en-US');
+const MONTH_EN = new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' });
 
 /** A weekday (0 = 日/Sun … 6 = 土/Sat), short, in the current language. */
 export function weekdayLabel(weekday: number): string {
   return tr(WEEKDAYS_JA[weekday] ?? '', WEEKDAYS_EN[weekday] ?? '');
+}
+
+/** A month (1 … 12), short, in English: 'May'. */
+export function monthLabelEn(month: number): string {
+  return MONTH_EN.format(new Date(Date.UTC(2023, month - 1, 1)));
 }
 
 /** The range separator the manual uses between times: 09:00〜09:30 (WAVE DASH). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, calendarEnd, calendarWeeks, formatLongDate, parseBookingDate, secondDoseDate, tokyoDateOf, weekday, weeksToShow, type CalendarRow } from './dates';
+import { addDays, calendarEnd, calendarWeeks, formatLongDate, readMonthDay, secondDoseDate, tokyoDateOf, weekday, weeksToShow, type CalendarRow } from './dates';
 
 describe('secondDoseDate', () => {
   it('is 21 days later, on the same weekday, across months and years', () => {
@@ -69,22 +69,17 @@ describe('tokyoDateOf', () => {
   });
 });
 
-describe('parseBookingDate', () => {
+describe('readMonthDay', () => {
   const today = '2026-12-05';
-  it('reads a whole date in western or Japanese-era form, full-width too', () => {
-    for (const typed of ['2026/12/7', '2026-12-07', '20261207', 'R8.12.7', '令和8年12月7日', '２０２６／１２／７']) {
-      expect(parseBookingDate(typed, today), typed).toBe('2026-12-07');
-    }
+  it('takes a month and day alone as the next such day, full-width too', () => {
+    expect(readMonthDay('12/7', today)).toBe('2026-12-07');
+    expect(readMonthDay('12月5日', today)).toBe('2026-12-05');
+    expect(readMonthDay('１／８', today)).toBe('2027-01-08');
+    expect(readMonthDay('12/4', today)).toBe('2027-12-04');
   });
-  it('takes a month and day alone as the next such day', () => {
-    expect(parseBookingDate('12/7', today)).toBe('2026-12-07');
-    expect(parseBookingDate('12月5日', today)).toBe('2026-12-05');
-    expect(parseBookingDate('1/8', today)).toBe('2027-01-08');
-    expect(parseBookingDate('12/4', today)).toBe('2027-12-04');
-  });
-  it('is null for what is not a date', () => {
-    for (const typed of ['', '2/30', '13/1', 'tomorrow', '2026/2/30']) {
-      expect(parseBookingDate(typed, today), typed).toBeNull();
+  it('leaves a whole date to yoyaku-core and is null for what is not a month and day', () => {
+    for (const typed of ['', '2/30', '13/1', 'tomorrow', '2026/12/7', 'R8.12.7']) {
+      expect(readMonthDay(typed, today), typed).toBeNull();
     }
   });
 });

@@ -1,9 +1,8 @@
 // Calendar arithmetic on 'YYYY-MM-DD' dates (Asia/Tokyo calendar days; no clock involved) and the
 // 接種予約 calendar's weeks.
 
-import { MONTHS_EN, parseIsoDate, weekdayLabel } from '../format';
+import { monthLabelEn, parseIsoDate, weekdayLabel } from '../format';
 import { tr } from '../i18n.svelte';
-import { parseBirthDate } from './wareki';
 
 /** The standard gap between dose 1 and dose 2 of the Pfizer vaccine: 3週間後の同じ曜日. */
 export const SECOND_DOSE_DAYS = 21;
@@ -31,13 +30,11 @@ function isoDate(year: number, month: number, day: number): string | null {
 }
 
 /**
- * 予約日 as typed → 'YYYY-MM-DD': a whole date in any form 生年月日 takes (2026/12/7, R8.12.7,
- * 令和8年12月7日, full-width too), or a month and day alone (12/7, 12月7日), which is the next
- * such day from `today`. Null when it cannot be read.
+ * 予約日 typed as a month and day alone (12/7, 12月7日, full-width too) → the next such day from
+ * `today`, 'YYYY-MM-DD'. Null otherwise: a whole date (2026/12/7, R8.12.7) is yoyaku-core's to
+ * read (`datesApi.read`).
  */
-export function parseBookingDate(input: string, today: string): string | null {
-  const whole = parseBirthDate(input);
-  if (whole) return whole;
+export function readMonthDay(input: string, today: string): string | null {
   const md = /^(\d{1,2})[/.\-月](\d{1,2})日?$/.exec(input.normalize('NFKC').replace(/\s/g, ''));
   if (!md) return null;
   const year = Number(today.slice(0, 4));
@@ -57,7 +54,7 @@ export function weekday(date: string): number {
 export function formatLongDate(date: string): string {
   const p = parseIsoDate(date);
   if (!p) return date;
-  return tr(`${p.year}年${p.month}月${p.day}日(${weekdayLabel(p.weekday)})`, `${weekdayLabel(p.weekday)} ${p.day} ${MONTHS_EN[p.month - 1]} ${p.year}`);
+  return tr(`${p.year}年${p.month}月${p.day}日(${weekdayLabel(p.weekday)})`, `${weekdayLabel(p.weekday)} ${p.day} ${monthLabelEn(p.month)} ${p.year}`);
 }
 
 /** One day of the `slot_calendar` view: a venue's seats for a vaccine on a date. */
