@@ -3,7 +3,7 @@
 use serde::Serialize;
 use yoyaku_clinic::{ClinicError, ErrorInfo};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(transparent)]
 pub struct CommandError(ErrorInfo);
 

@@ -14,6 +14,10 @@ use yoyaku_clinic::{Clinic, Schedule, Settings};
 /// The event carrying every change of [`yoyaku_clinic::SyncStatus`].
 pub const SYNC_STATUS_EVENT: &str = "sync-status";
 
+/// Where the window's TypeScript bindings of [`ipc`] live, from the repository's root.
+#[cfg(test)]
+const BINDINGS: &str = "ui/src/lib/generated/ipc.ts";
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -22,6 +26,7 @@ pub fn run() {
         )
         .init();
 
+    let ipc = ipc();
     tauri::Builder::default()
         .plugin(tauri_plugin_sql::Builder::new().build())
         .setup(|app| {
@@ -32,7 +37,16 @@ pub fn run() {
             app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
+        .invoke_handler(ipc.invoke_handler())
+        .run(tauri::generate_context!())
+        .expect("error while running the yoyaku window");
+}
+
+/// Every command the window may call, with the types they take and answer: the one list behind
+/// both the invoke handler and the generated TypeScript bindings.
+pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::new()
+        .commands(tauri_specta::collect_commands![
             commands::session::app_state,
             commands::session::login,
             commands::session::logout,
@@ -72,8 +86,12 @@ pub fn run() {
             commands::problems::resolve_details_conflict,
             commands::print::print_page,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running the yoyaku window");
+        .typ::<yoyaku_clinic::SyncStatus>()
+        .constant("SYNC_STATUS_EVENT", SYNC_STATUS_EVENT)
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        // Every i64 that crosses is a count, a dose or a venue number: far inside 2^53.
+        .dangerously_cast_bigints_to_number()
+        .disable_serde_phases()
 }
 
 /// The engine, or why it could not start (a broken settings file, say), which the window shows.
@@ -97,4 +115,37 @@ fn start_background_tasks(app: tauri::AppHandle, clinic: Arc<Clinic>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The committed bindings are what the commands' Rust types say today. Regenerate them with
+    /// `YOYAKU_WRITE_BINDINGS=1 cargo test -p yoyaku --lib`.
+    #[test]
+    fn generated_bindings_are_fresh() {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join(super::BINDINGS);
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("ipc.ts");
+        super::ipc()
+            .export(
+                specta_typescript::Typescript::default().header(
+                    "// Generated from the Rust commands and types by `generated_bindings_are_fresh`\n\
+                     // (src-tauri/lib.rs): do not edit; regenerate with YOYAKU_WRITE_BINDINGS=1.",
+                ),
+                &fresh,
+            )
+            .expect("the IPC types export to TypeScript");
+        let fresh = std::fs::read_to_string(fresh).unwrap();
+        if std::env::var_os("YOYAKU_WRITE_BINDINGS").is_some() {
+            std::fs::write(&committed, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is stale: run `YOYAKU_WRITE_BINDINGS=1 cargo test -p yoyaku --lib` and commit it",
+            super::BINDINGS
+        );
+    }
 }

@@ -14,6 +14,7 @@ use crate::error::CommandResult;
 use crate::{EngineState, paths};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn book(state: State<'_, EngineState>, request: BookRequest) -> CommandResult<Booked> {
     Ok(engine(&state)?
         .book_with_city(request, CITY_ANSWER_WAIT)
@@ -22,6 +23,7 @@ pub async fn book(state: State<'_, EngineState>, request: BookRequest) -> Comman
 
 /// 続けて2回目: where the second dose of a first-dose booking can be had.
 #[tauri::command]
+#[specta::specta]
 pub async fn second_dose_plan(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -31,6 +33,7 @@ pub async fn second_dose_plan(
 
 /// 2回目は市総合体育館等: the city's mass venue's seats for the second dose, on `day`.
 #[tauri::command]
+#[specta::specta]
 pub async fn mass_venue_offer(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -41,6 +44,7 @@ pub async fn mass_venue_offer(
 
 /// The second dose booked at the city's mass venue, online.
 #[tauri::command]
+#[specta::specta]
 pub async fn book_at_mass_venue(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -52,6 +56,7 @@ pub async fn book_at_mass_venue(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn cancel_booking(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -60,6 +65,7 @@ pub async fn cancel_booking(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn change_booking(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -71,6 +77,7 @@ pub async fn change_booking(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn check_same_day_move(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -82,6 +89,7 @@ pub async fn check_same_day_move(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn same_day_move(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -91,6 +99,7 @@ pub async fn same_day_move(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn check_in(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -99,6 +108,7 @@ pub async fn check_in(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn record_vaccination(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -111,6 +121,7 @@ pub async fn record_vaccination(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn mark_no_show(
     state: State<'_, EngineState>,
     booking_id: Uuid,
@@ -119,6 +130,7 @@ pub async fn mark_no_show(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn nearby_slots(
     state: State<'_, EngineState>,
     slot_id: Uuid,
@@ -127,6 +139,7 @@ pub async fn nearby_slots(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn day_list(
     state: State<'_, EngineState>,
     venue_id: Uuid,
@@ -140,6 +153,7 @@ pub async fn day_list(
 
 /// Saves the 4-1 list as CSV in the Downloads folder and answers the file's path.
 #[tauri::command]
+#[specta::specta]
 pub async fn save_day_list_csv(
     app: AppHandle,
     state: State<'_, EngineState>,
@@ -155,6 +169,7 @@ pub async fn save_day_list_csv(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn open_vials(
     state: State<'_, EngineState>,
     venue_id: Uuid,

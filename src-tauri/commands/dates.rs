@@ -10,7 +10,7 @@ use yoyaku_core::time::tokyo_today;
 use crate::error::CommandResult;
 
 /// What the date is for, which decides what it may be.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum DateKind {
     /// 生年月日: in the past, and not before 1900.
@@ -21,6 +21,7 @@ pub enum DateKind {
 
 /// The date `input` names, or why it names none (the form shows the reason under the field).
 #[tauri::command]
+#[specta::specta]
 pub fn read_date(input: String, kind: DateKind) -> CommandResult<NaiveDate> {
     let read = match kind {
         DateKind::Birth => BirthDate::parse(&input, tokyo_today()).map(|b| b.date()),

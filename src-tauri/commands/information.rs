@@ -9,6 +9,7 @@ use crate::EngineState;
 use crate::error::CommandResult;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn terms_of_use(
     state: State<'_, EngineState>,
     municipality_code: String,
@@ -17,6 +18,7 @@ pub async fn terms_of_use(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn contacts(state: State<'_, EngineState>) -> CommandResult<Published<Contacts>> {
     Ok(engine(&state)?.contacts().await?)
 }

@@ -6,6 +6,7 @@ use crate::error::{CommandError, CommandResult};
 
 /// Async so it runs off the main thread, which the dialog needs.
 #[tauri::command]
+#[specta::specta]
 pub async fn print_page(webview: tauri::Webview) -> CommandResult<()> {
     webview.print().map_err(CommandError::print)
 }

@@ -10,11 +10,13 @@ use crate::EngineState;
 use crate::error::CommandResult;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_problems(state: State<'_, EngineState>) -> CommandResult<Vec<SyncProblem>> {
     Ok(engine(&state)?.sync_problems().await?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn rebook_problem(
     state: State<'_, EngineState>,
     intent_id: Uuid,
@@ -24,16 +26,19 @@ pub async fn rebook_problem(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn retry_problem(state: State<'_, EngineState>, intent_id: Uuid) -> CommandResult<()> {
     Ok(engine(&state)?.retry_problem(intent_id).await?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn discard_problem(state: State<'_, EngineState>, intent_id: Uuid) -> CommandResult<()> {
     Ok(engine(&state)?.discard_problem(intent_id).await?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn mark_problem_called(
     state: State<'_, EngineState>,
     intent_id: Uuid,
@@ -45,6 +50,7 @@ pub async fn mark_problem_called(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn details_conflicts(
     state: State<'_, EngineState>,
 ) -> CommandResult<Vec<DetailsConflict>> {
@@ -52,6 +58,7 @@ pub async fn details_conflicts(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn resolve_details_conflict(
     state: State<'_, EngineState>,
     intent_id: Uuid,

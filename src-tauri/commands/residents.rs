@@ -13,6 +13,7 @@ use crate::EngineState;
 use crate::error::CommandResult;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn lookup_ticket(
     state: State<'_, EngineState>,
     key: ResidentKeyInput,
@@ -21,6 +22,7 @@ pub async fn lookup_ticket(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn register_resident(
     state: State<'_, EngineState>,
     form: RegistrationForm,
@@ -29,6 +31,7 @@ pub async fn register_resident(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn search_residents(
     state: State<'_, EngineState>,
     query: ResidentQuery,
@@ -37,6 +40,7 @@ pub async fn search_residents(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn resident_detail(
     state: State<'_, EngineState>,
     municipality_code: String,
@@ -48,6 +52,7 @@ pub async fn resident_detail(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn out_of_municipality_reasons(
     state: State<'_, EngineState>,
 ) -> CommandResult<Vec<ReasonOption>> {
@@ -55,6 +60,7 @@ pub fn out_of_municipality_reasons(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn check_out_of_municipality(
     state: State<'_, EngineState>,
     reason: Reason,

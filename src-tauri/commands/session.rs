@@ -6,7 +6,7 @@ use super::engine;
 use crate::EngineState;
 use crate::error::CommandResult;
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct AppState {
     settings: Settings,
     /// Read-only `sqlite:` URL of the cache, for the list screens (plugin-sql, select only).
@@ -15,6 +15,7 @@ pub struct AppState {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn app_state(state: State<'_, EngineState>) -> CommandResult<AppState> {
     let clinic = engine(&state)?;
     Ok(AppState {
@@ -25,12 +26,14 @@ pub fn app_state(state: State<'_, EngineState>) -> CommandResult<AppState> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn login(state: State<'_, EngineState>, request: LoginForm) -> CommandResult<Session> {
     Ok(engine(&state)?.login(request).await?)
 }
 
 /// The session-renewal dialog: the password again, for the account logged in.
 #[tauri::command]
+#[specta::specta]
 pub async fn renew_session(
     state: State<'_, EngineState>,
     password: String,
@@ -39,6 +42,7 @@ pub async fn renew_session(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn logout(state: State<'_, EngineState>) -> CommandResult<()> {
     Ok(engine(&state)?.logout().await?)
 }

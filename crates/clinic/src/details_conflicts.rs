@@ -20,6 +20,7 @@ use crate::outbox::{self, NewIntent, Row, resident_key};
 use crate::residents::stored;
 
 /// One resident whose 予約者情報 differ between this clinic and the city.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DetailsConflict {
     /// The registration that met the city's details.
@@ -34,6 +35,7 @@ pub struct DetailsConflict {
 }
 
 /// Which 予約者情報 the receptionist keeps.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DetailsChoice {

@@ -168,6 +168,7 @@ pub struct CityRefusal {
 }
 
 /// What the receptionist does after a refusal.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WayOut {
@@ -178,6 +179,7 @@ pub enum WayOut {
 }
 
 /// One field's error in a form: which field, and what to do about it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldProblem {
     pub field: String,

@@ -12,6 +12,7 @@ use crate::engine::Clinic;
 use crate::error::{ClinicError, Result};
 
 /// A text as the city published it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Published<T> {
     pub body: T,

@@ -44,4 +44,4 @@ pub use sealed_token::DeviceKey;
 pub use secrets::SECRETS_FILE;
 pub use settings::Settings;
 pub use slots::SlotRow;
-pub use sync_status::{ErrorInfo, Schedule, SyncStatus};
+pub use sync_status::{ErrorInfo, Schedule, SyncState, SyncStatus};

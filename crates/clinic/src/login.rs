@@ -13,6 +13,7 @@ use crate::password;
 use crate::secrets::AccountSecrets;
 
 /// What the receptionist typed on the login screen.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Deserialize)]
 pub struct LoginForm {
     pub municipality_code: String,
@@ -21,6 +22,7 @@ pub struct LoginForm {
     pub agreed_to_terms: bool,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Session {
     pub profile: AccountProfile,

@@ -16,6 +16,7 @@ use crate::error::{ClinicError, Result};
 use crate::outbox::{self, NewIntent};
 
 /// One row of the 同期の問題 list.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SyncProblem {
     pub intent_id: Uuid,
@@ -32,6 +33,7 @@ pub struct SyncProblem {
 }
 
 /// The resident a problem concerns: enough to phone them back.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProblemResident {
     pub municipality_code: String,

@@ -14,6 +14,7 @@ pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8731";
 /// 熊本市, as the manual's login screen has it.
 pub const DEFAULT_MUNICIPALITY_CODE: &str = "431001";
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {

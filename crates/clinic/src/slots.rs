@@ -25,6 +25,7 @@ pub(crate) const SLOT_COLUMNS: [&str; 14] = [
 ];
 
 /// A row of the `slot_list` view.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SlotRow {
     pub slot_id: String,
@@ -37,6 +38,7 @@ pub struct SlotRow {
     pub date: String,
     pub start_time: String,
     pub end_time: String,
+    #[cfg_attr(feature = "specta", specta(type = yoyaku_core::Visibility))]
     pub visibility: String,
     pub capacity: i64,
     pub booked: i64,

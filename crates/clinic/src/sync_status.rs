@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ClinicError, FieldProblem, WayOut};
 use yoyaku_core::Coded;
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncStatus {
     pub online: bool,
@@ -21,7 +22,36 @@ pub struct SyncStatus {
     pub problems: u64,
 }
 
+/// Where a booking's or a resident's local work stands (views `booking_state`, `resident_search`):
+/// the badge every list shows.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum SyncState {
+    /// 同期済み: the city has it as the cache shows it.
+    Synced,
+    /// 未送信: work the city has not settled yet.
+    Pending,
+    /// 仮予約: a public seat booked offline, which the city can still refuse.
+    Tentative,
+    /// 同期の問題: the city refused it and nobody has resolved it yet.
+    Rejected,
+}
+
+impl SyncState {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Synced => "同期済み",
+            Self::Pending => "未送信",
+            Self::Tentative => "仮予約",
+            Self::Rejected => "同期の問題",
+        }
+    }
+}
+
 /// An error as it crosses to the UI: `{code, message_ja, message_en}`.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorInfo {
     pub code: String,

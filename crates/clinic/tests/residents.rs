@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{City, form, open_clinic};
-use yoyaku_clinic::{Clinic, ClinicError, RegistrationForm, ResidentQuery};
+use yoyaku_clinic::{Clinic, ClinicError, RegistrationForm, ResidentQuery, SyncState};
 use yoyaku_core::Coded;
 use yoyaku_core::resident::{ResidentForm, Sex};
 use yoyaku_core::resident_key::ResidentKeyInput;
@@ -144,7 +144,7 @@ async fn registration_normalises_queues_one_intent_reaches_the_city_and_is_found
         .unwrap();
     assert_eq!(found.rows.len(), 1);
     assert_eq!(found.rows[0].ticket_number, "9000000062");
-    assert_eq!(found.rows[0].sync_state, "pending");
+    assert_eq!(found.rows[0].sync_state, SyncState::Pending);
     let by_phone = clinic
         .search_residents(ResidentQuery {
             phone: "096 328 1111".into(),
@@ -169,7 +169,7 @@ async fn registration_normalises_queues_one_intent_reaches_the_city_and_is_found
         .resident_detail("431001", "9000000062")
         .await
         .unwrap();
-    assert_eq!(detail.sync_state, "synced");
+    assert_eq!(detail.sync_state, SyncState::Synced);
     assert_eq!(detail.details, Some(registered.details.clone()));
     let lookup = clinic
         .lookup_ticket(key("9000000062", "1945-03-03"))

@@ -16,7 +16,9 @@ use common::work::{
 };
 use common::{City, form, open_clinic};
 use uuid::Uuid;
-use yoyaku_clinic::{BookRequest, Booked, Certainty, Clinic, RegistrationForm, SlotRow, WayOut};
+use yoyaku_clinic::{
+    BookRequest, Booked, Certainty, Clinic, RegistrationForm, SlotRow, SyncState, WayOut,
+};
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
 use yoyaku_core::resident_key::ResidentKey;
@@ -185,7 +187,7 @@ async fn a_public_seat_taken_on_the_web_while_offline_comes_back_as_a_problem_to
         .await
         .unwrap();
     assert_eq!(booked.certainty_label, "仮予約");
-    assert_eq!(booked.booking.sync_state, "tentative");
+    assert_eq!(booked.booking.sync_state, SyncState::Tentative);
 
     city.restart().await;
     // Residents on the web take every seat left.
@@ -712,7 +714,7 @@ async fn online_a_booking_is_confirmed_only_once_the_city_took_it() {
     let booked = book_with_city(&clinic, key, &slot, 1).await.unwrap();
     assert_eq!(booked.certainty, Certainty::TakenByCity);
     assert_eq!(booked.certainty_label, "予約確定");
-    assert_eq!(booked.booking.sync_state, "synced");
+    assert_eq!(booked.booking.sync_state, SyncState::Synced);
     let at_city: i64 = sqlx::query_scalar("select count(*) from bookings where id = $1::uuid")
         .bind(&booked.booking.booking_id)
         .fetch_one(&city.pool)
@@ -798,7 +800,7 @@ async fn with_the_city_gone_a_booking_stands_as_the_cache_has_it_once_the_round_
     // Not the whole wait: the round that could not reach the city ended it.
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(booked.certainty, Certainty::PrivateSlot);
-    assert_eq!(booked.booking.sync_state, "pending");
+    assert_eq!(booked.booking.sync_state, SyncState::Pending);
     assert!(!clinic.status().online);
 }
 

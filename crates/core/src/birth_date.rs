@@ -23,6 +23,7 @@ use crate::error::Coded;
 /// Earlier birth dates are typing mistakes, not residents.
 const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date");
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BirthDate(NaiveDate);
 

@@ -18,6 +18,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::Coded;
 use crate::vaccine::{IntervalCheck, VaccineProduct};
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -146,6 +147,7 @@ pub fn transition(
 
 /// ロット番号 as printed on the vial (e.g. FF3620): letters and digits, folded to half-width
 /// upper case, 1–20 characters; a hyphen is kept when printed.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct LotNumber(String);
@@ -207,6 +209,7 @@ impl<'de> Deserialize<'de> for LotNumber {
 }
 
 /// 第N回接種: 1 or 2 in the primary series; later doses are numbered on.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct DoseNumber(u8);

@@ -13,6 +13,8 @@ use crate::error::Coded;
 
 /// A Japanese phone number a person answers: fixed line, mobile (090/080/070), 050 IP phone or
 /// toll-free (0120/0800). Stored as national digits ("0961234567").
+// Serialized as its string, by the hand-written `Serialize` below.
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(type = String))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Phone {
     digits: String,
@@ -196,6 +198,7 @@ impl<'de> Deserialize<'de> for Phone {
 
 /// An e-mail address, trimmed and NFKC-folded (an IME's full-width ＠ or letters) but otherwise
 /// kept as typed: the local part may be case-sensitive.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Email(String);

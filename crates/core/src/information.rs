@@ -10,6 +10,7 @@ use crate::Coded;
 const MAX_TERMS_CHARS: usize = 50_000;
 
 /// 利用規約
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TermsOfUse {
@@ -20,6 +21,7 @@ pub struct TermsOfUse {
 }
 
 /// One line of the 問い合わせ先.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
@@ -43,6 +45,7 @@ pub struct Contact {
 }
 
 /// 問い合わせ先
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contacts {

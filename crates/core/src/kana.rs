@@ -17,6 +17,7 @@ use crate::error::Coded;
 /// The longest name accepted, in characters (full-width spaces included).
 pub const MAX_CHARS: usize = 50;
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct KanaName(String);

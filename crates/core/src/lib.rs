@@ -19,6 +19,7 @@ mod openapi;
 pub mod out_of_municipality;
 pub mod period;
 pub mod planner;
+pub mod refusal;
 pub mod resident;
 pub mod resident_key;
 pub mod second_dose;

@@ -8,6 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::Coded;
 
+// Serialized as its string, by the hand-written `Serialize` below.
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(type = String))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MunicipalityCode([u8; 6]);
 

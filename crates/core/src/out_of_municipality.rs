@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::MunicipalityCode;
 use crate::error::Coded;
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -32,6 +33,7 @@ pub enum Reason {
 }
 
 /// What the receptionist should do.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -180,6 +182,7 @@ impl Coded for UnknownReason {
 }
 
 /// 住所地外接種届: whether the city has the resident's notification, for a reason that needs one.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -219,18 +222,29 @@ impl Notification {
 /// Why a resident of another municipality may be booked here (manual 2-3): a reason of the
 /// guidance's lists, and the state of its notification. Only a stay the rules accept exists: the
 /// call center's reasons, and a notification state the reason does not call for, are refused.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "OutsideStayFields")]
+#[serde(try_from = "OutsideStayFields", into = "OutsideStayFields")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutsideStay {
     reason: Reason,
     notification: Notification,
 }
 
-#[derive(Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Serialize, Deserialize)]
 struct OutsideStayFields {
     reason: Reason,
     notification: Notification,
+}
+
+impl From<OutsideStay> for OutsideStayFields {
+    fn from(stay: OutsideStay) -> Self {
+        Self {
+            reason: stay.reason,
+            notification: stay.notification,
+        }
+    }
 }
 
 impl TryFrom<OutsideStayFields> for OutsideStay {

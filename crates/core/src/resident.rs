@@ -10,6 +10,7 @@ use crate::error::Coded;
 use crate::kana::{KanaName, KanaNameError};
 
 /// 性別. 未設定 is a choice the receptionist makes, not a missing answer.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -40,6 +41,7 @@ impl Sex {
 }
 
 /// メモ: free text for the city's staff, trimmed, at most [`Memo::MAX_CHARS`] characters.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Memo(String);
@@ -107,6 +109,7 @@ impl Coded for SexError {
 }
 
 /// The form as typed, before any checking.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentForm {
@@ -121,6 +124,7 @@ pub struct ResidentForm {
 }
 
 /// The registered details; every field already checked.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentDetails {

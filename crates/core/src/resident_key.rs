@@ -11,6 +11,7 @@ use crate::municipality::{MunicipalityCode, MunicipalityCodeError};
 use crate::ticket::{TicketError, TicketInput, TicketNumber};
 
 /// Who a resident is: 自治体番号 + 接種券番号 + 生年月日, checked against the valid-ticket registry.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentKey {
@@ -21,6 +22,7 @@ pub struct ResidentKey {
 
 /// 自治体番号, 接種券番号 and 生年月日 as typed. `ticket` is the 10-digit number or the ticket's
 /// 18-digit OCR line, which carries the municipality code too.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentKeyInput {

@@ -12,6 +12,7 @@ use crate::slot::Slot;
 use crate::time::tokyo_date_time;
 use crate::vaccine::VaccineProduct;
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -24,6 +25,7 @@ pub enum Proposal {
     MassVaccinationVenue { window_last: NaiveDate },
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecondDosePlan {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::time::tokyo_date_time;
 
 /// 公開枠 are open to the web, the call center and the clinic; 非公開枠 only to the venue's clinic.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -42,6 +43,7 @@ impl Visibility {
 }
 
 /// A slot with seats offered instead of a full or refused one: the nearest by day and time.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlternativeSlot {
@@ -59,6 +61,7 @@ pub struct AlternativeSlot {
 }
 
 /// A slot as the rules see it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Slot {

@@ -16,6 +16,8 @@ use crate::municipality::{MunicipalityCode, MunicipalityCodeError, ascii_digits}
 const NUMBER_LEN: usize = 10;
 const OCR_LEN: usize = 18;
 
+// Serialized as its string, by the hand-written `Serialize` below.
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(type = String))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TicketNumber([u8; NUMBER_LEN]);
 

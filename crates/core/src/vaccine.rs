@@ -75,6 +75,7 @@ impl Coded for VaccineError {
 }
 
 /// How a proposed next-dose date relates to the product's interval.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

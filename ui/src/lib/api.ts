@@ -1,33 +1,43 @@
-// Typed wrappers around the shell's commands. Every wrapper rejects with a
-// CommandError (see errors.ts), never with a raw string or an Error.
-import { invoke } from '@tauri-apps/api/core';
+// The shell's commands, as generated from their Rust signatures (generated/ipc.ts), each made to
+// reject with a CommandError (see errors.ts), never with a raw string or an Error.
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { normalizeError } from './errors';
-import type { AppState, LoginRequest, Session, SyncStatus } from './types';
+import { commands as generated, SYNC_STATUS_EVENT } from './generated/ipc';
+import type { SyncStatus } from './types';
 
-/** Calls a shell command; rejects with a CommandError. Area modules (api/*.ts) build on it. */
-export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    return await invoke<T>(command, args);
-  } catch (error) {
-    throw normalizeError(error);
-  }
+type Commands = typeof generated;
+
+function guarded(all: Commands): Commands {
+  const entries = Object.entries(all).map(([name, command]) => [
+    name,
+    async (...args: unknown[]) => {
+      try {
+        return await (command as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (error) {
+        throw normalizeError(error);
+      }
+    },
+  ]);
+  return Object.fromEntries(entries) as Commands;
 }
 
+/** Every command of the shell; area modules (api/*.ts) name them for their screens. */
+export const commands = guarded(generated);
+
 export const api = {
-  appState: () => call<AppState>('app_state'),
-  login: (request: LoginRequest) => call<Session>('login', { request }),
-  logout: () => call<void>('logout'),
+  appState: commands.appState,
+  login: commands.login,
+  logout: commands.logout,
   /** The password again for the logged-in account, when the city says the session expired. */
-  renewSession: (password: string) => call<Session>('renew_session', { password }),
+  renewSession: commands.renewSession,
   /** Pulls now. Being offline is not an error: it resolves with online=false. */
-  syncNow: () => call<SyncStatus>('sync_now'),
-  syncStatus: () => call<SyncStatus>('sync_status'),
+  syncNow: commands.syncNow,
+  syncStatus: commands.syncStatus,
   /** The system's print dialog for the window (the print stylesheet decides what is printed). */
-  printPage: () => call<void>('print_page'),
+  printPage: commands.printPage,
 };
 
-export const SYNC_STATUS_EVENT = 'sync-status';
+export { SYNC_STATUS_EVENT };
 
 /** Subscribes to the background sync loop's status events. */
 export async function onSyncStatus(handler: (status: SyncStatus) => void): Promise<UnlistenFn> {

@@ -14,7 +14,10 @@ use crate::residents::{ResidentError, ResidentRefusal};
 
 pub(super) fn refusal_status(refusal: ResidentRefusal) -> StatusCode {
     match refusal {
-        ResidentRefusal::NotInRegistry | ResidentRefusal::NoneVisible => StatusCode::NOT_FOUND,
+        // `NotCached` is the clinic cache's word for the same absence; the city never says it.
+        ResidentRefusal::NotInRegistry
+        | ResidentRefusal::NoneVisible
+        | ResidentRefusal::NotCached => StatusCode::NOT_FOUND,
         ResidentRefusal::NotRegistered => StatusCode::CONFLICT,
         ResidentRefusal::Protected => StatusCode::FORBIDDEN,
     }
@@ -57,7 +60,10 @@ fn status(refusal: &Refusal) -> StatusCode {
     match refusal {
         Refusal::Resident(refusal) => refusal_status(*refusal),
         Refusal::Outside(error) => outside_status(*error),
-        Refusal::BookingNotFound | Refusal::SlotNotFound => StatusCode::NOT_FOUND,
+        // The city knows every vaccine; `VaccineNotCached` is the clinic cache's refusal.
+        Refusal::BookingNotFound | Refusal::SlotNotFound | Refusal::VaccineNotCached { .. } => {
+            StatusCode::NOT_FOUND
+        }
         Refusal::Channel(_) | Refusal::ClinicOnly => StatusCode::FORBIDDEN,
         Refusal::SlotFull { .. }
         | Refusal::IdConflict
@@ -69,6 +75,8 @@ fn status(refusal: &Refusal) -> StatusCode {
         | Refusal::EventDay(_)
         | Refusal::VaccinatedInFuture
         | Refusal::NotSameDay
+        | Refusal::ChangeSameDay
+        | Refusal::SameSlot
         | Refusal::SameDay(_)
         | Refusal::Infeasible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     }

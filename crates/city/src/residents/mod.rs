@@ -10,6 +10,7 @@ mod search;
 use chrono::NaiveDate;
 use sqlx::PgConnection;
 use uuid::Uuid;
+use yoyaku_core::MunicipalityCode;
 use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::contact::{Email, Phone};
 use yoyaku_core::kana::KanaName;
@@ -18,60 +19,12 @@ use yoyaku_core::resident::{Memo, ResidentDetails, Sex};
 use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::tokyo_today;
-use yoyaku_core::{Coded, MunicipalityCode};
 
 use crate::audit::{self, Caller, Entity, ReadScope};
 
 pub(crate) use search::{Criteria, SearchResult, search};
 
-/// Why a resident could not be found, registered or booked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum ResidentRefusal {
-    /// A made-up ticket and a wrong birth date get this one answer: which part was wrong stays
-    /// unknown to someone trying numbers.
-    #[error(
-        "the ticket number and birth date do not match the city's valid tickets; please check both"
-    )]
-    NotInRegistry,
-    #[error("the resident's details are not registered yet; please register them first")]
-    NotRegistered,
-    /// No registered resident the reader may see: one that is not registered and one that is
-    /// another clinic's get the same answer.
-    #[error("no such resident is registered")]
-    NoneVisible,
-    /// DV等の被害者 (manual 2-3): their 予約者情報 and bookings stay with the clinic that books
-    /// them and the city; anyone else is told to ask the call center, and nothing more.
-    #[error(
-        "this resident's details are shown only where they are booked: please refer them to the call center"
-    )]
-    Protected,
-}
-
-impl Coded for ResidentRefusal {
-    fn code(&self) -> &str {
-        match self {
-            Self::NotInRegistry => "ticket.not_in_registry",
-            Self::NotRegistered => "resident.not_registered",
-            Self::NoneVisible => "resident.not_found",
-            Self::Protected => "resident.protected",
-        }
-    }
-    fn message_ja(&self) -> String {
-        match self {
-            Self::NotInRegistry => {
-                "接種券番号と生年月日の組み合わせが有効接種券に見つかりません。両方をもう一度ご確認ください。"
-            }
-            Self::NotRegistered => {
-                "住民情報が登録されていません。先に住民情報登録を行ってください。"
-            }
-            Self::NoneVisible => "該当する住民情報はありません。",
-            Self::Protected => {
-                "この方の情報はこちらでは表示・変更できません。コールセンターをご案内ください。"
-            }
-        }
-        .into()
-    }
-}
+pub(crate) use yoyaku_core::refusal::ResidentRefusal;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ResidentError {
@@ -663,6 +616,7 @@ pub(crate) async fn register(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yoyaku_core::Coded;
 
     #[test]
     fn sexes_round_trip_through_their_stored_form() {

@@ -29,7 +29,6 @@ use super::lifecycle::set_status;
 use crate::ClinicError;
 use crate::error::Result;
 use crate::outbox::{NewIntent, Row, enqueue};
-use crate::slots::SlotRow;
 
 /// How many days either side of a full slot to look for seats, and past the standard date for a
 /// second dose (the city server looks as far).
@@ -37,6 +36,7 @@ const NEARBY_DAYS: u64 = 7;
 const MAX_ALTERNATIVES: usize = 5;
 
 /// 接種予約: who, which slot, which dose.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct BookRequest {
     /// As in the resident's row: 自治体番号, 接種券番号, 生年月日.
@@ -46,6 +46,7 @@ pub struct BookRequest {
 }
 
 /// Whether the city server can still refuse the booking, and why.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Certainty {
@@ -60,6 +61,7 @@ pub enum Certainty {
 }
 
 /// Why a booking is 仮予約.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Uncertainty {
@@ -87,6 +89,7 @@ impl Certainty {
 }
 
 /// The manual's advice (2-1 ⑫): 医療機関では非公開枠が埋まってから、公開枠に予約を入れてください.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrivateFirst {
     /// The 非公開枠 at the same time that still has seats.
@@ -95,6 +98,7 @@ pub struct PrivateFirst {
     pub message_en: String,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Booked {
     pub booking: BookingRow,
@@ -107,6 +111,7 @@ pub struct Booked {
     pub private_first: Option<PrivateFirst>,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Changed {
     pub cancelled: BookingRow,
@@ -265,7 +270,11 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
     };
     // A leased seat is already in the slot's count of booked seats, so it needs no free one.
     if lease.is_none() && slot.remaining() <= 0 {
-        let alternatives = alternatives(db, ctx, &slot).await?;
+        let alternatives = alternatives(db, ctx, &slot)
+            .await?
+            .iter()
+            .map(CachedSlot::alternative)
+            .collect::<Result<_>>()?;
         return Err(Refusal::SlotFull { alternatives }.into());
     }
 
@@ -384,7 +393,7 @@ pub(super) async fn alternatives(
     db: &mut SqliteConnection,
     ctx: &Ctx<'_>,
     full: &Slot,
-) -> Result<Vec<SlotRow>> {
+) -> Result<Vec<CachedSlot>> {
     let date = full.date();
     let around = cache::venue_slots(
         db,
@@ -408,14 +417,14 @@ pub(super) async fn alternatives(
                 (time_of_day(&s) - time_of_day(full)).num_minutes().abs(),
                 s.starts_at,
             );
-            candidates.push((key, cached.row()));
+            candidates.push((key, cached));
         }
     }
     candidates.sort_by_key(|(key, _)| *key);
     Ok(candidates
         .into_iter()
         .take(MAX_ALTERNATIVES)
-        .map(|(_, row)| row)
+        .map(|(_, slot)| slot)
         .collect())
 }
 

@@ -12,13 +12,13 @@ use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, ResidentBooking};
 use yoyaku_core::period::{DateRange, Period, PeriodSpec};
 use yoyaku_core::resident_key::ResidentKey;
-use yoyaku_core::slot::Slot;
+use yoyaku_core::slot::{AlternativeSlot, Slot};
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::{tokyo_date_time, tokyo_today};
 use yoyaku_core::vaccine::{DoseInterval, VaccineProduct, VaccineSpec};
 use yoyaku_core::{MunicipalityCode, Visibility};
 
-use super::error::{Refusal, corrupt};
+use super::error::{Refusal, ResidentRefusal, corrupt};
 use crate::error::Result;
 use crate::json_rows;
 use crate::slots::{SLOT_COLUMNS, SlotRow};
@@ -69,6 +69,20 @@ impl CachedSlot {
 
     pub fn row(&self) -> SlotRow {
         self.row.clone()
+    }
+
+    /// The slot as a refusal offers it instead of a full one.
+    pub fn alternative(&self) -> Result<AlternativeSlot> {
+        let slot = self.core()?;
+        Ok(AlternativeSlot {
+            slot_id: slot.id,
+            venue_id: slot.venue_id,
+            venue_name: self.venue_name.clone(),
+            starts_at: slot.starts_at,
+            ends_at: slot.ends_at,
+            remaining: slot.remaining(),
+            visibility: Some(slot.visibility),
+        })
     }
 }
 
@@ -152,10 +166,10 @@ pub(super) async fn require_registered(db: &mut SqliteConnection, key: &Resident
     match row {
         // The birth date is a third of the key: a wrong one is a different person.
         Some((birth_date, _)) if birth_date != key.birth_date.date().to_string() => {
-            Err(Refusal::ResidentNotFound.into())
+            Err(Refusal::Resident(ResidentRefusal::NotCached).into())
         }
-        None => Err(Refusal::ResidentNotFound.into()),
-        Some((_, None)) => Err(Refusal::ResidentNotRegistered.into()),
+        None => Err(Refusal::Resident(ResidentRefusal::NotCached).into()),
+        Some((_, None)) => Err(Refusal::Resident(ResidentRefusal::NotRegistered).into()),
         Some((_, Some(_))) => Ok(()),
     }
 }
@@ -256,7 +270,7 @@ pub(super) async fn vaccine(db: &mut SqliteConnection, code: &str) -> Result<Vac
     .fetch_optional(db)
     .await?;
     let Some(row) = row else {
-        return Err(Refusal::VaccineUnknown {
+        return Err(Refusal::VaccineNotCached {
             code: code.to_owned(),
         }
         .into());

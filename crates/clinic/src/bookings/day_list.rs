@@ -9,9 +9,11 @@ use yoyaku_core::booking::BookingStatus;
 use yoyaku_core::out_of_municipality::OutsideStay;
 
 use super::error::corrupt;
+use crate::SyncState;
 use crate::error::Result;
 
 /// A row of the `day_list` view, with the Japanese words a screen shows.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct BookingRow {
     pub booking_id: String,
@@ -25,6 +27,7 @@ pub struct BookingRow {
     pub end_time: String,
     pub slot_id: String,
     pub slot_name: String,
+    #[cfg_attr(feature = "specta", specta(type = yoyaku_core::Visibility))]
     pub visibility: String,
     /// 自治体番号
     pub municipality_code: String,
@@ -35,13 +38,14 @@ pub struct BookingRow {
     pub given_name_kana: Option<String>,
     pub phone: Option<String>,
     pub dose: i64,
+    #[cfg_attr(feature = "specta", specta(type = BookingStatus))]
     pub status: String,
     pub channel: String,
     /// ロット番号
     pub lot_number: Option<String>,
     pub vaccinated_at: Option<DateTime<Utc>>,
     /// synced, pending, tentative or rejected (view `booking_state`).
-    pub sync_state: String,
+    pub sync_state: SyncState,
     /// 住所地外 (manual 2-3): a 市外住民's reason and notification state (`Reason::as_str`,
     /// `Notification::as_str`).
     pub outside_reason: Option<String>,
@@ -67,7 +71,7 @@ impl BookingRow {
             .ok_or_else(|| corrupt(format!("status of booking {}", self.booking_id)))?
             .label_ja()
             .to_owned();
-        self.sync_state_label = sync_state_label(&self.sync_state).to_owned();
+        self.sync_state_label = self.sync_state.label_ja().to_owned();
         self.outside_label = match (&self.outside_reason, &self.notification) {
             (Some(reason), Some(notification)) => Some(
                 OutsideStay::from_stored(reason, notification)
@@ -77,15 +81,6 @@ impl BookingRow {
             _ => None,
         };
         Ok(self)
-    }
-}
-
-fn sync_state_label(state: &str) -> &'static str {
-    match state {
-        "synced" => "同期済み",
-        "tentative" => "仮予約",
-        "rejected" => "同期の問題",
-        _ => "未送信",
     }
 }
 

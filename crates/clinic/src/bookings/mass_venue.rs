@@ -24,6 +24,7 @@ const BOOKINGS_PATH: &str = "/api/v1/bookings";
 const DAYS_AFTER_STANDARD: u64 = 27;
 
 /// The mass venue's seats for the second dose of a first-dose booking.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MassVenueOffer {
     pub standard_date: NaiveDate,
@@ -36,6 +37,7 @@ pub struct MassVenueOffer {
     pub slots: Vec<MassVenueSlotRow>,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MassVenueSlotRow {
     pub slot_id: Uuid,
@@ -49,6 +51,7 @@ pub struct MassVenueSlotRow {
 }
 
 /// The second dose the city took at the mass venue.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MassVenueBooked {
     pub booking_id: Uuid,

@@ -37,6 +37,7 @@ use yoyaku_core::second_dose::SecondDosePlan;
 use crate::engine::Clinic;
 use crate::error::{ClinicError, Result};
 use crate::slots::SlotRow;
+use cache::CachedSlot;
 
 /// Who acts and when: the logged-in clinic's venues, and the time rules compare slots with.
 pub(crate) struct Ctx<'a> {
@@ -197,7 +198,8 @@ impl Clinic {
         let Some(slot) = cache::slot(&mut tx, slot_id).await? else {
             return Err(error::Refusal::SlotNotFound.into());
         };
-        book::alternatives(&mut tx, &ctx, &slot.core()?).await
+        let nearby = book::alternatives(&mut tx, &ctx, &slot.core()?).await?;
+        Ok(nearby.iter().map(CachedSlot::row).collect())
     }
 
     /// 接種予約状況・実績 一覧 (manual 4-1): the day's bookings by time.

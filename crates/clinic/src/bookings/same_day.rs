@@ -25,6 +25,7 @@ use crate::outbox::{NewIntent, Row, enqueue};
 use crate::slots::SlotRow;
 
 /// The manual's table for a same-day change, and the verdict.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SameDayCheck {
     pub feasible: bool,
@@ -46,6 +47,7 @@ pub struct SameDayCheck {
     pub exceeds_capacity: bool,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DoseCount {
     pub start_time: String,
@@ -55,6 +57,7 @@ pub struct DoseCount {
 }
 
 /// The fewest vials for the day's doses.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanView {
     /// 接種回数計
@@ -66,6 +69,7 @@ pub struct PlanView {
 }
 
 /// A vial: diluted at `diluted_at`, to be used up by `use_by` (the 6-hour window).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VialView {
     pub diluted_at: String,
@@ -73,12 +77,14 @@ pub struct VialView {
     pub doses: u32,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Message {
     pub message_ja: String,
     pub message_en: String,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FillView {
     pub bookings: u32,
@@ -88,6 +94,7 @@ pub struct FillView {
     pub message_en: String,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SpareView {
     pub diluted_at: String,
@@ -95,6 +102,7 @@ pub struct SpareView {
     pub spare: u32,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Moved {
     pub booking: BookingRow,
@@ -129,7 +137,12 @@ pub(super) async fn apply(
         fill,
     } = assess(db, ctx, booking_id, slot_id).await?;
     if !check.feasible {
-        return Err(Refusal::Infeasible { reasons, fill }.into());
+        return Err(Refusal::Infeasible {
+            reasons,
+            fill,
+            alternatives: Vec::new(),
+        }
+        .into());
     }
     // Until the server applies the move, its count of the new slot lacks the booking and its
     // count of the first slot still has it (`moved_from`, the first move of a pending few). A

@@ -1,5 +1,6 @@
 //! The booking use cases on a temporary cache filled with fixture rows, as a pull would leave it.
 
+use crate::SyncState;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use tempfile::TempDir;
 use uuid::Uuid;
@@ -261,7 +262,7 @@ async fn a_first_dose_in_a_private_slot_is_certain_and_proposes_the_second_three
     assert_eq!(booked.certainty, Certainty::PrivateSlot);
     assert_eq!(booked.certainty_label, "予約確定");
     assert_eq!(booked.booking.status_label, "予約済み");
-    assert_eq!(booked.booking.sync_state, "pending");
+    assert_eq!(booked.booking.sync_state, SyncState::Pending);
     assert_eq!(booked.booking.starts_label, "2021-05-13 09:00~");
     assert_eq!(booked.private_first, None);
     let booking_id = booked.booking.booking_id.parse().unwrap();
@@ -327,7 +328,7 @@ async fn a_booking_of_a_resident_the_city_has_not_accepted_yet_is_tentative_even
         }
     );
     assert_eq!(booked.certainty_label, "仮予約");
-    assert_eq!(booked.booking.sync_state, "tentative");
+    assert_eq!(booked.booking.sync_state, SyncState::Tentative);
     // The booking waits for the registration: refused, it is refused with it.
     let intents = fx.intents().await;
     assert_eq!(intents.len(), 2);
@@ -372,7 +373,7 @@ async fn a_public_slot_is_tentative_without_a_lease_and_the_clinic_is_told_to_fi
         }
     );
     assert_eq!(booked.certainty_label, "仮予約");
-    assert_eq!(booked.booking.sync_state, "tentative");
+    assert_eq!(booked.booking.sync_state, SyncState::Tentative);
     assert_eq!(booked.booking.sync_state_label, "仮予約");
     let advice = booked.private_first.expect("the private slot has seats");
     assert_eq!(advice.slot.id, private);
@@ -407,7 +408,7 @@ async fn a_leased_seat_makes_a_public_booking_certain_until_the_lease_is_used_up
     ))
     .unwrap();
     assert_eq!(first.certainty, Certainty::LeasedSeat { lease_id: lease });
-    assert_eq!(first.booking.sync_state, "pending");
+    assert_eq!(first.booking.sync_state, SyncState::Pending);
     let second = write!(fx, |db, ctx| book::book(
         db,
         &ctx,

@@ -20,6 +20,7 @@ use super::cache;
 use super::same_day::{FillView, PlanView, fill_view, plan_view, slot_time};
 use crate::error::{ClinicError, Result};
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenVials {
     pub date: NaiveDate,
@@ -38,6 +39,7 @@ pub struct OpenVials {
 }
 
 /// The day's booked doses (reserved, checked in and given) against the fewest vials.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DayPlanView {
     pub plan: PlanView,
@@ -45,6 +47,7 @@ pub struct DayPlanView {
     pub fill: Option<FillView>,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VialUse {
     /// 1 for the day's first vial.
@@ -59,6 +62,7 @@ pub struct VialUse {
     pub state: VialState,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VialState {

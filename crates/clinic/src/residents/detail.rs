@@ -1,18 +1,21 @@
 //! 住民情報 (manual 4-2 ⑤): 基本情報, 予約者情報, 予約・接種状況, 予約履歴 and 接種履歴, from the cache.
 
 use serde::Serialize;
+use yoyaku_core::MunicipalityCode;
 use yoyaku_core::booking::BookingStatus;
 use yoyaku_core::out_of_municipality::OutsideStay;
+use yoyaku_core::refusal::ResidentRefusal;
 use yoyaku_core::resident::ResidentDetails;
 use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::ticket::TicketNumber;
-use yoyaku_core::{Coded, MunicipalityCode};
 
 use super::history::{self, BookingHistory};
 use super::{field_problem, stored};
+use crate::SyncState;
 use crate::engine::Clinic;
 use crate::error::{ClinicError, Result};
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResidentRecord {
     /// 基本情報
@@ -22,7 +25,7 @@ pub struct ResidentRecord {
     /// 予約者情報; `None` until registered.
     pub details: Option<ResidentDetails>,
     /// synced, pending or rejected: the resident's own local work (住民情報登録 not yet sent …).
-    pub sync_state: String,
+    pub sync_state: SyncState,
     /// 予約・接種状況: per dose, the booking that counts.
     pub doses: Vec<BookingHistory>,
     /// 予約履歴: every booking, every status, by slot time.
@@ -33,19 +36,6 @@ pub struct ResidentRecord {
     /// say it.
     pub outside: Option<OutsideStay>,
     pub outside_label: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("no such resident is on this computer")]
-struct NotCached;
-
-impl Coded for NotCached {
-    fn code(&self) -> &str {
-        "resident.not_found"
-    }
-    fn message_ja(&self) -> String {
-        "該当する住民情報はありません。".into()
-    }
 }
 
 impl Clinic {
@@ -74,8 +64,8 @@ impl Clinic {
         let mut tx = self.store.pool().begin().await?;
         let cached = stored::find(&mut tx, municipality, ticket)
             .await?
-            .ok_or_else(|| ClinicError::invalid(&NotCached))?;
-        let sync_state: String =
+            .ok_or_else(|| ClinicError::invalid(&ResidentRefusal::NoneVisible))?;
+        let sync_state: SyncState =
             sqlx::query_scalar("SELECT sync_state FROM resident_search WHERE municipality_code = ? AND ticket_number = ?")
                 .bind(municipality.as_string())
                 .bind(ticket.as_string())
@@ -106,6 +96,7 @@ mod tests {
     use super::*;
     use crate::cache::write_resident;
     use crate::residents::test_support::{details, key, offline_clinic};
+    use yoyaku_core::Coded;
 
     /// A venue with slots on three days, and the resident's bookings in them: dose 1 cancelled
     /// then given, dose 2 reserved.
@@ -184,7 +175,7 @@ mod tests {
             .unwrap();
         assert_eq!(record.key, key());
         assert!(record.verified);
-        assert_eq!(record.sync_state, "synced");
+        assert_eq!(record.sync_state, SyncState::Synced);
         assert_eq!(
             record.details.as_ref().unwrap().given_name_kana.as_str(),
             "タロー"

@@ -8,9 +8,11 @@ use yoyaku_core::channel::Channel;
 use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::time::tokyo_date_time;
 
+use crate::SyncState;
 use crate::error::{ClinicError, Result};
 
 /// One booking of a resident, as the 予約履歴 tab lists it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BookingHistory {
     pub booking_id: String,
@@ -32,7 +34,7 @@ pub struct BookingHistory {
     pub lot_number: Option<String>,
     pub vaccinated_at: Option<DateTime<Utc>>,
     /// synced, pending, rejected or tentative (view `booking_state`).
-    pub sync_state: String,
+    pub sync_state: SyncState,
 }
 
 #[derive(sqlx::FromRow)]
@@ -50,7 +52,7 @@ struct Row {
     channel: String,
     lot_number: Option<String>,
     vaccinated_at: Option<DateTime<Utc>>,
-    sync_state: String,
+    sync_state: SyncState,
 }
 
 impl Row {
@@ -143,7 +145,7 @@ impl From<ServerBooking> for BookingHistory {
             channel: b.channel.as_str().to_owned(),
             lot_number: b.lot_number.map(|l| l.to_string()),
             vaccinated_at: b.vaccinated_at,
-            sync_state: "synced".into(),
+            sync_state: SyncState::Synced,
         }
     }
 }
@@ -205,7 +207,7 @@ pub(super) fn merge(server: Vec<ServerBooking>, local: Vec<BookingHistory>) -> V
     let mut merged: Vec<BookingHistory> = server.into_iter().map(BookingHistory::from).collect();
     let unseen: Vec<BookingHistory> = local
         .into_iter()
-        .filter(|l| l.sync_state != "synced")
+        .filter(|l| l.sync_state != SyncState::Synced)
         .filter(|l| merged.iter().all(|m| m.booking_id != l.booking_id))
         .collect();
     merged.extend(unseen);

@@ -18,6 +18,7 @@ use crate::outbox::resident_key;
 const LOOKUP_PATH: &str = "/api/v1/residents/lookup";
 
 /// What the receptionist learns from 「次へ進む」.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TicketLookup {
     /// 基本情報: 自治体番号, 接種券番号, 生年月日.
@@ -43,6 +44,7 @@ pub struct TicketLookup {
 }
 
 /// A note for the receptionist: not an error, the work goes on.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
     pub code: String,

@@ -7,6 +7,7 @@ use yoyaku_core::out_of_municipality::{Assessment, Reason};
 use crate::engine::Clinic;
 
 /// A reason to choose from, in the manual's order.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReasonOption {
     pub reason: Reason,
@@ -15,6 +16,7 @@ pub struct ReasonOption {
 }
 
 /// What the receptionist does for the chosen reason.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutOfMunicipalityCheck {
     pub reason: Reason,

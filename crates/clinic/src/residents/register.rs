@@ -16,6 +16,7 @@ use crate::error::{ClinicError, Result};
 use crate::outbox::{self, NewIntent, Row};
 
 /// The key (as on the 予約 screen) and the 住民情報登録 form, as typed.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct RegistrationForm {
     #[serde(flatten)]
@@ -30,6 +31,7 @@ pub struct RegistrationForm {
 }
 
 /// The 住所地外 step's answers.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct OutsideChoice {
     pub reason: Reason,
@@ -38,6 +40,7 @@ pub struct OutsideChoice {
     pub notification_received: bool,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Registration {
     pub key: ResidentKey,

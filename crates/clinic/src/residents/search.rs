@@ -12,6 +12,7 @@ use yoyaku_core::resident::NoSearchCriteria;
 use yoyaku_core::ticket::TicketInput;
 
 use super::field_problem;
+use crate::SyncState;
 use crate::engine::Clinic;
 use crate::error::{ClinicError, FieldProblem, Result};
 use crate::json_rows;
@@ -20,6 +21,7 @@ use crate::json_rows;
 pub const SEARCH_PAGE: u32 = 20;
 
 /// The 住民検索 form as typed; blank fields do not filter, the others must all match.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct ResidentQuery {
@@ -36,6 +38,7 @@ pub struct ResidentQuery {
 }
 
 /// One page of the matches, by name.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResidentSearch {
     pub rows: Vec<ResidentSearchRow>,
@@ -64,6 +67,7 @@ const SEARCH_COLUMNS: [&str; 13] = [
 ];
 
 /// A row of the `resident_search` view: the list's columns, 1回目接種 and 2回目接種 included.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentSearchRow {
     pub municipality_code: String,
@@ -74,13 +78,16 @@ pub struct ResidentSearchRow {
     pub sex: Option<String>,
     pub phone: Option<String>,
     #[serde(deserialize_with = "json_rows::bool_from_int")]
+    #[cfg_attr(feature = "specta", specta(type = bool))]
     pub verified: bool,
     pub dose1_date: Option<String>,
+    #[cfg_attr(feature = "specta", specta(type = Option<yoyaku_core::booking::BookingStatus>))]
     pub dose1_status: Option<String>,
     pub dose2_date: Option<String>,
+    #[cfg_attr(feature = "specta", specta(type = Option<yoyaku_core::booking::BookingStatus>))]
     pub dose2_status: Option<String>,
     /// synced, pending or rejected: the resident's own local work.
-    pub sync_state: String,
+    pub sync_state: SyncState,
 }
 
 /// The criteria, normalised as stored.
@@ -322,7 +329,7 @@ mod tests {
             .unwrap()
             .rows[0];
         assert_eq!(row.family_name_kana.as_deref(), Some("テスト"));
-        assert_eq!(row.sync_state, "synced");
+        assert_eq!(row.sync_state, SyncState::Synced);
         assert!(row.verified);
     }
 

@@ -58,7 +58,8 @@ describe('describeAction', () => {
       bookings: ['b1', 'b2'],
       slots: ['s1'],
     });
-    expect(actionRefs({ type: 'register_resident', resident, details: {} })).toEqual({ bookings: [], slots: [] });
+    const details = { family_name_kana: 'ヤマダ', given_name_kana: 'タロウ', sex: 'male', phone: '0961234567', email: null, memo: '' } as const;
+    expect(actionRefs({ type: 'register_resident', resident, details })).toEqual({ bookings: [], slots: [] });
     expect(canRebook({ type: 'book' })).toBe(true);
     expect(canRebook({ type: 'change_booking' })).toBe(true);
     expect(canRebook({ type: 'check_in' })).toBe(false);
