@@ -3,13 +3,15 @@
 //! in PostgreSQL, and serves them over an HTTP API to the clinic app, the call center and the web
 //! (see docs/ARCHITECTURE.md).
 //!
-//! Tests elsewhere start it in-process: [`throwaway_pg::fresh_database`], [`connect`],
-//! [`migrate`], [`demo::seed_demo`], then [`Server::spawn`].
+//! Tests elsewhere start it in-process: `throwaway_pg::fresh_database`, [`connect`], [`migrate`],
+//! `demo::seed_demo`, then [`Server::spawn`]. The demo data and the throwaway cluster are behind the
+//! development feature `demo`, so a shipped server has neither.
 
 mod admin;
 mod audit;
 mod bookings;
 mod db;
+#[cfg(feature = "demo")]
 pub mod demo;
 mod http;
 mod information;
@@ -18,6 +20,7 @@ mod residents;
 mod server;
 mod slot_info;
 mod sync;
+#[cfg(feature = "demo")]
 pub mod throwaway_pg;
 mod token;
 

@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
+#[cfg(feature = "demo")]
 use yoyaku_city::demo::seed_demo;
+#[cfg(feature = "demo")]
 use yoyaku_city::throwaway_pg::Cluster;
 use yoyaku_city::{DEFAULT_CONNECTIONS, Server, connect_with, migrate, shutdown_signal};
 
@@ -30,12 +32,14 @@ enum Command {
         database_url: String,
     },
     /// Migrate the database and load the demo municipality (熊本市); running it again is harmless.
+    #[cfg(feature = "demo")]
     SeedDemo {
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },
     /// Local development: the demo on a throwaway PostgreSQL (unless DATABASE_URL is set),
     /// served until Ctrl-C or SIGTERM, then deleted.
+    #[cfg(feature = "demo")]
     Demo {
         #[command(flatten)]
         serving: Serving,
@@ -111,11 +115,13 @@ async fn main() -> anyhow::Result<()> {
             serving,
             database_url,
         } => serve(&serving, &database_url).await,
+        #[cfg(feature = "demo")]
         Command::SeedDemo { database_url } => {
             let pool = migrated_pool(&database_url, DEFAULT_CONNECTIONS).await?;
             println!("{}", seed_demo(&pool).await?);
             Ok(())
         }
+        #[cfg(feature = "demo")]
         Command::Demo {
             serving,
             database_url,
@@ -141,6 +147,7 @@ async fn serve(serving: &Serving, database_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "demo")]
 async fn demo(serving: &Serving, database_url: Option<String>) -> anyhow::Result<()> {
     // Declared first, so it is dropped (stopped and deleted) after everything that uses it.
     let (cluster, database_url) = match database_url {
