@@ -7,12 +7,11 @@ pub(crate) mod rate_limit;
 pub(super) mod session;
 mod throttle;
 
+use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -27,12 +26,14 @@ use lockout::AccountLocked;
 use on_behalf::{ON_BEHALF_OF, clinic_named};
 use throttle::LoginAdmitted;
 pub(super) use throttle::LookupLimits;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/api/v1/login", post(login))
-        .route("/api/v1/logout", post(logout))
-        .route("/api/v1/session", get(session::session))
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(session::session))
 }
 
 /// 利用規約に同意する was left unchecked.

@@ -5,13 +5,12 @@
 //! 生年月日) is the credential; with it, a logged-in clinic or call center. The rules live in
 //! [`crate::bookings`]; handlers parse, pick the caller and run one transaction.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -24,6 +23,8 @@ use yoyaku_core::vaccine::IntervalCheck;
 use yoyaku_core::wire::{Role, SlotList};
 
 use std::time::Instant;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
@@ -37,16 +38,16 @@ use crate::bookings::{
     self, Booked, BookingRecord, Moved, NewBooking, PrivateFirstAdvice, PrivateSlots,
 };
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/api/v1/slots", get(slots))
-        .route("/api/v1/bookings", post(create).get(list))
-        .route("/api/v1/bookings/{id}/cancel", post(cancel))
-        .route("/api/v1/bookings/{id}/change", post(change))
-        .route("/api/v1/bookings/{id}/same-day-move", post(same_day_move))
-        .route("/api/v1/bookings/{id}/check-in", post(check_in))
-        .route("/api/v1/bookings/{id}/vaccination", post(vaccination))
-        .route("/api/v1/bookings/{id}/no-show", post(no_show))
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(slots))
+        .routes(routes!(create, list))
+        .routes(routes!(cancel))
+        .routes(routes!(change))
+        .routes(routes!(same_day_move))
+        .routes(routes!(check_in))
+        .routes(routes!(vaccination))
+        .routes(routes!(no_show))
 }
 
 /// A JSON body that may be left out (no `Content-Type`): then the default. Staff need not send

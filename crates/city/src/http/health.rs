@@ -1,15 +1,16 @@
 //! `GET /healthz`: for load balancers and monitoring; answers only when the database does.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use yoyaku_core::wire::Health;
 
 use super::ApiContext;
 use super::error::ApiError;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new().route("/healthz", get(health))
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new().routes(routes!(health))
 }
 
 #[utoipa::path(

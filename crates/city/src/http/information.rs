@@ -3,12 +3,13 @@
 //! - `GET /api/v1/municipalities/{code}/contacts`: the municipality's staff
 //! - `PUT /api/v1/admin/information` {terms, contacts}: the city admin
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json as Jsonb;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use yoyaku_core::information::{Contacts, TermsOfUse};
 use yoyaku_core::wire::Role;
 use yoyaku_core::{Coded, MunicipalityCode};
@@ -19,11 +20,11 @@ use super::error::ApiError;
 use super::extract::ApiJson;
 use crate::information;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/api/v1/municipalities/{code}/terms", get(terms))
-        .route("/api/v1/municipalities/{code}/contacts", get(contacts))
-        .route("/api/v1/admin/information", put(set_information))
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(terms))
+        .routes(routes!(contacts))
+        .routes(routes!(set_information))
 }
 
 /// The municipality has not set its texts (or does not exist).

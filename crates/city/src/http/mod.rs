@@ -26,6 +26,8 @@ use chrono::TimeDelta;
 use sqlx::PgPool;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Requests are small JSON documents; anything bigger is a mistake or an attack.
 const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
@@ -52,8 +54,10 @@ impl Default for Config {
     }
 }
 
-pub(crate) fn router(ctx: ApiContext) -> Router {
-    Router::new()
+/// Every route of the API with its OpenAPI operation: the router and the document are made from
+/// the same list, so neither can have a path the other lacks.
+fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(auth::router())
         .merge(slots::router())
         .merge(residents::router())
@@ -63,6 +67,11 @@ pub(crate) fn router(ctx: ApiContext) -> Router {
         .merge(information::router())
         .merge(health::router())
         .merge(openapi::router())
+}
+
+pub(crate) fn router(ctx: ApiContext) -> Router {
+    let (routes, _) = routes().split_for_parts();
+    routes
         // Innermost first: the limit's 413 passes through the problem mapper, and the trace
         // sees the final response.
         // Every body extractor obeys this; a route that takes big uploads (the valid-ticket CSV

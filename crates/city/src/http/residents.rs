@@ -6,15 +6,16 @@
 //! (manual 2-3) is looked up, registered and booked by staff with their own 自治体番号; the
 //! residents of a DV-type reason stay with the clinic that has them and the city.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::booking::{BookingStatus, DoseNumber, LotNumber};
@@ -40,14 +41,11 @@ use crate::residents::{
     ResidentRefusal, SearchResult,
 };
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/api/v1/residents/lookup", post(lookup))
-        .route("/api/v1/residents", get(search))
-        .route(
-            "/api/v1/residents/{municipality_code}/{ticket_number}",
-            get(detail).put(register),
-        )
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(lookup))
+        .routes(routes!(search))
+        .routes(routes!(detail, register))
 }
 
 /// The municipality a request works in: a staff account's own; on the web, the key's.

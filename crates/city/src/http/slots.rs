@@ -1,11 +1,12 @@
 //! `GET /api/v1/clinic/slots`: the logged-in clinic's 予約枠 at its own venues, and
 //! `GET /api/v1/mass-venues/slots`: the 公開枠 of the city's mass-vaccination venues.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use yoyaku_core::Coded;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 use yoyaku_core::wire::{MassVenueSlot, MassVenueSlotList, Role, SlotInfo, SlotList};
@@ -21,10 +22,10 @@ const DEFAULT_DAYS: i64 = 28;
 /// A quarter at most per request, enough for any report form.
 const MAX_DAYS: i64 = 92;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/api/v1/clinic/slots", get(clinic_slots))
-        .route("/api/v1/mass-venues/slots", get(mass_venue_slots))
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(clinic_slots))
+        .routes(routes!(mass_venue_slots))
 }
 
 /// Asia/Tokyo dates, both included.

@@ -1,12 +1,13 @@
 //! The clinic sync endpoints (docs/ARCHITECTURE.md, Sync): push, pull, snapshot and seat leases.
 //! Clinics only: a device syncs one clinic's venues.
 
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 use yoyaku_core::Coded;
 use yoyaku_core::sync::{Lease, LeaseRequest, PullResponse, PushRequest, PushResponse, Snapshot};
 use yoyaku_core::wire::Role;
@@ -24,15 +25,12 @@ use crate::sync::{SyncError, leases, snapshot};
 /// well under 1 KiB as JSON) needs more than the API's general body limit.
 const MAX_PUSH_BYTES: usize = 2 * 1024 * 1024;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
-        .route(
-            "/api/v1/sync/push",
-            post(push_intents).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
-        )
-        .route("/api/v1/sync/pull", get(pull_changes))
-        .route("/api/v1/sync/snapshot", get(take_snapshot))
-        .route("/api/v1/sync/leases", post(take_lease))
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(push_intents).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)))
+        .routes(routes!(pull_changes))
+        .routes(routes!(take_snapshot))
+        .routes(routes!(take_lease))
 }
 
 impl From<SyncError> for ApiError {

@@ -8,10 +8,9 @@
 //!
 //! Accounts are named by their アカウントID (the login name), in paths and bodies alike.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -25,23 +24,19 @@ use super::{Admin, Refusal, find_clinic, or_duplicate};
 use crate::audit::{self, AdminEntity};
 use crate::password;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// NIST SP 800-63B: at least 8 characters; the upper bound keeps hashing cheap to refuse.
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
 /// 会場番号 are three digits in slot names (【…】101.20211025.0900).
 const VENUE_NUMBERS: std::ops::RangeInclusive<i32> = 1..=999;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
-        .route(
-            "/api/v1/admin/accounts",
-            post(create_account).get(list_accounts),
-        )
-        .route(
-            "/api/v1/admin/accounts/{account_id}/password",
-            post(reset_password),
-        )
-        .route("/api/v1/admin/venues", post(create_venue).get(list_venues))
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(create_account, list_accounts))
+        .routes(routes!(reset_password))
+        .routes(routes!(create_venue, list_venues))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

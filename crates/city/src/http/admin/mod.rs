@@ -6,12 +6,12 @@ pub(super) mod periods;
 pub(super) mod slot_reports;
 pub(super) mod tickets;
 
-use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::NaiveDate;
 use sqlx::PgExecutor;
+use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 use yoyaku_core::period::{DateRange, Period, PeriodSpec};
 use yoyaku_core::wire::Role;
@@ -21,8 +21,8 @@ use super::ApiContext;
 use super::auth::CurrentAccount;
 use super::error::ApiError;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
         .merge(tickets::router())
         .merge(accounts::router())
         .merge(periods::router())

@@ -6,10 +6,9 @@
 //! - `POST /api/v1/admin/periods/{n}/open` → earlier periods' public slots turn private (the
 //!   notice: 第７期で設定済の予約枠については、第８期予約受付の際には非公開となります); idempotent
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{post, put};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use yoyaku_core::period::{Period, PeriodSpec};
@@ -20,15 +19,14 @@ use super::super::extract::ApiJson;
 use super::{Admin, Refusal, db_period_number, find_clinic, find_period, or_duplicate};
 use crate::audit::{self, AdminEntity};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/api/v1/admin/periods", post(create_period))
-        .route(
-            "/api/v1/admin/periods/{number}/caps/{account_id}",
-            put(set_cap),
-        )
-        .route("/api/v1/admin/periods/{number}/open", post(open_period))
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(create_period))
+        .routes(routes!(set_cap))
+        .routes(routes!(open_period))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -39,7 +37,10 @@ struct NewPeriod {
     vaccine_code: String,
 }
 
+/// A period as the city set it up. Its schema has a name of its own: sync's `PeriodInfo` is
+/// another shape, and two schemas of one name would silently replace each other.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PeriodSetUp)]
 struct PeriodInfo {
     #[serde(flatten)]
     period: Period,

@@ -8,11 +8,12 @@
 //! (replacing an earlier report's, see [`crate::admin::slot_setup`]; 409 naming booked slots it
 //! would lose), keeps the report, and answers 201 with the slots and 独自の受付枠.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::slot_report::{self, ReportForm, ReportRow, SlotReport};
@@ -25,11 +26,8 @@ use super::{Admin, Refusal, db_period_number, find_clinic, find_period};
 use crate::admin::slot_setup::{self, SetUpError, SetUpSlot, Target};
 use crate::audit::{self, AdminEntity};
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new().route(
-        "/api/v1/admin/periods/{number}/slot-reports",
-        post(submit_report),
-    )
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new().routes(routes!(submit_report))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -9,11 +9,12 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, RequestExt, Router};
+use axum::{Json, RequestExt};
 use futures_util::TryStreamExt;
 use http_body_util::LengthLimitError;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 use yoyaku_core::time::tokyo_today;
 use yoyaku_core::{Coded, Problem};
 
@@ -26,12 +27,10 @@ use crate::admin::tickets::{self, ImportError, ImportMode, ImportReport};
 /// A whole city's registry is a few MB (about 22 bytes a ticket); this route alone takes that.
 const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
-pub(super) fn router() -> Router<ApiContext> {
-    Router::new().route(
-        "/api/v1/admin/valid-tickets/import",
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
         // Set on the route, this replaces the API's small default for this route only.
-        post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
-    )
+        .routes(routes!(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
