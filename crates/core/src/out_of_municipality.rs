@@ -238,6 +238,11 @@ struct OutsideStayFields {
     notification: Notification,
 }
 
+/// A stored 住所地外 stay no rule reads: a store's data is broken, not the caller's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the stored 住所地外 stay (reason and notification) is not one the rules accept")]
+pub struct UnreadableStay;
+
 impl From<OutsideStay> for OutsideStayFields {
     fn from(stay: OutsideStay) -> Self {
         Self {
@@ -274,13 +279,26 @@ impl OutsideStay {
         })
     }
 
-    /// A stay as the stores keep it ([`Reason::as_str`], [`Notification::as_str`]); `None` when
-    /// the rules do not accept it.
-    pub fn from_stored(reason: &str, notification: &str) -> Option<Self> {
-        let reason = Reason::parse(reason).ok()?;
-        let notification = Notification::parse(notification)?;
-        let stay = Self::new(reason, notification == Notification::Received).ok()?;
-        (stay.notification == notification).then_some(stay)
+    /// A stay as the city and the clinic's cache keep it: the columns `outside_reason` and
+    /// `notification` ([`Reason::as_str`], [`Notification::as_str`]), both empty for a resident of
+    /// the city itself. A pair half filled, or one the rules do not accept, is unreadable.
+    pub fn from_stored(
+        reason: Option<&str>,
+        notification: Option<&str>,
+    ) -> Result<Option<Self>, UnreadableStay> {
+        let (reason, notification) = match (reason, notification) {
+            (None, None) => return Ok(None),
+            (Some(reason), Some(notification)) => (reason, notification),
+            _ => return Err(UnreadableStay),
+        };
+        let reason = Reason::parse(reason).map_err(|_| UnreadableStay)?;
+        let notification = Notification::parse(notification).ok_or(UnreadableStay)?;
+        let stay = Self::new(reason, notification == Notification::Received)
+            .map_err(|_| UnreadableStay)?;
+        if stay.notification != notification {
+            return Err(UnreadableStay);
+        }
+        Ok(Some(stay))
     }
 
     pub fn reason(self) -> Reason {
@@ -446,10 +464,22 @@ mod tests {
             assert!(serde_json::from_value::<OutsideStay>(bad).is_err());
         }
         assert_eq!(
-            OutsideStay::from_stored("student_living_away", "pending"),
-            Some(student)
+            OutsideStay::from_stored(Some("student_living_away"), Some("pending")),
+            Ok(Some(student))
         );
-        assert_eq!(OutsideStay::from_stored("detained", "pending"), None);
+        assert_eq!(OutsideStay::from_stored(None, None), Ok(None));
+        for (reason, notification) in [
+            (Some("detained"), Some("pending")),
+            (Some("student_living_away"), None),
+            (None, Some("pending")),
+            (Some("tourist"), Some("pending")),
+        ] {
+            assert_eq!(
+                OutsideStay::from_stored(reason, notification),
+                Err(UnreadableStay),
+                "{reason:?} {notification:?}"
+            );
+        }
         assert_eq!(Reason::parse("tourist"), Err(UnknownReason));
         assert_eq!(Reason::parse(" detained "), Ok(Reason::Detained));
         assert!(UnknownReason.message_ja().contains("一覧"));

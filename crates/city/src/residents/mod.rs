@@ -125,8 +125,9 @@ impl ResidentRow {
         let stored = |what: &str| ResidentError::Stored(format!("{what} of {ticket_number}"));
         let ticket = TicketNumber::parse(&ticket_number).map_err(|_| stored("ticket_number"))?;
         let home = MunicipalityCode::parse(&self.home_code).map_err(|_| stored("home_code"))?;
-        let outside = outside_stay(self.outside_reason.as_deref(), self.notification.as_deref())
-            .map_err(stored)?;
+        let outside =
+            OutsideStay::from_stored(self.outside_reason.as_deref(), self.notification.as_deref())
+                .map_err(|_| stored("outside stay"))?;
         let details = ResidentDetails {
             family_name_kana: KanaName::parse(&self.family_name_kana)
                 .map_err(|_| stored("family_name_kana"))?,
@@ -152,21 +153,6 @@ impl ResidentRow {
             details,
             outside,
         })
-    }
-}
-
-/// A resident's stored 住所地外 stay (`outside_reason`, `notification`); `Err` names the column
-/// the rules do not accept.
-pub(crate) fn outside_stay(
-    reason: Option<&str>,
-    notification: Option<&str>,
-) -> Result<Option<OutsideStay>, &'static str> {
-    match (reason, notification) {
-        (Some(reason), Some(notification)) => OutsideStay::from_stored(reason, notification)
-            .map(Some)
-            .ok_or("outside stay"),
-        (None, None) => Ok(None),
-        _ => Err("outside stay"),
     }
 }
 

@@ -72,14 +72,10 @@ impl BookingRow {
             .label_ja()
             .to_owned();
         self.sync_state_label = self.sync_state.label_ja().to_owned();
-        self.outside_label = match (&self.outside_reason, &self.notification) {
-            (Some(reason), Some(notification)) => Some(
-                OutsideStay::from_stored(reason, notification)
-                    .ok_or_else(|| corrupt(format!("resident of booking {}", self.booking_id)))?
-                    .label_ja(),
-            ),
-            _ => None,
-        };
+        self.outside_label =
+            OutsideStay::from_stored(self.outside_reason.as_deref(), self.notification.as_deref())
+                .map_err(|_| corrupt(format!("resident of booking {}", self.booking_id)))?
+                .map(OutsideStay::label_ja);
         Ok(self)
     }
 }

@@ -83,13 +83,11 @@ impl Row {
             key,
             details,
             verified: self.verified == 1,
-            outside: match (self.outside_reason, self.notification) {
-                (Some(reason), Some(notification)) => Some(
-                    OutsideStay::from_stored(&reason, &notification)
-                        .ok_or_else(|| corrupt("outside stay"))?,
-                ),
-                _ => None,
-            },
+            outside: OutsideStay::from_stored(
+                self.outside_reason.as_deref(),
+                self.notification.as_deref(),
+            )
+            .map_err(|_| corrupt("outside stay"))?,
         })
     }
 }

@@ -14,7 +14,7 @@ use yoyaku_core::{MunicipalityCode, Visibility};
 
 use crate::audit::parse_channel;
 use crate::bookings::BookingError;
-use crate::residents::{ResidentId, outside_stay};
+use crate::residents::ResidentId;
 
 /// A booking with what a person reads next to it: 予約枠日時, 予約枠名, 会場, 接種ワクチン.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -160,8 +160,11 @@ impl TryFrom<BookingRow> for BookingRecord {
             vaccinated_at: row.vaccinated_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
-            outside: outside_stay(row.outside_reason.as_deref(), row.notification.as_deref())
-                .map_err(|_| stored("outside stay"))?,
+            outside: OutsideStay::from_stored(
+                row.outside_reason.as_deref(),
+                row.notification.as_deref(),
+            )
+            .map_err(|_| stored("outside stay"))?,
             slot: SlotSummary {
                 id: row.slot_id,
                 name: row.slot_name,

@@ -10,7 +10,6 @@ use yoyaku_core::vaccine::{DoseInterval, VaccineProduct, VaccineSpec};
 
 use super::slot::{SlotRow, TARGET_SELECT, VenueSlot};
 use crate::bookings::BookingError;
-use crate::residents::outside_stay;
 
 #[derive(sqlx::FromRow)]
 struct VaccineRow {
@@ -160,11 +159,13 @@ pub(in crate::bookings) async fn lock_resident_with_target(
         birth_date: row.try_get("birth_date")?,
         target,
         id_taken: row.try_get("id_taken")?,
-        outside: outside_stay(
+        outside: OutsideStay::from_stored(
             row.try_get::<Option<String>, _>("outside_reason")?
                 .as_deref(),
             row.try_get::<Option<String>, _>("notification")?.as_deref(),
         )
-        .map_err(|what| BookingError::Stored(format!("{what} of the resident of booking {id}")))?,
+        .map_err(|_| {
+            BookingError::Stored(format!("outside stay of the resident of booking {id}"))
+        })?,
     })
 }
