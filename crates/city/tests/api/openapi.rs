@@ -1,5 +1,7 @@
 //! `GET /openapi.json`: an OpenAPI 3.1 document that matches the server: every path it lists
-//! allows exactly the methods it documents, and every `$ref` in it resolves.
+//! allows exactly the methods it documents, and every `$ref` in it resolves. The committed copy
+//! (`docs/openapi.json`, from which the browser pages' TypeScript types are generated) is the
+//! served one.
 
 use std::collections::BTreeSet;
 
@@ -38,6 +40,24 @@ fn methods(item: &Value) -> BTreeSet<String> {
         .filter(|method| item.get(**method).is_some())
         .map(|method| method.to_uppercase())
         .collect()
+}
+
+/// Where the browser pages' types come from (`npm run generate --workspace web`).
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+
+#[tokio::test]
+async fn the_committed_document_is_the_served_one() {
+    let app = spawn_app().await;
+    let served = serde_json::to_string_pretty(&document(&app).await).unwrap() + "\n";
+    if std::env::var_os("YOYAKU_WRITE_OPENAPI").is_some() {
+        std::fs::write(COMMITTED, &served).unwrap();
+    }
+    let committed = std::fs::read_to_string(COMMITTED).unwrap_or_default();
+    assert!(
+        committed == served,
+        "docs/openapi.json is stale: run `YOYAKU_WRITE_OPENAPI=1 cargo test -p yoyaku-city \
+         --test api the_committed_document` and `npm run generate --workspace web`, and commit both"
+    );
 }
 
 #[tokio::test]
