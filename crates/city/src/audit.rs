@@ -143,12 +143,12 @@ pub(crate) async fn venues_of_clinic(
     municipality: MunicipalityCode,
     account: Uuid,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select id from venues where municipality_code = $1 and clinic_account_id = $2
          order by venue_number",
+        municipality.as_string(),
+        account,
     )
-    .bind(municipality.as_string())
-    .bind(account)
     .fetch_all(db)
     .await
 }
@@ -203,20 +203,20 @@ pub(crate) async fn record(
     after: Option<&Value>,
 ) -> Result<(), sqlx::Error> {
     // jsonb travels as text: the crate's sqlx has no JSON feature, and PostgreSQL parses it.
-    sqlx::query(
+    sqlx::query!(
         "insert into audit_log (municipality_code, account_id, channel, on_behalf_of, action,
                                 entity_kind, entity_id, before, after)
-         values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::text::jsonb)",
+        municipality.as_string(),
+        caller.account(),
+        caller.channel().as_str(),
+        caller.on_behalf_of(),
+        action,
+        entity.kind(),
+        entity.id(municipality),
+        before.map(Value::to_string),
+        after.map(Value::to_string),
     )
-    .bind(municipality.as_string())
-    .bind(caller.account())
-    .bind(caller.channel().as_str())
-    .bind(caller.on_behalf_of())
-    .bind(action)
-    .bind(entity.kind())
-    .bind(entity.id(municipality))
-    .bind(before.map(Value::to_string))
-    .bind(after.map(Value::to_string))
     .execute(db)
     .await?;
     Ok(())
@@ -273,17 +273,18 @@ pub(crate) async fn record_admin(
     entity: AdminEntity<'_>,
     after: &Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    // jsonb travels as text, as in `record`.
+    sqlx::query!(
         "insert into audit_log (municipality_code, account_id, channel, action, entity_kind,
                                 entity_id, after)
-         values ($1, $2, 'admin', $3, $4, $5, $6::jsonb)",
+         values ($1, $2, 'admin', $3, $4, $5, $6::text::jsonb)",
+        municipality.as_string(),
+        admin,
+        action,
+        entity.kind(),
+        entity.id(),
+        after.to_string(),
     )
-    .bind(municipality.as_string())
-    .bind(admin)
-    .bind(action)
-    .bind(entity.kind())
-    .bind(entity.id())
-    .bind(after.to_string())
     .execute(db)
     .await?;
     Ok(())
@@ -296,14 +297,14 @@ pub(crate) async fn record_change(
     entity: Entity,
     venue: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into changes (municipality_code, entity_kind, entity_id, venue_id)
          values ($1, $2, $3, $4)",
+        municipality.as_string(),
+        entity.kind(),
+        entity.id(municipality),
+        venue,
     )
-    .bind(municipality.as_string())
-    .bind(entity.kind())
-    .bind(entity.id(municipality))
-    .bind(venue)
     .execute(db)
     .await?;
     Ok(())
@@ -316,17 +317,17 @@ pub(crate) async fn record_resident_change(
     municipality: MunicipalityCode,
     (home, ticket): (MunicipalityCode, TicketNumber),
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into changes (municipality_code, entity_kind, entity_id, venue_id)
          select distinct b.municipality_code, 'resident', $4, s.venue_id
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
          where b.municipality_code = $1 and b.home_code = $2 and b.ticket_number = $3",
+        municipality.as_string(),
+        home.as_string(),
+        ticket.as_string(),
+        Entity::Resident { home, ticket }.id(municipality),
     )
-    .bind(municipality.as_string())
-    .bind(home.as_string())
-    .bind(ticket.as_string())
-    .bind(Entity::Resident { home, ticket }.id(municipality))
     .execute(db)
     .await?;
     Ok(())

@@ -179,22 +179,22 @@ pub enum SeedError {
 pub async fn seed_demo(pool: &PgPool) -> Result<DemoAccounts, SeedError> {
     let accounts = DemoAccounts::kumamoto();
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "insert into municipalities (code, name_ja, name_en) values ($1, '熊本市', 'Kumamoto City')
          on conflict do nothing",
+        MUNICIPALITY_CODE,
     )
-    .bind(MUNICIPALITY_CODE)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "insert into vaccines (municipality_code, code, name_ja, name_en, doses_per_vial,
                                usable_hours_after_dilution, dose_interval_days,
                                earliest_interval_days, warn_after_days)
          values ($1, $2, 'ファイザー社ワクチン', 'Pfizer', 6, 6, 21, 19, 42)
          on conflict do nothing",
+        MUNICIPALITY_CODE,
+        VACCINE_CODE,
     )
-    .bind(MUNICIPALITY_CODE)
-    .bind(VACCINE_CODE)
     .execute(&mut *tx)
     .await?;
     for account in accounts.all() {
@@ -218,36 +218,39 @@ pub async fn seed_demo(pool: &PgPool) -> Result<DemoAccounts, SeedError> {
 
 /// The account's `accounts.id`; its password is hashed only when it is created.
 async fn ensure_account(db: &mut PgConnection, account: &DemoAccount) -> Result<Uuid, SeedError> {
-    let find = "select id from accounts where municipality_code = $1 and account_id = $2";
-    let existing: Option<Uuid> = sqlx::query_scalar(find)
-        .bind(MUNICIPALITY_CODE)
-        .bind(account.account_id)
-        .fetch_optional(&mut *db)
-        .await?;
+    let existing = sqlx::query_scalar!(
+        "select id from accounts where municipality_code = $1 and account_id = $2",
+        MUNICIPALITY_CODE,
+        account.account_id,
+    )
+    .fetch_optional(&mut *db)
+    .await?;
     if let Some(id) = existing {
         return Ok(id);
     }
     let password = account.password;
     let password_hash = tokio::task::spawn_blocking(move || password::hash(password)).await??;
     // Another seeder may have won the race since the check: then its row stays.
-    sqlx::query(
+    sqlx::query!(
         "insert into accounts (municipality_code, id, account_id, display_name, role, password_hash)
          values ($1, $2, $3, $4, $5, $6)
          on conflict do nothing",
+        MUNICIPALITY_CODE,
+        Uuid::new_v4(),
+        account.account_id,
+        account.display_name,
+        account.role.as_str(),
+        password_hash,
     )
-    .bind(MUNICIPALITY_CODE)
-    .bind(Uuid::new_v4())
-    .bind(account.account_id)
-    .bind(account.display_name)
-    .bind(account.role.as_str())
-    .bind(password_hash)
     .execute(&mut *db)
     .await?;
-    Ok(sqlx::query_scalar(find)
-        .bind(MUNICIPALITY_CODE)
-        .bind(account.account_id)
-        .fetch_one(&mut *db)
-        .await?)
+    Ok(sqlx::query_scalar!(
+        "select id from accounts where municipality_code = $1 and account_id = $2",
+        MUNICIPALITY_CODE,
+        account.account_id,
+    )
+    .fetch_one(&mut *db)
+    .await?)
 }
 
 /// A clinic's venue, or the city's mass venue when `clinic` is `None`.
@@ -256,25 +259,27 @@ async fn ensure_venue(
     venue: DemoVenue,
     clinic: Option<Uuid>,
 ) -> Result<Uuid, sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into venues (municipality_code, id, venue_number, name, clinic_account_id,
                              mass_venue)
          values ($1, $2, $3, $4, $5, $6)
          on conflict do nothing",
+        MUNICIPALITY_CODE,
+        Uuid::new_v4(),
+        venue.number,
+        venue.name,
+        clinic,
+        clinic.is_none(),
     )
-    .bind(MUNICIPALITY_CODE)
-    .bind(Uuid::new_v4())
-    .bind(venue.number)
-    .bind(venue.name)
-    .bind(clinic)
-    .bind(clinic.is_none())
     .execute(&mut *db)
     .await?;
-    sqlx::query_scalar("select id from venues where municipality_code = $1 and venue_number = $2")
-        .bind(MUNICIPALITY_CODE)
-        .bind(venue.number)
-        .fetch_one(&mut *db)
-        .await
+    sqlx::query_scalar!(
+        "select id from venues where municipality_code = $1 and venue_number = $2",
+        MUNICIPALITY_CODE,
+        venue.number,
+    )
+    .fetch_one(&mut *db)
+    .await
 }
 
 /// One planned 予約枠.
@@ -346,23 +351,23 @@ async fn insert_slots(
         .map(|slot| slot.visibility.as_str())
         .collect();
     let capacities: Vec<i32> = planned.iter().map(|slot| slot.capacity).collect();
-    sqlx::query(
+    sqlx::query!(
         "insert into slots (municipality_code, venue_id, vaccine_code,
                             id, name, starts_at, ends_at, visibility, capacity)
          select $1, $2, $3, planned.*
          from unnest($4::uuid[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
                      $9::int[]) as planned
          on conflict (municipality_code, name) do nothing",
+        MUNICIPALITY_CODE,
+        venue_id,
+        VACCINE_CODE,
+        &ids,
+        &names as &[&str],
+        &starts as _,
+        &ends as _,
+        &visibilities as &[&str],
+        &capacities,
     )
-    .bind(MUNICIPALITY_CODE)
-    .bind(venue_id)
-    .bind(VACCINE_CODE)
-    .bind(ids)
-    .bind(names)
-    .bind(starts)
-    .bind(ends)
-    .bind(visibilities)
-    .bind(capacities)
     .execute(db)
     .await?;
     Ok(())
@@ -371,24 +376,24 @@ async fn insert_slots(
 /// The demo's period ([`PERIOD_NUMBER`]), open for reception since a week before `today`.
 async fn ensure_period(db: &mut PgConnection, today: NaiveDate) -> Result<(), sqlx::Error> {
     let day = |offset: i64| today + TimeDelta::days(offset);
-    sqlx::query(
+    sqlx::query!(
         "insert into periods (municipality_code, number, vaccine_code, first_dose_first,
                               first_dose_last, second_dose_first, second_dose_last,
                               submission_deadline, correction_deadline, reception_opens,
                               opened_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
          on conflict do nothing",
+        MUNICIPALITY_CODE,
+        PERIOD_NUMBER,
+        VACCINE_CODE,
+        day(FIRST_DOSE_DAYS.0) as _,
+        day(FIRST_DOSE_DAYS.1) as _,
+        day(SECOND_DOSE_DAYS.0) as _,
+        day(SECOND_DOSE_DAYS.1) as _,
+        day(-21) as _,
+        day(-14) as _,
+        day(-7) as _,
     )
-    .bind(MUNICIPALITY_CODE)
-    .bind(PERIOD_NUMBER)
-    .bind(VACCINE_CODE)
-    .bind(day(FIRST_DOSE_DAYS.0))
-    .bind(day(FIRST_DOSE_DAYS.1))
-    .bind(day(SECOND_DOSE_DAYS.0))
-    .bind(day(SECOND_DOSE_DAYS.1))
-    .bind(day(-21))
-    .bind(day(-14))
-    .bind(day(-7))
     .execute(db)
     .await?;
     Ok(())
@@ -413,14 +418,14 @@ fn planned_tickets() -> Vec<(String, NaiveDate)> {
 async fn insert_valid_tickets(db: &mut PgConnection) -> Result<(), sqlx::Error> {
     let (numbers, birth_dates): (Vec<String>, Vec<NaiveDate>) =
         planned_tickets().into_iter().unzip();
-    sqlx::query(
+    sqlx::query!(
         "insert into valid_tickets (municipality_code, ticket_number, birth_date)
          select $1, planned.* from unnest($2::text[], $3::date[]) as planned
          on conflict do nothing",
+        MUNICIPALITY_CODE,
+        &numbers,
+        &birth_dates as _,
     )
-    .bind(MUNICIPALITY_CODE)
-    .bind(numbers)
-    .bind(birth_dates)
     .execute(db)
     .await?;
     Ok(())

@@ -12,15 +12,16 @@ pub(crate) async fn publish(
     terms: &TermsOfUse,
     contacts: &Contacts,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    // `as _`: the macros know jsonb only with sqlx's JSON feature, which Json needs not.
+    sqlx::query!(
         "insert into municipality_information (municipality_code, terms, contacts)
          values ($1, $2, $3)
          on conflict (municipality_code) do update
          set terms = excluded.terms, contacts = excluded.contacts, updated_at = now()",
+        municipality.as_string(),
+        Json(terms) as _,
+        Json(contacts) as _,
     )
-    .bind(municipality.as_string())
-    .bind(Json(terms))
-    .bind(Json(contacts))
     .execute(db)
     .await?;
     Ok(())

@@ -7,25 +7,53 @@ use yoyaku_core::Visibility;
 use yoyaku_core::slot::remaining_seats;
 use yoyaku_core::wire::SlotInfo;
 
-/// Columns of [`SlotInfoRow`], over [`SLOT_INFO_FROM`] (slots `s` with their vaccine `vc`).
-pub(crate) const SLOT_INFO_COLUMNS: &str = "s.id, s.venue_id, s.name, s.vaccine_code, \
-     vc.name_ja as vaccine_name, s.starts_at, s.ends_at, s.visibility, s.capacity, s.booked";
+/// A query of slots `s` with their vaccine `vc`, followed by `$rest` (a literal, so that the
+/// whole query is checked at compile time) with its arguments: `sqlx::query_as!` of
+/// [`SlotInfoRow`]s, or with `query!, $extra` a `sqlx::query!` of their columns and `$extra` ones.
+macro_rules! select_slot_infos {
+    (query!, $extra:literal, $rest:literal $($args:tt)*) => {
+        sqlx::query!(
+            r#"select s.id, s.venue_id, s.name, s.vaccine_code, vc.name_ja as vaccine_name,
+                    s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>",
+                    s.ends_at as "ends_at: chrono::DateTime<chrono::Utc>",
+                    s.visibility, s.capacity, s.booked"#
+                + $extra
+                + " from slots s
+                   join vaccines vc
+                     on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code "
+                + $rest
+            $($args)*
+        )
+    };
+    ($rest:literal $($args:tt)*) => {
+        sqlx::query_as!(
+            $crate::slot_info::SlotInfoRow,
+            r#"select s.id, s.venue_id, s.name, s.vaccine_code, vc.name_ja as vaccine_name,
+                    s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>",
+                    s.ends_at as "ends_at: chrono::DateTime<chrono::Utc>",
+                    s.visibility, s.capacity, s.booked
+             from slots s
+             join vaccines vc
+               on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code "#
+                + $rest
+            $($args)*
+        )
+    };
+}
+pub(crate) use select_slot_infos;
 
-pub(crate) const SLOT_INFO_FROM: &str = "from slots s join vaccines vc \
-     on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code";
-
-#[derive(sqlx::FromRow)]
+/// A slot as [`select_slot_infos`] reads it.
 pub(crate) struct SlotInfoRow {
-    id: Uuid,
-    venue_id: Uuid,
-    name: String,
-    vaccine_code: String,
-    vaccine_name: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    visibility: String,
-    capacity: i32,
-    booked: i32,
+    pub id: Uuid,
+    pub venue_id: Uuid,
+    pub name: String,
+    pub vaccine_code: String,
+    pub vaccine_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub visibility: String,
+    pub capacity: i32,
+    pub booked: i32,
 }
 
 impl TryFrom<SlotInfoRow> for SlotInfo {

@@ -21,14 +21,14 @@ use crate::error::{ClinicError, Result};
 
 /// True when an unsettled or refused intent touches the row.
 pub(crate) async fn is_held(db: &mut SqliteConnection, kind: &str, key: &str) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM holds WHERE kind = ? AND key = ?")
-            .bind(kind)
-            .bind(key)
-            .fetch_one(db)
-            .await?
-            > 0,
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!: i64" FROM holds WHERE kind = ? AND key = ?"#,
+        kind,
+        key,
     )
+    .fetch_one(db)
+    .await?;
+    Ok(count > 0)
 }
 
 /// Text as sqlx stores a `DateTime<Utc>`, so rows written in batches compare and sort with the
@@ -90,7 +90,8 @@ pub(crate) async fn write_slots<'a>(
     if rows.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    let rows = to_json(&rows)?;
+    sqlx::query!(
         "INSERT INTO slots (id, venue_id, name, vaccine_code, vaccine_name, starts_at,
              ends_at, local_date, start_time, end_time, visibility, capacity, booked)
          SELECT r->>'id', r->>'venue_id', r->>'name', r->>'vaccine_code', r->>'vaccine_name',
@@ -105,8 +106,8 @@ pub(crate) async fn write_slots<'a>(
              local_date = excluded.local_date, start_time = excluded.start_time,
              end_time = excluded.end_time, visibility = excluded.visibility,
              capacity = excluded.capacity, booked = excluded.booked",
+        rows,
     )
-    .bind(to_json(&rows)?)
     .execute(db)
     .await?;
     Ok(())
@@ -180,7 +181,8 @@ async fn write_residents(
     }
     // 予約者情報 always come with a 姓(カナ): its absence marks a key-only row, whose update
     // leaves the stored details as they are.
-    sqlx::query(
+    let (rows, skip_held) = (to_json(rows)?, held == Held::Skip);
+    sqlx::query!(
         "INSERT INTO residents (municipality_code, ticket_number, birth_date,
              family_name_kana, given_name_kana, sex, phone, email, memo, name_key,
              phone_digits, verified)
@@ -212,10 +214,10 @@ async fn write_residents(
          -- A key the row already holds as confirmed changes nothing: no write.
          WHERE excluded.family_name_kana IS NOT NULL OR verified < excluded.verified
             OR birth_date IS NOT excluded.birth_date",
+        rows,
+        verified,
+        skip_held,
     )
-    .bind(to_json(rows)?)
-    .bind(verified)
-    .bind(held == Held::Skip)
     .execute(db)
     .await?;
     Ok(())
@@ -282,7 +284,8 @@ pub(crate) async fn write_outside(
             notification: stay.map(|s| s.notification().as_str()),
         })
         .collect();
-    sqlx::query(
+    let (rows, skip_held) = (to_json(&rows)?, held == Held::Skip);
+    sqlx::query!(
         "UPDATE residents SET outside_reason = o.reason, notification = o.notification
          FROM (SELECT value->>'municipality_code' AS m, value->>'ticket_number' AS t,
                       value->>'reason' AS reason, value->>'notification' AS notification
@@ -292,9 +295,9 @@ pub(crate) async fn write_outside(
                 OR residents.notification IS NOT o.notification)
            AND NOT (?2 AND EXISTS (SELECT 1 FROM holds h
                                    WHERE h.kind = 'resident' AND h.key = o.m || ':' || o.t))",
+        rows,
+        skip_held,
     )
-    .bind(to_json(&rows)?)
-    .bind(held == Held::Skip)
     .execute(db)
     .await?;
     Ok(())
@@ -347,7 +350,8 @@ pub(crate) async fn write_server_bookings<'a>(
         .collect();
     // The key is enough to hold the booking; it is one the registry confirmed.
     write_residents(db, &keys, true, Held::Overwrite).await?;
-    sqlx::query(
+    let rows = to_json(&rows)?;
+    sqlx::query!(
         "INSERT INTO bookings (id, municipality_code, ticket_number, slot_id, dose, status,
              channel, lot_number, vaccinated_at, server_holds_seat, lease_id, tentative)
          SELECT r->>'id', r->>'municipality_code', r->>'ticket_number', r->>'slot_id',
@@ -362,8 +366,8 @@ pub(crate) async fn write_server_bookings<'a>(
              dose = excluded.dose, status = excluded.status, channel = excluded.channel,
              lot_number = excluded.lot_number, vaccinated_at = excluded.vaccinated_at,
              server_holds_seat = excluded.server_holds_seat, tentative = 0, moved_from = NULL",
+        rows,
     )
-    .bind(to_json(&rows)?)
     .execute(db)
     .await?;
     Ok(())
@@ -376,23 +380,23 @@ pub(crate) async fn remove_slots(db: &mut SqliteConnection, slot_ids: &[Uuid]) -
         return Ok(());
     }
     let ids = to_json(slot_ids)?;
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM bookings
          WHERE slot_id IN (SELECT value FROM json_each(?))
            AND NOT EXISTS (SELECT 1 FROM bookings b JOIN holds h
                                ON h.kind = 'booking' AND h.key = b.id
                            WHERE b.slot_id = bookings.slot_id)",
+        ids,
     )
-    .bind(&ids)
     .execute(&mut *db)
     .await?;
     // A slot with a held booking still has it, and stays.
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM slots
          WHERE id IN (SELECT value FROM json_each(?))
            AND NOT EXISTS (SELECT 1 FROM bookings WHERE slot_id = slots.id)",
+        ids,
     )
-    .bind(&ids)
     .execute(&mut *db)
     .await?;
     Ok(())

@@ -45,7 +45,6 @@ pub enum DetailsChoice {
     Clinic,
 }
 
-#[derive(sqlx::FromRow)]
 struct ConflictRow {
     intent_id: String,
     municipality_code: String,
@@ -71,10 +70,6 @@ impl ConflictRow {
     }
 }
 
-const OPEN_CONFLICTS: &str = "SELECT intent_id, municipality_code, ticket_number, clinic_details,
-                                     city_details, settled_at
-                              FROM details_conflicts WHERE resolved_at IS NULL";
-
 /// The conflict is not (or no longer) open.
 #[derive(Debug, thiserror::Error)]
 #[error("these resident details were already chosen; please refresh the list")]
@@ -93,10 +88,15 @@ impl Clinic {
     /// Every open difference, oldest first.
     pub async fn details_conflicts(&self) -> Result<Vec<DetailsConflict>> {
         let mut db = self.store.pool().acquire().await?;
-        let rows: Vec<ConflictRow> =
-            sqlx::query_as(&format!("{OPEN_CONFLICTS} ORDER BY settled_at"))
-                .fetch_all(&mut *db)
-                .await?;
+        let rows = sqlx::query_as!(
+            ConflictRow,
+            r#"SELECT intent_id, municipality_code, ticket_number, clinic_details, city_details,
+                      settled_at AS "settled_at: DateTime<Utc>"
+               FROM details_conflicts WHERE resolved_at IS NULL
+               ORDER BY settled_at"#
+        )
+        .fetch_all(&mut *db)
+        .await?;
         rows.into_iter().map(ConflictRow::into_conflict).collect()
     }
 
@@ -136,11 +136,14 @@ impl Clinic {
                 .await?;
             }
         }
-        sqlx::query("UPDATE details_conflicts SET resolved_at = ? WHERE intent_id = ?")
-            .bind(Utc::now())
-            .bind(intent_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let (resolved_at, intent_id) = (Utc::now(), intent_id.to_string());
+        sqlx::query!(
+            "UPDATE details_conflicts SET resolved_at = ? WHERE intent_id = ?",
+            resolved_at,
+            intent_id,
+        )
+        .execute(&mut *tx)
+        .await?;
         self.commit(tx).await
     }
 }
@@ -150,10 +153,17 @@ fn corrupt(e: impl std::fmt::Display) -> ClinicError {
 }
 
 async fn open_conflict(db: &mut SqliteConnection, intent_id: Uuid) -> Result<DetailsConflict> {
-    let row: Option<ConflictRow> = sqlx::query_as(&format!("{OPEN_CONFLICTS} AND intent_id = ?"))
-        .bind(intent_id.to_string())
-        .fetch_optional(db)
-        .await?;
+    let intent_id = intent_id.to_string();
+    let row = sqlx::query_as!(
+        ConflictRow,
+        r#"SELECT intent_id, municipality_code, ticket_number, clinic_details, city_details,
+                  settled_at AS "settled_at: DateTime<Utc>"
+           FROM details_conflicts WHERE resolved_at IS NULL
+           AND intent_id = ?"#,
+        intent_id,
+    )
+    .fetch_optional(db)
+    .await?;
     row.ok_or_else(|| ClinicError::invalid(&ConflictNotFound))?
         .into_conflict()
 }

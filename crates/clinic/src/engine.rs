@@ -56,9 +56,12 @@ impl Clinic {
         let secrets = SecretsFile::in_dir(data_dir);
         seal_a_plain_token(&secrets, &device)?;
         let client = CityClient::new(&settings.server_url)?;
-        let last_success_at = sqlx::query_scalar("SELECT last_success_at FROM sync_state")
-            .fetch_one(store.pool())
-            .await?;
+        let last_success_at = sqlx::query_scalar!(
+            r#"SELECT last_success_at AS "last_success_at: chrono::DateTime<chrono::Utc>"
+               FROM sync_state"#
+        )
+        .fetch_one(store.pool())
+        .await?;
         let (pending, problems) = outbox::counts(&mut *store.pool().acquire().await?).await?;
         let (status, _) = watch::channel(SyncStatus {
             online: false,

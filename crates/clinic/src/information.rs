@@ -96,21 +96,22 @@ impl Clinic {
         answer: Result<T>,
     ) -> Result<Published<T>> {
         let code = municipality.as_string();
+        let kind_name = kind.as_str();
         match answer {
             Ok(body) => {
                 let json = serde_json::to_string(&body)
                     .map_err(|e| ClinicError::Internal(format!("{}: {e}", kind.as_str())))?;
                 let now = Utc::now();
-                sqlx::query(
+                sqlx::query!(
                     "INSERT INTO municipality_information (municipality_code, kind, body, fetched_at)
                      VALUES (?, ?, ?, ?)
                      ON CONFLICT (municipality_code, kind) DO UPDATE
                      SET body = excluded.body, fetched_at = excluded.fetched_at",
+                    code,
+                    kind_name,
+                    json,
+                    now,
                 )
-                .bind(&code)
-                .bind(kind.as_str())
-                .bind(json)
-                .bind(now)
                 .execute(self.store.pool())
                 .await?;
                 Ok(Published {
@@ -120,20 +121,21 @@ impl Clinic {
                 })
             }
             Err(e) if e.is_unreachable() => {
-                let copy: Option<(String, DateTime<Utc>)> = sqlx::query_as(
-                    "SELECT body, fetched_at FROM municipality_information
-                     WHERE municipality_code = ? AND kind = ?",
+                let copy = sqlx::query!(
+                    r#"SELECT body, fetched_at AS "fetched_at: DateTime<Utc>"
+                       FROM municipality_information
+                       WHERE municipality_code = ? AND kind = ?"#,
+                    code,
+                    kind_name,
                 )
-                .bind(&code)
-                .bind(kind.as_str())
                 .fetch_optional(self.store.pool())
                 .await?;
-                let (body, fetched_at) = copy.ok_or_else(|| ClinicError::invalid(&NoCopyYet))?;
+                let copy = copy.ok_or_else(|| ClinicError::invalid(&NoCopyYet))?;
                 Ok(Published {
-                    body: serde_json::from_str(&body).map_err(|e| {
+                    body: serde_json::from_str(&copy.body).map_err(|e| {
                         ClinicError::Internal(format!("cached {}: {e}", kind.as_str()))
                     })?,
-                    fetched_at,
+                    fetched_at: copy.fetched_at,
                     online: false,
                 })
             }

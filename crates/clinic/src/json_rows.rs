@@ -27,6 +27,7 @@ pub(crate) async fn fetch<T: DeserializeOwned>(
     sql: &str,
     arguments: SqliteArguments<'_>,
 ) -> Result<Vec<T>> {
+    // Runtime query: its SQL is what `wrap` built.
     let json: String = sqlx::query_scalar_with(sql, arguments)
         .fetch_one(db)
         .await?;

@@ -145,7 +145,7 @@ impl Clinic {
     pub async fn logout(&self) -> Result<()> {
         let token = self.session_token().await.ok();
         self.secrets.forget_session()?;
-        sqlx::query("UPDATE account SET session_expires_at = NULL")
+        sqlx::query!("UPDATE account SET session_expires_at = NULL")
             .execute(self.store.pool())
             .await?;
         *self.current.write().await = None;
@@ -169,54 +169,57 @@ impl Clinic {
         expires_at: chrono::DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
-        let previous: Option<(String, String)> =
-            sqlx::query_as("SELECT municipality_code, account_id FROM account")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let same_account = previous.as_ref().is_some_and(|(m, a)| {
-            *m == profile.municipality_code.to_string() && *a == profile.account_id
+        let previous = sqlx::query!("SELECT municipality_code, account_id FROM account")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let same_account = previous.as_ref().is_some_and(|p| {
+            p.municipality_code == profile.municipality_code.to_string()
+                && p.account_id == profile.account_id
         });
         if !same_account {
-            if let Some((_, account)) = &previous {
-                let pending: i64 = sqlx::query_scalar(
-                    "SELECT (SELECT count(*) FROM outbox WHERE state IN ('pending', 'rejected'))
-                          + (SELECT count(*) FROM details_conflicts WHERE resolved_at IS NULL)",
+            if let Some(previous) = &previous {
+                let pending = sqlx::query_scalar!(
+                    r#"SELECT (SELECT count(*) FROM outbox WHERE state IN ('pending', 'rejected'))
+                          + (SELECT count(*) FROM details_conflicts WHERE resolved_at IS NULL)
+                              AS "pending!: i64""#
                 )
                 .fetch_one(&mut *tx)
                 .await?;
                 if pending > 0 {
                     return Err(ClinicError::OtherAccountsWorkUnsent {
-                        account: account.clone(),
+                        account: previous.account_id.clone(),
                         pending,
                     });
                 }
             }
             // The cache is the previous clinic's: start empty, as a new device to the server,
             // which binds a device to one account.
-            for table in [
-                "details_conflicts",
-                "bookings_elsewhere",
-                "leases",
-                "bookings",
-                "residents",
-                "slots",
-                "venues",
-                "vaccines",
-                "periods",
-            ] {
-                sqlx::query(&format!("DELETE FROM {table}"))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query(
+            sqlx::query!(
+                "DELETE FROM details_conflicts;
+                 DELETE FROM bookings_elsewhere;
+                 DELETE FROM leases;
+                 DELETE FROM bookings;
+                 DELETE FROM residents;
+                 DELETE FROM slots;
+                 DELETE FROM venues;
+                 DELETE FROM vaccines;
+                 DELETE FROM periods;"
+            )
+            .execute(&mut *tx)
+            .await?;
+            let device_id = uuid::Uuid::new_v4().to_string();
+            sqlx::query!(
                 "UPDATE sync_state SET last_success_at = NULL, device_id = ?, next_seq = 1,
                      cursor = NULL, last_settled_seq = 0, snapshot_at = NULL",
+                device_id,
             )
-            .bind(uuid::Uuid::new_v4().to_string())
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
+        let municipality_code = profile.municipality_code.to_string();
+        let role = profile.role.as_str();
+        let logged_in_at = Utc::now();
+        sqlx::query!(
             "INSERT INTO account (singleton, municipality_code, municipality_name, account_id,
                  display_name, role, session_expires_at, logged_in_at)
              VALUES (1, ?, ?, ?, ?, ?, ?, ?)
@@ -228,25 +231,26 @@ impl Clinic {
                  role = excluded.role,
                  session_expires_at = excluded.session_expires_at,
                  logged_in_at = excluded.logged_in_at",
+            municipality_code,
+            profile.municipality_name,
+            profile.account_id,
+            profile.display_name,
+            role,
+            expires_at,
+            logged_in_at,
         )
-        .bind(profile.municipality_code.to_string())
-        .bind(&profile.municipality_name)
-        .bind(&profile.account_id)
-        .bind(&profile.display_name)
-        .bind(profile.role.as_str())
-        .bind(expires_at)
-        .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
         for venue in &profile.venues {
-            sqlx::query(
+            let id = venue.id.to_string();
+            sqlx::query!(
                 "INSERT INTO venues (id, venue_number, name) VALUES (?, ?, ?)
                  ON CONFLICT (id) DO UPDATE SET venue_number = excluded.venue_number,
                                                 name = excluded.name",
+                id,
+                venue.venue_number,
+                venue.name,
             )
-            .bind(venue.id.to_string())
-            .bind(venue.venue_number)
-            .bind(&venue.name)
             .execute(&mut *tx)
             .await?;
         }
@@ -260,9 +264,10 @@ impl Clinic {
     }
 
     async fn login_offline(&self, form: &ParsedForm) -> Result<AccountProfile> {
-        let row: Option<CachedAccount> = sqlx::query_as(
+        let row = sqlx::query_as!(
+            CachedAccount,
             "SELECT municipality_code, municipality_name, account_id, display_name, role
-             FROM account",
+             FROM account"
         )
         .fetch_optional(self.store.pool())
         .await?;
@@ -283,19 +288,22 @@ impl Clinic {
         if !password::verify(form.password.clone(), kept.password_hash).await? {
             return Err(ClinicError::InvalidCredentials);
         }
-        let venues: Vec<(String, i32, String)> =
-            sqlx::query_as("SELECT id, venue_number, name FROM venues ORDER BY venue_number")
-                .fetch_all(self.store.pool())
-                .await?;
+        let venues = sqlx::query!(
+            r#"SELECT id, venue_number AS "venue_number: i32", name FROM venues
+               ORDER BY venue_number"#
+        )
+        .fetch_all(self.store.pool())
+        .await?;
         let venues = venues
             .into_iter()
-            .map(|(id, venue_number, name)| {
+            .map(|v| {
                 Ok(VenueInfo {
-                    id: id
+                    id: v
+                        .id
                         .parse()
                         .map_err(|e| ClinicError::Internal(format!("venue id: {e}")))?,
-                    venue_number,
-                    name,
+                    venue_number: v.venue_number,
+                    name: v.name,
                 })
             })
             .collect::<Result<_>>()?;
@@ -312,7 +320,6 @@ impl Clinic {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct CachedAccount {
     municipality_code: String,
     municipality_name: String,

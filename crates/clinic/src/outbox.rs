@@ -79,38 +79,45 @@ pub(crate) async fn enqueue(tx: &mut SqliteConnection, intent: NewIntent) -> Res
     };
     // The device, its next number, and every unsettled intent on a row this one touches or
     // needs (oldest first): one read.
-    let (device_id, seq, depends_on): (Option<String>, i64, String) = sqlx::query_as(
-        "SELECT device_id, next_seq,
+    let touched = rows(&mut intent.changes.iter().chain(&intent.needs))?;
+    let current = sqlx::query!(
+        r#"SELECT device_id, next_seq,
                 (SELECT coalesce(json_group_array(intent_id), '[]') FROM (
                      SELECT h.intent_id FROM json_each(?) r
                      JOIN holds h ON h.kind = r.value ->> 0 AND h.key = r.value ->> 1
                      JOIN outbox o ON o.id = h.intent_id
-                     GROUP BY h.intent_id ORDER BY min(o.seq)))
-         FROM sync_state",
+                     GROUP BY h.intent_id ORDER BY min(o.seq))) AS "depends_on!: String"
+         FROM sync_state"#,
+        touched,
     )
-    .bind(rows(&mut intent.changes.iter().chain(&intent.needs))?)
     .fetch_one(&mut *tx)
     .await?;
-    let device_id = device_id.ok_or(ClinicError::NotLoggedIn)?;
+    let device_id = current.device_id.ok_or(ClinicError::NotLoggedIn)?;
+    let seq = current.next_seq;
     let id = Uuid::new_v4();
+    let id_text = id.to_string();
+    let kind = kind_of(&intent.action);
+    let action = json(&intent.action)?;
+    let created_at = Utc::now();
+    let changes = rows(&mut intent.changes.iter())?;
     // The intent, the rows it holds and the next number: one trip to SQLite's thread.
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO outbox (seq, device_id, id, kind, action, depends_on, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?);
          INSERT OR IGNORE INTO outbox_touches (device_id, seq, kind, key)
          SELECT ?, ?, value ->> 0, value ->> 1 FROM json_each(?);
          UPDATE sync_state SET next_seq = next_seq + 1;",
+        seq,
+        device_id,
+        id_text,
+        kind,
+        action,
+        current.depends_on,
+        created_at,
+        device_id,
+        seq,
+        changes,
     )
-    .bind(seq)
-    .bind(&device_id)
-    .bind(id.to_string())
-    .bind(kind_of(&intent.action))
-    .bind(json(&intent.action)?)
-    .bind(depends_on)
-    .bind(Utc::now())
-    .bind(&device_id)
-    .bind(seq)
-    .bind(rows(&mut intent.changes.iter())?)
     .execute(&mut *tx)
     .await?;
     Ok(id)
@@ -122,20 +129,21 @@ fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
 
 /// The rows a queued intent of this device changed, as `enqueue` recorded them.
 pub(crate) async fn touched_rows(db: &mut SqliteConnection, seq: i64) -> Result<Vec<Row>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT kind, key FROM outbox_touches
          WHERE device_id = (SELECT device_id FROM sync_state) AND seq = ?",
+        seq,
     )
-    .bind(seq)
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|(kind, key)| match kind.as_str() {
-            "booking" => key
+        .map(|row| match row.kind.as_str() {
+            "booking" => row
+                .key
                 .parse()
                 .map(Row::Booking)
                 .map_err(|e| ClinicError::Internal(format!("outbox touch: {e}"))),
-            _ => Ok(Row::Resident(key)),
+            _ => Ok(Row::Resident(row.key)),
         })
         .collect()
 }
@@ -152,14 +160,15 @@ pub(crate) fn needs_of(action: &Action) -> Vec<Row> {
 /// as the outbox's triggers count them, and 予約者情報 the city kept over this clinic's): the
 /// indicator's counts.
 pub(crate) async fn counts(db: &mut SqliteConnection) -> Result<(u64, u64)> {
-    let (pending, problems): (i64, i64) = sqlx::query_as(
-        "SELECT pending,
+    let counts = sqlx::query!(
+        r#"SELECT pending,
                 rejected + (SELECT count(*) FROM details_conflicts WHERE resolved_at IS NULL)
-         FROM outbox_counts",
+                    AS "problems!: i64"
+         FROM outbox_counts"#
     )
     .fetch_one(db)
     .await?;
-    Ok((pending as u64, problems as u64))
+    Ok((counts.pending as u64, counts.problems as u64))
 }
 
 #[cfg(test)]

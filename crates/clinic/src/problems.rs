@@ -45,12 +45,24 @@ pub struct ProblemResident {
 }
 
 /// Every refused intent not yet resolved, oldest first.
-const PROBLEMS: &str = "SELECT intent_id, seq, action, rejection, created_at, settled_at,
-                               called_at, municipality_code, ticket_number,
-                               family_name_kana, given_name_kana, phone
-                        FROM sync_problems ORDER BY seq";
+async fn problem_rows(db: &mut SqliteConnection) -> Result<Vec<ProblemRow>> {
+    // Nullable as the view makes them: the resident's columns come from a LEFT JOIN, NULL when
+    // the cache has no such resident.
+    Ok(sqlx::query_as!(
+        ProblemRow,
+        r#"SELECT intent_id, seq, action, rejection AS "rejection?",
+                  created_at AS "created_at: DateTime<Utc>",
+                  settled_at AS "settled_at?: DateTime<Utc>",
+                  called_at AS "called_at?: DateTime<Utc>",
+                  municipality_code AS "municipality_code?", ticket_number AS "ticket_number?",
+                  family_name_kana AS "family_name_kana?", given_name_kana AS "given_name_kana?",
+                  phone AS "phone?"
+           FROM sync_problems ORDER BY seq"#
+    )
+    .fetch_all(db)
+    .await?)
+}
 
-#[derive(sqlx::FromRow)]
 struct ProblemRow {
     intent_id: String,
     seq: i64,
@@ -138,9 +150,7 @@ impl Coded for RebookRefusal {
 impl Clinic {
     /// 同期の問題, oldest first.
     pub async fn sync_problems(&self) -> Result<Vec<SyncProblem>> {
-        let rows: Vec<ProblemRow> = sqlx::query_as(PROBLEMS)
-            .fetch_all(self.store.pool())
-            .await?;
+        let rows = problem_rows(&mut *self.store.pool().acquire().await?).await?;
         rows.into_iter().map(ProblemRow::into_problem).collect()
     }
 
@@ -154,7 +164,7 @@ impl Clinic {
             undo_locally(&mut tx, action).await?;
             set_state(&mut tx, *seq, "discarded").await?;
         }
-        sqlx::query("UPDATE sync_state SET cursor = NULL")
+        sqlx::query!("UPDATE sync_state SET cursor = NULL")
             .execute(&mut *tx)
             .await?;
         self.commit(tx).await?;
@@ -164,12 +174,14 @@ impl Clinic {
     /// Marks the resident as phoned about the problem (`called`), or not yet. A note on this
     /// computer only: nothing is sent, and the problem stays until it is resolved.
     pub async fn mark_problem_called(&self, intent_id: Uuid, called: bool) -> Result<SyncProblem> {
-        let marked =
-            sqlx::query("UPDATE outbox SET called_at = ? WHERE id = ? AND state = 'rejected'")
-                .bind(called.then(Utc::now))
-                .bind(intent_id.to_string())
-                .execute(self.store.pool())
-                .await?;
+        let (called_at, id) = (called.then(Utc::now), intent_id.to_string());
+        let marked = sqlx::query!(
+            "UPDATE outbox SET called_at = ? WHERE id = ? AND state = 'rejected'",
+            called_at,
+            id,
+        )
+        .execute(self.store.pool())
+        .await?;
         if marked.rows_affected() == 0 {
             return Err(ClinicError::invalid(&ProblemNotFound));
         }
@@ -223,7 +235,7 @@ impl Clinic {
 /// The refused intent and the refused intents that depend on it, directly or not, in sequence
 /// order.
 async fn refused_family(db: &mut SqliteConnection, intent_id: Uuid) -> Result<Vec<(i64, Action)>> {
-    let rows: Vec<ProblemRow> = sqlx::query_as(PROBLEMS).fetch_all(&mut *db).await?;
+    let rows = problem_rows(db).await?;
     let mut family: Vec<Uuid> = vec![intent_id];
     let mut members = Vec::new();
     for row in rows {
@@ -248,12 +260,12 @@ async fn refused_family(db: &mut SqliteConnection, intent_id: Uuid) -> Result<Ve
 }
 
 async fn set_state(db: &mut SqliteConnection, seq: i64, state: &str) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE outbox SET state = ? WHERE seq = ? AND state = 'rejected'
            AND device_id = (SELECT device_id FROM sync_state)",
+        state,
+        seq,
     )
-    .bind(state)
-    .bind(seq)
     .execute(db)
     .await?;
     Ok(())
@@ -263,8 +275,8 @@ async fn set_state(db: &mut SqliteConnection, seq: i64, state: &str) -> Result<(
 async fn undo_locally(db: &mut SqliteConnection, action: &Action) -> Result<()> {
     match action {
         Action::Book { booking_id, .. } => {
-            sqlx::query("DELETE FROM bookings WHERE id = ?")
-                .bind(booking_id.to_string())
+            let id = booking_id.to_string();
+            sqlx::query!("DELETE FROM bookings WHERE id = ?", id)
                 .execute(db)
                 .await?;
         }
@@ -274,12 +286,11 @@ async fn undo_locally(db: &mut SqliteConnection, action: &Action) -> Result<()> 
             ..
         } => {
             // The change is one step at the server: refused, the old booking still stands.
-            sqlx::query("DELETE FROM bookings WHERE id = ?")
-                .bind(new_booking_id.to_string())
+            let (new_id, id) = (new_booking_id.to_string(), booking_id.to_string());
+            sqlx::query!("DELETE FROM bookings WHERE id = ?", new_id)
                 .execute(&mut *db)
                 .await?;
-            sqlx::query("UPDATE bookings SET status = 'reserved' WHERE id = ?")
-                .bind(booking_id.to_string())
+            sqlx::query!("UPDATE bookings SET status = 'reserved' WHERE id = ?", id)
                 .execute(db)
                 .await?;
         }
@@ -295,25 +306,28 @@ async fn move_to_slot(db: &mut SqliteConnection, action: Action, slot: Uuid) -> 
         Action::ChangeBooking { new_booking_id, .. } => *new_booking_id,
         _ => return Err(ClinicError::invalid(&RebookRefusal::NotABooking)),
     };
-    let seats: Option<(String, i64)> =
-        sqlx::query_as("SELECT visibility, remaining FROM slot_list WHERE slot_id = ?")
-            .bind(slot.to_string())
-            .fetch_optional(&mut *db)
-            .await?;
-    let Some((visibility, remaining)) = seats else {
+    let slot_id = slot.to_string();
+    let seats = sqlx::query!(
+        r#"SELECT visibility, remaining AS "remaining!: i64" FROM slot_list WHERE slot_id = ?"#,
+        slot_id,
+    )
+    .fetch_optional(&mut *db)
+    .await?;
+    let Some(seats) = seats else {
         return Err(ClinicError::invalid(&RebookRefusal::UnknownSlot));
     };
     // The refused booking itself still counts in its old slot, not in this one.
-    if remaining < 1 {
+    if seats.remaining < 1 {
         return Err(ClinicError::invalid(&RebookRefusal::Full));
     }
-    sqlx::query(
+    let (tentative, id) = (seats.visibility == "public", booking.to_string());
+    sqlx::query!(
         "UPDATE bookings SET slot_id = ?, lease_id = NULL, tentative = ?, status = 'reserved'
          WHERE id = ?",
+        slot_id,
+        tentative,
+        id,
     )
-    .bind(slot.to_string())
-    .bind(visibility == "public")
-    .bind(booking.to_string())
     .execute(db)
     .await?;
     Ok(match action {

@@ -26,7 +26,7 @@ pub(crate) const SLOT_COLUMNS: [&str; 14] = [
 
 /// A row of the `slot_list` view.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotRow {
     pub slot_id: String,
     pub venue_id: String,
@@ -48,12 +48,17 @@ pub struct SlotRow {
 impl Clinic {
     /// The cached slots from `from` on, as the TOP screen lists them.
     pub async fn slot_list(&self, from: NaiveDate) -> Result<Vec<SlotRow>> {
-        Ok(sqlx::query_as(
+        let from = from.to_string();
+        Ok(sqlx::query_as!(
+            SlotRow,
             // 'public' > 'private': 公開枠 before 非公開枠, as the manual lists them.
-            "SELECT * FROM slot_list WHERE date >= ?
-             ORDER BY date, start_time, venue_number, visibility DESC",
+            r#"SELECT slot_id, venue_id, venue_number, venue_name, vaccine_code, vaccine_name,
+                    slot_name, date, start_time, end_time, visibility, capacity,
+                    booked AS "booked!: i64", remaining AS "remaining!: i64"
+             FROM slot_list WHERE date >= ?
+             ORDER BY date, start_time, venue_number, visibility DESC"#,
+            from,
         )
-        .bind(from.to_string())
         .fetch_all(self.store.pool())
         .await?)
     }

@@ -24,6 +24,7 @@ pub const DATABASE_FILE: &str = "yoyaku.sqlite3";
 /// A cache of an earlier release kept the account's secrets in its `account` table: they move to
 /// the secrets file before the migration that drops them runs. True when there was such a table.
 async fn carry_out_secrets(pool: &SqlitePool, data_dir: &Path) -> Result<bool> {
+    // Runtime queries: they run before the migrations, on a schema the macros cannot check.
     let has_secrets: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM pragma_table_info('account') WHERE name = 'password_hash')",
     )
@@ -75,7 +76,8 @@ impl Store {
         if carried {
             // The dropped columns' bytes may linger in free pages: rewrite the file without them,
             // and copy the rewrite from the WAL into the file at once, emptying the WAL.
-            sqlx::query("VACUUM").execute(&pool).await?;
+            sqlx::query!("VACUUM").execute(&pool).await?;
+            // Runtime query: the macros cannot type a PRAGMA's untyped result columns.
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&pool)
                 .await?;
@@ -161,6 +163,7 @@ async fn checkpointer(pool: SqlitePool, wal: PathBuf) {
         if size <= CHECKPOINT_PAST_BYTES {
             continue;
         }
+        // Runtime query: the macros cannot type a PRAGMA's untyped result columns.
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&pool)
             .await

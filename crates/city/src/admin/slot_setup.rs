@@ -16,7 +16,7 @@ use yoyaku_core::time::from_tokyo;
 use yoyaku_core::{Coded, MunicipalityCode};
 
 /// A slot the venue's earlier report set up.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ExistingSlot {
     pub id: Uuid,
     pub name: String,
@@ -62,7 +62,7 @@ pub(crate) enum SetUpError {
 }
 
 /// A slot as set up, for the answer to the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct SetUpSlot {
     pub id: Uuid,
     pub name: String,
@@ -129,74 +129,79 @@ pub(crate) async fn set_up(
 ) -> Result<(Vec<SetUpSlot>, usize), SetUpError> {
     let municipality = target.municipality.as_string();
     let period = i32::try_from(target.period_number).expect("period numbers fit in int");
-    let existing: Vec<ExistingSlot> = sqlx::query_as(
-        "select s.id, s.name, s.booked,
-                exists (select 1 from bookings b
-                        where b.municipality_code = s.municipality_code and b.slot_id = s.id)
-                or exists (select 1 from leases l
-                           where l.municipality_code = s.municipality_code and l.slot_id = s.id)
-                    as referenced
-         from slots s
-         where s.municipality_code = $1 and s.period_number = $2 and s.venue_id = $3
-         for update of s",
+    let existing = sqlx::query_as!(
+        ExistingSlot,
+        r#"select s.id, s.name, s.booked,
+                  exists (select 1 from bookings b
+                          where b.municipality_code = s.municipality_code and b.slot_id = s.id)
+                  or exists (select 1 from leases l
+                             where l.municipality_code = s.municipality_code and l.slot_id = s.id)
+                      as "referenced!"
+           from slots s
+           where s.municipality_code = $1 and s.period_number = $2 and s.venue_id = $3
+           for update of s"#,
+        &municipality,
+        period,
+        target.venue_id,
     )
-    .bind(&municipality)
-    .bind(period)
-    .bind(target.venue_id)
     .fetch_all(&mut *tx)
     .await?;
     let changes = plan_changes(&existing, planned).map_err(SetUpError::Booked)?;
 
     // Removed first: an added slot may take a removed one's place.
-    sqlx::query("delete from slots where municipality_code = $1 and id = any($2)")
-        .bind(&municipality)
-        .bind(&changes.removed)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "delete from slots where municipality_code = $1 and id = any($2)",
+        &municipality,
+        &changes.removed,
+    )
+    .execute(&mut *tx)
+    .await?;
     let (ids, updated): (Vec<Uuid>, Vec<&PlannedSlot>) = changes.updated.iter().copied().unzip();
     let columns = SlotColumns::of(&updated);
-    sqlx::query(
+    sqlx::query!(
         "update slots s
          set ends_at = kept.ends_at, capacity = kept.capacity, updated_at = now()
          from unnest($2::uuid[], $3::timestamptz[], $4::int[]) as kept (id, ends_at, capacity)
          where s.municipality_code = $1 and s.id = kept.id",
+        &municipality,
+        &ids,
+        &columns.ends as _,
+        &columns.capacities,
     )
-    .bind(&municipality)
-    .bind(ids)
-    .bind(columns.ends)
-    .bind(columns.capacities)
     .execute(&mut *tx)
     .await?;
     let columns = SlotColumns::of(&changes.added);
     let new_ids: Vec<Uuid> = changes.added.iter().map(|_| Uuid::new_v4()).collect();
-    sqlx::query(
+    sqlx::query!(
         "insert into slots (municipality_code, venue_id, vaccine_code, period_number,
                             id, name, starts_at, ends_at, visibility, capacity)
          select $1, $2, $3, $4, added.*
          from unnest($5::uuid[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[],
                      $10::int[]) as added",
+        &municipality,
+        target.venue_id,
+        &target.vaccine_code,
+        period,
+        &new_ids,
+        &columns.names as &[&str],
+        &columns.starts as _,
+        &columns.ends as _,
+        &columns.visibilities as &[&str],
+        &columns.capacities,
     )
-    .bind(&municipality)
-    .bind(target.venue_id)
-    .bind(&target.vaccine_code)
-    .bind(period)
-    .bind(new_ids)
-    .bind(columns.names)
-    .bind(columns.starts)
-    .bind(columns.ends)
-    .bind(columns.visibilities)
-    .bind(columns.capacities)
     .execute(&mut *tx)
     .await?;
 
-    let slots: Vec<SetUpSlot> = sqlx::query_as(
-        "select id, name, starts_at, ends_at, visibility, capacity, booked from slots
+    let slots = sqlx::query_as!(
+        SetUpSlot,
+        r#"select id, name, starts_at as "starts_at: DateTime<Utc>", ends_at as "ends_at: DateTime<Utc>",
+                visibility, capacity, booked from slots
          where municipality_code = $1 and period_number = $2 and venue_id = $3
-         order by starts_at, visibility = 'private'",
+         order by starts_at, visibility = 'private'"#,
+        &municipality,
+        period,
+        target.venue_id,
     )
-    .bind(&municipality)
-    .bind(period)
-    .bind(target.venue_id)
     .fetch_all(&mut *tx)
     .await?;
     Ok((slots, changes.removed.len()))

@@ -166,7 +166,7 @@ pub(crate) async fn import(
     today: NaiveDate,
 ) -> Result<ImportReport, ImportError> {
     let mut tx = db.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "create temp table ticket_import (
              line bigint not null,
              ticket_number char(10) not null,
@@ -191,10 +191,12 @@ pub(crate) async fn import(
 
     // Imports of one municipality take turns, so the checks below and the insert see the same
     // registry.
-    sqlx::query("select pg_advisory_xact_lock(hashtext('valid_tickets:' || $1))")
-        .bind(municipality.as_string())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtext('valid_tickets:' || $1))",
+        municipality.as_string(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let (conflicting, conflict_count) = conflicts(&mut tx, municipality, mode).await?;
     staged.error_count += conflict_count;
     staged.errors.extend(
@@ -216,6 +218,7 @@ pub(crate) async fn import(
     }
 
     // The first line of a ticket listed twice stands for both (they agree: see conflicts).
+    // A runtime query: the temporary table is unknown to the compile-time check.
     let (imported, replaced): (i64, i64) = sqlx::query_as(
         "with upserted as (
              insert into valid_tickets (municipality_code, ticket_number, birth_date)
@@ -380,7 +383,8 @@ async fn conflicts(
     municipality: MunicipalityCode,
     mode: ImportMode,
 ) -> Result<(Vec<(u64, LineProblem)>, u64), sqlx::Error> {
-    // Window functions run before limit: `total` counts every conflict of the kind.
+    // Window functions run before limit: `total` counts every conflict of the kind. A runtime
+    // query: the temporary table is unknown to the compile-time check.
     let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
         "with listed as (
              select line, ticket_number, birth_date,

@@ -279,32 +279,6 @@ async fn place(
 ///
 /// ON CONFLICT keeps the caller's transaction usable (the sync push settles other intents in it)
 /// where a unique violation would abort it.
-const WRITE_BOOKING: &str = "
-    with seat as (
-        update slots set booked = booked + 1, updated_at = now()
-        where municipality_code = $1 and id = $2 and booked < capacity
-        returning venue_id
-    ), booking as (
-        insert into bookings (municipality_code, id, home_code, ticket_number, slot_id, dose,
-                              status, channel, booked_by)
-        select $1, $3, $14, $4, $2, $5, 'reserved', $6, $7 from seat
-        on conflict (municipality_code, home_code, ticket_number, dose)
-            where status in ('reserved', 'checked_in', 'vaccinated')
-            do nothing
-        returning created_at, updated_at
-    ), audit as (
-        insert into audit_log (municipality_code, account_id, channel, on_behalf_of, action,
-                               entity_kind, entity_id, after)
-        select $1, $7, $6, $8, 'booking.book', $9, $10, $11::jsonb from booking
-    ), change as (
-        insert into changes (municipality_code, entity_kind, entity_id, venue_id)
-        select $1, e.kind, e.id, seat.venue_id
-        from booking, seat, unnest($12::text[], $13::text[]) e (kind, id)
-    )
-    select exists (select 1 from seat) as seat_taken, booking.created_at, booking.updated_at
-    from (values (1)) one left join booking on true";
-
-#[derive(sqlx::FromRow)]
 struct Written {
     seat_taken: bool,
     /// Null when the seat was taken but the row refused.
@@ -334,30 +308,57 @@ async fn write(
         resident.entity(),
     ];
     let entity_id = |e: Entity| e.id(municipality);
-    sqlx::query_as::<_, Written>(WRITE_BOOKING)
-        .bind(municipality.as_string())
-        .bind(slot)
-        .bind(id)
-        .bind(resident.ticket.as_string())
-        .bind(i16::from(dose.get()))
-        .bind(caller.channel().as_str())
-        .bind(caller.account())
-        .bind(caller.on_behalf_of())
-        .bind(entity.kind())
-        .bind(entity_id(entity))
-        .bind(after.to_string())
-        .bind(changes.map(Entity::kind))
-        .bind(changes.map(entity_id))
-        .bind(resident.home.as_string())
-        .fetch_one(db)
-        .await
-        .map_err(|error| match &error {
-            // The client-made id of another resident's booking, made after `book` looked.
-            sqlx::Error::Database(db_error) if db_error.constraint() == Some("bookings_pkey") => {
-                Refusal::IdConflict.into()
-            }
-            _ => BookingError::from(error),
-        })
+    // $11 is text, so the check needs no JSON type: `after` is bound as its text.
+    sqlx::query_as!(
+        Written,
+        r#"with seat as (
+            update slots set booked = booked + 1, updated_at = now()
+            where municipality_code = $1 and id = $2 and booked < capacity
+            returning venue_id
+        ), booking as (
+            insert into bookings (municipality_code, id, home_code, ticket_number, slot_id, dose,
+                                  status, channel, booked_by)
+            select $1, $3, $14, $4, $2, $5, 'reserved', $6, $7 from seat
+            on conflict (municipality_code, home_code, ticket_number, dose)
+                where status in ('reserved', 'checked_in', 'vaccinated')
+                do nothing
+            returning created_at, updated_at
+        ), audit as (
+            insert into audit_log (municipality_code, account_id, channel, on_behalf_of, action,
+                                   entity_kind, entity_id, after)
+            select $1, $7, $6, $8, 'booking.book', $9, $10, $11::text::jsonb from booking
+        ), change as (
+            insert into changes (municipality_code, entity_kind, entity_id, venue_id)
+            select $1, e.kind, e.id, seat.venue_id
+            from booking, seat, unnest($12::text[], $13::text[]) e (kind, id)
+        )
+        select exists (select 1 from seat) as "seat_taken!", booking.created_at as "created_at?: DateTime<Utc>",
+               booking.updated_at as "updated_at?: DateTime<Utc>"
+        from (values (1)) one left join booking on true"#,
+        municipality.as_string(),
+        slot,
+        id,
+        resident.ticket.as_string(),
+        i16::from(dose.get()),
+        caller.channel().as_str(),
+        caller.account(),
+        caller.on_behalf_of(),
+        entity.kind(),
+        entity_id(entity),
+        after.to_string(),
+        &changes.map(Entity::kind) as &[&str],
+        &changes.map(entity_id)[..],
+        resident.home.as_string(),
+    )
+    .fetch_one(db)
+    .await
+    .map_err(|error| match &error {
+        // The client-made id of another resident's booking, made after `book` looked.
+        sqlx::Error::Database(db_error) if db_error.constraint() == Some("bookings_pkey") => {
+            Refusal::IdConflict.into()
+        }
+        _ => BookingError::from(error),
+    })
 }
 
 /// The core rule's refusal for the active booking the unique index found.
@@ -367,25 +368,25 @@ async fn duplicate_dose(
     resident: ResidentId,
     dose: DoseNumber,
 ) -> Result<Refusal, BookingError> {
-    let (status, starts_at): (String, DateTime<Utc>) = sqlx::query_as(
-        "select b.status, s.starts_at
+    let active = sqlx::query!(
+        r#"select b.status, s.starts_at as "starts_at: DateTime<Utc>"
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
          where b.municipality_code = $1 and b.home_code = $4 and b.ticket_number = $2
-           and b.dose = $3 and b.status in ('reserved', 'checked_in', 'vaccinated')",
+           and b.dose = $3 and b.status in ('reserved', 'checked_in', 'vaccinated')"#,
+        municipality.as_string(),
+        resident.ticket.as_string(),
+        i16::from(dose.get()),
+        resident.home.as_string(),
     )
-    .bind(municipality.as_string())
-    .bind(resident.ticket.as_string())
-    .bind(i16::from(dose.get()))
-    .bind(resident.home.as_string())
     .fetch_one(db)
     .await?;
-    let status = BookingStatus::parse(&status)
+    let status = BookingStatus::parse(&active.status)
         .ok_or_else(|| BookingError::Stored(format!("a booking status of {resident}")))?;
     Ok(BookingRuleError::DuplicateDose {
         dose: dose.get(),
         status,
-        date: tokyo_date_time(starts_at).0,
+        date: tokyo_date_time(active.starts_at).0,
     }
     .into())
 }

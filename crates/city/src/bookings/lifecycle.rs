@@ -119,18 +119,18 @@ pub(super) async fn lock_booking(
     municipality: MunicipalityCode,
     id: Uuid,
 ) -> Result<BookingRecord, BookingError> {
-    let resident: Option<(String, String)> = sqlx::query_as(
+    let row = sqlx::query!(
         "select home_code, ticket_number from bookings where municipality_code = $1 and id = $2",
+        municipality.as_string(),
+        id,
     )
-    .bind(municipality.as_string())
-    .bind(id)
     .fetch_optional(&mut *db)
-    .await?;
-    let (home, ticket) = resident.ok_or(Refusal::BookingNotFound)?;
+    .await?
+    .ok_or(Refusal::BookingNotFound)?;
     let stored = || BookingError::Stored(format!("resident of booking {id}"));
     let resident = ResidentId {
-        home: MunicipalityCode::parse(&home).map_err(|_| stored())?,
-        ticket: TicketNumber::parse(&ticket).map_err(|_| stored())?,
+        home: MunicipalityCode::parse(&row.home_code).map_err(|_| stored())?,
+        ticket: TicketNumber::parse(&row.ticket_number).map_err(|_| stored())?,
     };
     match caller.web_resident() {
         Some(key) if ResidentId::from(key) != resident => {
@@ -175,15 +175,15 @@ pub(super) async fn set_status(
     lot_number: Option<&LotNumber>,
     vaccinated_at: Option<DateTime<Utc>>,
 ) -> Result<BookingRecord, BookingError> {
-    sqlx::query(
+    sqlx::query!(
         "update bookings set status = $3, lot_number = $4, vaccinated_at = $5, updated_at = now()
          where municipality_code = $1 and id = $2",
+        municipality.as_string(),
+        booking.id,
+        status.as_str(),
+        lot_number.map(LotNumber::as_str),
+        vaccinated_at as _,
     )
-    .bind(municipality.as_string())
-    .bind(booking.id)
-    .bind(status.as_str())
-    .bind(lot_number.map(LotNumber::as_str))
-    .bind(vaccinated_at)
     .execute(&mut *db)
     .await?;
     Ok(load_booking_for_update(db, municipality, booking.id)

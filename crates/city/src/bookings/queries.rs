@@ -14,8 +14,8 @@ use yoyaku_core::{MunicipalityCode, Visibility};
 
 use super::BookingError;
 use super::rows::{
-    BOOKING_SELECT, BookingRecord, BookingRow, SLOT_SELECT, SlotRange, SlotRow, Target, VenueSlot,
-    load_slot, records, slots_in, venue_slots,
+    BookingRecord, SlotRange, Target, VenueSlot, load_slot, records, select_bookings, select_slots,
+    slots_in, venue_slots,
 };
 use crate::audit::{Caller, ReadScope};
 use crate::residents::ResidentId;
@@ -48,24 +48,22 @@ pub(crate) async fn available_slots(
         PrivateSlots::AtVenues(venues) => (false, venues.clone()),
         PrivateSlots::All => (true, Vec::new()),
     };
-    let sql = format!(
-        "{SLOT_SELECT}
-         where s.municipality_code = $1 and s.starts_at >= $2 and s.starts_at < $3
+    let rows = select_slots!(
+        "where s.municipality_code = $1 and s.starts_at >= $2 and s.starts_at < $3
            and ($4::uuid is null or s.venue_id = $4)
            and ($5::text is null or s.vaccine_code = $5)
            and (s.visibility = 'public' or $6 or s.venue_id = any($7))
-         order by s.starts_at, v.venue_number, s.visibility = 'private'"
-    );
-    let rows = sqlx::query_as::<_, SlotRow>(&sql)
-        .bind(municipality.as_string())
-        .bind(from_tokyo(date, NaiveTime::MIN))
-        .bind(from_tokyo(date + Days::new(1), NaiveTime::MIN))
-        .bind(venue)
-        .bind(vaccine)
-        .bind(all_private)
-        .bind(private_venues)
-        .fetch_all(db)
-        .await?;
+         order by s.starts_at, v.venue_number, s.visibility = 'private'",
+        municipality.as_string(),
+        from_tokyo(date, NaiveTime::MIN) as _,
+        from_tokyo(date + Days::new(1), NaiveTime::MIN) as _,
+        venue,
+        vaccine,
+        all_private,
+        &private_venues,
+    )
+    .fetch_all(db)
+    .await?;
     Ok(venue_slots(rows)?.iter().map(VenueSlot::info).collect())
 }
 
@@ -77,19 +75,17 @@ pub(crate) async fn bookings_of_resident(
     scope: &ReadScope,
 ) -> Result<Vec<BookingRecord>, BookingError> {
     let (_, venues) = scope.clinic_filter();
-    let sql = format!(
-        "{BOOKING_SELECT}
-         where b.municipality_code = $1 and b.home_code = $4 and b.ticket_number = $2
+    let rows = select_bookings!(
+        "where b.municipality_code = $1 and b.home_code = $4 and b.ticket_number = $2
            and ($3::uuid[] is null or s.venue_id = any($3))
-         order by s.starts_at, b.created_at"
-    );
-    let rows = sqlx::query_as::<_, BookingRow>(&sql)
-        .bind(municipality.as_string())
-        .bind(resident.ticket.as_string())
-        .bind(venues)
-        .bind(resident.home.as_string())
-        .fetch_all(db)
-        .await?;
+         order by s.starts_at, b.created_at",
+        municipality.as_string(),
+        resident.ticket.as_string(),
+        venues.as_deref(),
+        resident.home.as_string(),
+    )
+    .fetch_all(db)
+    .await?;
     records(rows)
 }
 
@@ -101,21 +97,19 @@ pub(crate) async fn bookings_at_venue(
     vaccine: Option<&str>,
     date: NaiveDate,
 ) -> Result<Vec<BookingRecord>, BookingError> {
-    let sql = format!(
-        "{BOOKING_SELECT}
-         where b.municipality_code = $1 and s.venue_id = $2
+    let rows = select_bookings!(
+        "where b.municipality_code = $1 and s.venue_id = $2
            and ($3::text is null or s.vaccine_code = $3)
            and s.starts_at >= $4 and s.starts_at < $5
-         order by s.starts_at, b.ticket_number, b.created_at"
-    );
-    let rows = sqlx::query_as::<_, BookingRow>(&sql)
-        .bind(municipality.as_string())
-        .bind(venue)
-        .bind(vaccine)
-        .bind(from_tokyo(date, NaiveTime::MIN))
-        .bind(from_tokyo(date + Days::new(1), NaiveTime::MIN))
-        .fetch_all(db)
-        .await?;
+         order by s.starts_at, b.ticket_number, b.created_at",
+        municipality.as_string(),
+        venue,
+        vaccine,
+        from_tokyo(date, NaiveTime::MIN) as _,
+        from_tokyo(date + Days::new(1), NaiveTime::MIN) as _,
+    )
+    .fetch_all(db)
+    .await?;
     records(rows)
 }
 

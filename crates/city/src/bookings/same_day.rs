@@ -132,13 +132,13 @@ pub(crate) async fn same_day_move(
         .into());
     }
 
-    sqlx::query(
+    sqlx::query!(
         "update bookings set slot_id = $3, updated_at = now()
          where municipality_code = $1 and id = $2",
+        municipality.as_string(),
+        id,
+        slot_id,
     )
-    .bind(municipality.as_string())
-    .bind(id)
-    .bind(slot_id)
     .execute(&mut *db)
     .await?;
     free_seat(db, municipality, id, from.id).await?;

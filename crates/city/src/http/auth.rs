@@ -50,7 +50,6 @@ impl Coded for TermsNotAgreed {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct LoginAccount {
     id: Uuid,
     account_id: String,
@@ -89,14 +88,15 @@ async fn login(
         return Err(ApiError::invalid(TermsNotAgreed));
     }
 
-    let account = sqlx::query_as::<_, LoginAccount>(
+    let account = sqlx::query_as!(
+        LoginAccount,
         "select a.id, a.account_id, a.display_name, a.role, a.password_hash,
                 m.name_ja as municipality_name
          from accounts a join municipalities m on m.code = a.municipality_code
          where a.municipality_code = $1 and a.account_id = $2",
+        municipality_code.as_string(),
+        account_id.as_str(),
     )
-    .bind(municipality_code.as_string())
-    .bind(account_id.as_str())
     .fetch_optional(&ctx.db)
     .await?;
 
@@ -130,14 +130,14 @@ async fn login(
 
     let token = token::generate();
     let expires_at = Utc::now() + ctx.config.session_lifetime;
-    sqlx::query(
+    sqlx::query!(
         "insert into sessions (municipality_code, token_hash, account_id, expires_at)
          values ($1, $2, $3, $4)",
+        municipality_code.as_string(),
+        &token::hash(&token),
+        account.id,
+        expires_at as _,
     )
-    .bind(municipality_code.as_string())
-    .bind(token::hash(&token))
-    .bind(account.id)
-    .bind(expires_at)
     .execute(&ctx.db)
     .await?;
 
@@ -162,23 +162,16 @@ async fn venues_run_by(
     municipality_code: MunicipalityCode,
     account: Uuid,
 ) -> Result<Vec<VenueInfo>, sqlx::Error> {
-    let rows: Vec<(Uuid, i32, String)> = sqlx::query_as(
+    sqlx::query_as!(
+        VenueInfo,
         "select id, venue_number, name from venues
          where municipality_code = $1 and clinic_account_id = $2
          order by venue_number",
+        municipality_code.as_string(),
+        account,
     )
-    .bind(municipality_code.as_string())
-    .bind(account)
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, venue_number, name)| VenueInfo {
-            id,
-            venue_number,
-            name,
-        })
-        .collect())
+    .await
 }
 
 /// Ends the session of the token.
@@ -196,11 +189,13 @@ async fn logout(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,
 ) -> Result<StatusCode, ApiError> {
-    sqlx::query("delete from sessions where municipality_code = $1 and token_hash = $2")
-        .bind(account.municipality_code.as_string())
-        .bind(account.token_hash)
-        .execute(&ctx.db)
-        .await?;
+    sqlx::query!(
+        "delete from sessions where municipality_code = $1 and token_hash = $2",
+        account.municipality_code.as_string(),
+        &account.token_hash,
+    )
+    .execute(&ctx.db)
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -251,7 +246,6 @@ impl CurrentAccount {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct SessionAccount {
     municipality_code: String,
     account_id: Uuid,
@@ -264,13 +258,14 @@ impl FromRequestParts<ApiContext> for CurrentAccount {
     async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, ApiError> {
         let token = bearer_token(&parts.headers).ok_or(ApiError::SessionInvalid)?;
         let token_hash = token::hash(token);
-        let session = sqlx::query_as::<_, SessionAccount>(
+        let session = sqlx::query_as!(
+            SessionAccount,
             "select s.municipality_code, s.account_id, a.role
              from sessions s
              join accounts a on a.municipality_code = s.municipality_code and a.id = s.account_id
              where s.token_hash = $1 and s.expires_at > now()",
+            &token_hash,
         )
-        .bind(token_hash)
         .fetch_optional(&ctx.db)
         .await?
         .ok_or(ApiError::SessionInvalid)?;

@@ -63,10 +63,11 @@ async fn terms(
     Path(code): Path<String>,
 ) -> Result<Json<TermsOfUse>, ApiError> {
     let code = MunicipalityCode::parse(&code).map_err(ApiError::invalid)?;
-    let terms: Option<Jsonb<TermsOfUse>> = sqlx::query_scalar(
-        "select terms from municipality_information where municipality_code = $1",
+    let terms = sqlx::query_scalar!(
+        r#"select terms as "terms: Jsonb<TermsOfUse>" from municipality_information
+           where municipality_code = $1"#,
+        code.as_string(),
     )
-    .bind(code.as_string())
     .fetch_optional(&ctx.db)
     .await?;
     terms.map(|t| Json(t.0)).ok_or_else(not_published)
@@ -95,10 +96,11 @@ async fn contacts(
     if code != account.municipality_code {
         return Err(ApiError::Forbidden);
     }
-    let contacts: Option<Jsonb<Contacts>> = sqlx::query_scalar(
-        "select contacts from municipality_information where municipality_code = $1",
+    let contacts = sqlx::query_scalar!(
+        r#"select contacts as "contacts: Jsonb<Contacts>" from municipality_information
+           where municipality_code = $1"#,
+        code.as_string(),
     )
-    .bind(code.as_string())
     .fetch_optional(&ctx.db)
     .await?;
     contacts.map(|c| Json(c.0)).ok_or_else(not_published)

@@ -15,7 +15,7 @@ use super::ApiContext;
 use super::auth::CurrentAccount;
 use super::error::ApiError;
 use super::extract::ApiQuery;
-use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
+use crate::slot_info::{SlotInfoRow, select_slot_infos};
 
 /// Four weeks when the client does not say: a first dose and the second 21 days later fit in it.
 const DEFAULT_DAYS: i64 = 28;
@@ -118,17 +118,16 @@ async fn clinic_slots(
         .map_err(ApiError::invalid)?
         .instants();
     // At one time, the public slot before the private one, as the manual's screens list them.
-    let rows = sqlx::query_as::<_, SlotInfoRow>(&format!(
-        "select {SLOT_INFO_COLUMNS} {SLOT_INFO_FROM}
-         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+    let rows = select_slot_infos!(
+        "join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
          where s.municipality_code = $1 and v.clinic_account_id = $2
            and s.starts_at >= $3 and s.starts_at < $4
-         order by s.starts_at, v.venue_number, s.visibility = 'private'"
-    ))
-    .bind(account.municipality_code.as_string())
-    .bind(account.id)
-    .bind(start)
-    .bind(end)
+         order by s.starts_at, v.venue_number, s.visibility = 'private'",
+        account.municipality_code.as_string(),
+        account.id,
+        start as _,
+        end as _,
+    )
     .fetch_all(&ctx.db)
     .await?;
     let slots = rows
@@ -148,13 +147,6 @@ struct MassVenueQuery {
     from: Option<NaiveDate>,
     /// The last date; four weeks from `from` when left out, at most 92 days in all.
     to: Option<NaiveDate>,
-}
-
-#[derive(sqlx::FromRow)]
-struct MassVenueSlotRow {
-    venue_name: String,
-    #[sqlx(flatten)]
-    slot: SlotInfoRow,
 }
 
 /// The 公開枠 with seats, not yet begun, at the city's mass-vaccination venues (市総合体育館等):
@@ -188,18 +180,19 @@ async fn mass_venue_slots(
     let (start, end) = DateRange::resolve(&range, tokyo_today())
         .map_err(ApiError::invalid)?
         .instants();
-    let rows = sqlx::query_as::<_, MassVenueSlotRow>(&format!(
-        "select v.name as venue_name, {SLOT_INFO_COLUMNS} {SLOT_INFO_FROM}
-         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+    let rows = select_slot_infos!(
+        query!,
+        ", v.name as venue_name",
+        "join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
          where s.municipality_code = $1 and v.mass_venue and s.visibility = 'public'
            and s.vaccine_code = $2 and s.booked < s.capacity
            and s.starts_at >= greatest($3, now()) and s.starts_at < $4
-         order by s.starts_at, v.venue_number"
-    ))
-    .bind(account.municipality_code.as_string())
-    .bind(&query.vaccine)
-    .bind(start)
-    .bind(end)
+         order by s.starts_at, v.venue_number",
+        account.municipality_code.as_string(),
+        &query.vaccine,
+        start as _,
+        end as _,
+    )
     .fetch_all(&ctx.db)
     .await?;
     let slots = rows
@@ -207,7 +200,18 @@ async fn mass_venue_slots(
         .map(|row| {
             Ok(MassVenueSlot {
                 venue_name: row.venue_name,
-                slot: SlotInfo::try_from(row.slot)?,
+                slot: SlotInfo::try_from(SlotInfoRow {
+                    id: row.id,
+                    venue_id: row.venue_id,
+                    name: row.name,
+                    vaccine_code: row.vaccine_code,
+                    vaccine_name: row.vaccine_name,
+                    starts_at: row.starts_at,
+                    ends_at: row.ends_at,
+                    visibility: row.visibility,
+                    capacity: row.capacity,
+                    booked: row.booked,
+                })?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;

@@ -101,7 +101,6 @@ impl Resident {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct ResidentRow {
     home_code: String,
     ticket_number: String,
@@ -115,9 +114,6 @@ struct ResidentRow {
     outside_reason: Option<String>,
     notification: Option<String>,
 }
-
-const RESIDENT_COLUMNS: &str = "home_code, ticket_number, birth_date, family_name_kana, \
-     given_name_kana, sex, phone, email, memo, outside_reason, notification";
 
 impl ResidentRow {
     fn into_resident(self) -> Result<Resident, ResidentError> {
@@ -179,13 +175,13 @@ pub(crate) async fn registry_status(
     key: &ResidentKey,
 ) -> Result<bool, ResidentError> {
     if key.municipality_code != municipality {
-        let birth_date: Option<NaiveDate> = sqlx::query_scalar(
-            "select birth_date from residents
-             where municipality_code = $1 and home_code = $2 and ticket_number = $3",
+        let birth_date = sqlx::query_scalar!(
+            r#"select birth_date as "birth_date: chrono::NaiveDate" from residents
+             where municipality_code = $1 and home_code = $2 and ticket_number = $3"#,
+            municipality.as_string(),
+            key.municipality_code.as_string(),
+            key.ticket_number.as_string(),
         )
-        .bind(municipality.as_string())
-        .bind(key.municipality_code.as_string())
-        .bind(key.ticket_number.as_string())
         .fetch_optional(db)
         .await?;
         return match birth_date {
@@ -194,15 +190,16 @@ pub(crate) async fn registry_status(
             Some(_) => Err(ResidentRefusal::NotInRegistry.into()),
         };
     }
-    let registered: Option<bool> = sqlx::query_scalar(
-        "select exists (select 1 from residents
-                        where municipality_code = $1 and home_code = $1 and ticket_number = $2)
-         from valid_tickets
-         where municipality_code = $1 and ticket_number = $2::bpchar and birth_date = $3",
+    let registered = sqlx::query_scalar!(
+        r#"select exists (select 1 from residents
+                          where municipality_code = $1 and home_code = $1 and ticket_number = $2)
+               as "registered!"
+           from valid_tickets
+           where municipality_code = $1 and ticket_number = $2::bpchar and birth_date = $3"#,
+        key.municipality_code.as_string(),
+        key.ticket_number.as_string(),
+        key.birth_date.date() as _,
     )
-    .bind(key.municipality_code.as_string())
-    .bind(key.ticket_number.as_string())
-    .bind(key.birth_date.date())
     .fetch_optional(db)
     .await?;
     registered.ok_or(ResidentRefusal::NotInRegistry.into())
@@ -214,16 +211,21 @@ pub(crate) async fn find(
     municipality: MunicipalityCode,
     id: ResidentId,
 ) -> Result<Option<Resident>, ResidentError> {
-    let row = sqlx::query_as::<_, ResidentRow>(&format!(
-        "select {RESIDENT_COLUMNS} from residents
-         where municipality_code = $1 and home_code = $2 and ticket_number = $3"
-    ))
-    .bind(municipality.as_string())
-    .bind(id.home.as_string())
-    .bind(id.ticket.as_string())
+    sqlx::query_as!(
+        ResidentRow,
+        r#"select home_code, ticket_number, birth_date as "birth_date: chrono::NaiveDate",
+                family_name_kana, given_name_kana, sex, phone, email, memo, outside_reason,
+                notification
+         from residents
+         where municipality_code = $1 and home_code = $2 and ticket_number = $3"#,
+        municipality.as_string(),
+        id.home.as_string(),
+        id.ticket.as_string(),
+    )
     .fetch_optional(db)
-    .await?;
-    row.map(ResidentRow::into_resident).transpose()
+    .await?
+    .map(ResidentRow::into_resident)
+    .transpose()
 }
 
 /// The residents of `tickets` for a clinic's sync. A stored row the core rules no longer accept
@@ -236,15 +238,19 @@ pub(crate) async fn find_many(
 ) -> Result<Vec<Resident>, ResidentError> {
     let homes: Vec<String> = ids.iter().map(|id| id.home.as_string()).collect();
     let tickets: Vec<String> = ids.iter().map(|id| id.ticket.as_string()).collect();
-    let rows = sqlx::query_as::<_, ResidentRow>(&format!(
-        "select {RESIDENT_COLUMNS} from residents
+    let rows = sqlx::query_as!(
+        ResidentRow,
+        r#"select home_code, ticket_number, birth_date as "birth_date: chrono::NaiveDate",
+                family_name_kana, given_name_kana, sex, phone, email, memo, outside_reason,
+                notification
+         from residents
          where municipality_code = $1
            and (home_code, ticket_number) in (select * from unnest($2::text[], $3::text[]))
-         order by home_code, ticket_number"
-    ))
-    .bind(municipality.as_string())
-    .bind(homes)
-    .bind(tickets)
+         order by home_code, ticket_number"#,
+        municipality.as_string(),
+        &homes,
+        &tickets,
+    )
     .fetch_all(db)
     .await?;
     Ok(rows
@@ -259,9 +265,33 @@ pub(crate) async fn find_many(
         .collect())
 }
 
+/// Expands the sqlx query macro `$query` (with the leading arguments `$lead`, if any) over SQL of
+/// `$before`, then the condition that resident `r` is one of the clinic `$3`'s own (with venues
+/// `$4`): it registered them or they have a booking at one of its venues (only these are found by
+/// phone or kana), then `$after`. A macro rather than a constant, so that every query holding the
+/// condition is checked at compile time.
+macro_rules! with_clinic_owns_resident {
+    ($query:ident!($($lead:tt)*), $before:literal, $after:literal $($args:tt)*) => {
+        sqlx::$query!(
+            $($lead)*
+            $before
+                + "(r.registered_by = $3 or exists (
+                       select 1 from bookings b
+                       join slots s
+                         on s.municipality_code = b.municipality_code and s.id = b.slot_id
+                       where b.municipality_code = r.municipality_code
+                         and b.home_code = r.home_code and b.ticket_number = r.ticket_number
+                         and s.venue_id = any($4)))"
+                + $after
+            $($args)*
+        )
+    };
+}
+use with_clinic_owns_resident;
+
 /// Whether a reader may see the resident: the municipality's staff always; a clinic when the
-/// resident is one of its own (see [`CLINIC_OWNS_RESIDENT`]) or when it proved the resident's key,
-/// unless the resident's whereabouts are protected (DV等): then only their own clinic.
+/// resident is one of its own (see [`with_clinic_owns_resident`]) or when it proved the resident's
+/// key, unless the resident's whereabouts are protected (DV等): then only their own clinic.
 pub(crate) async fn visible(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
@@ -271,44 +301,26 @@ pub(crate) async fn visible(
     let ReadScope::Clinic { account, venues } = scope else {
         return Ok(true);
     };
-    let proven_and_not_protected = "(r.outside_reason is distinct from 'abuse_victim' and exists (
-        select 1 from resident_key_proofs p
-        where p.municipality_code = r.municipality_code and p.home_code = r.home_code
-          and p.ticket_number = r.ticket_number and p.account_id = $3))";
-    let condition = format!("({CLINIC_OWNS_RESIDENT} or {proven_and_not_protected})");
-    resident_meets(db, municipality, id, (*account, venues), &condition).await
-}
-
-/// Whether resident `id` meets `condition`: SQL over the resident `r`, with the clinic account
-/// `$3` and its venues `$4`.
-async fn resident_meets(
-    db: &mut PgConnection,
-    municipality: MunicipalityCode,
-    id: ResidentId,
-    (account, venues): (Uuid, &[Uuid]),
-    condition: &str,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(&format!(
-        "select exists (select 1 from residents r
-                        where r.municipality_code = $1 and r.home_code = $5
-                          and r.ticket_number = $2 and {condition})"
-    ))
-    .bind(municipality.as_string())
-    .bind(id.ticket.as_string())
-    .bind(account)
-    .bind(venues)
-    .bind(id.home.as_string())
+    with_clinic_owns_resident!(
+        query_scalar!(),
+        r#"select exists (select 1 from residents r
+                          where r.municipality_code = $1 and r.home_code = $5
+                            and r.ticket_number = $2 and ("#,
+        r#" or (r.outside_reason is distinct from 'abuse_victim' and exists (
+                    select 1 from resident_key_proofs p
+                    where p.municipality_code = r.municipality_code
+                      and p.home_code = r.home_code and p.ticket_number = r.ticket_number
+                      and p.account_id = $3))))
+           as "visible!""#,
+        municipality.as_string(),
+        id.ticket.as_string(),
+        account,
+        venues,
+        id.home.as_string(),
+    )
     .fetch_one(db)
     .await
 }
-
-/// SQL: resident `r` is one of the clinic `$3`'s own (with venues `$4`): it registered them or
-/// they have a booking at one of its venues. Only these are found by phone or kana.
-pub(super) const CLINIC_OWNS_RESIDENT: &str = "(r.registered_by = $3 or exists (
-        select 1 from bookings b
-        join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-        where b.municipality_code = r.municipality_code and b.home_code = r.home_code
-          and b.ticket_number = r.ticket_number and s.venue_id = any($4)))";
 
 /// Whether the clinic `account` (with `venues`) is the resident's own: it registered them or
 /// they have a booking at one of its venues.
@@ -319,13 +331,19 @@ pub(crate) async fn owned_by_clinic(
     account: Uuid,
     venues: &[Uuid],
 ) -> Result<bool, sqlx::Error> {
-    resident_meets(
-        db,
-        municipality,
-        id,
-        (account, venues),
-        CLINIC_OWNS_RESIDENT,
+    with_clinic_owns_resident!(
+        query_scalar!(),
+        r#"select exists (select 1 from residents r
+                          where r.municipality_code = $1 and r.home_code = $5
+                            and r.ticket_number = $2 and "#,
+        r#") as "owned!""#,
+        municipality.as_string(),
+        id.ticket.as_string(),
+        account,
+        venues,
+        id.home.as_string(),
     )
+    .fetch_one(db)
     .await
 }
 
@@ -338,16 +356,16 @@ pub(crate) async fn record_key_proof(
     key: &ResidentKey,
     account: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into resident_key_proofs (municipality_code, home_code, ticket_number, account_id)
          values ($1, $2, $3, $4)
          on conflict (municipality_code, home_code, ticket_number, account_id)
          do update set last_proven_at = now()",
+        municipality.as_string(),
+        key.municipality_code.as_string(),
+        key.ticket_number.as_string(),
+        account,
     )
-    .bind(municipality.as_string())
-    .bind(key.municipality_code.as_string())
-    .bind(key.ticket_number.as_string())
-    .bind(account)
     .execute(db)
     .await?;
     Ok(())
@@ -365,19 +383,20 @@ pub(crate) async fn history_scope(
     let ReadScope::Clinic { account, .. } = scope else {
         return Ok(scope.clone());
     };
-    let proven: bool = sqlx::query_scalar(
-        "select exists (select 1 from resident_key_proofs p
-                        join residents r on r.municipality_code = p.municipality_code
-                                        and r.home_code = p.home_code
-                                        and r.ticket_number = p.ticket_number
-                        where p.municipality_code = $1 and p.home_code = $2
-                          and p.ticket_number = $3 and p.account_id = $4
-                          and r.outside_reason is distinct from 'abuse_victim')",
+    let proven = sqlx::query_scalar!(
+        r#"select exists (select 1 from resident_key_proofs p
+                          join residents r on r.municipality_code = p.municipality_code
+                                          and r.home_code = p.home_code
+                                          and r.ticket_number = p.ticket_number
+                          where p.municipality_code = $1 and p.home_code = $2
+                            and p.ticket_number = $3 and p.account_id = $4
+                            and r.outside_reason is distinct from 'abuse_victim')
+               as "proven!""#,
+        municipality.as_string(),
+        id.home.as_string(),
+        id.ticket.as_string(),
+        account,
     )
-    .bind(municipality.as_string())
-    .bind(id.home.as_string())
-    .bind(id.ticket.as_string())
-    .bind(account)
     .fetch_one(db)
     .await?;
     Ok(if proven {
@@ -394,14 +413,14 @@ pub(crate) async fn lock_for_booking(
     municipality: MunicipalityCode,
     key: &ResidentKey,
 ) -> Result<(), ResidentError> {
-    let birth_date: Option<NaiveDate> = sqlx::query_scalar(
-        "select birth_date from residents
+    let birth_date = sqlx::query_scalar!(
+        r#"select birth_date as "birth_date: chrono::NaiveDate" from residents
          where municipality_code = $1 and home_code = $2 and ticket_number = $3
-         for update",
+         for update"#,
+        municipality.as_string(),
+        key.municipality_code.as_string(),
+        key.ticket_number.as_string(),
     )
-    .bind(municipality.as_string())
-    .bind(key.municipality_code.as_string())
-    .bind(key.ticket_number.as_string())
     .fetch_optional(&mut *db)
     .await?;
     check_locked(db, municipality, key, birth_date).await
@@ -431,15 +450,16 @@ pub(crate) async fn lock(
     municipality: MunicipalityCode,
     id: ResidentId,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "select 1 from residents
+    // Only the lock is wanted, not the row.
+    sqlx::query!(
+        "select 1 as locked from residents
          where municipality_code = $1 and home_code = $2 and ticket_number = $3
          for update",
+        municipality.as_string(),
+        id.home.as_string(),
+        id.ticket.as_string(),
     )
-    .bind(municipality.as_string())
-    .bind(id.home.as_string())
-    .bind(id.ticket.as_string())
-    .execute(db)
+    .fetch_optional(db)
     .await?;
     Ok(())
 }
@@ -494,14 +514,14 @@ pub(crate) async fn register(
     let id = ResidentId::from(key);
     if outside.is_none() {
         // The registry row's lock serialises registrations of one ticket, first ones included.
-        let in_registry: Option<i32> = sqlx::query_scalar(
-            "select 1 from valid_tickets
-             where municipality_code = $1 and ticket_number = $2::bpchar and birth_date = $3
-             for no key update",
+        let in_registry = sqlx::query_scalar!(
+            r#"select 1 as "in_registry" from valid_tickets
+               where municipality_code = $1 and ticket_number = $2::bpchar and birth_date = $3
+               for no key update"#,
+            municipality.as_string(),
+            id.ticket.as_string(),
+            key.birth_date.date() as _,
         )
-        .bind(municipality.as_string())
-        .bind(id.ticket.as_string())
-        .bind(key.birth_date.date())
         .fetch_optional(&mut *db)
         .await?;
         if in_registry.is_none() {
@@ -537,7 +557,7 @@ pub(crate) async fn register(
         (new, _) => new,
     };
 
-    sqlx::query(
+    sqlx::query!(
         "insert into residents (municipality_code, home_code, ticket_number, birth_date,
                                 family_name_kana, given_name_kana, sex, phone, email, memo,
                                 registered_by, outside_reason, notification)
@@ -548,20 +568,20 @@ pub(crate) async fn register(
              sex = excluded.sex, phone = excluded.phone, email = excluded.email,
              memo = excluded.memo, outside_reason = excluded.outside_reason,
              notification = excluded.notification, updated_at = now()",
+        municipality.as_string(),
+        id.home.as_string(),
+        id.ticket.as_string(),
+        key.birth_date.date() as _,
+        details.family_name_kana.as_str(),
+        details.given_name_kana.as_str(),
+        sex_str(details.sex),
+        details.phone.digits(),
+        details.email.as_ref().map(Email::as_str),
+        details.memo.as_str(),
+        caller.account(),
+        outside.map(|stay| stay.reason().as_str()),
+        outside.map(|stay| stay.notification().as_str()),
     )
-    .bind(municipality.as_string())
-    .bind(id.home.as_string())
-    .bind(id.ticket.as_string())
-    .bind(key.birth_date.date())
-    .bind(details.family_name_kana.as_str())
-    .bind(details.given_name_kana.as_str())
-    .bind(sex_str(details.sex))
-    .bind(details.phone.digits())
-    .bind(details.email.as_ref().map(Email::as_str))
-    .bind(details.memo.as_str())
-    .bind(caller.account())
-    .bind(outside.map(|stay| stay.reason().as_str()))
-    .bind(outside.map(|stay| stay.notification().as_str()))
     .execute(&mut *db)
     .await?;
 

@@ -12,7 +12,7 @@ use yoyaku_core::kana::KanaName;
 use yoyaku_core::ticket::TicketNumber;
 use yoyaku_core::time::tokyo_today;
 
-use super::{CLINIC_OWNS_RESIDENT, ResidentError};
+use super::{ResidentError, with_clinic_owns_resident};
 use crate::audit::ReadScope;
 
 /// A page of the result list; more matches mean the search should be narrowed.
@@ -57,7 +57,6 @@ pub(crate) struct DoseSummary {
     pub venue_name: String,
 }
 
-#[derive(sqlx::FromRow)]
 struct HitRow {
     home_code: String,
     ticket_number: String,
@@ -80,51 +79,56 @@ pub(crate) async fn search(
     scope: &ReadScope,
 ) -> Result<SearchResult, ResidentError> {
     let (clinic, venues) = scope.clinic_filter();
-    // The active booking of a dose the reader may see (at most one: the partial unique index).
-    let dose = |n: i16| {
-        format!(
-            "left join lateral (
-                select b.status, s.starts_at, v.name as venue
-                from bookings b
-                join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-                join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
-                where b.municipality_code = r.municipality_code
-                  and b.home_code = r.home_code and b.ticket_number = r.ticket_number
-                  and b.dose = {n}
-                  and b.status in ('reserved', 'checked_in', 'vaccinated')
-                  and ($4::uuid[] is null or s.venue_id = any($4))
-            ) d{n} on true"
-        )
-    };
-    let sql = format!(
-        "select r.home_code, r.ticket_number, r.birth_date, r.family_name_kana, r.given_name_kana,
-                d1.status as first_status, d1.starts_at as first_starts_at,
-                d1.venue as first_venue,
-                d2.status as second_status, d2.starts_at as second_starts_at,
-                d2.venue as second_venue
+    // d1 and d2: the active booking of a dose the reader may see (at most one: the partial
+    // unique index).
+    let rows = with_clinic_owns_resident!(
+        query_as!(HitRow,),
+        r#"select r.home_code, r.ticket_number, r.birth_date as "birth_date: chrono::NaiveDate", r.family_name_kana,
+                r.given_name_kana, d1.status as "first_status?",
+                d1.starts_at as "first_starts_at?: chrono::DateTime<chrono::Utc>", d1.venue as "first_venue?",
+                d2.status as "second_status?", d2.starts_at as "second_starts_at?: chrono::DateTime<chrono::Utc>",
+                d2.venue as "second_venue?"
          from residents r
-         {first}
-         {second}
+         left join lateral (
+             select b.status, s.starts_at, v.name as venue
+             from bookings b
+             join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
+             join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+             where b.municipality_code = r.municipality_code
+               and b.home_code = r.home_code and b.ticket_number = r.ticket_number
+               and b.dose = 1
+               and b.status in ('reserved', 'checked_in', 'vaccinated')
+               and ($4::uuid[] is null or s.venue_id = any($4))
+         ) d1 on true
+         left join lateral (
+             select b.status, s.starts_at, v.name as venue
+             from bookings b
+             join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
+             join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+             where b.municipality_code = r.municipality_code
+               and b.home_code = r.home_code and b.ticket_number = r.ticket_number
+               and b.dose = 2
+               and b.status in ('reserved', 'checked_in', 'vaccinated')
+               and ($4::uuid[] is null or s.venue_id = any($4))
+         ) d2 on true
          where r.municipality_code = $1
-           and ($3::uuid is null or {CLINIC_OWNS_RESIDENT})
+           and ($3::uuid is null or "#,
+        r#")
            and ($5::text is null or r.ticket_number = $5)
            and ($6::text is null or r.phone = $6)
            and ($7::text is null or r.kana_key like $7 || '%')
          order by r.kana_key, r.home_code, r.ticket_number
-         limit $2",
-        first = dose(1),
-        second = dose(2),
-    );
-    let rows = sqlx::query_as::<_, HitRow>(&sql)
-        .bind(municipality.as_string())
-        .bind(PAGE + 1)
-        .bind(clinic)
-        .bind(venues)
-        .bind(criteria.ticket.map(|t| t.as_string()))
-        .bind(criteria.phone.as_ref().map(|p| p.digits().to_owned()))
-        .bind(criteria.kana_key.as_deref())
-        .fetch_all(db)
-        .await?;
+         limit $2"#,
+        municipality.as_string(),
+        PAGE + 1,
+        clinic,
+        venues.as_deref(),
+        criteria.ticket.map(|t| t.as_string()),
+        criteria.phone.as_ref().map(|p| p.digits().to_owned()),
+        criteria.kana_key.as_deref(),
+    )
+    .fetch_all(db)
+    .await?;
     let has_more = rows.len() > PAGE as usize;
     let residents = rows
         .into_iter()

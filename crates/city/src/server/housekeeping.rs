@@ -46,7 +46,7 @@ pub(super) async fn run(
 }
 
 async fn delete_expired_sessions(db: &PgPool) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query("delete from sessions where expires_at <= now()")
+    let deleted = sqlx::query!("delete from sessions where expires_at <= now()")
         .execute(db)
         .await?;
     Ok(deleted.rows_affected())

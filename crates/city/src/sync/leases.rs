@@ -27,41 +27,47 @@ pub(crate) async fn take(
     if !(1..=MAX_SEATS).contains(&seats) {
         return Err(LeaseRefusal::Seats.into());
     }
-    let taken: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
-        "update slots set booked = booked + $4, updated_at = now()
-         where municipality_code = $1 and id = $2 and venue_id = any($3)
-           and visibility = 'public' and booked + $4 <= capacity and ends_at > $5
-         returning venue_id, ends_at",
+    let taken = sqlx::query!(
+        r#"update slots set booked = booked + $4, updated_at = now()
+           where municipality_code = $1 and id = $2 and venue_id = any($3)
+             and visibility = 'public' and booked + $4 <= capacity and ends_at > $5
+           returning venue_id, ends_at as "ends_at: DateTime<Utc>""#,
+        scope.municipality.as_string(),
+        slot_id,
+        &scope.venues,
+        seats as i32,
+        now as _,
     )
-    .bind(scope.municipality.as_string())
-    .bind(slot_id)
-    .bind(&scope.venues)
-    .bind(seats as i32)
-    .bind(now)
     .fetch_optional(&mut *db)
     .await?;
-    let Some((venue_id, ends_at)) = taken else {
+    let Some(taken) = taken else {
         return Err(why_not(db, scope, slot_id, now).await?.into());
     };
     let lease = Lease {
         id: Uuid::new_v4(),
         slot_id,
         seats,
-        expires_at: (now + LEASE_LIFETIME).min(ends_at),
+        expires_at: (now + LEASE_LIFETIME).min(taken.ends_at),
     };
-    sqlx::query(
+    sqlx::query!(
         "insert into leases (municipality_code, id, slot_id, account_id, seats, expires_at)
          values ($1, $2, $3, $4, $5, $6)",
+        scope.municipality.as_string(),
+        lease.id,
+        slot_id,
+        account,
+        seats as i32,
+        lease.expires_at as _,
     )
-    .bind(scope.municipality.as_string())
-    .bind(lease.id)
-    .bind(slot_id)
-    .bind(account)
-    .bind(seats as i32)
-    .bind(lease.expires_at)
     .execute(&mut *db)
     .await?;
-    audit::record_change(db, scope.municipality, Entity::Slot(slot_id), venue_id).await?;
+    audit::record_change(
+        db,
+        scope.municipality,
+        Entity::Slot(slot_id),
+        taken.venue_id,
+    )
+    .await?;
     Ok(lease)
 }
 
@@ -71,19 +77,19 @@ async fn why_not(
     slot_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<LeaseRefusal, SyncError> {
-    let slot: Option<(String, DateTime<Utc>)> = sqlx::query_as(
-        "select visibility, ends_at from slots
-         where municipality_code = $1 and id = $2 and venue_id = any($3)",
+    let slot = sqlx::query!(
+        r#"select visibility, ends_at as "ends_at: DateTime<Utc>" from slots
+           where municipality_code = $1 and id = $2 and venue_id = any($3)"#,
+        scope.municipality.as_string(),
+        slot_id,
+        &scope.venues,
     )
-    .bind(scope.municipality.as_string())
-    .bind(slot_id)
-    .bind(&scope.venues)
     .fetch_optional(db)
     .await?;
     Ok(match slot {
         None => LeaseRefusal::NotOwnSlot,
-        Some((visibility, _)) if visibility == "private" => LeaseRefusal::PrivateSlot,
-        Some((_, ends_at)) if ends_at <= now => LeaseRefusal::Past,
+        Some(slot) if slot.visibility == "private" => LeaseRefusal::PrivateSlot,
+        Some(slot) if slot.ends_at <= now => LeaseRefusal::Past,
         Some(_) => LeaseRefusal::Full,
     })
 }
@@ -99,7 +105,7 @@ pub(crate) async fn use_seat(
     account: Uuid,
     slot_id: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    let used = sqlx::query(
+    let used = sqlx::query!(
         "with used as (
              update leases set used = used + 1
              where municipality_code = $1 and id = $2 and account_id = $3 and slot_id = $4
@@ -108,11 +114,11 @@ pub(crate) async fn use_seat(
          )
          update slots set booked = booked - 1
          where municipality_code = $1 and id = (select slot_id from used)",
+        municipality,
+        lease_id,
+        account,
+        slot_id,
     )
-    .bind(municipality)
-    .bind(lease_id)
-    .bind(account)
-    .bind(slot_id)
     .execute(db)
     .await?
     .rows_affected();
@@ -127,12 +133,14 @@ pub(crate) async fn link_booking(
     lease: Uuid,
     booking: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update bookings set lease_id = $3 where municipality_code = $1 and id = $2")
-        .bind(municipality)
-        .bind(booking)
-        .bind(lease)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update bookings set lease_id = $3 where municipality_code = $1 and id = $2",
+        municipality,
+        booking,
+        lease,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -140,8 +148,8 @@ pub(crate) async fn link_booking(
 /// back.
 pub(crate) async fn release_expired(db: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let released: Vec<(String, Uuid, Uuid, i32)> = sqlx::query_as(
-        "with ended as (
+    let released = sqlx::query!(
+        r#"with ended as (
              update leases set released_at = $1
              where released_at is null and expires_at <= $1
              returning municipality_code, slot_id, seats - used as unused
@@ -152,19 +160,21 @@ pub(crate) async fn release_expired(db: &PgPool, now: DateTime<Utc>) -> Result<u
              where s.municipality_code = e.municipality_code and s.id = e.slot_id
              returning s.municipality_code, s.id, s.venue_id, e.unused
          )
-         select municipality_code, id, venue_id, unused from returned",
+         select municipality_code as "municipality_code!", id as "id!",
+                venue_id as "venue_id!", unused as "unused!"
+         from returned"#,
+        now as _,
     )
-    .bind(now)
     .fetch_all(&mut *tx)
     .await?;
-    for (municipality, slot, venue, _) in &released {
-        sqlx::query(
+    for slot in &released {
+        sqlx::query!(
             "insert into changes (municipality_code, entity_kind, entity_id, venue_id)
              values ($1, 'slot', $2, $3)",
+            slot.municipality_code,
+            slot.id.to_string(),
+            slot.venue_id,
         )
-        .bind(municipality)
-        .bind(slot.to_string())
-        .bind(venue)
         .execute(&mut *tx)
         .await?;
     }

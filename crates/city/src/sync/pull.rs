@@ -17,7 +17,7 @@ use yoyaku_core::wire::SlotInfo;
 
 use crate::audit::parse_channel;
 use crate::residents::{self, ResidentId};
-use crate::slot_info::{SLOT_INFO_COLUMNS, SLOT_INFO_FROM, SlotInfoRow};
+use crate::slot_info::select_slot_infos;
 
 use super::{SyncError, retention};
 
@@ -55,30 +55,31 @@ pub(crate) async fn page(
         });
     }
     let limit = limit.clamp(1, MAX_PAGE);
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "select seq, entity_kind, entity_id from changes
-         where municipality_code = $1 and venue_id = any($2) and seq > $3
-         order by seq limit $4",
+    let rows = sqlx::query!(
+        r#"select seq as "seq!", entity_kind, entity_id from changes
+           where municipality_code = $1 and venue_id = any($2) and seq > $3
+           order by seq limit $4"#,
+        scope.municipality.as_string(),
+        &scope.venues,
+        cursor as i64,
+        i64::from(limit),
     )
-    .bind(scope.municipality.as_string())
-    .bind(&scope.venues)
-    .bind(cursor as i64)
-    .bind(i64::from(limit))
     .fetch_all(&mut *db)
     .await?;
     let has_more = rows.len() == limit as usize;
-    let next_cursor = rows.last().map_or(cursor, |r| r.0 as u64);
+    let next_cursor = rows.last().map_or(cursor, |r| r.seq as u64);
 
     // The newest change of each entity; a booking also refreshes its slot and resident.
     let mut wanted: BTreeMap<(u8, String), u64> = BTreeMap::new();
-    for (seq, kind, id) in rows {
-        let key = match kind.as_str() {
+    for row in rows {
+        let id = row.entity_id;
+        let key = match row.entity_kind.as_str() {
             "slot" => (0, id),
             "resident" => (1, id),
             _ => (2, id),
         };
         let entry = wanted.entry(key).or_default();
-        *entry = (*entry).max(seq as u64);
+        *entry = (*entry).max(row.seq as u64);
     }
     let entities = load(db, scope, wanted).await?;
     Ok(PullResponse::Changes(ChangePage {
@@ -172,13 +173,12 @@ async fn slots(
     scope: &Scope,
     ids: &[Uuid],
 ) -> Result<BTreeMap<Uuid, SlotInfo>, SyncError> {
-    let rows: Vec<SlotInfoRow> = sqlx::query_as(&format!(
-        "select {SLOT_INFO_COLUMNS} {SLOT_INFO_FROM}
-         where s.municipality_code = $1 and s.venue_id = any($2) and s.id = any($3)"
-    ))
-    .bind(scope.municipality.as_string())
-    .bind(&scope.venues)
-    .bind(ids)
+    let rows = select_slot_infos!(
+        "where s.municipality_code = $1 and s.venue_id = any($2) and s.id = any($3)",
+        scope.municipality.as_string(),
+        &scope.venues,
+        ids,
+    )
     .fetch_all(db)
     .await?;
     rows.into_iter()
@@ -187,13 +187,26 @@ async fn slots(
         .map_err(SyncError::Database)
 }
 
-/// Columns of [`BookingRow`]: bookings `b` at slots `s`, with their residents `r`.
-pub(crate) const BOOKING_INFO_SELECT: &str = "select b.id, b.home_code, b.ticket_number, \
-     r.birth_date, b.slot_id, b.dose, b.status, b.channel, b.lot_number, b.vaccinated_at
-     from bookings b
-     join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-     join residents r on r.municipality_code = b.municipality_code
-                     and r.home_code = b.home_code and r.ticket_number = b.ticket_number";
+/// `sqlx::query_as!` of [`BookingRow`]s, bookings `b` at slots `s` with their residents `r`,
+/// followed by `$rest` (a literal, so that the whole query is checked at compile time) with its
+/// arguments.
+macro_rules! select_booking_infos {
+    ($rest:literal $($args:tt)*) => {
+        sqlx::query_as!(
+            $crate::sync::pull::BookingRow,
+            r#"select b.id, b.home_code, b.ticket_number, r.birth_date as "birth_date: chrono::NaiveDate",
+                    b.slot_id, b.dose, b.status, b.channel, b.lot_number,
+                    b.vaccinated_at as "vaccinated_at: chrono::DateTime<chrono::Utc>"
+             from bookings b
+             join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
+             join residents r on r.municipality_code = b.municipality_code
+                             and r.home_code = b.home_code and r.ticket_number = b.ticket_number "#
+                + $rest
+            $($args)*
+        )
+    };
+}
+pub(crate) use select_booking_infos;
 
 /// Bookings at the scope's venues by id, with their resident's key.
 pub(crate) async fn bookings(
@@ -201,30 +214,29 @@ pub(crate) async fn bookings(
     scope: &Scope,
     ids: &[Uuid],
 ) -> Result<Vec<BookingInfo>, SyncError> {
-    let rows: Vec<BookingRow> = sqlx::query_as(&format!(
-        "{BOOKING_INFO_SELECT}
-         where b.municipality_code = $1 and s.venue_id = any($2) and b.id = any($3)"
-    ))
-    .bind(scope.municipality.as_string())
-    .bind(&scope.venues)
-    .bind(ids)
+    let rows = select_booking_infos!(
+        "where b.municipality_code = $1 and s.venue_id = any($2) and b.id = any($3)",
+        scope.municipality.as_string(),
+        &scope.venues,
+        ids,
+    )
     .fetch_all(db)
     .await?;
     rows.into_iter().map(BookingRow::into_info).collect()
 }
 
-#[derive(sqlx::FromRow)]
+/// A booking as [`select_booking_infos`] reads it.
 pub(crate) struct BookingRow {
-    id: Uuid,
-    home_code: String,
-    ticket_number: String,
-    birth_date: chrono::NaiveDate,
-    slot_id: Uuid,
-    dose: i16,
-    status: String,
-    channel: String,
-    lot_number: Option<String>,
-    vaccinated_at: Option<DateTime<Utc>>,
+    pub id: Uuid,
+    pub home_code: String,
+    pub ticket_number: String,
+    pub birth_date: chrono::NaiveDate,
+    pub slot_id: Uuid,
+    pub dose: i16,
+    pub status: String,
+    pub channel: String,
+    pub lot_number: Option<String>,
+    pub vaccinated_at: Option<DateTime<Utc>>,
 }
 
 impl BookingRow {

@@ -35,19 +35,19 @@ pub(crate) async fn push(
     let municipality = pusher.municipality.as_string();
     let mut conn = db.acquire().await?;
     // The first push registers the device to the clinic; it never changes hands.
-    let owner: Uuid = sqlx::query_scalar(
-        "with registered as (
-             insert into devices (municipality_code, id, account_id) values ($1, $2, $3)
-             on conflict (municipality_code, id) do nothing
-             returning account_id
-         )
-         select account_id from registered
-         union all
-         select account_id from devices where municipality_code = $1 and id = $2",
+    let owner = sqlx::query_scalar!(
+        r#"with registered as (
+               insert into devices (municipality_code, id, account_id) values ($1, $2, $3)
+               on conflict (municipality_code, id) do nothing
+               returning account_id
+           )
+           select account_id as "account_id!" from registered
+           union all
+           select account_id from devices where municipality_code = $1 and id = $2"#,
+        &municipality,
+        request.device_id,
+        pusher.account,
     )
-    .bind(&municipality)
-    .bind(request.device_id)
-    .bind(pusher.account)
     .fetch_one(&mut *conn)
     .await?;
     if owner != pusher.account {
@@ -86,11 +86,11 @@ pub(crate) async fn push(
             }
         }
     }
-    let last_settled_seq: i64 = sqlx::query_scalar(
+    let last_settled_seq = sqlx::query_scalar!(
         "select last_settled_seq from devices where municipality_code = $1 and id = $2",
+        &municipality,
+        request.device_id,
     )
-    .bind(&municipality)
-    .bind(request.device_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(PushResponse {
@@ -130,30 +130,30 @@ async fn settle(
 ) -> Result<Outcome, SyncError> {
     let municipality = pusher.municipality.as_string();
     let mut tx = conn.begin().await?;
-    let device_row: (Uuid, i64) = sqlx::query_as(
+    let device_row = sqlx::query!(
         "select account_id, last_settled_seq from devices
          where municipality_code = $1 and id = $2 for update",
+        &municipality,
+        device,
     )
-    .bind(&municipality)
-    .bind(device)
     .fetch_one(&mut *tx)
     .await?;
-    let (owner, last_settled) = (device_row.0, device_row.1 as u64);
+    let (owner, last_settled) = (device_row.account_id, device_row.last_settled_seq as u64);
     if owner != pusher.account {
         return Err(SyncError::DeviceOfAnotherAccount);
     }
     if intent.seq == 0 || intent.seq <= last_settled {
-        let stored: Option<(Uuid, String)> = sqlx::query_as(
-            "select intent_id, outcome::text from intent_results
-             where municipality_code = $1 and device_id = $2 and seq = $3",
+        let stored = sqlx::query!(
+            r#"select intent_id, outcome::text as "outcome!" from intent_results
+               where municipality_code = $1 and device_id = $2 and seq = $3"#,
+            &municipality,
+            device,
+            intent.seq as i64,
         )
-        .bind(&municipality)
-        .bind(device)
-        .bind(intent.seq as i64)
         .fetch_optional(&mut *tx)
         .await?;
         return Ok(match stored {
-            Some((id, outcome)) if id == intent.id => serde_json::from_str(&outcome)
+            Some(stored) if stored.intent_id == intent.id => serde_json::from_str(&stored.outcome)
                 .map_err(|e| SyncError::Stored(format!("outcome: {e}")))?,
             _ => rejected(&ProtocolRefusal::SequenceReused, vec![], None),
         });
@@ -189,24 +189,25 @@ async fn settle(
         }
     };
     let json = serde_json::to_string(&outcome).map_err(|e| SyncError::Stored(e.to_string()))?;
-    sqlx::query(
+    // jsonb travels as text: the crate's sqlx has no JSON feature, and PostgreSQL parses it.
+    sqlx::query!(
         "insert into intent_results (municipality_code, device_id, seq, intent_id, outcome)
-         values ($1, $2, $3, $4, $5::jsonb)",
+         values ($1, $2, $3, $4, $5::text::jsonb)",
+        &municipality,
+        device,
+        intent.seq as i64,
+        intent.id,
+        json,
     )
-    .bind(&municipality)
-    .bind(device)
-    .bind(intent.seq as i64)
-    .bind(intent.id)
-    .bind(json)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "update devices set last_settled_seq = $3, last_push_at = now()
          where municipality_code = $1 and id = $2",
+        &municipality,
+        device,
+        intent.seq as i64,
     )
-    .bind(&municipality)
-    .bind(device)
-    .bind(intent.seq as i64)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -223,12 +224,12 @@ async fn dependency_rejected(
     dependencies: &[Uuid],
 ) -> Result<Option<Uuid>, SyncError> {
     for dependency in dependencies {
-        let status: Option<String> = sqlx::query_scalar(
-            "select outcome->>'status' from intent_results
-             where municipality_code = $1 and intent_id = $2",
+        let status = sqlx::query_scalar!(
+            r#"select outcome->>'status' as "status!" from intent_results
+               where municipality_code = $1 and intent_id = $2"#,
+            municipality,
+            dependency,
         )
-        .bind(municipality)
-        .bind(dependency)
         .fetch_optional(&mut *db)
         .await?;
         if !matches!(status.as_deref(), Some("applied" | "details_differ")) {

@@ -12,35 +12,38 @@ pub const DEFAULT_RETENTION: TimeDelta = TimeDelta::days(30);
 /// of them, so that what is kept is a suffix of the sequence. Returns how many were deleted.
 pub(crate) async fn prune(db: &PgPool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let cut: Option<i64> = sqlx::query_scalar(
+    let cut = sqlx::query_scalar!(
         "select max(seq) from changes where seq is not null and created_at < $1",
+        before as _,
     )
-    .bind(before)
     .fetch_one(&mut *tx)
     .await?;
     let Some(cut) = cut else {
         return Ok(0);
     };
-    let deleted = sqlx::query("delete from changes where seq <= $1")
-        .bind(cut)
+    let deleted = sqlx::query!("delete from changes where seq <= $1", cut)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("update change_horizon set pruned_through = greatest(pruned_through, $1)")
-        .bind(cut)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "update change_horizon set pruned_through = greatest(pruned_through, $1)",
+        cut,
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(deleted)
 }
 
 /// The oldest cursor a pull can serve, and the newest change number (or horizon) there is.
 pub(crate) async fn bounds(db: &mut PgConnection) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as(
-        "select pruned_through,
-                greatest(pruned_through, coalesce((select max(seq) from changes), 0))
-         from change_horizon",
+    let row = sqlx::query!(
+        r#"select pruned_through,
+                  greatest(pruned_through, coalesce((select max(seq) from changes), 0))
+                      as "newest!"
+           from change_horizon"#,
     )
     .fetch_one(db)
-    .await
+    .await?;
+    Ok((row.pruned_through, row.newest))
 }

@@ -15,20 +15,22 @@ pub(super) const BATCH: i64 = 10_000;
 /// holds the sequencer lock).
 pub(crate) async fn sequence_committed(db: &PgPool) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let ours: bool = sqlx::query_scalar("select pg_try_advisory_xact_lock($1)")
-        .bind(SEQUENCER_LOCK)
-        .fetch_one(&mut *tx)
-        .await?;
+    let ours = sqlx::query_scalar!(
+        r#"select pg_try_advisory_xact_lock($1) as "ours!""#,
+        SEQUENCER_LOCK
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if !ours {
         return Ok(0);
     }
-    let numbered = sqlx::query(
+    let numbered = sqlx::query!(
         "update changes c set seq = nextval('change_seq')
          from (select municipality_code, id from changes
                where seq is null order by txid, id limit $1) p
          where c.municipality_code = p.municipality_code and c.id = p.id",
+        BATCH,
     )
-    .bind(BATCH)
     .execute(&mut *tx)
     .await?
     .rows_affected();

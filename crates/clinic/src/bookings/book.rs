@@ -297,18 +297,23 @@ async fn place(db: &mut SqliteConnection, ctx: &Ctx<'_>, p: Place) -> Result<Pla
         ),
     });
 
-    sqlx::query(
+    let id = p.id.to_string();
+    let slot_id = p.slot_id.to_string();
+    let dose = i64::from(p.dose.get());
+    let lease_id = lease.map(|l| l.to_string());
+    let tentative = i64::from(certainty.is_tentative());
+    sqlx::query!(
         "INSERT INTO bookings (id, municipality_code, ticket_number, slot_id, dose, status,
                                channel, server_holds_seat, lease_id, tentative)
          VALUES (?, ?, ?, ?, ?, 'reserved', 'clinic', 0, ?, ?)",
+        id,
+        p.municipality_code,
+        p.ticket_number,
+        slot_id,
+        dose,
+        lease_id,
+        tentative,
     )
-    .bind(p.id.to_string())
-    .bind(&p.municipality_code)
-    .bind(&p.ticket_number)
-    .bind(p.slot_id.to_string())
-    .bind(i64::from(p.dose.get()))
-    .bind(lease.map(|l| l.to_string()))
-    .bind(i64::from(certainty.is_tentative()))
     .execute(&mut *db)
     .await?;
     Ok(Placed {
@@ -357,23 +362,25 @@ async fn usable_lease(
     slot_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>> {
-    let leases: Vec<(String, i64, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT l.id,
+    let slot_id = slot_id.to_string();
+    let leases = sqlx::query!(
+        r#"SELECT l.id,
                 l.seats - (SELECT count(*) FROM bookings b
                            WHERE b.lease_id = l.id
-                             AND b.status IN ('reserved', 'checked_in', 'vaccinated')),
-                l.expires_at
-         FROM leases l WHERE l.slot_id = ?",
+                             AND b.status IN ('reserved', 'checked_in', 'vaccinated'))
+                    AS "unused!: i64",
+                l.expires_at AS "expires_at: DateTime<Utc>"
+         FROM leases l WHERE l.slot_id = ?"#,
+        slot_id,
     )
-    .bind(slot_id.to_string())
     .fetch_all(db)
     .await?;
     // The lease that lapses first: its seats are the first to be lost.
     leases
         .into_iter()
-        .filter(|(_, unused, expires_at)| *unused > 0 && *expires_at > now)
-        .min_by_key(|(_, _, expires_at)| *expires_at)
-        .map(|(id, _, _)| Uuid::parse_str(&id).map_err(|_| corrupt(format!("lease {id}"))))
+        .filter(|l| l.unused > 0 && l.expires_at > now)
+        .min_by_key(|l| l.expires_at)
+        .map(|l| Uuid::parse_str(&l.id).map_err(|_| corrupt(format!("lease {}", l.id))))
         .transpose()
 }
 

@@ -25,9 +25,8 @@ use crate::slots::{SLOT_COLUMNS, SlotRow};
 
 /// A `slot_list` row with its instants: seats as this device sees them (view `slot_seats`). It
 /// reads as the row it extends.
-#[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(super) struct CachedSlot {
-    #[sqlx(flatten)]
     #[serde(flatten)]
     pub row: SlotRow,
     pub starts_at: DateTime<Utc>,
@@ -41,9 +40,6 @@ impl std::ops::Deref for CachedSlot {
         &self.row
     }
 }
-
-const SLOT_SELECT: &str = "SELECT l.*, s.starts_at, s.ends_at
-                           FROM slot_list l JOIN slots s ON s.id = l.slot_id";
 
 impl CachedSlot {
     pub fn core(&self) -> Result<Slot> {
@@ -87,12 +83,38 @@ impl CachedSlot {
 }
 
 pub(super) async fn slot(db: &mut SqliteConnection, id: Uuid) -> Result<Option<CachedSlot>> {
-    Ok(
-        sqlx::query_as(&format!("{SLOT_SELECT} WHERE l.slot_id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(db)
-            .await?,
+    let id = id.to_string();
+    let row = sqlx::query!(
+        r#"SELECT l.slot_id, l.venue_id, l.venue_number, l.venue_name, l.vaccine_code,
+                  l.vaccine_name, l.slot_name, l.date, l.start_time, l.end_time, l.visibility,
+                  l.capacity, l.booked AS "booked!: i64", l.remaining AS "remaining!: i64",
+                  s.starts_at AS "starts_at: DateTime<Utc>", s.ends_at AS "ends_at: DateTime<Utc>"
+           FROM slot_list l JOIN slots s ON s.id = l.slot_id
+           WHERE l.slot_id = ?"#,
+        id,
     )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| CachedSlot {
+        row: SlotRow {
+            slot_id: r.slot_id,
+            venue_id: r.venue_id,
+            venue_number: r.venue_number,
+            venue_name: r.venue_name,
+            vaccine_code: r.vaccine_code,
+            vaccine_name: r.vaccine_name,
+            slot_name: r.slot_name,
+            date: r.date,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            visibility: r.visibility,
+            capacity: r.capacity,
+            booked: r.booked,
+            remaining: r.remaining,
+        },
+        starts_at: r.starts_at,
+        ends_at: r.ends_at,
+    }))
 }
 
 /// The slots of a venue and vaccine dated `from..=to`, in time order.
@@ -111,13 +133,13 @@ pub(super) async fn venue_slots(
             .collect();
         json_rows::wrap(
             &columns,
-            &format!(
-                "{SLOT_SELECT} WHERE l.venue_id = ? AND l.vaccine_code = ?
-                     AND l.date BETWEEN ? AND ?
-                 ORDER BY l.date, l.start_time, l.end_time, l.visibility DESC"
-            ),
+            "SELECT l.*, s.starts_at, s.ends_at
+             FROM slot_list l JOIN slots s ON s.id = l.slot_id
+             WHERE l.venue_id = ? AND l.vaccine_code = ? AND l.date BETWEEN ? AND ?
+             ORDER BY l.date, l.start_time, l.end_time, l.visibility DESC",
         )
     });
+    // Runtime query: json_rows wraps the select in SQL built at run time.
     let mut arguments = SqliteArguments::default();
     for value in [
         venue_id.to_string(),
@@ -136,11 +158,12 @@ pub(super) async fn resident_key(
     municipality_code: &str,
     ticket_number: &str,
 ) -> Result<ResidentKey> {
-    let birth_date: Option<NaiveDate> = sqlx::query_scalar(
-        "SELECT birth_date FROM residents WHERE municipality_code = ? AND ticket_number = ?",
+    let birth_date = sqlx::query_scalar!(
+        r#"SELECT birth_date AS "birth_date: NaiveDate" FROM residents
+           WHERE municipality_code = ? AND ticket_number = ?"#,
+        municipality_code,
+        ticket_number,
     )
-    .bind(municipality_code)
-    .bind(ticket_number)
     .fetch_optional(db)
     .await?;
     let stored = || corrupt(format!("resident {municipality_code}:{ticket_number}"));
@@ -155,14 +178,17 @@ pub(super) async fn resident_key(
 /// Refuses a resident who is not in the cache under this key, or whose 予約者情報 is not
 /// registered: the manual registers before it books (2-1).
 pub(super) async fn require_registered(db: &mut SqliteConnection, key: &ResidentKey) -> Result<()> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
+    let municipality_code = key.municipality_code.as_string();
+    let ticket_number = key.ticket_number.as_string();
+    let row = sqlx::query!(
         "SELECT birth_date, family_name_kana FROM residents
          WHERE municipality_code = ? AND ticket_number = ?",
+        municipality_code,
+        ticket_number,
     )
-    .bind(key.municipality_code.as_string())
-    .bind(key.ticket_number.as_string())
     .fetch_optional(db)
-    .await?;
+    .await?
+    .map(|r| (r.birth_date, r.family_name_kana));
     match row {
         // The birth date is a third of the key: a wrong one is a different person.
         Some((birth_date, _)) if birth_date != key.birth_date.date().to_string() => {
@@ -181,13 +207,11 @@ pub(super) async fn resident_accepted(
     municipality_code: &str,
     ticket_number: &str,
 ) -> Result<bool> {
-    let held: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM holds WHERE kind = 'resident' AND key = ?)",
+    let key = crate::outbox::resident_key(municipality_code, ticket_number);
+    let held = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM holds WHERE kind = 'resident' AND key = ?) AS "held!: bool""#,
+        key,
     )
-    .bind(crate::outbox::resident_key(
-        municipality_code,
-        ticket_number,
-    ))
     .fetch_one(db)
     .await?;
     Ok(!held)
@@ -200,12 +224,12 @@ pub(super) async fn notification_pending(
     municipality_code: &str,
     ticket_number: &str,
 ) -> Result<bool> {
-    let pending: Option<bool> = sqlx::query_scalar(
-        "SELECT notification IS 'pending' FROM residents
-         WHERE municipality_code = ? AND ticket_number = ?",
+    let pending = sqlx::query_scalar!(
+        r#"SELECT notification IS 'pending' AS "pending!: bool" FROM residents
+           WHERE municipality_code = ? AND ticket_number = ?"#,
+        municipality_code,
+        ticket_number,
     )
-    .bind(municipality_code)
-    .bind(ticket_number)
     .fetch_optional(db)
     .await?;
     Ok(pending.unwrap_or(false))
@@ -218,18 +242,20 @@ pub(super) async fn resident_bookings(
     municipality_code: &str,
     ticket_number: &str,
 ) -> Result<Vec<ResidentBooking>> {
-    let rows: Vec<RuleRow> = sqlx::query_as(
-        "SELECT b.dose, b.status, s.starts_at, b.vaccinated_at, s.vaccine_code, s.vaccine_name
-         FROM bookings b JOIN slots s ON s.id = b.slot_id
-         WHERE b.municipality_code = ?1 AND b.ticket_number = ?2
-         UNION ALL
-         SELECT e.dose, e.status, e.starts_at, e.vaccinated_at, e.vaccine_code, e.vaccine_name
-         FROM bookings_elsewhere e
-         WHERE e.municipality_code = ?1 AND e.ticket_number = ?2
-           AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.id = e.id)",
+    let rows = sqlx::query_as!(
+        RuleRow,
+        r#"SELECT b.dose, b.status, s.starts_at AS "starts_at: DateTime<Utc>",
+                  b.vaccinated_at AS "vaccinated_at?: DateTime<Utc>", s.vaccine_code, s.vaccine_name
+           FROM bookings b JOIN slots s ON s.id = b.slot_id
+           WHERE b.municipality_code = ?1 AND b.ticket_number = ?2
+           UNION ALL
+           SELECT e.dose, e.status, e.starts_at, e.vaccinated_at, e.vaccine_code, e.vaccine_name
+           FROM bookings_elsewhere e
+           WHERE e.municipality_code = ?1 AND e.ticket_number = ?2
+             AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.id = e.id)"#,
+        municipality_code,
+        ticket_number,
     )
-    .bind(municipality_code)
-    .bind(ticket_number)
     .fetch_all(db)
     .await?;
     let bad = || corrupt(format!("a booking of {municipality_code}:{ticket_number}"));
@@ -250,7 +276,6 @@ pub(super) async fn resident_bookings(
         .collect()
 }
 
-#[derive(sqlx::FromRow)]
 struct RuleRow {
     dose: i64,
     status: String,
@@ -261,12 +286,13 @@ struct RuleRow {
 }
 
 pub(super) async fn vaccine(db: &mut SqliteConnection, code: &str) -> Result<VaccineProduct> {
-    let row: Option<VaccineRow> = sqlx::query_as(
+    let row = sqlx::query_as!(
+        VaccineRow,
         "SELECT name_ja, name_en, doses_per_vial, usable_hours, standard_days, earliest_days,
                 warn_after_days
          FROM vaccines WHERE code = ?",
+        code,
     )
-    .bind(code)
     .fetch_optional(db)
     .await?;
     let Some(row) = row else {
@@ -291,7 +317,6 @@ pub(super) async fn vaccine(db: &mut SqliteConnection, code: &str) -> Result<Vac
     .map_err(|_| corrupt(format!("vaccine {code}")))
 }
 
-#[derive(sqlx::FromRow)]
 struct VaccineRow {
     name_ja: String,
     name_en: String,
@@ -309,30 +334,35 @@ pub(super) async fn period_of_first_dose(
     vaccine_code: &str,
     first_dose_date: NaiveDate,
 ) -> Result<Option<Period>> {
-    let row: Option<(i64, NaiveDate, NaiveDate, NaiveDate, NaiveDate)> = sqlx::query_as(
-        "SELECT number, first_dose_first, first_dose_last, second_dose_first, second_dose_last
-         FROM periods
-         WHERE vaccine_code = ? AND ? BETWEEN first_dose_first AND first_dose_last
-         ORDER BY number DESC LIMIT 1",
+    let first_dose_date = first_dose_date.to_string();
+    let row = sqlx::query!(
+        r#"SELECT number, first_dose_first AS "first_dose_first: NaiveDate",
+                  first_dose_last AS "first_dose_last: NaiveDate",
+                  second_dose_first AS "second_dose_first: NaiveDate",
+                  second_dose_last AS "second_dose_last: NaiveDate"
+           FROM periods
+           WHERE vaccine_code = ? AND ? BETWEEN first_dose_first AND first_dose_last
+           ORDER BY number DESC LIMIT 1"#,
+        vaccine_code,
+        first_dose_date,
     )
-    .bind(vaccine_code)
-    .bind(first_dose_date.to_string())
     .fetch_optional(db)
     .await?;
-    let Some((number, first_first, first_last, second_first, second_last)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
+    let (number, first_first) = (row.number, row.first_dose_first);
     // The cache keeps a period's windows only; its report deadlines, which planning does not
     // read, are set to the first dose day so that Period's ordering rules hold.
     let spec = PeriodSpec {
         number: u32::try_from(number).map_err(|_| corrupt(format!("period {number}")))?,
         first_dose: DateRange {
             first: first_first,
-            last: first_last,
+            last: row.first_dose_last,
         },
         second_dose: DateRange {
-            first: second_first,
-            last: second_last,
+            first: row.second_dose_first,
+            last: row.second_dose_last,
         },
         submission_deadline: first_first,
         correction_deadline: first_first,
@@ -344,7 +374,7 @@ pub(super) async fn period_of_first_dose(
 }
 
 /// A booking as the lifecycle needs it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub(super) struct BookingRecord {
     pub municipality_code: String,
     pub ticket_number: String,
@@ -378,23 +408,24 @@ pub(super) async fn own_booking(
     venues: &[Uuid],
     id: Uuid,
 ) -> Result<BookingRecord> {
-    let row: Option<BookingRecordWithVenue> = sqlx::query_as(
-        "SELECT b.municipality_code, b.ticket_number, b.slot_id, b.dose, b.status,
-                s.local_date AS date, s.venue_id
-         FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = ?",
+    let id = id.to_string();
+    let row = sqlx::query!(
+        r#"SELECT b.municipality_code, b.ticket_number, b.slot_id, b.dose, b.status,
+                  s.local_date AS "date: NaiveDate", s.venue_id
+           FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = ?"#,
+        id,
     )
-    .bind(id.to_string())
     .fetch_optional(db)
     .await?;
     match row {
-        Some(r) if venues.iter().any(|v| v.to_string() == r.venue_id) => Ok(r.booking),
+        Some(r) if venues.iter().any(|v| v.to_string() == r.venue_id) => Ok(BookingRecord {
+            municipality_code: r.municipality_code,
+            ticket_number: r.ticket_number,
+            slot_id: r.slot_id,
+            dose: r.dose,
+            status: r.status,
+            date: r.date,
+        }),
         _ => Err(Refusal::BookingNotFound.into()),
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct BookingRecordWithVenue {
-    #[sqlx(flatten)]
-    booking: BookingRecord,
-    venue_id: String,
 }

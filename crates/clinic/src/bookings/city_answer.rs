@@ -114,12 +114,13 @@ impl Clinic {
     /// state of the intent that wrote the booking until it settles, the round ends, or time is up.
     /// The round is not cut short: it goes on in the background.
     async fn city_answer(self: &Arc<Self>, booking_id: Uuid, within: Duration) -> Result<Answer> {
-        let intent: Option<String> = sqlx::query_scalar(
+        let key = booking_id.to_string();
+        let intent = sqlx::query_scalar!(
             "SELECT o.id FROM outbox_touches t
              JOIN outbox o ON o.device_id = t.device_id AND o.seq = t.seq
              WHERE t.kind = 'booking' AND t.key = ? ORDER BY o.seq DESC LIMIT 1",
+            key,
         )
-        .bind(booking_id.to_string())
         .fetch_optional(self.store.pool())
         .await?;
         let Some(intent) = intent else {
@@ -130,17 +131,15 @@ impl Clinic {
         let deadline = Instant::now() + within;
         loop {
             let ended = round.is_finished();
-            let (state, rejection): (String, Option<String>) =
-                sqlx::query_as("SELECT state, rejection FROM outbox WHERE id = ?")
-                    .bind(&intent)
-                    .fetch_one(self.store.pool())
-                    .await?;
-            match state.as_str() {
+            let outcome = sqlx::query!("SELECT state, rejection FROM outbox WHERE id = ?", intent)
+                .fetch_one(self.store.pool())
+                .await?;
+            match outcome.state.as_str() {
                 "applied" => return Ok(Answer::Taken),
                 "rejected" => {
                     return Ok(Answer::Refused {
                         intent_id: parse_id(&intent)?,
-                        rejection: parse_rejection(rejection.as_deref())?,
+                        rejection: parse_rejection(outcome.rejection.as_deref())?,
                     });
                 }
                 _ if ended || Instant::now() >= deadline => return Ok(Answer::Silent),
@@ -165,11 +164,10 @@ impl Clinic {
             let Some(earlier) = cause.caused_by else {
                 break;
             };
-            let stored: Option<Option<String>> =
-                sqlx::query_scalar("SELECT rejection FROM outbox WHERE id = ?")
-                    .bind(earlier.to_string())
-                    .fetch_optional(self.store.pool())
-                    .await?;
+            let earlier = earlier.to_string();
+            let stored = sqlx::query_scalar!("SELECT rejection FROM outbox WHERE id = ?", earlier)
+                .fetch_optional(self.store.pool())
+                .await?;
             match stored.flatten() {
                 Some(json) => cause = parse_rejection(Some(&json))?,
                 None => break,

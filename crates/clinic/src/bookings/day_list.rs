@@ -14,7 +14,7 @@ use crate::error::Result;
 
 /// A row of the `day_list` view, with the Japanese words a screen shows.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BookingRow {
     pub booking_id: String,
     pub venue_id: String,
@@ -51,16 +51,12 @@ pub struct BookingRow {
     pub outside_reason: Option<String>,
     pub notification: Option<String>,
     /// 予約開始日付 as the manual prints it: `2021-05-15 09:00~`.
-    #[sqlx(skip)]
     pub starts_label: String,
     /// ステータス: 予約済み, キャンセル …
-    #[sqlx(skip)]
     pub status_label: String,
     /// 同期済み, 未送信, 仮予約 or 同期の問題.
-    #[sqlx(skip)]
     pub sync_state_label: String,
     /// 住所地外（届出未確認） and the like, for a 市外住民.
-    #[sqlx(skip)]
     pub outside_label: Option<String>,
 }
 
@@ -80,13 +76,61 @@ impl BookingRow {
     }
 }
 
+/// A [`BookingRow`], labelled, from a `day_list` record of `row` or `day_list` below: a macro, as
+/// each `query!` has a record type of its own.
+macro_rules! booking_row {
+    ($r:expr) => {{
+        let r = $r;
+        BookingRow {
+            booking_id: r.booking_id,
+            venue_id: r.venue_id,
+            venue_name: r.venue_name,
+            vaccine_code: r.vaccine_code,
+            vaccine_name: r.vaccine_name,
+            date: r.date,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            slot_id: r.slot_id,
+            slot_name: r.slot_name,
+            visibility: r.visibility,
+            municipality_code: r.municipality_code,
+            ticket_number: r.ticket_number,
+            birth_date: r.birth_date,
+            family_name_kana: r.family_name_kana,
+            given_name_kana: r.given_name_kana,
+            phone: r.phone,
+            dose: r.dose,
+            status: r.status,
+            channel: r.channel,
+            lot_number: r.lot_number,
+            vaccinated_at: r.vaccinated_at,
+            sync_state: r.sync_state,
+            outside_reason: r.outside_reason,
+            notification: r.notification,
+            starts_label: String::new(),
+            status_label: String::new(),
+            sync_state_label: String::new(),
+            outside_label: None,
+        }
+        .labelled()
+    }};
+}
+
 pub(super) async fn row(db: &mut SqliteConnection, id: Uuid) -> Result<BookingRow> {
-    let row: BookingRow = sqlx::query_as("SELECT * FROM day_list WHERE booking_id = ?")
-        .bind(id.to_string())
-        .fetch_optional(db)
-        .await?
-        .ok_or_else(|| corrupt(format!("booking {id} is not in the day list")))?;
-    row.labelled()
+    let booking_id = id.to_string();
+    let row = sqlx::query!(
+        r#"SELECT booking_id, venue_id, venue_name, vaccine_code, vaccine_name, date, start_time,
+                  end_time, slot_id, slot_name, visibility, municipality_code, ticket_number,
+                  birth_date, family_name_kana, given_name_kana, phone, dose, status, channel,
+                  lot_number, vaccinated_at AS "vaccinated_at: DateTime<Utc>",
+                  sync_state AS "sync_state!: SyncState", outside_reason, notification
+           FROM day_list WHERE booking_id = ?"#,
+        booking_id,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| corrupt(format!("booking {id} is not in the day list")))?;
+    booking_row!(row)
 }
 
 pub(super) async fn day_list(
@@ -95,16 +139,23 @@ pub(super) async fn day_list(
     vaccine_code: &str,
     date: NaiveDate,
 ) -> Result<Vec<BookingRow>> {
-    let rows: Vec<BookingRow> = sqlx::query_as(
-        "SELECT * FROM day_list WHERE venue_id = ? AND vaccine_code = ? AND date = ?
-         ORDER BY start_time, end_time, municipality_code, ticket_number, booking_id",
+    let venue_id = venue_id.to_string();
+    let date = date.to_string();
+    let rows = sqlx::query!(
+        r#"SELECT booking_id, venue_id, venue_name, vaccine_code, vaccine_name, date, start_time,
+                  end_time, slot_id, slot_name, visibility, municipality_code, ticket_number,
+                  birth_date, family_name_kana, given_name_kana, phone, dose, status, channel,
+                  lot_number, vaccinated_at AS "vaccinated_at: DateTime<Utc>",
+                  sync_state AS "sync_state!: SyncState", outside_reason, notification
+           FROM day_list WHERE venue_id = ? AND vaccine_code = ? AND date = ?
+           ORDER BY start_time, end_time, municipality_code, ticket_number, booking_id"#,
+        venue_id,
+        vaccine_code,
+        date,
     )
-    .bind(venue_id.to_string())
-    .bind(vaccine_code)
-    .bind(date.to_string())
     .fetch_all(db)
     .await?;
-    rows.into_iter().map(BookingRow::labelled).collect()
+    rows.into_iter().map(|r| booking_row!(r)).collect()
 }
 
 /// The list as CSV: UTF-8 with a byte order mark (without it Excel in Japan reads the file as

@@ -113,15 +113,18 @@ pub(super) async fn set_status(
     lot_number: Option<&LotNumber>,
     vaccinated_at: Option<DateTime<Utc>>,
 ) -> Result<()> {
-    sqlx::query(
+    let status = status.as_str();
+    let lot_number = lot_number.map(LotNumber::as_str);
+    let id = id.to_string();
+    sqlx::query!(
         "UPDATE bookings SET status = ?,
                 lot_number = coalesce(?, lot_number), vaccinated_at = coalesce(?, vaccinated_at)
          WHERE id = ?",
+        status,
+        lot_number,
+        vaccinated_at,
+        id,
     )
-    .bind(status.as_str())
-    .bind(lot_number.map(LotNumber::as_str))
-    .bind(vaccinated_at)
-    .bind(id.to_string())
     .execute(db)
     .await?;
     Ok(())

@@ -262,10 +262,12 @@ impl Clinic {
         let vaccine = cache::vaccine(&mut db, &slot.vaccine_code).await?;
         let key = cache::resident_key(&mut db, &booking.municipality_code, &booking.ticket_number)
             .await?;
-        let synced: bool = sqlx::query_scalar(
-            "SELECT sync_state = 'synced' FROM booking_state WHERE booking_id = ?",
+        let id = booking_id.to_string();
+        let synced = sqlx::query_scalar!(
+            r#"SELECT sync_state = 'synced' AS "synced!: bool" FROM booking_state
+               WHERE booking_id = ?"#,
+            id,
         )
-        .bind(booking_id.to_string())
         .fetch_one(&mut *db)
         .await?;
         Ok(FirstDose {

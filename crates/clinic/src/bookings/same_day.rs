@@ -147,16 +147,17 @@ pub(super) async fn apply(
     // Until the server applies the move, its count of the new slot lacks the booking and its
     // count of the first slot still has it (`moved_from`, the first move of a pending few). A
     // booking on a leased seat gives the seat back to the lease, as the server does.
-    sqlx::query(
+    let (to, id) = (slot_id.to_string(), booking_id.to_string());
+    sqlx::query!(
         "UPDATE bookings
          SET moved_from = coalesce(moved_from,
                                    CASE WHEN server_holds_seat = 1 AND lease_id IS NULL
                                         THEN slot_id END),
              slot_id = ?, server_holds_seat = 0, lease_id = NULL
          WHERE id = ?",
+        to,
+        id,
     )
-    .bind(slot_id.to_string())
-    .bind(booking_id.to_string())
     .execute(&mut *db)
     .await?;
     enqueue(

@@ -83,17 +83,19 @@ pub(super) async fn open_vials(
     let vaccine = cache::vaccine(db, vaccine_code).await?;
     let day_start = from_tokyo(date, NaiveTime::MIN);
     // julianday() reads the stored instant whatever its RFC 3339 spelling.
-    let given: Vec<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT b.vaccinated_at FROM bookings b JOIN slots s ON s.id = b.slot_id
-         WHERE s.venue_id = ? AND s.vaccine_code = ? AND b.status = 'vaccinated'
-           AND julianday(b.vaccinated_at) >= julianday(?)
-           AND julianday(b.vaccinated_at) < julianday(?)
-         ORDER BY julianday(b.vaccinated_at)",
+    let (venue, day_end) = (venue_id.to_string(), day_start + TimeDelta::days(1));
+    let given = sqlx::query_scalar!(
+        r#"SELECT b.vaccinated_at AS "vaccinated_at!: DateTime<Utc>"
+           FROM bookings b JOIN slots s ON s.id = b.slot_id
+           WHERE s.venue_id = ? AND s.vaccine_code = ? AND b.status = 'vaccinated'
+             AND julianday(b.vaccinated_at) >= julianday(?)
+             AND julianday(b.vaccinated_at) < julianday(?)
+           ORDER BY julianday(b.vaccinated_at)"#,
+        venue,
+        vaccine_code,
+        day_start,
+        day_end,
     )
-    .bind(venue_id.to_string())
-    .bind(vaccine_code)
-    .bind(day_start)
-    .bind(day_start + TimeDelta::days(1))
     .fetch_all(&mut *db)
     .await?;
     let per_vial = vaccine.doses_per_vial();

@@ -65,12 +65,15 @@ impl Clinic {
         let cached = stored::find(&mut tx, municipality, ticket)
             .await?
             .ok_or_else(|| ClinicError::invalid(&ResidentRefusal::NoneVisible))?;
-        let sync_state: SyncState =
-            sqlx::query_scalar("SELECT sync_state FROM resident_search WHERE municipality_code = ? AND ticket_number = ?")
-                .bind(municipality.as_string())
-                .bind(ticket.as_string())
-                .fetch_one(&mut *tx)
-                .await?;
+        let (municipality, ticket) = (municipality.as_string(), ticket.as_string());
+        let sync_state = sqlx::query_scalar!(
+            r#"SELECT sync_state AS "sync_state!: SyncState" FROM resident_search
+               WHERE municipality_code = ? AND ticket_number = ?"#,
+            municipality,
+            ticket,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         let bookings = history::cached(&mut tx, &cached.key).await?;
         tx.commit().await?;
         Ok(ResidentRecord {

@@ -37,7 +37,6 @@ pub struct BookingHistory {
     pub sync_state: SyncState,
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     booking_id: String,
     dose: i64,
@@ -84,19 +83,25 @@ pub(super) async fn cached(
     db: &mut SqliteConnection,
     key: &ResidentKey,
 ) -> Result<Vec<BookingHistory>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT b.id AS booking_id, b.dose, b.status, s.local_date AS date, s.start_time,
+    let (municipality, ticket) = (
+        key.municipality_code.as_string(),
+        key.ticket_number.as_string(),
+    );
+    let rows = sqlx::query_as!(
+        Row,
+        r#"SELECT b.id AS booking_id, b.dose, b.status, s.local_date AS date, s.start_time,
                 s.end_time, s.id AS slot_id, s.name AS slot_name, v.name AS venue_name, s.vaccine_name,
-                b.channel, b.lot_number, b.vaccinated_at, st.sync_state
+                b.channel, b.lot_number, b.vaccinated_at AS "vaccinated_at: DateTime<Utc>",
+                st.sync_state AS "sync_state!: SyncState"
          FROM bookings b
          JOIN slots s ON s.id = b.slot_id
          JOIN venues v ON v.id = s.venue_id
          JOIN booking_state st ON st.booking_id = b.id
          WHERE b.municipality_code = ? AND b.ticket_number = ?
-         ORDER BY s.starts_at, b.dose",
+         ORDER BY s.starts_at, b.dose"#,
+        municipality,
+        ticket,
     )
-    .bind(key.municipality_code.as_string())
-    .bind(key.ticket_number.as_string())
     .fetch_all(db)
     .await?;
     rows.into_iter().map(Row::into_history).collect()
@@ -162,11 +167,13 @@ pub(super) async fn keep_elsewhere(
         key.municipality_code.as_string(),
         key.ticket_number.as_string(),
     );
-    sqlx::query("DELETE FROM bookings_elsewhere WHERE municipality_code = ? AND ticket_number = ?")
-        .bind(&municipality)
-        .bind(&ticket)
-        .execute(&mut *db)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM bookings_elsewhere WHERE municipality_code = ? AND ticket_number = ?",
+        municipality,
+        ticket,
+    )
+    .execute(&mut *db)
+    .await?;
     for b in server {
         keep_one_elsewhere(db, key, b).await?;
     }
@@ -180,22 +187,28 @@ pub(crate) async fn keep_one_elsewhere(
     key: &ResidentKey,
     b: &ServerBooking,
 ) -> Result<()> {
-    sqlx::query(
+    let (id, municipality, ticket) = (
+        b.id.to_string(),
+        key.municipality_code.as_string(),
+        key.ticket_number.as_string(),
+    );
+    let (dose, status) = (i64::from(b.dose.get()), b.status.as_str());
+    sqlx::query!(
         "INSERT OR REPLACE INTO bookings_elsewhere (id, municipality_code, ticket_number, dose,
                                                     status, starts_at, vaccinated_at,
                                                     vaccine_code, vaccine_name)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
          WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE id = ?1)",
+        id,
+        municipality,
+        ticket,
+        dose,
+        status,
+        b.slot.starts_at,
+        b.vaccinated_at,
+        b.slot.vaccine_code,
+        b.slot.vaccine_name,
     )
-    .bind(b.id.to_string())
-    .bind(key.municipality_code.as_string())
-    .bind(key.ticket_number.as_string())
-    .bind(i64::from(b.dose.get()))
-    .bind(b.status.as_str())
-    .bind(b.slot.starts_at)
-    .bind(b.vaccinated_at)
-    .bind(&b.slot.vaccine_code)
-    .bind(&b.slot.vaccine_name)
     .execute(db)
     .await?;
     Ok(())

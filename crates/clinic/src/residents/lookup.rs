@@ -110,13 +110,18 @@ impl Clinic {
             &key.ticket_number.as_string(),
         );
         if is_held(&mut tx, "resident", &row).await? {
-            sqlx::query(
+            let (municipality, ticket, birth_date) = (
+                key.municipality_code.as_string(),
+                key.ticket_number.as_string(),
+                key.birth_date.to_string(),
+            );
+            sqlx::query!(
                 "UPDATE residents SET verified = 1
                  WHERE municipality_code = ? AND ticket_number = ? AND birth_date = ?",
+                municipality,
+                ticket,
+                birth_date,
             )
-            .bind(key.municipality_code.as_string())
-            .bind(key.ticket_number.as_string())
-            .bind(key.birth_date.to_string())
             .execute(&mut *tx)
             .await?;
         } else {

@@ -25,7 +25,6 @@ pub(crate) struct Cached {
     pub outside: Option<OutsideStay>,
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     municipality_code: String,
     ticket_number: String,
@@ -98,13 +97,15 @@ pub(crate) async fn find(
     municipality: MunicipalityCode,
     ticket: TicketNumber,
 ) -> Result<Option<Cached>> {
-    let row: Option<Row> = sqlx::query_as(
+    let (municipality, ticket) = (municipality.as_string(), ticket.as_string());
+    let row = sqlx::query_as!(
+        Row,
         "SELECT municipality_code, ticket_number, birth_date, family_name_kana, given_name_kana,
                 sex, phone, email, memo, verified, outside_reason, notification
          FROM residents WHERE municipality_code = ? AND ticket_number = ?",
+        municipality,
+        ticket,
     )
-    .bind(municipality.as_string())
-    .bind(ticket.as_string())
     .fetch_optional(db)
     .await?;
     row.map(Row::into_cached).transpose()

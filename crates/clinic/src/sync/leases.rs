@@ -28,7 +28,8 @@ pub(crate) async fn refresh(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    let wanted: Vec<String> = sqlx::query_scalar(
+    let (until, renew_before) = (now + HORIZON, now + RENEW_BEFORE);
+    let wanted = sqlx::query_scalar!(
         "SELECT s.id FROM slots s JOIN slot_seats seats ON seats.slot_id = s.id
          WHERE s.visibility = 'public'
            AND julianday(s.ends_at) > julianday(?1)
@@ -41,12 +42,12 @@ pub(crate) async fn refresh(
                                 WHERE b.lease_id = l.id
                                   AND b.status IN ('reserved', 'checked_in', 'vaccinated')))
          ORDER BY s.starts_at LIMIT ?5",
+        now,
+        until,
+        SEATS,
+        renew_before,
+        PER_ROUND,
     )
-    .bind(now)
-    .bind(now + HORIZON)
-    .bind(SEATS)
-    .bind(now + RENEW_BEFORE)
-    .bind(PER_ROUND)
     .fetch_all(store.pool())
     .await?;
     let mut granted = Vec::new();
@@ -74,23 +75,30 @@ pub(crate) async fn refresh(
     // The leases' seats are now in the server's count: take them into ours at once, so the seats
     // shown stay right until the next pull. What was granted before the network dropped is kept.
     let mut tx = store.begin_write().await?;
-    sqlx::query("DELETE FROM leases WHERE julianday(expires_at) <= julianday(?)")
-        .bind(now)
+    sqlx::query!(
+        "DELETE FROM leases WHERE julianday(expires_at) <= julianday(?)",
+        now,
+    )
+    .execute(&mut *tx)
+    .await?;
+    for lease in &granted {
+        let (id, slot_id) = (lease.id.to_string(), lease.slot_id.to_string());
+        sqlx::query!(
+            "INSERT INTO leases (id, slot_id, seats, expires_at) VALUES (?, ?, ?, ?)",
+            id,
+            slot_id,
+            lease.seats,
+            lease.expires_at,
+        )
         .execute(&mut *tx)
         .await?;
-    for lease in &granted {
-        sqlx::query("INSERT INTO leases (id, slot_id, seats, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(lease.id.to_string())
-            .bind(lease.slot_id.to_string())
-            .bind(lease.seats)
-            .bind(lease.expires_at)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE slots SET booked = booked + ? WHERE id = ?")
-            .bind(lease.seats)
-            .bind(lease.slot_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE slots SET booked = booked + ? WHERE id = ?",
+            lease.seats,
+            slot_id,
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     match unreachable {

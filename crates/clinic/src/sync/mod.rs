@@ -35,8 +35,7 @@ impl Clinic {
         let now = Utc::now();
         let leased = leases::refresh(&self.store, &self.client, &token, now).await?;
         tracing::debug!(?pushed, ?pulled, leased, "sync round done");
-        sqlx::query("UPDATE sync_state SET last_success_at = ?")
-            .bind(now)
+        sqlx::query!("UPDATE sync_state SET last_success_at = ?", now)
             .execute(self.store.pool())
             .await?;
         self.record_success_at(now);

@@ -25,7 +25,7 @@ pub(crate) struct Pulled {
 pub(crate) async fn pull(store: &Store, client: &CityClient, token: &str) -> Result<Pulled> {
     let mut pulled = Pulled::default();
     loop {
-        let cursor: Option<i64> = sqlx::query_scalar("SELECT cursor FROM sync_state")
+        let cursor = sqlx::query_scalar!("SELECT cursor FROM sync_state")
             .fetch_one(store.pool())
             .await?;
         let Some(cursor) = cursor else {
@@ -48,11 +48,14 @@ pub(crate) async fn pull(store: &Store, client: &CityClient, token: &str) -> Res
         };
         let mut tx = store.begin_write().await?;
         apply(&mut tx, &page.changes).await?;
-        sqlx::query("UPDATE sync_state SET cursor = ? WHERE cursor = ?")
-            .bind(page.cursor as i64)
-            .bind(cursor)
-            .execute(&mut *tx)
-            .await?;
+        let next = page.cursor as i64;
+        sqlx::query!(
+            "UPDATE sync_state SET cursor = ? WHERE cursor = ?",
+            next,
+            cursor,
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         pulled.changes += page.changes.len() as u64;
         if !page.has_more {
@@ -107,29 +110,29 @@ pub(crate) async fn rebuild(store: &Store, snapshot: &Snapshot, now: DateTime<Ut
     let mut tx = store.begin_write().await?;
     // What the snapshot does not hold goes first: synced bookings, then slots and residents no
     // booking refers to any more. Rows local work holds, and what they refer to, stay.
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM bookings
          WHERE id NOT IN (SELECT value FROM json_each(?))
            AND id NOT IN (SELECT key FROM holds WHERE kind = 'booking')",
+        booking_ids,
     )
-    .bind(booking_ids)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM slots
          WHERE id NOT IN (SELECT value FROM json_each(?))
            AND id NOT IN (SELECT slot_id FROM bookings)",
+        slot_ids,
     )
-    .bind(slot_ids)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM residents
          WHERE municipality_code || ':' || ticket_number
                    NOT IN (SELECT key FROM holds WHERE kind = 'resident')
            AND NOT EXISTS (SELECT 1 FROM bookings b
                            WHERE b.municipality_code = residents.municipality_code
-                             AND b.ticket_number = residents.ticket_number)",
+                             AND b.ticket_number = residents.ticket_number)"
     )
     .execute(&mut *tx)
     .await?;
@@ -138,51 +141,64 @@ pub(crate) async fn rebuild(store: &Store, snapshot: &Snapshot, now: DateTime<Ut
     cache::write_server_residents(&mut tx, &snapshot.residents).await?;
     cache::write_server_bookings(&mut tx, &snapshot.bookings).await?;
     write_reference_data(&mut tx, snapshot).await?;
-    sqlx::query("UPDATE sync_state SET cursor = ?, snapshot_at = ?")
-        .bind(snapshot.cursor as i64)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    let cursor = snapshot.cursor as i64;
+    sqlx::query!(
+        "UPDATE sync_state SET cursor = ?, snapshot_at = ?",
+        cursor,
+        now,
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Vaccine products and periods change rarely and come whole with each snapshot.
 async fn write_reference_data(db: &mut SqliteConnection, snapshot: &Snapshot) -> Result<()> {
-    sqlx::query("DELETE FROM vaccines")
+    sqlx::query!("DELETE FROM vaccines")
         .execute(&mut *db)
         .await?;
     for v in &snapshot.vaccines {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO vaccines (code, name_ja, name_en, doses_per_vial, usable_hours,
                  standard_days, earliest_days, warn_after_days)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            v.code,
+            v.name_ja,
+            v.name_en,
+            v.doses_per_vial,
+            v.usable_hours,
+            v.interval.standard_days,
+            v.interval.earliest_days,
+            v.interval.warn_after_days,
         )
-        .bind(&v.code)
-        .bind(&v.name_ja)
-        .bind(&v.name_en)
-        .bind(v.doses_per_vial)
-        .bind(v.usable_hours)
-        .bind(v.interval.standard_days)
-        .bind(v.interval.earliest_days)
-        .bind(v.interval.warn_after_days)
         .execute(&mut *db)
         .await?;
     }
-    sqlx::query("DELETE FROM periods").execute(&mut *db).await?;
+    sqlx::query!("DELETE FROM periods")
+        .execute(&mut *db)
+        .await?;
     for p in &snapshot.periods {
         let spec = &p.period;
-        sqlx::query(
+        let (first_dose_first, first_dose_last) = (
+            spec.first_dose.first.to_string(),
+            spec.first_dose.last.to_string(),
+        );
+        let (second_dose_first, second_dose_last) = (
+            spec.second_dose.first.to_string(),
+            spec.second_dose.last.to_string(),
+        );
+        sqlx::query!(
             "INSERT INTO periods (number, vaccine_code, first_dose_first, first_dose_last,
                  second_dose_first, second_dose_last)
              VALUES (?, ?, ?, ?, ?, ?)",
+            spec.number,
+            p.vaccine_code,
+            first_dose_first,
+            first_dose_last,
+            second_dose_first,
+            second_dose_last,
         )
-        .bind(spec.number)
-        .bind(&p.vaccine_code)
-        .bind(spec.first_dose.first.to_string())
-        .bind(spec.first_dose.last.to_string())
-        .bind(spec.second_dose.first.to_string())
-        .bind(spec.second_dose.last.to_string())
         .execute(&mut *db)
         .await?;
     }

@@ -57,7 +57,6 @@ pub(crate) async fn push(store: &Store, client: &CityClient, token: &str) -> Res
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct OutboxRow {
     seq: i64,
     id: String,
@@ -67,18 +66,19 @@ struct OutboxRow {
 
 /// The next unsettled intents after `after`, oldest first.
 async fn pending_batch(db: &mut SqliteConnection, after: i64) -> Result<(Uuid, Vec<Intent>)> {
-    let device: Option<String> = sqlx::query_scalar("SELECT device_id FROM sync_state")
+    let device = sqlx::query_scalar!("SELECT device_id FROM sync_state")
         .fetch_one(&mut *db)
         .await?;
     let device = device.ok_or(ClinicError::NotLoggedIn)?;
-    let rows: Vec<OutboxRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        OutboxRow,
         "SELECT seq, id, action, depends_on FROM outbox
          WHERE device_id = ? AND state = 'pending' AND seq > ?
          ORDER BY seq LIMIT ?",
+        device,
+        after,
+        BATCH,
     )
-    .bind(&device)
-    .bind(after)
-    .bind(BATCH)
     .fetch_all(&mut *db)
     .await?;
     let mut bytes = 0;
@@ -128,57 +128,72 @@ async fn settle(store: &Store, request: &PushRequest, response: &PushResponse) -
                 result.id, result.seq
             )));
         }
-        let update = match &result.outcome {
+        let seq = result.seq as i64;
+        match &result.outcome {
             Outcome::DetailsDiffer { city } => {
                 pushed.applied += 1;
                 record_details_conflict(&mut tx, request, result.id, city, now).await?;
-                sqlx::query(
+                sqlx::query!(
                     "UPDATE outbox SET state = 'applied', settled_at = ?, attempts = attempts + 1,
                          last_error = NULL
                      WHERE device_id = ? AND seq = ? AND state = 'pending'",
+                    now,
+                    device,
+                    seq,
                 )
-                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
             Outcome::Applied => {
                 pushed.applied += 1;
-                sqlx::query(
+                sqlx::query!(
                     "UPDATE outbox SET state = 'applied', settled_at = ?, attempts = attempts + 1,
                          last_error = NULL
                      WHERE device_id = ? AND seq = ? AND state = 'pending'",
+                    now,
+                    device,
+                    seq,
                 )
-                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
             Outcome::Rejected(rejection) => {
                 pushed.rejected += 1;
                 let json = serde_json::to_string(rejection)
                     .map_err(|e| ClinicError::Internal(format!("rejection: {e}")))?;
-                sqlx::query(
+                sqlx::query!(
                     "UPDATE outbox SET state = 'rejected', settled_at = ?, attempts = attempts + 1,
                          rejection = ?, last_error = NULL
                      WHERE device_id = ? AND seq = ? AND state = 'pending'",
+                    now,
+                    json,
+                    device,
+                    seq,
                 )
-                .bind(now)
-                .bind(json)
+                .execute(&mut *tx)
+                .await?;
             }
             Outcome::RetryLater { reason } => {
                 pushed.deferred += 1;
-                sqlx::query(
+                sqlx::query!(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = ?
                      WHERE device_id = ? AND seq = ? AND state = 'pending'",
+                    reason,
+                    device,
+                    seq,
                 )
-                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
             }
-        };
-        update
-            .bind(&device)
-            .bind(result.seq as i64)
-            .execute(&mut *tx)
-            .await?;
+        }
     }
-    sqlx::query("UPDATE sync_state SET last_settled_seq = max(last_settled_seq, ?)")
-        .bind(response.last_settled_seq as i64)
-        .execute(&mut *tx)
-        .await?;
+    let last_settled_seq = response.last_settled_seq as i64;
+    sqlx::query!(
+        "UPDATE sync_state SET last_settled_seq = max(last_settled_seq, ?)",
+        last_settled_seq,
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(pushed)
 }
@@ -204,18 +219,24 @@ async fn record_details_conflict(
     let json = |d: &ResidentDetails| {
         serde_json::to_string(d).map_err(|e| ClinicError::Internal(format!("details: {e}")))
     };
-    sqlx::query(
+    let (intent, municipality_code, ticket_number) = (
+        intent.to_string(),
+        resident.municipality_code.as_string(),
+        resident.ticket_number.as_string(),
+    );
+    let (clinic_details, city_details) = (json(details)?, json(city)?);
+    sqlx::query!(
         "INSERT INTO details_conflicts (intent_id, municipality_code, ticket_number,
                                         clinic_details, city_details, settled_at)
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (intent_id) DO NOTHING",
+        intent,
+        municipality_code,
+        ticket_number,
+        clinic_details,
+        city_details,
+        now,
     )
-    .bind(intent.to_string())
-    .bind(resident.municipality_code.as_string())
-    .bind(resident.ticket_number.as_string())
-    .bind(json(details)?)
-    .bind(json(city)?)
-    .bind(now)
     .execute(db)
     .await?;
     Ok(())

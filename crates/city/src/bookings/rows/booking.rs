@@ -89,46 +89,60 @@ pub(in crate::bookings) fn audit_state(
     })
 }
 
-#[derive(sqlx::FromRow)]
+/// Its fields are seen in all of `bookings`, where [`select_bookings`] builds it.
 pub(in crate::bookings) struct BookingRow {
-    id: Uuid,
-    municipality_code: String,
-    home_code: String,
-    ticket_number: String,
-    dose: i16,
-    status: String,
-    channel: String,
-    lot_number: Option<String>,
-    vaccinated_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    slot_id: Uuid,
-    slot_name: String,
-    venue_id: Uuid,
-    venue_name: String,
-    vaccine_code: String,
-    vaccine_name: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    visibility: String,
-    outside_reason: Option<String>,
-    notification: Option<String>,
+    pub(in crate::bookings) id: Uuid,
+    pub(in crate::bookings) municipality_code: String,
+    pub(in crate::bookings) home_code: String,
+    pub(in crate::bookings) ticket_number: String,
+    pub(in crate::bookings) dose: i16,
+    pub(in crate::bookings) status: String,
+    pub(in crate::bookings) channel: String,
+    pub(in crate::bookings) lot_number: Option<String>,
+    pub(in crate::bookings) vaccinated_at: Option<DateTime<Utc>>,
+    pub(in crate::bookings) created_at: DateTime<Utc>,
+    pub(in crate::bookings) updated_at: DateTime<Utc>,
+    pub(in crate::bookings) slot_id: Uuid,
+    pub(in crate::bookings) slot_name: String,
+    pub(in crate::bookings) venue_id: Uuid,
+    pub(in crate::bookings) venue_name: String,
+    pub(in crate::bookings) vaccine_code: String,
+    pub(in crate::bookings) vaccine_name: String,
+    pub(in crate::bookings) starts_at: DateTime<Utc>,
+    pub(in crate::bookings) ends_at: DateTime<Utc>,
+    pub(in crate::bookings) visibility: String,
+    pub(in crate::bookings) outside_reason: Option<String>,
+    pub(in crate::bookings) notification: Option<String>,
 }
 
-/// Selects [`BookingRow`]s as `b`, with their slot `s`, venue `v`, vaccine `vc` and resident
-/// `r`.
-pub(in crate::bookings) const BOOKING_SELECT: &str = "
-    select b.id, b.municipality_code, b.home_code, b.ticket_number, b.dose, b.status, b.channel, b.lot_number,
-           b.vaccinated_at, b.created_at, b.updated_at,
-           s.id as slot_id, s.name as slot_name, s.venue_id, v.name as venue_name,
-           s.vaccine_code, vc.name_ja as vaccine_name, s.starts_at, s.ends_at, s.visibility,
-           r.outside_reason, r.notification
-    from bookings b
-    join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
-    join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
-    join vaccines vc on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code
-    join residents r on r.municipality_code = b.municipality_code and r.home_code = b.home_code
-                    and r.ticket_number = b.ticket_number";
+/// `sqlx::query_as!` of [`BookingRow`]s, bookings `b` with their slot `s`, venue `v`, vaccine `vc`
+/// and resident `r`, followed by `$rest` (a literal, so the whole query is checked at compile
+/// time) with its arguments.
+macro_rules! select_bookings {
+    ($rest:literal $($args:tt)*) => {
+        sqlx::query_as!(
+            $crate::bookings::rows::BookingRow,
+            r#"select b.id, b.municipality_code, b.home_code, b.ticket_number, b.dose, b.status,
+                    b.channel, b.lot_number, b.vaccinated_at as "vaccinated_at: chrono::DateTime<chrono::Utc>",
+                    b.created_at as "created_at: chrono::DateTime<chrono::Utc>",
+                    b.updated_at as "updated_at: chrono::DateTime<chrono::Utc>",
+                    s.id as slot_id, s.name as slot_name, s.venue_id, v.name as venue_name,
+                    s.vaccine_code, vc.name_ja as vaccine_name,
+                    s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>", s.ends_at as "ends_at: chrono::DateTime<chrono::Utc>",
+                    s.visibility, r.outside_reason, r.notification
+             from bookings b
+             join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
+             join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+             join vaccines vc
+               on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code
+             join residents r on r.municipality_code = b.municipality_code
+                             and r.home_code = b.home_code and r.ticket_number = b.ticket_number "#
+                + $rest
+            $($args)*
+        )
+    };
+}
+pub(in crate::bookings) use select_bookings;
 
 impl TryFrom<BookingRow> for BookingRecord {
     type Error = BookingError;
@@ -181,7 +195,7 @@ impl TryFrom<BookingRow> for BookingRecord {
     }
 }
 
-/// The records of rows selected by [`BOOKING_SELECT`].
+/// The records of rows selected by [`select_bookings`].
 pub(in crate::bookings) fn records(
     rows: Vec<BookingRow>,
 ) -> Result<Vec<BookingRecord>, BookingError> {
@@ -193,7 +207,15 @@ pub(in crate::bookings) async fn load_booking(
     municipality: MunicipalityCode,
     id: Uuid,
 ) -> Result<Option<BookingRecord>, BookingError> {
-    load_one(db, municipality, id, "").await
+    select_bookings!(
+        "where b.municipality_code = $1 and b.id = $2",
+        municipality.as_string(),
+        id,
+    )
+    .fetch_optional(db)
+    .await?
+    .map(BookingRecord::try_from)
+    .transpose()
 }
 
 /// The booking, its row locked for the rest of the transaction.
@@ -202,25 +224,17 @@ pub(in crate::bookings) async fn load_booking_for_update(
     municipality: MunicipalityCode,
     id: Uuid,
 ) -> Result<Option<BookingRecord>, BookingError> {
-    load_one(db, municipality, id, "for update of b").await
+    select_bookings!(
+        "where b.municipality_code = $1 and b.id = $2 for update of b",
+        municipality.as_string(),
+        id,
+    )
+    .fetch_optional(db)
+    .await?
+    .map(BookingRecord::try_from)
+    .transpose()
 }
 
-async fn load_one(
-    db: &mut PgConnection,
-    municipality: MunicipalityCode,
-    id: Uuid,
-    lock: &str,
-) -> Result<Option<BookingRecord>, BookingError> {
-    let sql = format!("{BOOKING_SELECT} where b.municipality_code = $1 and b.id = $2 {lock}");
-    let row = sqlx::query_as::<_, BookingRow>(&sql)
-        .bind(municipality.as_string())
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    row.map(BookingRecord::try_from).transpose()
-}
-
-#[derive(sqlx::FromRow)]
 struct HeldRow {
     id: Uuid,
     dose: i16,
@@ -243,17 +257,18 @@ pub(in crate::bookings) async fn resident_bookings(
     municipality: MunicipalityCode,
     resident: ResidentId,
 ) -> Result<Vec<Held>, BookingError> {
-    let rows = sqlx::query_as::<_, HeldRow>(
-        "select b.id, b.dose, b.status, s.starts_at, b.vaccinated_at, s.vaccine_code,
-                v.name_ja as vaccine_name
+    let rows = sqlx::query_as!(
+        HeldRow,
+        r#"select b.id, b.dose, b.status, s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>",
+                b.vaccinated_at as "vaccinated_at: chrono::DateTime<chrono::Utc>", s.vaccine_code, v.name_ja as vaccine_name
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
          join vaccines v on v.municipality_code = s.municipality_code and v.code = s.vaccine_code
-         where b.municipality_code = $1 and b.home_code = $2 and b.ticket_number = $3",
+         where b.municipality_code = $1 and b.home_code = $2 and b.ticket_number = $3"#,
+        municipality.as_string(),
+        resident.home.as_string(),
+        resident.ticket.as_string(),
     )
-    .bind(municipality.as_string())
-    .bind(resident.home.as_string())
-    .bind(resident.ticket.as_string())
     .fetch_all(db)
     .await?;
     let stored = || BookingError::Stored(format!("a booking of {resident}"));

@@ -67,47 +67,48 @@ impl VenueSlot {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// Its fields are seen in all of `bookings`, where [`select_slots`] builds it.
 pub(in crate::bookings) struct SlotRow {
-    id: Uuid,
-    venue_id: Uuid,
-    venue_name: String,
-    vaccine_code: String,
-    vaccine_name: String,
-    name: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    visibility: String,
-    capacity: i32,
-    booked: i32,
-    mass_venue: bool,
+    pub(in crate::bookings) id: Uuid,
+    pub(in crate::bookings) venue_id: Uuid,
+    pub(in crate::bookings) venue_name: String,
+    pub(in crate::bookings) vaccine_code: String,
+    pub(in crate::bookings) vaccine_name: String,
+    pub(in crate::bookings) name: String,
+    pub(in crate::bookings) starts_at: DateTime<Utc>,
+    pub(in crate::bookings) ends_at: DateTime<Utc>,
+    pub(in crate::bookings) visibility: String,
+    pub(in crate::bookings) capacity: i32,
+    pub(in crate::bookings) booked: i32,
+    pub(in crate::bookings) mass_venue: bool,
 }
 
-/// A select of [`SlotRow`]'s columns and any `extra` ones, from slots `s` with venue `v` and
-/// vaccine `vc`.
-macro_rules! slot_select {
-    ($($extra:literal)?) => {
-        concat!(
-            "select s.id, s.venue_id, v.name as venue_name, s.vaccine_code,
-                    vc.name_ja as vaccine_name, s.name, s.starts_at, s.ends_at, s.visibility,
-                    s.capacity, s.booked, v.mass_venue",
-            $($extra,)?
-            " from slots s
-             join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
-             join vaccines vc
-               on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code"
+/// `sqlx::query_as!` of `$row`s: [`SlotRow`]'s columns and any `$extra` ones, from slots `s`
+/// with venue `v` and vaccine `vc`, followed by `$rest` with its arguments. Literals only, so that
+/// the whole query is checked at compile time.
+macro_rules! select_slots {
+    ($row:path, $extra:literal, $rest:literal $($args:tt)*) => {
+        sqlx::query_as!(
+            $row,
+            r#"select s.id, s.venue_id, v.name as venue_name, s.vaccine_code,
+                    vc.name_ja as vaccine_name, s.name,
+                    s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>",
+                    s.ends_at as "ends_at: chrono::DateTime<chrono::Utc>", s.visibility,
+                    s.capacity, s.booked, v.mass_venue"#
+                + $extra
+                + " from slots s
+                   join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+                   join vaccines vc
+                     on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code "
+                + $rest
+            $($args)*
         )
     };
+    ($rest:literal $($args:tt)*) => {
+        select_slots!($crate::bookings::rows::SlotRow, "", $rest $($args)*)
+    };
 }
-
-/// Selects [`SlotRow`]s as `s`, with venue `v` and vaccine `vc`.
-pub(in crate::bookings) const SLOT_SELECT: &str = slot_select!();
-
-/// Selects [`TargetRow`]s: [`SLOT_SELECT`] with the vaccine's rules.
-pub(super) const TARGET_SELECT: &str = slot_select!(
-    ", vc.name_ja, vc.name_en, vc.doses_per_vial, vc.usable_hours_after_dilution,
-       vc.dose_interval_days, vc.earliest_interval_days, vc.warn_after_days"
-);
+pub(in crate::bookings) use select_slots;
 
 impl TryFrom<SlotRow> for VenueSlot {
     type Error = BookingError;
@@ -144,13 +145,15 @@ pub(in crate::bookings) async fn load_slot(
     municipality: MunicipalityCode,
     id: Uuid,
 ) -> Result<Option<VenueSlot>, BookingError> {
-    let sql = format!("{SLOT_SELECT} where s.municipality_code = $1 and s.id = $2");
-    let row = sqlx::query_as::<_, SlotRow>(&sql)
-        .bind(municipality.as_string())
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    row.map(VenueSlot::try_from).transpose()
+    select_slots!(
+        "where s.municipality_code = $1 and s.id = $2",
+        municipality.as_string(),
+        id,
+    )
+    .fetch_optional(db)
+    .await?
+    .map(VenueSlot::try_from)
+    .transpose()
 }
 
 /// Where slots are looked for: one venue and vaccine, starting in `[from, to)`.
@@ -182,21 +185,33 @@ pub(in crate::bookings) async fn slots_in(
     range: SlotRange<'_>,
     lock: bool,
 ) -> Result<Vec<VenueSlot>, BookingError> {
-    let lock = if lock { "for update of s" } else { "" };
-    let sql = format!(
-        "{SLOT_SELECT}
-         where s.municipality_code = $1 and s.venue_id = $2 and s.vaccine_code = $3
-           and s.starts_at >= $4 and s.starts_at < $5
-         order by s.id {lock}"
-    );
-    let rows = sqlx::query_as::<_, SlotRow>(&sql)
-        .bind(municipality.as_string())
-        .bind(range.venue)
-        .bind(range.vaccine)
-        .bind(range.from)
-        .bind(range.to)
+    let rows = if lock {
+        select_slots!(
+            "where s.municipality_code = $1 and s.venue_id = $2 and s.vaccine_code = $3
+               and s.starts_at >= $4 and s.starts_at < $5
+             order by s.id for update of s",
+            municipality.as_string(),
+            range.venue,
+            range.vaccine,
+            range.from as _,
+            range.to as _,
+        )
         .fetch_all(db)
-        .await?;
+        .await?
+    } else {
+        select_slots!(
+            "where s.municipality_code = $1 and s.venue_id = $2 and s.vaccine_code = $3
+               and s.starts_at >= $4 and s.starts_at < $5
+             order by s.id",
+            municipality.as_string(),
+            range.venue,
+            range.vaccine,
+            range.from as _,
+            range.to as _,
+        )
+        .fetch_all(db)
+        .await?
+    };
     let mut slots = venue_slots(rows)?;
     slots.sort_by_key(|s| (s.slot.starts_at, s.slot.visibility == Visibility::Private));
     Ok(slots)
@@ -208,13 +223,14 @@ pub(in crate::bookings) async fn lock_slots(
     municipality: MunicipalityCode,
     ids: &[Uuid],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "select 1 from slots where municipality_code = $1 and id = any($2)
+    // Only the locks are wanted, not the rows.
+    sqlx::query!(
+        "select 1 as locked from slots where municipality_code = $1 and id = any($2)
          order by id for update",
+        municipality.as_string(),
+        ids,
     )
-    .bind(municipality.as_string())
-    .bind(ids)
-    .execute(db)
+    .fetch_all(db)
     .await?;
     Ok(())
 }
@@ -227,7 +243,7 @@ pub(in crate::bookings) async fn free_seat(
     booking: Uuid,
     slot: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "with to_lease as (
              update leases l set used = l.used - 1
              from bookings b
@@ -242,10 +258,10 @@ pub(in crate::bookings) async fn free_seat(
          )
          update slots set booked = booked - 1, updated_at = now()
          where municipality_code = $1 and id = $3 and not exists (select 1 from to_lease)",
+        municipality.as_string(),
+        booking,
+        slot,
     )
-    .bind(municipality.as_string())
-    .bind(booking)
-    .bind(slot)
     .execute(db)
     .await?;
     Ok(())
@@ -259,13 +275,13 @@ pub(in crate::bookings) async fn add_to_booked(
     slot: Uuid,
     seats: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update slots set booked = booked + $3, updated_at = now()
          where municipality_code = $1 and id = $2",
+        municipality.as_string(),
+        slot,
+        seats,
     )
-    .bind(municipality.as_string())
-    .bind(slot)
-    .bind(seats)
     .execute(db)
     .await?;
     Ok(())

@@ -124,7 +124,7 @@ struct NewAccount {
     password: String,
 }
 
-#[derive(Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AccountSummary {
     id: Uuid,
     account_id: String,
@@ -162,17 +162,18 @@ async fn create_account(
     let display_name = required(&new.display_name, InputError::DisplayName)?;
     let password_hash = hash_password(new.password).await?;
     let mut tx = ctx.db.begin().await?;
-    let account = sqlx::query_as::<_, AccountSummary>(
-        "insert into accounts (municipality_code, id, account_id, display_name, role, password_hash)
+    let account = sqlx::query_as!(
+        AccountSummary,
+        r#"insert into accounts (municipality_code, id, account_id, display_name, role, password_hash)
          values ($1, $2, $3, $4, $5, $6)
-         returning id, account_id, display_name, role, created_at",
+         returning id, account_id, display_name, role, created_at as "created_at: chrono::DateTime<chrono::Utc>""#,
+        admin.municipality_code.as_string(),
+        Uuid::new_v4(),
+        account_id.as_str(),
+        display_name,
+        new.role.as_str(),
+        password_hash,
     )
-    .bind(admin.municipality_code.as_string())
-    .bind(Uuid::new_v4())
-    .bind(account_id.as_str())
-    .bind(display_name)
-    .bind(new.role.as_str())
-    .bind(password_hash)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| or_duplicate(e, Refusal::AccountTaken(account_id.to_string())))?;
@@ -206,11 +207,12 @@ async fn list_accounts(
     admin: Admin,
     State(ctx): State<ApiContext>,
 ) -> Result<Json<AccountList>, ApiError> {
-    let accounts = sqlx::query_as::<_, AccountSummary>(
-        "select id, account_id, display_name, role, created_at from accounts
-         where municipality_code = $1 order by account_id",
+    let accounts = sqlx::query_as!(
+        AccountSummary,
+        r#"select id, account_id, display_name, role, created_at as "created_at: chrono::DateTime<chrono::Utc>"
+         from accounts where municipality_code = $1 order by account_id"#,
+        admin.municipality_code.as_string(),
     )
-    .bind(admin.municipality_code.as_string())
     .fetch_all(&ctx.db)
     .await?;
     Ok(Json(AccountList { accounts }))
@@ -247,23 +249,25 @@ async fn reset_password(
     let account_id = AccountId::parse(&account_id).map_err(ApiError::invalid)?;
     let password_hash = hash_password(new.password).await?;
     let mut tx = ctx.db.begin().await?;
-    let id: Uuid = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "update accounts set password_hash = $3, failed_logins = 0, locked_until = null
          where municipality_code = $1 and account_id = $2
          returning id",
+        admin.municipality_code.as_string(),
+        account_id.as_str(),
+        password_hash,
     )
-    .bind(admin.municipality_code.as_string())
-    .bind(account_id.as_str())
-    .bind(password_hash)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Refusal::AccountNotFound(account_id.to_string()))?;
     // Whoever knew the old password is logged out.
-    sqlx::query("delete from sessions where municipality_code = $1 and account_id = $2")
-        .bind(admin.municipality_code.as_string())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "delete from sessions where municipality_code = $1 and account_id = $2",
+        admin.municipality_code.as_string(),
+        id,
+    )
+    .execute(&mut *tx)
+    .await?;
     let entity = AdminEntity::Account(account_id.as_str());
     let after = json!({ "sessions_ended": true, "lockout_lifted": true });
     audit::record_admin(
@@ -295,7 +299,7 @@ struct NewVenue {
     mass_venue: bool,
 }
 
-#[derive(Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct VenueSummary {
     id: Uuid,
     venue_number: i32,
@@ -347,17 +351,17 @@ async fn create_venue(
     };
     let id = Uuid::new_v4();
     let mut tx = ctx.db.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "insert into venues (municipality_code, id, venue_number, name, clinic_account_id,
                              mass_venue)
          values ($1, $2, $3, $4, $5, $6)",
+        admin.municipality_code.as_string(),
+        id,
+        new.venue_number,
+        name,
+        clinic,
+        new.mass_venue,
     )
-    .bind(admin.municipality_code.as_string())
-    .bind(id)
-    .bind(new.venue_number)
-    .bind(name)
-    .bind(clinic)
-    .bind(new.mass_venue)
     .execute(&mut *tx)
     .await
     .map_err(|e| or_duplicate(e, Refusal::VenueTaken(new.venue_number)))?;
@@ -403,14 +407,16 @@ async fn list_venues(
     admin: Admin,
     State(ctx): State<ApiContext>,
 ) -> Result<Json<VenueList>, ApiError> {
-    let venues = sqlx::query_as::<_, VenueSummary>(
-        "select v.id, v.venue_number, v.name, a.account_id as clinic_account_id, v.mass_venue
-         from venues v
-         left join accounts a on a.municipality_code = v.municipality_code and a.id = v.clinic_account_id
-         where v.municipality_code = $1
-         order by v.venue_number",
+    let venues = sqlx::query_as!(
+        VenueSummary,
+        r#"select v.id, v.venue_number, v.name, a.account_id as "clinic_account_id?", v.mass_venue
+           from venues v
+           left join accounts a
+             on a.municipality_code = v.municipality_code and a.id = v.clinic_account_id
+           where v.municipality_code = $1
+           order by v.venue_number"#,
+        admin.municipality_code.as_string(),
     )
-    .bind(admin.municipality_code.as_string())
     .fetch_all(&ctx.db)
     .await?;
     Ok(Json(VenueList { venues }))

@@ -163,21 +163,20 @@ async fn find_clinic(
     account_id: &str,
 ) -> Result<Uuid, ApiError> {
     let account_id = AccountId::parse(account_id).map_err(ApiError::invalid)?;
-    let account: Option<(Uuid, String)> = sqlx::query_as(
+    let account = sqlx::query!(
         "select id, role from accounts where municipality_code = $1 and account_id = $2",
+        municipality.as_string(),
+        account_id.as_str(),
     )
-    .bind(municipality.as_string())
-    .bind(account_id.as_str())
     .fetch_optional(db)
     .await?;
     match account {
         None => Err(Refusal::AccountNotFound(account_id.to_string()).into()),
-        Some((id, role)) if role == Role::Clinic.as_str() => Ok(id),
+        Some(account) if account.role == Role::Clinic.as_str() => Ok(account.id),
         Some(_) => Err(Refusal::NotAClinic(account_id.to_string()).into()),
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct PeriodRow {
     number: i32,
     vaccine_code: String,
@@ -201,13 +200,19 @@ async fn find_period(
     municipality: MunicipalityCode,
     number: u32,
 ) -> Result<StoredPeriod, ApiError> {
-    let row: PeriodRow = sqlx::query_as(
-        "select number, vaccine_code, first_dose_first, first_dose_last, second_dose_first,
-                second_dose_last, submission_deadline, correction_deadline, reception_opens
-         from periods where municipality_code = $1 and number = $2",
+    let row = sqlx::query_as!(
+        PeriodRow,
+        r#"select number, vaccine_code, first_dose_first as "first_dose_first: chrono::NaiveDate",
+                first_dose_last as "first_dose_last: chrono::NaiveDate",
+                second_dose_first as "second_dose_first: chrono::NaiveDate",
+                second_dose_last as "second_dose_last: chrono::NaiveDate",
+                submission_deadline as "submission_deadline: chrono::NaiveDate",
+                correction_deadline as "correction_deadline: chrono::NaiveDate",
+                reception_opens as "reception_opens: chrono::NaiveDate"
+         from periods where municipality_code = $1 and number = $2"#,
+        municipality.as_string(),
+        db_period_number(number)?,
     )
-    .bind(municipality.as_string())
-    .bind(db_period_number(number)?)
     .fetch_optional(db)
     .await?
     .ok_or(Refusal::PeriodNotFound(number))?;

@@ -73,25 +73,26 @@ async fn create_period(
     let spec = period.spec();
     let number = spec.number;
     let mut tx = ctx.db.begin().await?;
-    sqlx::query(
+    let db_number = i32::try_from(number).map_err(|_| ApiError::Request {
+        status: StatusCode::BAD_REQUEST,
+        detail: format!("the period number {number} is too large"),
+    })?;
+    sqlx::query!(
         "insert into periods (municipality_code, number, vaccine_code,
                               first_dose_first, first_dose_last, second_dose_first, second_dose_last,
                               submission_deadline, correction_deadline, reception_opens)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        admin.municipality_code.as_string(),
+        db_number,
+        &new.vaccine_code,
+        spec.first_dose.first as _,
+        spec.first_dose.last as _,
+        spec.second_dose.first as _,
+        spec.second_dose.last as _,
+        spec.submission_deadline as _,
+        spec.correction_deadline as _,
+        spec.reception_opens as _,
     )
-    .bind(admin.municipality_code.as_string())
-    .bind(i32::try_from(number).map_err(|_| ApiError::Request {
-        status: StatusCode::BAD_REQUEST,
-        detail: format!("the period number {number} is too large"),
-    })?)
-    .bind(&new.vaccine_code)
-    .bind(spec.first_dose.first)
-    .bind(spec.first_dose.last)
-    .bind(spec.second_dose.first)
-    .bind(spec.second_dose.last)
-    .bind(spec.submission_deadline)
-    .bind(spec.correction_deadline)
-    .bind(spec.reception_opens)
     .execute(&mut *tx)
     .await
     .map_err(|error| match &error {
@@ -173,27 +174,27 @@ async fn set_cap(
     })?;
     // The upsert locks the cap row, which a slot report of the clinic locks too: the seats
     // counted next cannot change before this commits.
-    sqlx::query(
+    sqlx::query!(
         "insert into period_dose_caps (municipality_code, period_number, clinic_account_id, doses)
          values ($1, $2, $3, $4)
          on conflict (municipality_code, period_number, clinic_account_id)
              do update set doses = excluded.doses, updated_at = now()",
+        municipality.as_string(),
+        db_number,
+        clinic,
+        doses,
     )
-    .bind(municipality.as_string())
-    .bind(db_number)
-    .bind(clinic)
-    .bind(doses)
     .execute(&mut *tx)
     .await?;
-    let seats: i64 = sqlx::query_scalar(
-        "select coalesce(sum(s.capacity), 0)::bigint
-         from slots s
-         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
-         where s.municipality_code = $1 and s.period_number = $2 and v.clinic_account_id = $3",
+    let seats = sqlx::query_scalar!(
+        r#"select coalesce(sum(s.capacity), 0)::bigint as "seats!"
+           from slots s
+           join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+           where s.municipality_code = $1 and s.period_number = $2 and v.clinic_account_id = $3"#,
+        municipality.as_string(),
+        db_number,
+        clinic,
     )
-    .bind(municipality.as_string())
-    .bind(db_number)
-    .bind(clinic)
     .fetch_one(&mut *tx)
     .await?;
     if i64::from(doses) < seats {
@@ -259,34 +260,37 @@ async fn open_period(
     let db_number = db_period_number(number)?;
     let mut tx = ctx.db.begin().await?;
     // Locked, so two opens of the same period count each slot once.
-    sqlx::query("select 1 from periods where municipality_code = $1 and number = $2 for update")
-        .bind(&municipality)
-        .bind(db_number)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Refusal::PeriodNotFound(number))?;
+    sqlx::query!(
+        "select 1 as locked from periods where municipality_code = $1 and number = $2 for update",
+        &municipality,
+        db_number,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Refusal::PeriodNotFound(number))?;
     // One statement; a trigger queues each slot's change for its clinic's app.
-    let made_private = sqlx::query(
+    let made_private = sqlx::query!(
         "update slots set visibility = 'private', updated_at = now()
          where municipality_code = $1 and period_number < $2 and visibility = 'public'",
+        &municipality,
+        db_number,
     )
-    .bind(&municipality)
-    .bind(db_number)
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    let (opened_at, total): (DateTime<Utc>, i32) = sqlx::query_as(
-        "update periods
-         set opened_at = coalesce(opened_at, now()),
-             slots_made_private = slots_made_private + $3
-         where municipality_code = $1 and number = $2
-         returning opened_at, slots_made_private",
+    let opened = sqlx::query!(
+        r#"update periods
+           set opened_at = coalesce(opened_at, now()),
+               slots_made_private = slots_made_private + $3
+           where municipality_code = $1 and number = $2
+           returning opened_at as "opened_at!: chrono::DateTime<chrono::Utc>", slots_made_private"#,
+        &municipality,
+        db_number,
+        i32::try_from(made_private).map_err(ApiError::internal)?,
     )
-    .bind(&municipality)
-    .bind(db_number)
-    .bind(i32::try_from(made_private).map_err(ApiError::internal)?)
     .fetch_one(&mut *tx)
     .await?;
+    let (opened_at, total) = (opened.opened_at, opened.slots_made_private);
     let after = json!({ "opened_at": opened_at, "slots_made_private": made_private });
     audit::record_admin(
         &mut tx,

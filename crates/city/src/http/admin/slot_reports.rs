@@ -99,31 +99,31 @@ async fn submit_report(
     let venue_id = clinics_venue(&mut tx, municipality, &request, clinic).await?;
     let db_number = db_period_number(number)?;
     // Locked: the clinic's reports (and cap changes) for the period take turns.
-    let cap: i32 = sqlx::query_scalar(
+    let cap = sqlx::query_scalar!(
         "select doses from period_dose_caps
          where municipality_code = $1 and period_number = $2 and clinic_account_id = $3
          for update",
+        municipality.as_string(),
+        db_number,
+        clinic,
     )
-    .bind(municipality.as_string())
-    .bind(db_number)
-    .bind(clinic)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Refusal::NoCap {
         period: number,
         clinic: request.clinic_account_id.trim().to_owned(),
     })?;
-    let other_venues: i64 = sqlx::query_scalar(
-        "select coalesce(sum(s.capacity), 0)::bigint
-         from slots s
-         join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
-         where s.municipality_code = $1 and s.period_number = $2 and v.clinic_account_id = $3
-           and s.venue_id <> $4",
+    let other_venues = sqlx::query_scalar!(
+        r#"select coalesce(sum(s.capacity), 0)::bigint as "seats!"
+           from slots s
+           join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
+           where s.municipality_code = $1 and s.period_number = $2 and v.clinic_account_id = $3
+             and s.venue_id <> $4"#,
+        municipality.as_string(),
+        db_number,
+        clinic,
+        venue_id,
     )
-    .bind(municipality.as_string())
-    .bind(db_number)
-    .bind(clinic)
-    .bind(venue_id)
     .fetch_one(&mut *tx)
     .await?;
     let cap = cap.unsigned_abs();
@@ -150,23 +150,24 @@ async fn submit_report(
         })?;
 
     let report_id = Uuid::new_v4();
-    sqlx::query(
+    // jsonb travels as text: the crate's sqlx has no JSON feature, and PostgreSQL parses it.
+    sqlx::query!(
         "insert into slot_reports (municipality_code, id, period_number, venue_id,
                                    clinic_account_id, received_by, form, rows,
                                    dose_cap, total_seats, own_reception)
-         values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $10, $11)",
+        municipality.as_string(),
+        report_id,
+        db_number,
+        venue_id,
+        clinic,
+        admin.id,
+        i16::from(report.form.number()),
+        serde_json::to_string(&report.rows).map_err(ApiError::internal)?,
+        db_int(cap)?,
+        db_int(accepted.total_seats)?,
+        db_int(accepted.own_reception)?,
     )
-    .bind(municipality.as_string())
-    .bind(report_id)
-    .bind(db_number)
-    .bind(venue_id)
-    .bind(clinic)
-    .bind(admin.id)
-    .bind(i16::from(report.form.number()))
-    .bind(serde_json::to_string(&report.rows).map_err(ApiError::internal)?)
-    .bind(db_int(cap)?)
-    .bind(db_int(accepted.total_seats)?)
-    .bind(db_int(accepted.own_reception)?)
     .execute(&mut *tx)
     .await?;
     let after = serde_json::json!({
@@ -218,17 +219,17 @@ async fn clinics_venue(
     request: &ReportRequest,
     clinic: Uuid,
 ) -> Result<Uuid, ApiError> {
-    let venue: Option<(Uuid, Option<Uuid>)> = sqlx::query_as(
+    let venue = sqlx::query!(
         "select id, clinic_account_id from venues
          where municipality_code = $1 and venue_number = $2",
+        municipality.as_string(),
+        db_int(request.venue_number)?,
     )
-    .bind(municipality.as_string())
-    .bind(db_int(request.venue_number)?)
     .fetch_optional(tx)
     .await?;
     match venue {
         None => Err(Refusal::VenueNotFound(request.venue_number).into()),
-        Some((id, runner)) if runner == Some(clinic) => Ok(id),
+        Some(venue) if venue.clinic_account_id == Some(clinic) => Ok(venue.id),
         Some(_) => Err(Refusal::VenueOfAnotherClinic {
             venue: request.venue_number,
             clinic: request.clinic_account_id.trim().to_owned(),

@@ -38,7 +38,7 @@ pub(super) async fn record_failure(
     municipality_code: MunicipalityCode,
     account: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update accounts
          set failed_logins = case when locked_until is null then failed_logins else 0 end + 1,
              locked_until = case
@@ -47,11 +47,12 @@ pub(super) async fn record_failure(
              end
          where municipality_code = $1 and id = $2
            and (locked_until is null or locked_until <= now())",
+        municipality_code.as_string(),
+        account,
+        MAX_FAILED_LOGINS,
+        // `as _`: the macro expects a PgInterval, though TimeDelta encodes an interval too.
+        TimeDelta::minutes(LOCKOUT_MINUTES) as _,
     )
-    .bind(municipality_code.as_string())
-    .bind(account)
-    .bind(MAX_FAILED_LOGINS)
-    .bind(TimeDelta::minutes(LOCKOUT_MINUTES))
     .execute(db)
     .await?;
     Ok(())
@@ -64,13 +65,13 @@ pub(super) async fn clear(
     municipality_code: MunicipalityCode,
     account: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    let cleared = sqlx::query(
+    let cleared = sqlx::query!(
         "update accounts set failed_logins = 0, locked_until = null
          where municipality_code = $1 and id = $2
            and (locked_until is null or locked_until <= now())",
+        municipality_code.as_string(),
+        account,
     )
-    .bind(municipality_code.as_string())
-    .bind(account)
     .execute(db)
     .await?;
     Ok(cleared.rows_affected() == 1)

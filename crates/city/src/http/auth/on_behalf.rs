@@ -3,7 +3,6 @@
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use sqlx::PgPool;
-use uuid::Uuid;
 use yoyaku_core::{AccountId, Coded, MunicipalityCode};
 
 use super::ClinicRef;
@@ -35,12 +34,12 @@ pub(super) async fn clinic_named(
     // A value that is not visible ASCII is no account ID either: the parser says so.
     let account_id =
         AccountId::parse(header.to_str().unwrap_or_default()).map_err(ApiError::invalid)?;
-    let id: Option<Uuid> = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "select id from accounts
          where municipality_code = $1 and account_id = $2 and role = 'clinic'",
+        municipality_code.as_string(),
+        account_id.as_str(),
     )
-    .bind(municipality_code.as_string())
-    .bind(account_id.as_str())
     .fetch_optional(db)
     .await?;
     id.map(|id| ClinicRef { id })

@@ -58,7 +58,6 @@ pub(super) async fn session(
     }))
 }
 
-#[derive(sqlx::FromRow)]
 struct ProfileRow {
     account_id: String,
     display_name: String,
@@ -72,13 +71,14 @@ async fn account_profile(
     account: Uuid,
     venues: Vec<VenueInfo>,
 ) -> Result<AccountProfile, ApiError> {
-    let row = sqlx::query_as::<_, ProfileRow>(
+    let row = sqlx::query_as!(
+        ProfileRow,
         "select a.account_id, a.display_name, a.role, m.name_ja as municipality_name
          from accounts a join municipalities m on m.code = a.municipality_code
          where a.municipality_code = $1 and a.id = $2",
+        municipality_code.as_string(),
+        account,
     )
-    .bind(municipality_code.as_string())
-    .bind(account)
     .fetch_one(db)
     .await?;
     Ok(AccountProfile {
