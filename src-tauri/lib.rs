@@ -88,6 +88,9 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         ])
         .typ::<yoyaku_clinic::SyncStatus>()
         .constant("SYNC_STATUS_EVENT", SYNC_STATUS_EVENT)
+        // The catalogue's codes, for reading an error of unknown shape, and the window's own.
+        .constant("ERROR_CODES", yoyaku_core::Code::ALL)
+        .constant("WINDOW_ERRORS", error::WindowErrors::new())
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         // Every i64 that crosses is a count, a dose or a venue number: far inside 2^53.
         .dangerously_cast_bigints_to_number()

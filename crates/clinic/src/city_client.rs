@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use yoyaku_core::Problem;
 use yoyaku_core::wire::{LoginRequest, LoginResponse, SlotList};
+use yoyaku_core::{Code, Problem};
 
 use crate::error::{ClinicError, Result};
 
@@ -116,7 +116,8 @@ async fn send(req: RequestBuilder) -> Result<Response> {
     match serde_json::from_slice::<Problem>(&body) {
         // The server no longer knows the session: the receptionist renews it with the password.
         Ok(problem)
-            if status == StatusCode::UNAUTHORIZED && problem.code == "auth.session_invalid" =>
+            if status == StatusCode::UNAUTHORIZED
+                && problem.known_code() == Some(Code::AuthSessionInvalid) =>
         {
             Err(ClinicError::SessionExpired)
         }

@@ -11,7 +11,7 @@ use yoyaku_core::resident::ResidentDetails;
 use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::sync::Action;
 use yoyaku_core::ticket::TicketNumber;
-use yoyaku_core::{Coded, MunicipalityCode};
+use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 use crate::cache::{is_held, write_resident};
 use crate::engine::Clinic;
@@ -76,8 +76,8 @@ impl ConflictRow {
 struct ConflictNotFound;
 
 impl Coded for ConflictNotFound {
-    fn code(&self) -> &str {
-        "sync.details_conflict_not_found"
+    fn code(&self) -> Code {
+        Code::SyncDetailsConflictNotFound
     }
     fn message_ja(&self) -> String {
         "この住民情報の相違はすでに解決済みです。一覧を更新してください。".into()

@@ -1,17 +1,13 @@
 //! What can go wrong in the clinic engine, each with a stable code and a message in Japanese and
 //! English that tells the receptionist what to do next.
 
-use yoyaku_core::{Coded, Problem};
+use yoyaku_core::{Code, Coded, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClinicError {
     /// Input refused by a domain rule before anything was sent or written.
     #[error("{en}")]
-    Invalid {
-        code: String,
-        ja: String,
-        en: String,
-    },
+    Invalid { code: Code, ja: String, en: String },
     /// A form with one or more fields refused, each with its own code and messages, so the form can
     /// show every error under its field at once.
     #[error("{} field(s) need correcting", .0.len())]
@@ -69,7 +65,7 @@ impl ClinicError {
     /// Wraps a domain error (a bad 自治体番号, say) keeping its code and both messages.
     pub fn invalid(err: &dyn Coded) -> Self {
         Self::Invalid {
-            code: err.code().to_owned(),
+            code: err.code(),
             ja: err.message_ja(),
             en: err.message_en(),
         }
@@ -82,7 +78,7 @@ impl ClinicError {
                 .iter()
                 .map(|e| FieldProblem {
                     field: e.field().to_owned(),
-                    code: e.error().code().to_owned(),
+                    code: e.error().code(),
                     message_ja: e.error().message_ja(),
                     message_en: e.error().message_en(),
                 })
@@ -97,23 +93,24 @@ impl ClinicError {
 }
 
 impl Coded for ClinicError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Invalid { code, .. } => code,
-            Self::InvalidFields(_) => "form.invalid",
-            Self::OtherAccountsWorkUnsent { .. } => "sync.other_account_unsent",
-            Self::Rejected(p) => &p.code,
-            Self::RefusedByCity(r) => &r.code,
-            Self::Unreachable(_) => "network.unreachable",
-            Self::NoCachedLogin => "auth.offline_first_login",
-            Self::InvalidCredentials => "auth.invalid_credentials",
-            Self::NotLoggedIn => "auth.not_logged_in",
-            Self::LogInAgainOnline => "auth.log_in_again_online",
-            Self::SessionExpired => "auth.session_expired",
-            Self::Storage(_) | Self::Migration(_) => "local.storage",
-            Self::Export { .. } => "export.write_failed",
-            Self::Protocol(_) => "server.protocol",
-            Self::Internal(_) => "internal",
+            Self::Invalid { code, .. } => *code,
+            Self::InvalidFields(_) => Code::FormInvalid,
+            Self::OtherAccountsWorkUnsent { .. } => Code::SyncOtherAccountUnsent,
+            // A code this build does not know (a newer server's) keeps the server's messages.
+            Self::Rejected(p) => p.known_code().unwrap_or(Code::ServerRefused),
+            Self::RefusedByCity(r) => r.code,
+            Self::Unreachable(_) => Code::NetworkUnreachable,
+            Self::NoCachedLogin => Code::AuthOfflineFirstLogin,
+            Self::InvalidCredentials => Code::AuthInvalidCredentials,
+            Self::NotLoggedIn => Code::AuthNotLoggedIn,
+            Self::LogInAgainOnline => Code::AuthLogInAgainOnline,
+            Self::SessionExpired => Code::AuthSessionExpired,
+            Self::Storage(_) | Self::Migration(_) => Code::LocalStorage,
+            Self::Export { .. } => Code::ExportWriteFailed,
+            Self::Protocol(_) => Code::ServerProtocol,
+            Self::Internal(_) => Code::Internal,
         }
     }
 
@@ -161,7 +158,7 @@ impl Coded for ClinicError {
 /// The city server's refusal of a booking, as said in place of 予約完了, and where to go on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CityRefusal {
-    pub code: String,
+    pub code: Code,
     pub ja: String,
     pub en: String,
     pub way_out: WayOut,
@@ -183,7 +180,7 @@ pub enum WayOut {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldProblem {
     pub field: String,
-    pub code: String,
+    pub code: Code,
     pub message_ja: String,
     pub message_en: String,
 }

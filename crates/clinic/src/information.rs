@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use yoyaku_core::information::{Contacts, TermsOfUse};
-use yoyaku_core::{Coded, MunicipalityCode};
+use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 use crate::engine::Clinic;
 use crate::error::{ClinicError, Result};
@@ -30,8 +30,8 @@ pub struct Published<T> {
 struct NoCopyYet;
 
 impl Coded for NoCopyYet {
-    fn code(&self) -> &str {
-        "information.no_copy_yet"
+    fn code(&self) -> Code {
+        Code::InformationNoCopyYet
     }
     fn message_ja(&self) -> String {
         "市のサーバーに接続できず、この端末にはまだ保存されていません。ネットワークにつないでからもう一度お試しください。".into()

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use yoyaku_core::wire::{AccountProfile, LoginRequest, Role, VenueInfo};
-use yoyaku_core::{AccountId, MunicipalityCode};
+use yoyaku_core::{AccountId, Code, MunicipalityCode};
 
 use crate::engine::{Clinic, Current};
 use crate::error::{ClinicError, Result};
@@ -42,14 +42,14 @@ fn parse(form: LoginForm) -> Result<ParsedForm> {
     let account_id = AccountId::parse(&form.account_id).map_err(|e| ClinicError::invalid(&e))?;
     if form.password.is_empty() {
         return Err(ClinicError::Invalid {
-            code: "auth.password_required".into(),
+            code: Code::AuthPasswordRequired,
             ja: "パスワードを入力してください。".into(),
             en: "Please enter the password.".into(),
         });
     }
     if !form.agreed_to_terms {
         return Err(ClinicError::Invalid {
-            code: "auth.terms_not_agreed".into(),
+            code: Code::AuthTermsNotAgreed,
             ja: "利用規約に同意してください。".into(),
             en: "Please agree to the terms of use.".into(),
         });
@@ -341,7 +341,7 @@ mod tests {
         }
     }
 
-    fn code(r: Result<ParsedForm>) -> String {
+    fn code(r: Result<ParsedForm>) -> Code {
         match r {
             Err(ClinicError::Invalid { code, .. }) => code,
             Err(other) => panic!("unexpected {other:?}"),
@@ -362,21 +362,21 @@ mod tests {
             municipality_code: "431002".into(),
             ..form()
         };
-        assert_eq!(code(parse(bad_code)), "municipality_code.check_digit");
+        assert_eq!(code(parse(bad_code)), Code::MunicipalityCodeCheckDigit);
         let bad_id = LoginForm {
             account_id: "".into(),
             ..form()
         };
-        assert_eq!(code(parse(bad_id)), "account_id.format");
+        assert_eq!(code(parse(bad_id)), Code::AccountIdFormat);
         let no_password = LoginForm {
             password: "".into(),
             ..form()
         };
-        assert_eq!(code(parse(no_password)), "auth.password_required");
+        assert_eq!(code(parse(no_password)), Code::AuthPasswordRequired);
         let no_terms = LoginForm {
             agreed_to_terms: false,
             ..form()
         };
-        assert_eq!(code(parse(no_terms)), "auth.terms_not_agreed");
+        assert_eq!(code(parse(no_terms)), Code::AuthTermsNotAgreed);
     }
 }

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
-use yoyaku_core::Coded;
 use yoyaku_core::sync::{Action, Rejection};
+use yoyaku_core::{Code, Coded};
 
 use crate::engine::Clinic;
 use crate::error::{ClinicError, Result};
@@ -110,8 +110,8 @@ impl ProblemRow {
 struct ProblemNotFound;
 
 impl Coded for ProblemNotFound {
-    fn code(&self) -> &str {
-        "sync.problem_not_found"
+    fn code(&self) -> Code {
+        Code::SyncProblemNotFound
     }
     fn message_ja(&self) -> String {
         "この同期の問題は見つかりません。すでに解決済みの可能性があります。一覧を更新してください。"
@@ -131,11 +131,11 @@ enum RebookRefusal {
 }
 
 impl Coded for RebookRefusal {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::NotABooking => "sync.rebook_not_a_booking",
-            Self::UnknownSlot => "slot.not_found",
-            Self::Full => "slot.full",
+            Self::NotABooking => Code::SyncRebookNotABooking,
+            Self::UnknownSlot => Code::SlotNotFound,
+            Self::Full => Code::SlotFull,
         }
     }
     fn message_ja(&self) -> String {

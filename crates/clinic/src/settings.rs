@@ -2,6 +2,7 @@
 //! overridden by the environment (`YOYAKU_SERVER_URL`, `YOYAKU_MUNICIPALITY_CODE`).
 
 use std::path::Path;
+use yoyaku_core::Code;
 
 use serde::{Deserialize, Serialize};
 use yoyaku_core::MunicipalityCode;
@@ -37,7 +38,7 @@ impl Settings {
         let file = dir.join(SETTINGS_FILE);
         let mut settings = match std::fs::read_to_string(&file) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| ClinicError::Invalid {
-                code: "settings.invalid".into(),
+                code: Code::SettingsInvalid,
                 ja: format!("設定ファイル {} を読み取れません: {e}", file.display()),
                 en: format!("cannot read the settings file {}: {e}", file.display()),
             })?,
@@ -64,7 +65,7 @@ impl Settings {
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
         if url.is_none() {
             return Err(ClinicError::Invalid {
-                code: "settings.server_url".into(),
+                code: Code::SettingsServerUrl,
                 ja: format!(
                     "サーバーURL「{}」が正しくありません（例: https://yoyaku.example.jp）。",
                     self.server_url
@@ -121,7 +122,7 @@ mod tests {
         };
         let err = s.validate().unwrap_err();
         assert!(
-            matches!(err, ClinicError::Invalid { ref code, .. } if code == "settings.server_url")
+            matches!(err, ClinicError::Invalid { ref code, .. } if *code == Code::SettingsServerUrl)
         );
         let mut s = Settings {
             default_municipality_code: "431002".into(),

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClinicError, FieldProblem, WayOut};
-use yoyaku_core::Coded;
+use yoyaku_core::{Code, Coded};
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,7 +54,7 @@ impl SyncState {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorInfo {
-    pub code: String,
+    pub code: Code,
     pub message_ja: String,
     pub message_en: String,
     /// A form's errors by field; empty for any other error.
@@ -68,7 +68,7 @@ pub struct ErrorInfo {
 impl From<&ClinicError> for ErrorInfo {
     fn from(e: &ClinicError) -> Self {
         Self {
-            code: e.code().to_owned(),
+            code: e.code(),
             message_ja: e.message_ja(),
             message_en: e.message_en(),
             fields: match e {

@@ -6,6 +6,7 @@ mod common;
 use chrono::NaiveDate;
 use common::{City, form, open_clinic, open_clinic_on};
 use yoyaku_clinic::{ClinicError, LoginForm};
+use yoyaku_core::Code;
 use yoyaku_core::Coded;
 use yoyaku_core::time::tokyo_today;
 
@@ -149,7 +150,7 @@ async fn a_first_login_without_the_server_says_so_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let clinic = open_clinic(&city, dir.path()).await;
     let err = clinic.login(form(&city.demo.clinic_a)).await.unwrap_err();
-    assert_eq!(err.code(), "auth.offline_first_login");
+    assert_eq!(err.code(), Code::AuthOfflineFirstLogin);
     assert!(err.message_ja().contains("ネットワーク"));
     assert_eq!(cached_accounts(&clinic).await, 0);
     assert!(!clinic.status().online);
@@ -166,7 +167,7 @@ async fn the_servers_refusals_reach_the_receptionist_and_nothing_is_cached() {
         ..form(&city.demo.clinic_a)
     };
     let err = clinic.login(wrong).await.unwrap_err();
-    assert_eq!(err.code(), "auth.invalid_credentials");
+    assert_eq!(err.code(), Code::AuthInvalidCredentials);
     assert!(
         err.message_ja().contains("正しくありません"),
         "{}",
@@ -179,7 +180,7 @@ async fn the_servers_refusals_reach_the_receptionist_and_nothing_is_cached() {
     };
     assert_eq!(
         clinic.login(unknown).await.unwrap_err().code(),
-        "auth.invalid_credentials"
+        Code::AuthInvalidCredentials
     );
 
     let bad_code = LoginForm {
@@ -188,7 +189,7 @@ async fn the_servers_refusals_reach_the_receptionist_and_nothing_is_cached() {
     };
     assert_eq!(
         clinic.login(bad_code).await.unwrap_err().code(),
-        "municipality_code.check_digit"
+        Code::MunicipalityCodeCheckDigit
     );
 
     assert_eq!(cached_accounts(&clinic).await, 0);
@@ -219,7 +220,7 @@ async fn a_sync_round_without_login_is_refused_cleanly() {
     let status = clinic.sync_now().await;
     assert_eq!(
         status.last_error.map(|e| e.code),
-        Some("auth.not_logged_in".to_owned())
+        Some(Code::AuthNotLoggedIn.to_owned())
     );
     assert!(cached_slot_ids(&clinic).await.is_empty());
 }
@@ -275,8 +276,8 @@ async fn a_copied_cache_holds_no_session_token_another_computer_can_use() {
     assert!(status.online && status.last_error.is_none(), "{status:?}");
     let status = elsewhere.sync_now().await;
     assert_eq!(
-        status.last_error.map(|e| e.code).as_deref(),
-        Some("auth.log_in_again_online"),
+        status.last_error.map(|e| e.code),
+        Some(Code::AuthLogInAgainOnline),
         "a copied cache must log in again"
     );
 }
@@ -310,7 +311,7 @@ async fn a_session_expired_while_offline_is_renewed_with_the_password_and_nothin
 
     let status = clinic.sync_now().await;
     let error = status.last_error.expect("the renewal asked for");
-    assert_eq!(error.code, "auth.session_expired");
+    assert_eq!(error.code, Code::AuthSessionExpired);
     assert!(
         error.message_ja.contains("パスワード"),
         "{}",
@@ -320,7 +321,7 @@ async fn a_session_expired_while_offline_is_renewed_with_the_password_and_nothin
     assert_eq!(status.pending, 2);
 
     let wrong = clinic.renew_session("not the password".into()).await;
-    assert_eq!(wrong.unwrap_err().code(), "auth.invalid_credentials");
+    assert_eq!(wrong.unwrap_err().code(), Code::AuthInvalidCredentials);
     assert_eq!(clinic.status().pending, 2);
 
     let session = clinic
@@ -350,9 +351,9 @@ async fn the_terms_and_the_contacts_read_the_same_offline() {
     assert!(terms.online);
     assert_eq!(terms.body.version, "1.1.0");
     let err = clinic.terms_of_use("43100").await.unwrap_err();
-    assert_eq!(err.code(), "municipality_code.format");
+    assert_eq!(err.code(), Code::MunicipalityCodeFormat);
     let err = clinic.terms_of_use("131016").await.unwrap_err();
-    assert_eq!(err.code(), "information.not_published");
+    assert_eq!(err.code(), Code::InformationNotPublished);
     clinic.login(form(&city.demo.clinic_a)).await.unwrap();
     let contacts = clinic.contacts().await.unwrap();
     assert!(contacts.online);
@@ -365,5 +366,5 @@ async fn the_terms_and_the_contacts_read_the_same_offline() {
     let copy = clinic.terms_of_use("431001").await.unwrap();
     assert_eq!((copy.online, copy.body), (false, terms.body));
     let err = clinic.terms_of_use("131016").await.unwrap_err();
-    assert_eq!(err.code(), "information.no_copy_yet");
+    assert_eq!(err.code(), Code::InformationNoCopyYet);
 }

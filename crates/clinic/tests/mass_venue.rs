@@ -5,6 +5,7 @@
 mod common;
 
 use std::sync::Arc;
+use yoyaku_core::Code;
 
 use common::City;
 use common::work::{book_with_city, logged_in, private_slot, register, sync_until_settled};
@@ -20,11 +21,8 @@ use yoyaku_core::second_dose::Proposal;
 /// second-dose window (days 21 to 41), while the first is inside the first-dose window (to 27).
 const LATE_IN_THE_PERIOD: u64 = 22;
 
-fn code(error: &ClinicError) -> String {
-    match error {
-        ClinicError::Invalid { code, .. } => code.clone(),
-        other => other.code().to_owned(),
-    }
+fn code(error: &ClinicError) -> Code {
+    error.code()
 }
 
 /// The city's active bookings of the ticket: (dose, venue number).
@@ -107,7 +105,7 @@ async fn a_late_second_dose_is_offered_and_booked_at_the_mass_venue() {
         })
         .await
         .unwrap_err();
-    assert_eq!(code(&refused), "booking.duplicate_dose", "{refused:?}");
+    assert_eq!(code(&refused), Code::BookingDuplicateDose, "{refused:?}");
 }
 
 #[tokio::test]
@@ -122,14 +120,14 @@ async fn offline_the_mass_venue_is_not_offered_and_a_first_dose_made_offline_is_
     city.stop().await;
     let first = first_dose_late(&clinic, key.clone()).await;
     let offline = clinic.mass_venue_offer(first, None).await.unwrap_err();
-    assert_eq!(code(&offline), "mass_venue.offline");
+    assert_eq!(code(&offline), Code::MassVenueOffline);
     assert!(offline.message_ja().contains("コールセンター"));
     let any_slot = Uuid::new_v4();
     let offline = clinic
         .book_at_mass_venue(first, any_slot)
         .await
         .unwrap_err();
-    assert_eq!(code(&offline), "mass_venue.offline");
+    assert_eq!(code(&offline), Code::MassVenueOffline);
 
     // Back online, the first dose has not reached the city yet: booking dose 2 sends it first.
     city.restart().await;
@@ -149,5 +147,5 @@ async fn offline_the_mass_venue_is_not_offered_and_a_first_dose_made_offline_is_
         .mass_venue_offer(booked.booking_id, None)
         .await
         .unwrap_err();
-    assert_eq!(code(&not_first), "booking.not_found");
+    assert_eq!(code(&not_first), Code::BookingNotFound);
 }

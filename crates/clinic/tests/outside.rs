@@ -6,6 +6,7 @@
 mod common;
 
 use std::sync::Arc;
+use yoyaku_core::Code;
 
 use chrono::NaiveDate;
 use common::City;
@@ -52,11 +53,8 @@ fn student(received: bool) -> Option<OutsideChoice> {
     })
 }
 
-fn code(error: &ClinicError) -> String {
-    match error {
-        ClinicError::Invalid { code, .. } => code.clone(),
-        other => other.code().to_owned(),
-    }
+fn code(error: &ClinicError) -> Code {
+    error.code()
 }
 
 /// The city's record of the resident: (reason, notification).
@@ -233,19 +231,19 @@ async fn a_reason_the_clinic_may_not_decide_or_none_is_refused_and_nothing_is_wr
         })))
         .await
         .unwrap_err();
-    assert_eq!(code(&other), "outside.refer_to_call_center");
+    assert_eq!(code(&other), Code::OutsideReferToCallCenter);
     assert!(other.message_ja().contains("コールセンター"));
     let none = clinic
         .register_resident(registration(None))
         .await
         .unwrap_err();
-    assert_eq!(code(&none), "outside.reason_required");
+    assert_eq!(code(&none), Code::OutsideReasonRequired);
     // This city's own ticket takes no reason.
     let mut local = registration(student(false));
     local.key.municipality_code = Some("431001".into());
     local.key.birth_date = "1945-03-03".into();
     let refused = clinic.register_resident(local).await.unwrap_err();
-    assert_eq!(code(&refused), "outside.not_outside");
+    assert_eq!(code(&refused), Code::OutsideNotOutside);
     // A 自治体番号 with a wrong check digit.
     let mut wrong = registration(student(false));
     wrong.key.municipality_code = Some("131017".into());

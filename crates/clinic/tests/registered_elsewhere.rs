@@ -14,6 +14,7 @@ use common::work::{
 };
 use uuid::Uuid;
 use yoyaku_clinic::{BookRequest, Certainty, Clinic, DetailsChoice, RegistrationForm, WayOut};
+use yoyaku_core::Code;
 use yoyaku_core::Coded;
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
@@ -143,7 +144,7 @@ async fn details_typed_offline_for_a_resident_the_city_knows_are_kept_beside_the
         .resolve_details_conflict(conflicts[1].intent_id, DetailsChoice::Clinic)
         .await
         .unwrap_err();
-    assert_eq!(again.code(), "sync.details_conflict_not_found");
+    assert_eq!(again.code(), Code::SyncDetailsConflictNotFound);
     sync_until_settled(&clinic).await;
     assert_eq!(city_names().await, ["テスト", "ウェブ"]);
     assert_eq!(clinic.status().problems, 0);
@@ -202,7 +203,7 @@ async fn a_registration_the_city_refuses_is_said_in_place_and_kept_in_sync_probl
 
     let (code, way_out, ja) = refusal(book_with_city(&clinic, key, &slot, 1).await);
     // The registration's reason, not a bare "dependency refused", and nowhere 予約確定.
-    assert_eq!(code, "ticket.not_in_registry");
+    assert_eq!(code, Code::TicketNotInRegistry);
     assert_eq!(way_out, WayOut::SyncProblems);
     assert!(ja.contains("同期の問題") && !ja.contains("確定"), "{ja}");
     // Both are kept where they are resolved; the city booked nothing.
@@ -255,7 +256,7 @@ async fn dose_2_here_after_dose_1_elsewhere_keeps_the_interval() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "booking.too_early");
+    assert_eq!(err.code(), Code::BookingTooEarly);
     let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
         .fetch_one(clinic.store().pool())
         .await
@@ -301,7 +302,7 @@ async fn dose_1_here_with_dose_2_booked_on_the_web_keeps_one_booking_per_dose() 
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "booking.duplicate_dose");
+    assert_eq!(err.code(), Code::BookingDuplicateDose);
     // The message says when dose 2 is booked, for the receptionist to tell the caller.
     let said = err.message_ja();
     assert!(
@@ -315,5 +316,5 @@ async fn dose_1_here_with_dose_2_booked_on_the_web_keeps_one_booking_per_dose() 
         .change_booking(booking_id, slot_id(&later))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "booking.after_next_dose");
+    assert_eq!(err.code(), Code::BookingAfterNextDose);
 }

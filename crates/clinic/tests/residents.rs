@@ -4,6 +4,7 @@
 mod common;
 
 use std::sync::Arc;
+use yoyaku_core::Code;
 
 use common::{City, form, open_clinic};
 use yoyaku_clinic::{Clinic, ClinicError, RegistrationForm, ResidentQuery, SyncState};
@@ -94,7 +95,7 @@ async fn a_made_up_ticket_or_a_wrong_birth_date_is_refused_and_nothing_is_writte
         assert!(matches!(err, ClinicError::Rejected(_)), "{err:?}");
         assert_eq!(
             err.code(),
-            "ticket.not_in_registry",
+            Code::TicketNotInRegistry,
             "{ticket} {birth_date}"
         );
         assert!(!err.message_ja().is_empty());

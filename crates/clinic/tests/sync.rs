@@ -6,6 +6,7 @@ mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
+use yoyaku_core::Code;
 
 use chrono::{Days, NaiveDate, TimeDelta};
 use common::city::WebResident;
@@ -213,7 +214,7 @@ async fn a_public_seat_taken_on_the_web_while_offline_comes_back_as_a_problem_to
     assert_eq!((status.pending, status.problems), (0, 1));
     let problems = clinic.sync_problems().await.unwrap();
     let problem = &problems[0];
-    assert_eq!(problem.rejection.code, "slot.full");
+    assert_eq!(problem.rejection.known_code(), Code::SlotFull);
     assert!(!problem.rejection.message_ja.is_empty() && !problem.rejection.message_en.is_empty());
     assert!(matches!(problem.action, Action::Book { .. }));
     let alternative = problem
@@ -479,13 +480,13 @@ async fn a_made_up_ticket_and_a_dose_booked_twice_come_back_as_problems_and_hold
     let status = clinic.sync_now().await;
     assert_eq!((status.pending, status.problems), (0, 3), "{status:?}");
     let problems = clinic.sync_problems().await.unwrap();
-    let codes: Vec<&str> = problems.iter().map(|p| p.rejection.code.as_str()).collect();
+    let codes: Vec<Code> = problems.iter().map(|p| p.rejection.known_code()).collect();
     assert_eq!(
         codes,
         vec![
-            "ticket.not_in_registry",
-            "sync.dependency_rejected",
-            "booking.duplicate_dose"
+            Code::TicketNotInRegistry,
+            Code::SyncDependencyRejected,
+            Code::BookingDuplicateDose
         ]
     );
     assert_eq!(problems[1].rejection.caused_by, Some(problems[0].intent_id));
@@ -751,7 +752,7 @@ async fn a_dose_booked_on_the_web_meanwhile_is_refused_in_place_and_nothing_stay
     let slot = private_slot(&clinic, 1).await;
 
     let (code, way_out, ja) = refusal(book_with_city(&clinic, key, &slot, 1).await);
-    assert_eq!(code, "booking.duplicate_dose");
+    assert_eq!(code, Code::BookingDuplicateDose);
     assert_eq!(way_out, WayOut::ChooseAgain);
     assert!(ja.contains("予約は登録されていません"), "{ja}");
     // Nothing left to resolve: the refused booking is gone and the slot's seat is free.
@@ -858,7 +859,10 @@ async fn a_problem_names_the_resident_to_call_back_and_remembers_the_call() {
         .mark_problem_called(Uuid::new_v4(), true)
         .await
         .unwrap_err();
-    assert_eq!(yoyaku_core::Coded::code(&unknown), "sync.problem_not_found");
+    assert_eq!(
+        yoyaku_core::Coded::code(&unknown),
+        Code::SyncProblemNotFound
+    );
 }
 
 /// The call center, acting for clinic-a (the manual's 'コールセンターに操作を依頼'), through a
@@ -954,8 +958,8 @@ async fn an_offline_private_booking_stands_while_the_call_center_acts_for_the_cl
     let call_center = CallCenterForClinic::log_in(&city, front).await;
     let (status, refused) = call_center.book(51, &private.slot_id).await;
     assert_eq!(
-        (status, refused["code"].as_str()),
-        (403, Some("slot.clinic_only"))
+        (status, refused["code"].as_str().and_then(Code::parse)),
+        (403, Some(Code::SlotClinicOnly))
     );
     assert!(refused["message_ja"].as_str().unwrap().contains("公開枠"));
     // A public slot of the same day and time is the call center's to book; moving that booking
@@ -975,8 +979,8 @@ async fn an_offline_private_booking_stands_while_the_call_center_acts_for_the_cl
         .post(&moved, serde_json::json!({ "slot_id": private.slot_id }))
         .await;
     assert_eq!(
-        (status, refused["code"].as_str()),
-        (403, Some("slot.clinic_only"))
+        (status, refused["code"].as_str().and_then(Code::parse)),
+        (403, Some(Code::SlotClinicOnly))
     );
     server.shutdown().await.unwrap();
 

@@ -1,5 +1,6 @@
 //! アカウントID: the login name the city hands a clinic, the call center or its own staff.
 
+use crate::code::Code;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -16,8 +17,8 @@ pub struct AccountId(String);
 pub struct AccountIdError;
 
 impl Coded for AccountIdError {
-    fn code(&self) -> &'static str {
-        "account_id.format"
+    fn code(&self) -> Code {
+        Code::AccountIdFormat
     }
     fn message_ja(&self) -> String {
         "アカウントIDは半角英数字と . _ - の64文字以内で入力してください。".into()

@@ -10,6 +10,7 @@
 //! the Gregorian calendar started in 明治6年; those years are before 1900 and refused as too old
 //! before the era check runs.)
 
+use crate::code::Code;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
@@ -67,15 +68,15 @@ pub enum BirthDateError {
 }
 
 impl Coded for BirthDateError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Required => "birth_date.required",
-            Self::Format => "birth_date.format",
-            Self::Impossible => "birth_date.impossible",
-            Self::OutsideEra { .. } => "birth_date.outside_era",
-            Self::EraMismatch { .. } => "birth_date.era_mismatch",
-            Self::Future => "birth_date.future",
-            Self::TooOld => "birth_date.too_old",
+            Self::Required => Code::BirthDateRequired,
+            Self::Format => Code::BirthDateFormat,
+            Self::Impossible => Code::BirthDateImpossible,
+            Self::OutsideEra { .. } => Code::BirthDateOutsideEra,
+            Self::EraMismatch { .. } => Code::BirthDateEraMismatch,
+            Self::Future => Code::BirthDateFuture,
+            Self::TooOld => Code::BirthDateTooOld,
         }
     }
     fn message_ja(&self) -> String {
@@ -448,8 +449,8 @@ mod tests {
         BirthDate::parse(input, today()).map(|b| b.date())
     }
 
-    fn code(input: &str) -> String {
-        parse(input).unwrap_err().code().to_owned()
+    fn code(input: &str) -> Code {
+        parse(input).unwrap_err().code()
     }
 
     #[test]
@@ -527,7 +528,7 @@ mod tests {
             }
         }
         let err = parse("昭和64年1月8日").unwrap_err();
-        assert_eq!(err.code(), "birth_date.outside_era");
+        assert_eq!(err.code(), Code::BirthDateOutsideEra);
         assert!(err.message_ja().contains("昭和64年1月8日は昭和の期間外"));
         assert!(err.message_ja().contains("平成元年1月8日"));
     }
@@ -541,31 +542,31 @@ mod tests {
             "1945/13/01",
             "1945/00/10",
         ] {
-            assert_eq!(code(input), "birth_date.impossible", "{input}");
+            assert_eq!(code(input), Code::BirthDateImpossible, "{input}");
         }
         assert_eq!(parse("2000/02/29"), Ok(ymd(2000, 2, 29)));
     }
 
     #[test]
     fn future_dates_are_refused_but_today_is_accepted() {
-        assert_eq!(code("2021/05/16"), "birth_date.future");
-        assert_eq!(code("R3.5.16"), "birth_date.future");
+        assert_eq!(code("2021/05/16"), Code::BirthDateFuture);
+        assert_eq!(code("R3.5.16"), Code::BirthDateFuture);
         assert_eq!(parse("2021/05/15"), Ok(today()));
     }
 
     #[test]
     fn dates_before_1900_are_refused() {
-        assert_eq!(code("1899/12/31"), "birth_date.too_old");
-        assert_eq!(code("M32.12.31"), "birth_date.too_old");
+        assert_eq!(code("1899/12/31"), Code::BirthDateTooOld);
+        assert_eq!(code("M32.12.31"), Code::BirthDateTooOld);
         // 明治5年 is before the Gregorian calendar; icu calls it CE, we call it too old.
-        assert_eq!(code("M5.1.1"), "birth_date.too_old");
+        assert_eq!(code("M5.1.1"), Code::BirthDateTooOld);
         assert_eq!(parse("1900/01/01"), Ok(ymd(1900, 1, 1)));
     }
 
     #[test]
     fn malformed_input_has_its_own_codes() {
-        assert_eq!(code(""), "birth_date.required");
-        assert_eq!(code("  "), "birth_date.required");
+        assert_eq!(code(""), Code::BirthDateRequired);
+        assert_eq!(code("  "), Code::BirthDateRequired);
         for input in [
             "45/3/3",
             "1945/3",
@@ -576,7 +577,7 @@ mod tests {
             "1945年3月3日生",
             "194533",
         ] {
-            assert_eq!(code(input), "birth_date.format", "{input}");
+            assert_eq!(code(input), Code::BirthDateFormat, "{input}");
         }
     }
 
@@ -608,7 +609,7 @@ mod tests {
                 actual: "昭和20年".into()
             }
         );
-        assert_eq!(code("1945/03/03 (あ)"), "birth_date.format");
+        assert_eq!(code("1945/03/03 (あ)"), Code::BirthDateFormat);
     }
 
     #[test]

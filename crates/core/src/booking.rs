@@ -9,6 +9,7 @@
 //! Every other transition is refused. A checked-in resident whom the doctor decides not to
 //! vaccinate (fever at 予診, say) must be able to rebook, so 受付済み may still be cancelled.
 
+use crate::code::Code;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -106,8 +107,8 @@ pub struct TransitionError {
 }
 
 impl Coded for TransitionError {
-    fn code(&self) -> &str {
-        "booking.transition"
+    fn code(&self) -> Code {
+        Code::BookingTransition
     }
     fn message_ja(&self) -> String {
         format!(
@@ -157,8 +158,8 @@ pub struct LotNumber(String);
 pub struct LotNumberError;
 
 impl Coded for LotNumberError {
-    fn code(&self) -> &str {
-        "lot_number.format"
+    fn code(&self) -> Code {
+        Code::LotNumberFormat
     }
     fn message_ja(&self) -> String {
         "ロット番号はバイアルの表示どおり、英数字（20文字以内）で入力してください。".into()
@@ -219,8 +220,8 @@ pub struct DoseNumber(u8);
 pub struct DoseNumberError;
 
 impl Coded for DoseNumberError {
-    fn code(&self) -> &str {
-        "dose_number.range"
+    fn code(&self) -> Code {
+        Code::DoseNumberRange
     }
     fn message_ja(&self) -> String {
         "接種回数は1〜9の数字で指定してください。".into()
@@ -275,10 +276,10 @@ pub enum EventDayError {
 }
 
 impl Coded for EventDayError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::BeforeTheDay { .. } => "booking.before_the_day",
-            Self::VaccinatedOnAnotherDay { .. } => "booking.vaccinated_on_another_day",
+            Self::BeforeTheDay { .. } => Code::BookingBeforeTheDay,
+            Self::VaccinatedOnAnotherDay { .. } => Code::BookingVaccinatedOnAnotherDay,
         }
     }
     fn message_ja(&self) -> String {
@@ -394,13 +395,13 @@ pub enum BookingRuleError {
 }
 
 impl Coded for BookingRuleError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::DuplicateDose { .. } => "booking.duplicate_dose",
-            Self::PreviousDoseMissing { .. } => "booking.previous_dose_missing",
-            Self::TooEarly { .. } => "booking.too_early",
-            Self::TooLateForNextDose { .. } => "booking.after_next_dose",
-            Self::DifferentVaccine { .. } => "booking.different_vaccine",
+            Self::DuplicateDose { .. } => Code::BookingDuplicateDose,
+            Self::PreviousDoseMissing { .. } => Code::BookingPreviousDoseMissing,
+            Self::TooEarly { .. } => Code::BookingTooEarly,
+            Self::TooLateForNextDose { .. } => Code::BookingAfterNextDose,
+            Self::DifferentVaccine { .. } => Code::BookingDifferentVaccine,
         }
     }
     fn message_ja(&self) -> String {
@@ -559,7 +560,7 @@ mod tests {
                 match (transition(from, event), expected) {
                     (Ok(to), Some(want)) => assert_eq!(to, want),
                     (Err(e), None) => {
-                        assert_eq!(e.code(), "booking.transition");
+                        assert_eq!(e.code(), Code::BookingTransition);
                         assert!(e.message_ja().contains(from.label_ja()));
                     }
                     (got, want) => panic!("{from:?} + {event:?}: got {got:?}, want {want:?}"),
@@ -605,7 +606,7 @@ mod tests {
         let existing = [booking(DoseNumber::FIRST, BookingStatus::Reserved, d1)];
         let err = check_new_booking(&existing, DoseNumber::FIRST, date(2021, 5, 20), &pfizer)
             .unwrap_err();
-        assert_eq!(err.code(), "booking.duplicate_dose");
+        assert_eq!(err.code(), Code::BookingDuplicateDose);
         // After a cancellation (manual 3-2 ①) the dose can be booked again.
         let cancelled = [booking(DoseNumber::FIRST, BookingStatus::Cancelled, d1)];
         assert_eq!(
@@ -620,7 +621,7 @@ mod tests {
         let d1 = date(2021, 5, 19);
         let err =
             check_new_booking(&[], DoseNumber::SECOND, date(2021, 6, 9), &pfizer).unwrap_err();
-        assert_eq!(err.code(), "booking.previous_dose_missing");
+        assert_eq!(err.code(), Code::BookingPreviousDoseMissing);
 
         let first = [booking(DoseNumber::FIRST, BookingStatus::Reserved, d1)];
         assert_eq!(
@@ -657,15 +658,15 @@ mod tests {
         assert_eq!(on(&BookingEvent::Cancel, eve, None), Ok(()));
         assert_eq!(
             on(&BookingEvent::CheckIn, eve, None),
-            Err("booking.before_the_day".into())
+            Err(Code::BookingBeforeTheDay)
         );
         assert_eq!(
             on(&BookingEvent::MarkNoShow, eve, None),
-            Err("booking.before_the_day".into())
+            Err(Code::BookingBeforeTheDay)
         );
         assert_eq!(
             on(&vaccination, eve, Some(eve)),
-            Err("booking.vaccinated_on_another_day".into())
+            Err(Code::BookingVaccinatedOnAnotherDay)
         );
         // On the day, and a day's work pushed the next morning.
         for today in [booked, date(2021, 5, 20)] {
@@ -698,7 +699,7 @@ mod tests {
         ))];
         let err =
             check_new_booking(&first, DoseNumber::SECOND, date(2021, 6, 9), &pfizer).unwrap_err();
-        assert_eq!(err.code(), "booking.different_vaccine");
+        assert_eq!(err.code(), Code::BookingDifferentVaccine);
         assert!(
             err.message_ja().contains("武田/モデルナ社ワクチン"),
             "{}",
@@ -713,7 +714,7 @@ mod tests {
         ))];
         let err =
             check_new_booking(&second, DoseNumber::FIRST, date(2021, 6, 1), &pfizer).unwrap_err();
-        assert_eq!(err.code(), "booking.different_vaccine");
+        assert_eq!(err.code(), Code::BookingDifferentVaccine);
         // A cancelled dose of another product does not count.
         let cancelled = [moderna(booking(
             DoseNumber::FIRST,
@@ -742,7 +743,7 @@ mod tests {
             check_new_booking(&first, DoseNumber::SECOND, date(2021, 6, 8), &pfizer)
                 .unwrap_err()
                 .code(),
-            "booking.too_early"
+            Code::BookingTooEarly
         );
         assert_eq!(
             check_new_booking(&first, DoseNumber::SECOND, date(2021, 6, 9), &pfizer),
@@ -771,6 +772,6 @@ mod tests {
         );
         let err = check_new_booking(&existing, DoseNumber::FIRST, date(2021, 5, 25), &pfizer)
             .unwrap_err();
-        assert_eq!(err.code(), "booking.after_next_dose");
+        assert_eq!(err.code(), Code::BookingAfterNextDose);
     }
 }

@@ -3,6 +3,7 @@
 //! of the city's mass-vaccination venue are open to every clinic too: a second dose after the
 //! period's window is booked there (the slot-setup notice, item 1).
 
+use crate::code::Code;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -85,11 +86,11 @@ pub enum ChannelError {
 }
 
 impl Coded for ChannelError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::PrivateSlot => "slot.private",
-            Self::OtherClinicsVenue => "slot.other_clinic",
-            Self::ClinicsOwnSeats => "slot.clinic_only",
+            Self::PrivateSlot => Code::SlotPrivate,
+            Self::OtherClinicsVenue => Code::SlotOtherClinic,
+            Self::ClinicsOwnSeats => Code::SlotClinicOnly,
         }
     }
     fn message_ja(&self) -> String {

@@ -1,5 +1,6 @@
 //! 電話番号 and メールアドレス: how the city reaches a resident.
 
+use crate::code::Code;
 use std::fmt;
 
 use email_address::{EmailAddress, Options};
@@ -35,12 +36,12 @@ pub enum PhoneError {
 }
 
 impl Coded for PhoneError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Required => "phone.required",
-            Self::Invalid => "phone.invalid",
-            Self::NotDomestic => "phone.not_domestic",
-            Self::Unsupported => "phone.unsupported",
+            Self::Required => Code::PhoneRequired,
+            Self::Invalid => Code::PhoneInvalid,
+            Self::NotDomestic => Code::PhoneNotDomestic,
+            Self::Unsupported => Code::PhoneUnsupported,
         }
     }
     fn message_ja(&self) -> String {
@@ -212,10 +213,10 @@ pub enum EmailError {
 }
 
 impl Coded for EmailError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Required => "email.required",
-            Self::Invalid => "email.invalid",
+            Self::Required => Code::EmailRequired,
+            Self::Invalid => Code::EmailInvalid,
         }
     }
     fn message_ja(&self) -> String {
@@ -338,7 +339,7 @@ mod tests {
             assert_eq!(Phone::parse(input), Err(PhoneError::Invalid), "{input}");
         }
         assert_eq!(Phone::parse(" "), Err(PhoneError::Required));
-        assert_eq!(PhoneError::Invalid.code(), "phone.invalid");
+        assert_eq!(PhoneError::Invalid.code(), Code::PhoneInvalid);
     }
 
     #[test]
@@ -394,7 +395,7 @@ mod tests {
         ] {
             assert_eq!(Email::parse(input), Err(EmailError::Invalid), "{input}");
         }
-        assert_eq!(EmailError::Invalid.code(), "email.invalid");
+        assert_eq!(EmailError::Invalid.code(), Code::EmailInvalid);
     }
 
     #[test]

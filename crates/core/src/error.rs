@@ -2,11 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::code::Code;
+
 /// An error a receptionist or a caller of the API may see.
 ///
-/// `code` is stable (UIs and tests match on it); the messages are for people and may change.
+/// `code` is stable (UIs and tests match on it) and one of the catalogue's; the messages are for
+/// people and may change.
 pub trait Coded: std::error::Error {
-    fn code(&self) -> &str;
+    fn code(&self) -> Code;
     fn message_ja(&self) -> String;
     fn message_en(&self) -> String {
         self.to_string()
@@ -23,6 +26,9 @@ pub struct Problem {
     pub problem_type: String,
     pub title: String,
     pub status: u16,
+    /// A [`Code`] of the catalogue. Kept as its text, so that a client built before a code was
+    /// added still reads the problem (and shows its messages): [`Problem::known_code`] reads it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Code))]
     pub code: String,
     pub message_ja: String,
     pub message_en: String,
@@ -32,12 +38,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: u16, code: &str, message_ja: String, message_en: String) -> Self {
+    pub fn new(status: u16, code: Code, message_ja: String, message_en: String) -> Self {
         Self {
             problem_type: format!("urn:yoyaku:problem:{code}"),
             title: message_en.clone(),
             status,
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             message_ja,
             message_en,
             alternatives: Vec::new(),
@@ -46,5 +52,10 @@ impl Problem {
 
     pub fn from_coded(status: u16, err: &dyn Coded) -> Self {
         Self::new(status, err.code(), err.message_ja(), err.message_en())
+    }
+
+    /// The problem's code, when this build's catalogue has it.
+    pub fn known_code(&self) -> Option<Code> {
+        Code::parse(&self.code)
     }
 }

@@ -2,6 +2,7 @@
 //! ログイン, and the 問い合わせ先 (manual §5; the notice's 医療機関専用ダイヤル by ward). The city
 //! serves both; the clinic app keeps a copy for when the network is down.
 
+use crate::code::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::Coded;
@@ -69,11 +70,11 @@ pub enum InformationError {
 }
 
 impl Coded for InformationError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::TermsIncomplete => "information.terms_incomplete",
-            Self::TermsTooLong => "information.terms_too_long",
-            Self::ContactIncomplete => "information.contact_incomplete",
+            Self::TermsIncomplete => Code::InformationTermsIncomplete,
+            Self::TermsTooLong => Code::InformationTermsTooLong,
+            Self::ContactIncomplete => Code::InformationContactIncomplete,
         }
     }
     fn message_ja(&self) -> String {

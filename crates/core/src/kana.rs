@@ -6,6 +6,7 @@
 //! converted: wana_kana's `to_katakana` would turn "taro" into タロ, but a receptionist who typed
 //! romaji should see it and retype, not have a guess stored.
 
+use crate::code::Code;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -35,12 +36,12 @@ pub enum KanaNameError {
 }
 
 impl Coded for KanaNameError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Required => "kana_name.required",
-            Self::Latin => "kana_name.latin",
-            Self::NotKatakana(_) => "kana_name.not_katakana",
-            Self::TooLong(_) => "kana_name.too_long",
+            Self::Required => Code::KanaNameRequired,
+            Self::Latin => Code::KanaNameLatin,
+            Self::NotKatakana(_) => Code::KanaNameNotKatakana,
+            Self::TooLong(_) => Code::KanaNameTooLong,
         }
     }
     fn message_ja(&self) -> String {
@@ -164,7 +165,7 @@ mod tests {
         for input in ["taro", "ＴＡＲＯ", "テストtaro"] {
             assert_eq!(KanaName::parse(input), Err(KanaNameError::Latin), "{input}");
         }
-        assert_eq!(KanaNameError::Latin.code(), "kana_name.latin");
+        assert_eq!(KanaNameError::Latin.code(), Code::KanaNameLatin);
     }
 
     #[test]
@@ -193,7 +194,7 @@ mod tests {
         for input in ["", "   ", "　"] {
             assert_eq!(KanaName::parse(input), Err(KanaNameError::Required));
         }
-        assert_eq!(KanaNameError::Required.code(), "kana_name.required");
+        assert_eq!(KanaNameError::Required.code(), Code::KanaNameRequired);
     }
 
     #[test]

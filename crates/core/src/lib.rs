@@ -9,6 +9,7 @@ pub mod account;
 pub mod birth_date;
 pub mod booking;
 pub mod channel;
+pub mod code;
 pub mod contact;
 pub mod error;
 pub mod information;
@@ -32,6 +33,7 @@ pub mod vaccine;
 pub mod wire;
 
 pub use account::AccountId;
+pub use code::Code;
 pub use error::{Coded, Problem};
 pub use municipality::MunicipalityCode;
 pub use slot::Visibility;

@@ -1,6 +1,7 @@
 //! 自治体番号: the six-digit local government code (全国地方公共団体コード) whose sixth digit is a
 //! check digit (総務省): digits 1–5 weighted 6,5,4,3,2, sum mod 11 = r, check = (11 − r) mod 10.
 
+use crate::code::Code;
 use std::fmt;
 use std::str::FromStr;
 
@@ -22,10 +23,10 @@ pub enum MunicipalityCodeError {
 }
 
 impl Coded for MunicipalityCodeError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::NotSixDigits => "municipality_code.format",
-            Self::CheckDigit => "municipality_code.check_digit",
+            Self::NotSixDigits => Code::MunicipalityCodeFormat,
+            Self::CheckDigit => Code::MunicipalityCodeCheckDigit,
         }
     }
     fn message_ja(&self) -> String {

@@ -2,6 +2,7 @@
 //! reason the national guidance (新型コロナウイルス感染症に係る予防接種の実施に関する手引き) lists;
 //! some of those need a notification (届出) to the city first. Anything else goes to the call center.
 
+use crate::code::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::MunicipalityCode;
@@ -173,8 +174,8 @@ impl Assessment {
 pub struct UnknownReason;
 
 impl Coded for UnknownReason {
-    fn code(&self) -> &str {
-        "outside.reason_unknown"
+    fn code(&self) -> Code {
+        Code::OutsideReasonUnknown
     }
     fn message_ja(&self) -> String {
         "住所地外接種の理由が手引きの一覧にありません。一覧から選んでください。判断が難しい場合はコールセンターをご案内ください。".into()
@@ -340,12 +341,12 @@ pub enum OutsideError {
 }
 
 impl Coded for OutsideError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::ReferToCallCenter => "outside.refer_to_call_center",
-            Self::NotificationMismatch => "outside.notification_mismatch",
-            Self::ReasonRequired => "outside.reason_required",
-            Self::NotOutside => "outside.not_outside",
+            Self::ReferToCallCenter => Code::OutsideReferToCallCenter,
+            Self::NotificationMismatch => Code::OutsideNotificationMismatch,
+            Self::ReasonRequired => Code::OutsideReasonRequired,
+            Self::NotOutside => Code::OutsideNotOutside,
         }
     }
     fn message_ja(&self) -> String {

@@ -4,6 +4,7 @@
 //! The notice gives each clinic its own 接種可能上限量 (dose cap) for a period, so the cap is not a field
 //! of the period: it is passed to the `slot_report` module's check with the clinic's report.
 
+use crate::code::Code;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -87,12 +88,12 @@ pub enum PeriodError {
 }
 
 impl Coded for PeriodError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Number => "period.number",
-            Self::EmptyWindow => "period.empty_window",
-            Self::WindowsOrder => "period.windows_order",
-            Self::DeadlinesOrder => "period.deadlines_order",
+            Self::Number => Code::PeriodNumber,
+            Self::EmptyWindow => Code::PeriodEmptyWindow,
+            Self::WindowsOrder => Code::PeriodWindowsOrder,
+            Self::DeadlinesOrder => Code::PeriodDeadlinesOrder,
         }
     }
     fn message_ja(&self) -> String {

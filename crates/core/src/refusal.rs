@@ -4,6 +4,7 @@
 
 use crate::booking::{BookingRuleError, EventDayError, TransitionError};
 use crate::channel::ChannelError;
+use crate::code::Code;
 use crate::error::Coded;
 use crate::out_of_municipality::OutsideError;
 use crate::planner::{ChangeError, Fill, Reason};
@@ -39,13 +40,13 @@ pub enum ResidentRefusal {
 }
 
 impl Coded for ResidentRefusal {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::NotInRegistry => "ticket.not_in_registry",
-            Self::NotRegistered => "resident.not_registered",
+            Self::NotInRegistry => Code::TicketNotInRegistry,
+            Self::NotRegistered => Code::ResidentNotRegistered,
             // The same absence as the cache sees it: the message says where to look.
-            Self::NoneVisible | Self::NotCached => "resident.not_found",
-            Self::Protected => "resident.protected",
+            Self::NoneVisible | Self::NotCached => Code::ResidentNotFound,
+            Self::Protected => Code::ResidentProtected,
         }
     }
 
@@ -144,28 +145,28 @@ impl Refusal {
 }
 
 impl Coded for Refusal {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
             Self::Resident(e) => e.code(),
             Self::Outside(e) => e.code(),
-            Self::BookingNotFound => "booking.not_found",
-            Self::SlotNotFound => "slot.not_found",
-            Self::SlotFull { .. } => "slot.full",
-            Self::SlotPast => "slot.past",
-            Self::VaccineNotCached { .. } => "vaccine.not_cached",
+            Self::BookingNotFound => Code::BookingNotFound,
+            Self::SlotNotFound => Code::SlotNotFound,
+            Self::SlotFull { .. } => Code::SlotFull,
+            Self::SlotPast => Code::SlotPast,
+            Self::VaccineNotCached { .. } => Code::VaccineNotCached,
             Self::Channel(e) => e.code(),
             Self::Rule(e) => e.code(),
             Self::Transition(e) => e.code(),
             Self::EventDay(e) => e.code(),
-            Self::IdConflict => "booking.id_conflict",
-            Self::ClinicOnly => "booking.clinic_only",
-            Self::VaccinatedInFuture => "vaccination.future",
-            Self::ChangeSameDay => "booking.change_same_day",
-            Self::NotReserved => "same_day_change.not_reserved",
-            Self::NotSameDay => "same_day_change.not_same_day",
-            Self::SameSlot => "same_day_change.same_slot",
+            Self::IdConflict => Code::BookingIdConflict,
+            Self::ClinicOnly => Code::BookingClinicOnly,
+            Self::VaccinatedInFuture => Code::VaccinationFuture,
+            Self::ChangeSameDay => Code::BookingChangeSameDay,
+            Self::NotReserved => Code::SameDayChangeNotReserved,
+            Self::NotSameDay => Code::SameDayChangeNotSameDay,
+            Self::SameSlot => Code::SameDayChangeSameSlot,
             Self::SameDay(e) => e.code(),
-            Self::Infeasible { .. } => "same_day_change.infeasible",
+            Self::Infeasible { .. } => Code::SameDayChangeInfeasible,
         }
     }
 
@@ -286,7 +287,7 @@ mod tests {
                 visibility: Some(Visibility::Public),
             }],
         };
-        assert_eq!(refusal.code(), "slot.full");
+        assert_eq!(refusal.code(), Code::SlotFull);
         assert!(
             refusal
                 .message_ja()
@@ -307,7 +308,7 @@ mod tests {
     #[test]
     fn a_resident_refusal_keeps_its_own_code_inside_a_booking_refusal() {
         let refusal: Refusal = ResidentRefusal::NotInRegistry.into();
-        assert_eq!(refusal.code(), "ticket.not_in_registry");
+        assert_eq!(refusal.code(), Code::TicketNotInRegistry);
         assert_eq!(
             refusal.message_ja(),
             ResidentRefusal::NotInRegistry.message_ja()
@@ -330,7 +331,7 @@ mod tests {
             fill: None,
             alternatives: vec![],
         };
-        assert_eq!(refusal.code(), "same_day_change.infeasible");
+        assert_eq!(refusal.code(), Code::SameDayChangeInfeasible);
         let ja = refusal.message_ja();
         assert!(ja.starts_with("当日内の時間変更はできません。"), "{ja}");
         assert!(ja.contains("09:00に希釈したバイアルは15:00まで"), "{ja}");
@@ -343,9 +344,9 @@ mod tests {
     #[test]
     fn core_rules_keep_their_codes() {
         let refusal: Refusal = ChannelError::PrivateSlot.into();
-        assert_eq!(refusal.code(), "slot.private");
+        assert_eq!(refusal.code(), Code::SlotPrivate);
         let refusal: Refusal = ResidentRefusal::NotInRegistry.into();
-        assert_eq!(refusal.code(), "ticket.not_in_registry");
+        assert_eq!(refusal.code(), Code::TicketNotInRegistry);
         assert!(refusal.alternatives().is_empty());
     }
 }

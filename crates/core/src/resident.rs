@@ -1,6 +1,7 @@
 //! 住民情報登録 (manual 2-1 ④): the details taken on a resident's first booking.
 //! ※姓・名・性別・電話番号は必須; メールアドレス and メモ may be left empty.
 
+use crate::code::Code;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -83,8 +84,8 @@ pub enum MemoError {
 }
 
 impl Coded for MemoError {
-    fn code(&self) -> &str {
-        "memo.too_long"
+    fn code(&self) -> Code {
+        Code::MemoTooLong
     }
     fn message_ja(&self) -> String {
         match self {
@@ -100,8 +101,8 @@ pub enum SexError {
 }
 
 impl Coded for SexError {
-    fn code(&self) -> &str {
-        "sex.required"
+    fn code(&self) -> Code {
+        Code::SexRequired
     }
     fn message_ja(&self) -> String {
         "性別を選択してください(わからない場合は「未設定」)。".into()
@@ -179,7 +180,7 @@ impl FieldError {
 }
 
 impl Coded for FieldError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         self.error().code()
     }
     /// Names the field, since the name fields share their errors' wording.
@@ -252,8 +253,8 @@ fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Optio
 pub struct NoSearchCriteria;
 
 impl Coded for NoSearchCriteria {
-    fn code(&self) -> &str {
-        "resident_search.criteria_required"
+    fn code(&self) -> Code {
+        Code::ResidentSearchCriteriaRequired
     }
     fn message_ja(&self) -> String {
         "接種券番号・電話番号・カナ氏名のいずれかを入力してください。".into()
@@ -311,10 +312,10 @@ mod tests {
         assert_eq!(
             fields,
             [
-                ("family_name_kana", "kana_name.required"),
-                ("given_name_kana", "kana_name.required"),
-                ("sex", "sex.required"),
-                ("phone", "phone.required"),
+                ("family_name_kana", Code::KanaNameRequired),
+                ("given_name_kana", Code::KanaNameRequired),
+                ("sex", Code::SexRequired),
+                ("phone", Code::PhoneRequired),
             ]
         );
         assert!(errors[1].message_ja().starts_with("名(カナ): "));
@@ -333,9 +334,9 @@ mod tests {
         assert_eq!(
             fields,
             [
-                ("given_name_kana", "kana_name.latin"),
-                ("email", "email.invalid"),
-                ("memo", "memo.too_long"),
+                ("given_name_kana", Code::KanaNameLatin),
+                ("email", Code::EmailInvalid),
+                ("memo", Code::MemoTooLong),
             ]
         );
     }

@@ -2,6 +2,7 @@
 //! 接種券番号 and 生年月日 as typed, parsed into one. The city server and the clinic engine both parse it here, so a key the
 //! clinic accepts offline is one the server accepts too.
 
+use crate::code::Code;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -60,8 +61,8 @@ pub struct MunicipalityMismatch {
 }
 
 impl Coded for MunicipalityMismatch {
-    fn code(&self) -> &str {
-        "ticket.municipality_mismatch"
+    fn code(&self) -> Code {
+        Code::TicketMunicipalityMismatch
     }
     fn message_ja(&self) -> String {
         format!(
@@ -93,7 +94,7 @@ impl ResidentKeyError {
 
 /// The wrapped error's own code and messages: wrapping changes nothing a person sees.
 impl Coded for ResidentKeyError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         self.inner().code()
     }
     fn message_ja(&self) -> String {
@@ -171,7 +172,7 @@ mod tests {
         let err = input(Some("131016"), line, "1945-03-03")
             .parse(today())
             .unwrap_err();
-        assert_eq!(err.code(), "ticket.municipality_mismatch");
+        assert_eq!(err.code(), Code::TicketMunicipalityMismatch);
         assert_eq!(err.field(), "municipality_code");
         assert!(err.message_ja().contains("131016"), "{}", err.message_ja());
     }
@@ -181,7 +182,7 @@ mod tests {
         let err = input(None, "9000000062", "1945-03-03")
             .parse(today())
             .unwrap_err();
-        assert_eq!(err.code(), "municipality_code.format");
+        assert_eq!(err.code(), Code::MunicipalityCodeFormat);
         let err = input(Some("431002"), "12345", "not a date")
             .parse(today())
             .unwrap_err();
@@ -190,7 +191,7 @@ mod tests {
         let err = input(Some("431002"), "9000000062", "1945-03-03")
             .parse(today())
             .unwrap_err();
-        assert_eq!(err.code(), "municipality_code.check_digit");
+        assert_eq!(err.code(), Code::MunicipalityCodeCheckDigit);
         let err = input(Some("431001"), "9000000062", "2030-01-01")
             .parse(today())
             .unwrap_err();

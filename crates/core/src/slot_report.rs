@@ -11,6 +11,7 @@
 //! YYYYMMDD (the year keeps names unique across years), and the 接種時刻 (slot start) as HHMM.
 //! The period number inside the bracket is written with full-width digits, as in the notice.
 
+use crate::code::Code;
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -176,8 +177,8 @@ impl ReportErrors {
 }
 
 impl Coded for ReportErrors {
-    fn code(&self) -> &str {
-        "slot_report.invalid"
+    fn code(&self) -> Code {
+        Code::SlotReportInvalid
     }
     fn message_ja(&self) -> String {
         let mut lines: Vec<String> = self
@@ -405,7 +406,7 @@ mod tests {
             ja.contains("2行目") && ja.contains("接種可能上限量5"),
             "{ja}"
         );
-        assert_eq!(errors.code(), "slot_report.invalid");
+        assert_eq!(errors.code(), Code::SlotReportInvalid);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::booking::{BookingStatus, DoseNumber, LotNumber};
 use crate::channel::Channel;
+use crate::code::Code;
 use crate::out_of_municipality::OutsideStay;
 use crate::period::PeriodSpec;
 use crate::resident::ResidentDetails;
@@ -142,6 +143,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rejection {
+    /// A [`Code`] of the catalogue, kept as its text: see [`Rejection::known_code`].
     pub code: String,
     pub message_ja: String,
     pub message_en: String,
@@ -150,6 +152,14 @@ pub struct Rejection {
     pub alternatives: Vec<AlternativeSlot>,
     /// Set when this intent was rejected because an intent it depends on was.
     pub caused_by: Option<Uuid>,
+}
+
+impl Rejection {
+    /// The rejection's code, or [`Code::ServerRefused`] for one this build does not know (a
+    /// newer server's): its messages still say why.
+    pub fn known_code(&self) -> Code {
+        Code::parse(&self.code).unwrap_or(Code::ServerRefused)
+    }
 }
 
 /// `GET /api/v1/sync/pull?cursor=N&limit=M`
@@ -321,7 +331,7 @@ mod tests {
     #[test]
     fn outcomes_are_tagged_by_status() {
         let rejected = Outcome::Rejected(Rejection {
-            code: "slot.full".into(),
+            code: Code::SlotFull.into(),
             message_ja: "満枠です。".into(),
             message_en: "The slot is full.".into(),
             alternatives: vec![],
@@ -329,7 +339,7 @@ mod tests {
         });
         let json = serde_json::to_value(&rejected).unwrap();
         assert_eq!(json["status"], "rejected");
-        assert_eq!(json["code"], "slot.full");
+        assert_eq!(json["code"], Code::SlotFull.as_str());
         assert_eq!(
             serde_json::to_value(Outcome::Applied).unwrap()["status"],
             "applied"

@@ -5,6 +5,7 @@
 //! the ticket is 券種(1) + 回数(1) + 自治体番号(6) + 接種券番号(10) (MHLW 予防接種の実施に関する
 //! 手引き); the municipality code inside it carries a check digit, which we do verify.
 
+use crate::code::Code;
 use std::fmt;
 use std::str::FromStr;
 
@@ -69,11 +70,11 @@ fn expected_en(shape: TicketShape) -> &'static str {
 }
 
 impl Coded for TicketError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Required => "ticket_number.required",
-            Self::NotDigits => "ticket_number.not_digits",
-            Self::Length { .. } => "ticket_number.length",
+            Self::Required => Code::TicketNumberRequired,
+            Self::NotDigits => Code::TicketNumberNotDigits,
+            Self::Length { .. } => Code::TicketNumberLength,
             Self::Municipality(e) => e.code(),
         }
     }
@@ -311,7 +312,7 @@ mod tests {
                 expected: TicketShape::Number
             }
         );
-        assert_eq!(err.code(), "ticket_number.length");
+        assert_eq!(err.code(), Code::TicketNumberLength);
         assert!(err.message_ja().contains("9桁"), "{}", err.message_ja());
     }
 
@@ -323,8 +324,8 @@ mod tests {
         );
         assert_eq!(TicketNumber::parse(" "), Err(TicketError::Required));
         assert_eq!(TicketNumber::parse(""), Err(TicketError::Required));
-        assert_eq!(TicketError::NotDigits.code(), "ticket_number.not_digits");
-        assert_eq!(TicketError::Required.code(), "ticket_number.required");
+        assert_eq!(TicketError::NotDigits.code(), Code::TicketNumberNotDigits);
+        assert_eq!(TicketError::Required.code(), Code::TicketNumberRequired);
     }
 
     #[test]
@@ -344,7 +345,7 @@ mod tests {
             err,
             TicketError::Municipality(MunicipalityCodeError::CheckDigit)
         );
-        assert_eq!(err.code(), "municipality_code.check_digit");
+        assert_eq!(err.code(), Code::MunicipalityCodeCheckDigit);
         assert!(err.message_ja().contains("OCR行"));
     }
 
@@ -388,7 +389,7 @@ mod tests {
         }
         assert_eq!(
             TicketInput::parse("114310029000000062").unwrap_err().code(),
-            "municipality_code.check_digit"
+            Code::MunicipalityCodeCheckDigit
         );
         assert_eq!(
             TicketInput::parse("9000-000-06a"),

@@ -1,6 +1,7 @@
 //! 接種ワクチン: vaccine products are data, not code. A product says how many doses a vial gives,
 //! how long a diluted (or punctured) vial may be used, and how far apart doses must be.
 
+use crate::code::Code;
 use chrono::{Days, NaiveDate, TimeDelta};
 use serde::{Deserialize, Serialize};
 
@@ -55,11 +56,11 @@ pub enum VaccineError {
 }
 
 impl Coded for VaccineError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::MissingName => "vaccine.name",
-            Self::NoDoses => "vaccine.vial",
-            Self::IntervalOrder => "vaccine.interval",
+            Self::MissingName => Code::VaccineName,
+            Self::NoDoses => Code::VaccineVial,
+            Self::IntervalOrder => Code::VaccineInterval,
         }
     }
     fn message_ja(&self) -> String {

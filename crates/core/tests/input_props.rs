@@ -2,6 +2,7 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 use proptest::prelude::*;
+use yoyaku_core::Code;
 use yoyaku_core::Coded;
 use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::kana::{KanaName, KanaNameError, search_key};
@@ -135,7 +136,7 @@ proptest! {
         let check = code.as_bytes()[5] - b'0';
         let wrong = format!("11{prefix:05}{}{number}", (check + shift) % 10);
         let err = TicketInput::parse(&wrong).unwrap_err();
-        prop_assert_eq!(err.code(), "municipality_code.check_digit");
+        prop_assert_eq!(err.code(), Code::MunicipalityCodeCheckDigit);
     }
 }
 

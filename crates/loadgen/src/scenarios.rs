@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use yoyaku_core::Code;
 
 use rand::Rng;
 use reqwest::{StatusCode, Url};
@@ -70,7 +71,7 @@ impl Target {
             s if s.is_success() => Booked::Committed,
             StatusCode::CONFLICT => {
                 let problem: serde_json::Value = response.json().await.unwrap_or_default();
-                if problem["code"] == "slot.full" {
+                if problem["code"] == Code::SlotFull.as_str() {
                     Booked::Full
                 } else {
                     Booked::Failed

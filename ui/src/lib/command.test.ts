@@ -4,7 +4,7 @@ import { Command } from './command.svelte';
 describe('Command', () => {
   it('is busy while the work runs and clears the last error', async () => {
     const command = new Command();
-    command.error = { code: 'old', message_ja: '前', message_en: 'before' };
+    command.error = { code: 'network.unreachable', message_ja: '前', message_en: 'before' };
     let busyInside = false;
     const ok = await command.run(async () => {
       busyInside = command.busy;

@@ -3,23 +3,23 @@ import { GENERIC_ERROR_EN, GENERIC_ERROR_JA, normalizeError } from './errors';
 
 describe('normalizeError', () => {
   it('passes a CommandError through unchanged', () => {
-    const e = { code: 'invalid_credentials', message_ja: 'アカウントIDまたはパスワードが違います。', message_en: 'Wrong account ID or password.' };
+    const e = { code: 'auth.invalid_credentials', message_ja: 'アカウントIDまたはパスワードが違います。', message_en: 'Wrong account ID or password.' };
     expect(normalizeError(e)).toEqual(e);
   });
 
   it('drops extra fields of a CommandError', () => {
-    expect(normalizeError({ code: 'x', message_ja: 'あ', message_en: 'a', extra: 1 })).toEqual({ code: 'x', message_ja: 'あ', message_en: 'a' });
+    expect(normalizeError({ code: 'internal', message_ja: 'あ', message_en: 'a', extra: 1 })).toEqual({ code: 'internal', message_ja: 'あ', message_en: 'a' });
   });
 
   it('keeps the well-formed field problems of a form error, and only those', () => {
-    const phone = { field: 'phone', code: 'phone.format', message_ja: '電話番号', message_en: 'phone' };
+    const phone = { field: 'phone', code: 'phone.invalid', message_ja: '電話番号', message_en: 'phone' };
     const e = normalizeError({ code: 'form.invalid', message_ja: 'あ', message_en: 'a', fields: [phone, { field: 1 }] });
     expect(e.fields).toEqual([phone]);
     expect(normalizeError({ code: 'form.invalid', message_ja: 'あ', message_en: 'a', fields: [] }).fields).toBeUndefined();
   });
 
   it("keeps a city refusal's way out, and only a known one", () => {
-    const refused = { code: 'resident.other_clinic', message_ja: 'あ', message_en: 'a', way_out: 'sync_problems' };
+    const refused = { code: 'resident.protected', message_ja: 'あ', message_en: 'a', way_out: 'sync_problems' };
     expect(normalizeError(refused).way_out).toBe('sync_problems');
     expect(normalizeError({ ...refused, way_out: 'elsewhere' }).way_out).toBeUndefined();
   });
@@ -48,9 +48,19 @@ describe('normalizeError', () => {
     expect(e.message_en).toBe(GENERIC_ERROR_EN);
   });
 
+  it('reads a code outside the catalogue as unknown, keeping its words', () => {
+    expect(normalizeError({ code: 'offline', message_ja: 'オフライン', message_en: 'Offline' })).toEqual({
+      code: 'unknown',
+      message_ja: 'オフライン',
+      message_en: 'Offline',
+    });
+    const madeUp = { field: 'phone', code: 'phone.format', message_ja: '電話番号', message_en: 'phone' };
+    expect(normalizeError({ code: 'form.invalid', message_ja: 'あ', message_en: 'a', fields: [madeUp] }).fields).toBeUndefined();
+  });
+
   it('fills in the missing language of a half-shaped error', () => {
-    expect(normalizeError({ code: 'offline', message_ja: 'サーバーに接続できません。' })).toEqual({
-      code: 'offline',
+    expect(normalizeError({ code: 'network.unreachable', message_ja: 'サーバーに接続できません。' })).toEqual({
+      code: 'network.unreachable',
       message_ja: 'サーバーに接続できません。',
       message_en: GENERIC_ERROR_EN,
     });

@@ -1,7 +1,18 @@
-import type { CommandError, FieldProblem } from './types';
+import { ERROR_CODES, WINDOW_ERRORS } from './generated/ipc';
+import type { Code, CommandError, FieldProblem } from './types';
 
-export const GENERIC_ERROR_JA = '予期しないエラーが発生しました。もう一度お試しください。';
-export const GENERIC_ERROR_EN = 'An unexpected error occurred. Please try again.';
+/** The errors the window finds by itself, with the shell's words for them. */
+export { WINDOW_ERRORS };
+
+export const GENERIC_ERROR_JA = WINDOW_ERRORS.unknown.message_ja;
+export const GENERIC_ERROR_EN = WINDOW_ERRORS.unknown.message_en;
+
+const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** The catalogue's code of `value`; null for anything else (a plugin's message, say). */
+function codeOf(value: unknown): Code | null {
+  return typeof value === 'string' && CODES.has(value) ? (value as Code) : null;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -12,7 +23,11 @@ function nonEmptyString(value: unknown): string | null {
 }
 
 function isFieldProblem(value: unknown): value is FieldProblem {
-  return isObject(value) && ['field', 'code', 'message_ja', 'message_en'].every((k) => typeof value[k] === 'string');
+  return (
+    isObject(value) &&
+    codeOf(value.code) !== null &&
+    ['field', 'message_ja', 'message_en'].every((k) => typeof value[k] === 'string')
+  );
 }
 
 /** A form's per-field problems, when the rejection carries well-formed ones. */
@@ -39,7 +54,7 @@ function withDetail(base: string, detail: string | null): string {
  */
 export function normalizeError(error: unknown): CommandError {
   if (isObject(error)) {
-    const code = nonEmptyString(error.code);
+    const code = codeOf(error.code);
     const ja = nonEmptyString(error.message_ja);
     const en = nonEmptyString(error.message_en);
     if (code && ja && en) {

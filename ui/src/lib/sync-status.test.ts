@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialSyncStatus } from './sync-status';
 
-const err = { code: 'offline', message_ja: 'サーバーに接続できません。', message_en: 'Cannot reach the server.' };
+const err = { code: 'network.unreachable' as const, message_ja: 'サーバーに接続できません。', message_en: 'Cannot reach the server.' };
 
 describe('initialSyncStatus', () => {
   it('keeps the login’s answer while the loop has not tried yet', () => {

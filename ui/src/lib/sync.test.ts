@@ -88,8 +88,8 @@ describe('SyncMonitor', () => {
     expect(m.syncing).toBe(true);
     expect(await m.syncNow()).toBeNull();
     expect(fake.syncNow).toHaveBeenCalledTimes(1);
-    pending.reject({ code: 'not_logged_in', message_ja: 'ログインしていません。', message_en: 'Not logged in.' });
-    expect(await first).toEqual({ code: 'not_logged_in', message_ja: 'ログインしていません。', message_en: 'Not logged in.' });
+    pending.reject({ code: 'auth.not_logged_in', message_ja: 'ログインしていません。', message_en: 'Not logged in.' });
+    expect(await first).toEqual({ code: 'auth.not_logged_in', message_ja: 'ログインしていません。', message_en: 'Not logged in.' });
     expect(m.syncing).toBe(false);
   });
 

@@ -7,6 +7,7 @@ export type {
   AppState,
   BookingStatus,
   Certainty,
+  Code,
   CommandError,
   FieldProblem,
   IntervalCheck,

@@ -13,7 +13,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 use yoyaku_core::slot_report::PlannedSlot;
 use yoyaku_core::time::from_tokyo;
-use yoyaku_core::{Coded, MunicipalityCode};
+use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 /// A slot the venue's earlier report set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +42,8 @@ struct Changes<'a> {
 pub(crate) struct BookedSlots(pub Vec<String>);
 
 impl Coded for BookedSlots {
-    fn code(&self) -> &str {
-        "slot_report.booked_slots"
+    fn code(&self) -> Code {
+        Code::SlotReportBookedSlots
     }
     fn message_ja(&self) -> String {
         format!(
@@ -194,7 +194,8 @@ pub(crate) async fn set_up(
 
     let slots = sqlx::query_as!(
         SetUpSlot,
-        r#"select id, name, starts_at as "starts_at: DateTime<Utc>", ends_at as "ends_at: DateTime<Utc>",
+        r#"select id, name, starts_at as "starts_at: DateTime<Utc>",
+           ends_at as "ends_at: DateTime<Utc>",
                 visibility, capacity, booked from slots
          where municipality_code = $1 and period_number = $2 and venue_id = $3
          order by starts_at, visibility = 'private'"#,

@@ -18,7 +18,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 use yoyaku_core::birth_date::BirthDate;
 use yoyaku_core::ticket::TicketNumber;
-use yoyaku_core::{Coded, MunicipalityCode};
+use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 /// More errors than this are counted but not listed: a wrong file has one on every line.
 pub(crate) const MAX_REPORTED_ERRORS: usize = 1000;
@@ -56,7 +56,7 @@ pub(crate) struct ImportReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct LineError {
     pub line: u64,
-    pub code: String,
+    pub code: Code,
     pub message_ja: String,
     pub message_en: String,
 }
@@ -65,7 +65,7 @@ impl LineError {
     fn new(line: u64, error: &dyn Coded) -> Self {
         Self {
             line,
-            code: error.code().to_owned(),
+            code: error.code(),
             message_ja: error.message_ja(),
             message_en: error.message_en(),
         }
@@ -106,14 +106,14 @@ enum LineProblem {
 }
 
 impl Coded for LineProblem {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Header => "valid_tickets.header",
-            Self::Columns(_) => "valid_tickets.columns",
-            Self::Encoding => "valid_tickets.encoding",
-            Self::Duplicate(_) => "valid_tickets.duplicate",
-            Self::BirthDateDiffers => "valid_tickets.birth_date_differs",
-            Self::ResidentRegistered => "valid_tickets.resident_registered",
+            Self::Header => Code::ValidTicketsHeader,
+            Self::Columns(_) => Code::ValidTicketsColumns,
+            Self::Encoding => Code::ValidTicketsEncoding,
+            Self::Duplicate(_) => Code::ValidTicketsDuplicate,
+            Self::BirthDateDiffers => Code::ValidTicketsBirthDateDiffers,
+            Self::ResidentRegistered => Code::ValidTicketsResidentRegistered,
         }
     }
     fn message_ja(&self) -> String {
@@ -453,12 +453,8 @@ mod tests {
 
     fn codes(
         result: Result<(TicketNumber, NaiveDate), Vec<Box<dyn Coded + Send + Sync>>>,
-    ) -> Vec<String> {
-        result
-            .unwrap_err()
-            .iter()
-            .map(|e| e.code().to_owned())
-            .collect()
+    ) -> Vec<Code> {
+        result.unwrap_err().iter().map(|e| e.code()).collect()
     }
 
     #[test]
@@ -478,16 +474,16 @@ mod tests {
         assert_eq!(birth_date, NaiveDate::from_ymd_opt(1945, 3, 3).unwrap());
         assert_eq!(
             codes(parse_line(&record(&["900000062", "1945-02-30"]), today())),
-            ["ticket_number.length", "birth_date.impossible"]
+            [Code::TicketNumberLength, Code::BirthDateImpossible]
         );
         assert_eq!(
             codes(parse_line(&record(&["9000000062"]), today())),
-            ["valid_tickets.columns"]
+            [Code::ValidTicketsColumns]
         );
         let shift_jis = ByteRecord::from(vec![&b"9000000062"[..], &[0x82, 0x50][..]]);
         assert_eq!(
             codes(parse_line(&shift_jis, today())),
-            ["valid_tickets.encoding"]
+            [Code::ValidTicketsEncoding]
         );
     }
 }

@@ -332,7 +332,8 @@ async fn write(
             select $1, e.kind, e.id, seat.venue_id
             from booking, seat, unnest($12::text[], $13::text[]) e (kind, id)
         )
-        select exists (select 1 from seat) as "seat_taken!", booking.created_at as "created_at?: DateTime<Utc>",
+        select exists (select 1 from seat) as "seat_taken!",
+               booking.created_at as "created_at?: DateTime<Utc>",
                booking.updated_at as "updated_at?: DateTime<Utc>"
         from (values (1)) one left join booking on true"#,
         municipality.as_string(),

@@ -16,7 +16,7 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 use yoyaku_core::wire::{AccountProfile, LoginRequest, LoginResponse, Role, VenueInfo};
-use yoyaku_core::{AccountId, Coded, MunicipalityCode};
+use yoyaku_core::{AccountId, Code, Coded, MunicipalityCode};
 
 use super::ApiContext;
 use super::error::ApiError;
@@ -42,8 +42,8 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
 struct TermsNotAgreed;
 
 impl Coded for TermsNotAgreed {
-    fn code(&self) -> &'static str {
-        "auth.terms_not_agreed"
+    fn code(&self) -> Code {
+        Code::AuthTermsNotAgreed
     }
     fn message_ja(&self) -> String {
         "利用規約に同意してください。".into()

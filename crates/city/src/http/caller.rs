@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::time::tokyo_today;
 use yoyaku_core::wire::Role;
-use yoyaku_core::{Coded, MunicipalityCode};
+use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
@@ -50,8 +50,8 @@ impl FromRequestParts<ApiContext> for Requester {
 struct ResidentKeyRequired;
 
 impl Coded for ResidentKeyRequired {
-    fn code(&self) -> &str {
-        "resident.key_required"
+    fn code(&self) -> Code {
+        Code::ResidentKeyRequired
     }
     fn message_ja(&self) -> String {
         "自治体番号・接種券番号・生年月日を入力してください。".into()

@@ -5,7 +5,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use yoyaku_core::slot::AlternativeSlot;
-use yoyaku_core::{Coded, Problem};
+use yoyaku_core::{Code, Coded, Problem};
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -64,7 +64,7 @@ impl ApiError {
     }
 
     fn problem(&self) -> Problem {
-        let (status, code, ja, en): (StatusCode, &str, &str, String) = match self {
+        let (status, code, ja, en): (StatusCode, Code, &str, String) = match self {
             Self::Invalid(error) => {
                 return Problem::from_coded(StatusCode::BAD_REQUEST.as_u16(), error.as_ref());
             }
@@ -83,31 +83,31 @@ impl ApiError {
             }
             Self::InvalidCredentials => (
                 StatusCode::UNAUTHORIZED,
-                "auth.invalid_credentials",
+                Code::AuthInvalidCredentials,
                 "自治体番号、アカウントID、パスワードのいずれかが正しくありません。",
                 "The municipality code, account ID or password is incorrect.".into(),
             ),
             Self::SessionInvalid => (
                 StatusCode::UNAUTHORIZED,
-                "auth.session_invalid",
+                Code::AuthSessionInvalid,
                 "ログインの有効期限が切れました。もう一度ログインしてください。",
                 "Your login has expired. Please log in again.".into(),
             ),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
-                "auth.forbidden",
+                Code::AuthForbidden,
                 "このアカウントではこの機能を利用できません。",
                 "This account may not use this function.".into(),
             ),
             Self::Database(error) if is_unavailable(error) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "server.database_unavailable",
+                Code::ServerDatabaseUnavailable,
                 "データベースに接続できません。しばらくしてからもう一度お試しください。",
                 "The database is unavailable. Please try again later.".into(),
             ),
             Self::Database(_) | Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "server.internal",
+                Code::ServerInternal,
                 "サーバーで問題が発生しました。しばらくしてからもう一度お試しください。",
                 "Something went wrong on the server. Please try again later.".into(),
             ),
@@ -132,19 +132,22 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
     }
 }
 
-fn request_code_and_message(status: StatusCode) -> (&'static str, &'static str) {
+fn request_code_and_message(status: StatusCode) -> (Code, &'static str) {
     match status {
-        StatusCode::NOT_FOUND => ("request.not_found", "指定されたURLはありません。"),
+        StatusCode::NOT_FOUND => (Code::RequestNotFound, "指定されたURLはありません。"),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "request.method_not_allowed",
+            Code::RequestMethodNotAllowed,
             "このURLではその操作はできません。",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => ("request.too_large", "送信された内容が大きすぎます。"),
+        StatusCode::PAYLOAD_TOO_LARGE => (Code::RequestTooLarge, "送信された内容が大きすぎます。"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "request.unsupported_media_type",
+            Code::RequestUnsupportedMediaType,
             "送信された内容の形式（Content-Type）が正しくありません。",
         ),
-        _ => ("request.malformed", "リクエストの内容が正しくありません。"),
+        _ => (
+            Code::RequestMalformed,
+            "リクエストの内容が正しくありません。",
+        ),
     }
 }
 

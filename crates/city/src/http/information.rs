@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yoyaku_core::information::{Contacts, TermsOfUse};
 use yoyaku_core::wire::Role;
-use yoyaku_core::{Coded, MunicipalityCode};
+use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
@@ -33,8 +33,8 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
 struct NotPublished;
 
 impl Coded for NotPublished {
-    fn code(&self) -> &str {
-        "information.not_published"
+    fn code(&self) -> Code {
+        Code::InformationNotPublished
     }
     fn message_ja(&self) -> String {
         "この自治体の利用規約・問い合わせ先はまだ登録されていません。自治体番号をご確認ください。"

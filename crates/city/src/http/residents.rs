@@ -26,7 +26,7 @@ use yoyaku_core::resident::{FieldError, NoSearchCriteria, ResidentDetails, Resid
 use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::ticket::{TicketInput, TicketNumber};
 use yoyaku_core::time::tokyo_today;
-use yoyaku_core::{Coded, MunicipalityCode, Problem};
+use yoyaku_core::{Code, Coded, MunicipalityCode, Problem};
 
 use super::ApiContext;
 use super::auth::{CurrentAccount, LookupLimits};
@@ -234,8 +234,8 @@ fn fields_en(errors: &[FieldError]) -> String {
 }
 
 impl Coded for InvalidForm {
-    fn code(&self) -> &str {
-        "resident.invalid"
+    fn code(&self) -> Code {
+        Code::ResidentInvalid
     }
     fn message_ja(&self) -> String {
         let messages: Vec<String> = self.0.iter().map(Coded::message_ja).collect();

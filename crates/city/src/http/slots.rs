@@ -7,9 +7,9 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yoyaku_core::Coded;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 use yoyaku_core::wire::{MassVenueSlot, MassVenueSlotList, Role, SlotInfo, SlotList};
+use yoyaku_core::{Code, Coded};
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
@@ -53,10 +53,10 @@ enum DateRangeError {
 }
 
 impl Coded for DateRangeError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::Reversed { .. } => "slots.range_reversed",
-            Self::TooLong => "slots.range_too_long",
+            Self::Reversed { .. } => Code::SlotsRangeReversed,
+            Self::TooLong => Code::SlotsRangeTooLong,
         }
     }
     fn message_ja(&self) -> String {
@@ -245,7 +245,7 @@ mod tests {
         let reversed = query(Some(date(2021, 11, 2)), Some(date(2021, 11, 1)));
         assert_eq!(
             DateRange::resolve(&reversed, today).unwrap_err().code(),
-            "slots.range_reversed"
+            Code::SlotsRangeReversed
         );
         let longest = query(Some(date(2021, 1, 1)), Some(date(2021, 4, 2)));
         assert!(DateRange::resolve(&longest, today).is_ok());

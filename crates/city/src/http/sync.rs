@@ -8,9 +8,9 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
-use yoyaku_core::Coded;
 use yoyaku_core::sync::{Lease, LeaseRequest, PullResponse, PushRequest, PushResponse, Snapshot};
 use yoyaku_core::wire::Role;
+use yoyaku_core::{Code, Coded};
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
@@ -196,8 +196,8 @@ async fn take_lease(
 struct DeviceRefusal;
 
 impl Coded for DeviceRefusal {
-    fn code(&self) -> &str {
-        "sync.device_of_another_account"
+    fn code(&self) -> Code {
+        Code::SyncDeviceOfAnotherAccount
     }
     fn message_ja(&self) -> String {
         "この端末は別のアカウントで登録されています。医療機関専用ダイヤルへご連絡ください。".into()
@@ -209,8 +209,8 @@ impl Coded for DeviceRefusal {
 struct BatchTooLarge(usize);
 
 impl Coded for BatchTooLarge {
-    fn code(&self) -> &str {
-        "sync.batch_too_large"
+    fn code(&self) -> Code {
+        Code::SyncBatchTooLarge
     }
     fn message_ja(&self) -> String {
         format!(

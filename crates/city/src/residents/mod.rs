@@ -657,7 +657,7 @@ mod tests {
     #[test]
     fn a_made_up_ticket_and_a_wrong_birth_date_share_one_answer() {
         let refusal = ResidentRefusal::NotInRegistry;
-        assert_eq!(refusal.code(), "ticket.not_in_registry");
+        assert_eq!(refusal.code(), yoyaku_core::Code::TicketNotInRegistry);
         assert!(refusal.message_ja().contains("接種券番号と生年月日"));
         assert!(
             refusal

@@ -83,10 +83,12 @@ pub(crate) async fn search(
     // unique index).
     let rows = with_clinic_owns_resident!(
         query_as!(HitRow,),
-        r#"select r.home_code, r.ticket_number, r.birth_date as "birth_date: chrono::NaiveDate", r.family_name_kana,
+        r#"select r.home_code, r.ticket_number, r.birth_date as "birth_date: chrono::NaiveDate",
+           r.family_name_kana,
                 r.given_name_kana, d1.status as "first_status?",
-                d1.starts_at as "first_starts_at?: chrono::DateTime<chrono::Utc>", d1.venue as "first_venue?",
-                d2.status as "second_status?", d2.starts_at as "second_starts_at?: chrono::DateTime<chrono::Utc>",
+                d1.starts_at as "first_starts_at?: chrono::DateTime<chrono::Utc>",
+                d1.venue as "first_venue?", d2.status as "second_status?",
+                d2.starts_at as "second_starts_at?: chrono::DateTime<chrono::Utc>",
                 d2.venue as "second_venue?"
          from residents r
          left join lateral (

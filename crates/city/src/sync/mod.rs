@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sqlx::PgPool;
-use yoyaku_core::Coded;
+use yoyaku_core::{Code, Coded};
 
 use crate::residents::ResidentError;
 
@@ -83,13 +83,13 @@ pub(crate) enum LeaseRefusal {
 }
 
 impl Coded for LeaseRefusal {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Seats => "lease.seats",
-            Self::NotOwnSlot => "slot.not_found",
-            Self::PrivateSlot => "lease.private_slot",
-            Self::Past => "slot.past",
-            Self::Full => "slot.full",
+            Self::Seats => Code::LeaseSeats,
+            Self::NotOwnSlot => Code::SlotNotFound,
+            Self::PrivateSlot => Code::LeasePrivateSlot,
+            Self::Past => Code::SlotPast,
+            Self::Full => Code::SlotFull,
         }
     }
     fn message_ja(&self) -> String {

@@ -194,7 +194,8 @@ macro_rules! select_booking_infos {
     ($rest:literal $($args:tt)*) => {
         sqlx::query_as!(
             $crate::sync::pull::BookingRow,
-            r#"select b.id, b.home_code, b.ticket_number, r.birth_date as "birth_date: chrono::NaiveDate",
+            r#"select b.id, b.home_code, b.ticket_number,
+               r.birth_date as "birth_date: chrono::NaiveDate",
                     b.slot_id, b.dose, b.status, b.channel, b.lot_number,
                     b.vaccinated_at as "vaccinated_at: chrono::DateTime<chrono::Utc>"
              from bookings b

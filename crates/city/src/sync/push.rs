@@ -6,11 +6,11 @@
 
 use sqlx::{Acquire, PgConnection, PgPool};
 use uuid::Uuid;
-use yoyaku_core::Coded;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::sync::{
     Action, Intent, IntentResult, Outcome, PushRequest, PushResponse, Rejection,
 };
+use yoyaku_core::{Code, Coded};
 
 use super::{SyncError, leases};
 use crate::audit::Caller;
@@ -113,7 +113,7 @@ fn rejected(
     caused_by: Option<Uuid>,
 ) -> Outcome {
     Outcome::Rejected(Rejection {
-        code: error.code().to_owned(),
+        code: error.code().into(),
         message_ja: error.message_ja(),
         message_en: error.message_en(),
         alternatives,
@@ -341,10 +341,10 @@ enum ProtocolRefusal {
 }
 
 impl Coded for ProtocolRefusal {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::SequenceReused => "sync.sequence_reused",
-            Self::DependencyRejected => "sync.dependency_rejected",
+            Self::SequenceReused => Code::SyncSequenceReused,
+            Self::DependencyRejected => Code::SyncDependencyRejected,
         }
     }
     fn message_ja(&self) -> String {

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use yoyaku_core::MunicipalityCode;
 use yoyaku_core::wire::LoginRequest;
+use yoyaku_core::{Code, MunicipalityCode};
 
 use crate::support::{TestApp, expect_problem, spawn_app};
 
@@ -77,7 +77,7 @@ async fn an_admin_creates_accounts_that_can_log_in_and_lists_them() {
     );
 
     let again = app.post_json(ACCOUNTS, Some(&token), &new).await;
-    let problem = expect_problem(again, StatusCode::CONFLICT, "account.duplicate").await;
+    let problem = expect_problem(again, StatusCode::CONFLICT, Code::AccountDuplicate).await;
     assert!(problem.message_ja.contains("clinic-f"));
 }
 
@@ -93,22 +93,22 @@ async fn bad_account_input_is_refused_with_its_reason() {
         (
             account("a b", "x", "clinic", "long-enough"),
             StatusCode::BAD_REQUEST,
-            "account_id.format",
+            Code::AccountIdFormat,
         ),
         (
             account("ok", " ", "clinic", "long-enough"),
             StatusCode::BAD_REQUEST,
-            "account.display_name_required",
+            Code::AccountDisplayNameRequired,
         ),
         (
             account("ok", "x", "clinic", "short"),
             StatusCode::BAD_REQUEST,
-            "password.length",
+            Code::PasswordLength,
         ),
         (
             account("ok", "x", "root", "long-enough"),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "request.malformed",
+            Code::RequestMalformed,
         ),
     ] {
         let response = app.post_json(ACCOUNTS, Some(&token), &body).await;
@@ -136,11 +136,11 @@ async fn a_password_reset_ends_sessions_lifts_a_lockout_and_the_new_password_wor
     expect_problem(
         old_session,
         StatusCode::UNAUTHORIZED,
-        "auth.session_invalid",
+        Code::AuthSessionInvalid,
     )
     .await;
     let old = app.post_login(&app.accounts.clinic_a.login_request()).await;
-    expect_problem(old, StatusCode::UNAUTHORIZED, "auth.invalid_credentials").await;
+    expect_problem(old, StatusCode::UNAUTHORIZED, Code::AuthInvalidCredentials).await;
     let new = app
         .post_login(&login_request("clinic-a", "new-secret-a"))
         .await;
@@ -153,7 +153,7 @@ async fn a_password_reset_ends_sessions_lifts_a_lockout_and_the_new_password_wor
             &json!({"password": "new-secret-a"}),
         )
         .await;
-    expect_problem(unknown, StatusCode::NOT_FOUND, "account.not_found").await;
+    expect_problem(unknown, StatusCode::NOT_FOUND, Code::AccountNotFound).await;
 }
 
 #[tokio::test]
@@ -177,14 +177,14 @@ async fn venues_are_created_for_clinics_listed_and_their_numbers_unique() {
 
     let taken = json!({"venue_number": 105, "name": "X", "clinic_account_id": "clinic-a"});
     let response = app.post_json(VENUES, Some(&token), &taken).await;
-    expect_problem(response, StatusCode::CONFLICT, "venue.duplicate").await;
+    expect_problem(response, StatusCode::CONFLICT, Code::VenueDuplicate).await;
     for (clinic, status, code) in [
         (
             "callcenter",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "account.not_a_clinic",
+            Code::AccountNotAClinic,
         ),
-        ("nobody", StatusCode::NOT_FOUND, "account.not_found"),
+        ("nobody", StatusCode::NOT_FOUND, Code::AccountNotFound),
     ] {
         let venue = json!({"venue_number": 106, "name": "X", "clinic_account_id": clinic});
         let response = app.post_json(VENUES, Some(&token), &venue).await;
@@ -192,7 +192,7 @@ async fn venues_are_created_for_clinics_listed_and_their_numbers_unique() {
     }
     let out_of_range = json!({"venue_number": 1000, "name": "X", "clinic_account_id": "clinic-a"});
     let response = app.post_json(VENUES, Some(&token), &out_of_range).await;
-    expect_problem(response, StatusCode::BAD_REQUEST, "venue.number").await;
+    expect_problem(response, StatusCode::BAD_REQUEST, Code::VenueNumber).await;
     assert_eq!(list(&app, VENUES, &token, "venues").await.len(), 4);
 }
 
@@ -203,7 +203,7 @@ async fn only_city_admins_may_manage_accounts_and_venues() {
         let token = app.login(account).await.token;
         for path in [ACCOUNTS, VENUES] {
             let response = app.get(path, Some(&token)).await;
-            expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+            expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
         }
         let response = app
             .post_json(
@@ -212,7 +212,7 @@ async fn only_city_admins_may_manage_accounts_and_venues() {
                 &json!({"password": "taken-over"}),
             )
             .await;
-        expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+        expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
     }
 }
 
@@ -243,7 +243,7 @@ async fn admin_actions_are_audited_without_secrets_and_refusals_leave_no_row() {
     );
     // Refused: the same venue number again. Nothing is logged for it.
     let response = app.post_json(VENUES, Some(&token), &venue).await;
-    expect_problem(response, StatusCode::CONFLICT, "venue.duplicate").await;
+    expect_problem(response, StatusCode::CONFLICT, Code::VenueDuplicate).await;
 
     let rows: Vec<(uuid::Uuid, String, String, String, String, String)> = sqlx::query_as(
         "select account_id, channel, action, entity_kind, entity_id, after::text

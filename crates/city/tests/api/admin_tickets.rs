@@ -2,6 +2,7 @@ use chrono::{NaiveDate, TimeDelta};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
+use yoyaku_core::Code;
 
 use crate::support::{TestApp, expect_problem, spawn_app};
 
@@ -125,7 +126,7 @@ async fn bad_lines_are_reported_by_number_and_nothing_is_imported() {
     let problem: yoyaku_core::Problem = serde_json::from_slice(&body).unwrap();
     assert_eq!(
         (problem.status, problem.code.as_str()),
-        (422, "valid_tickets.invalid_lines")
+        (422, Code::ValidTicketsInvalidLines.as_str())
     );
     assert!(
         problem.message_ja.contains("6件の誤り"),
@@ -137,21 +138,26 @@ async fn bad_lines_are_reported_by_number_and_nothing_is_imported() {
         (report["imported"].clone(), report["error_count"].clone()),
         (json!(0), json!(6))
     );
-    let errors: Vec<(u64, &str)> = report["errors"]
+    let errors: Vec<(u64, Option<Code>)> = report["errors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["line"].as_u64().unwrap(), e["code"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                Code::parse(e["code"].as_str().unwrap()),
+            )
+        })
         .collect();
     assert_eq!(
         errors,
         [
-            (3, "ticket_number.length"),
-            (4, "birth_date.impossible"),
-            (5, "valid_tickets.columns"),
-            (7, "valid_tickets.duplicate"),
-            (8, "ticket_number.not_digits"),
-            (8, "birth_date.future"),
+            (3, Some(Code::TicketNumberLength)),
+            (4, Some(Code::BirthDateImpossible)),
+            (5, Some(Code::ValidTicketsColumns)),
+            (7, Some(Code::ValidTicketsDuplicate)),
+            (8, Some(Code::TicketNumberNotDigits)),
+            (8, Some(Code::BirthDateFuture)),
         ]
     );
     let duplicate = &report["errors"][3];
@@ -162,13 +168,16 @@ async fn bad_lines_are_reported_by_number_and_nothing_is_imported() {
     let headerless = "9100000001,1950-01-01\n";
     let response = post_csv(&app, IMPORT, &token, headerless).await;
     let report: Value = response.json().await.unwrap();
-    assert_eq!(report["errors"][0]["code"], "valid_tickets.header");
+    assert_eq!(
+        report["errors"][0]["code"],
+        Code::ValidTicketsHeader.as_str()
+    );
     assert_eq!(report["errors"][0]["line"], 1);
     let response = post_csv(&app, IMPORT, &token, "").await;
     expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "valid_tickets.invalid_lines",
+        Code::ValidTicketsInvalidLines,
     )
     .await;
 }
@@ -217,7 +226,7 @@ async fn a_reimport_is_unchanged_and_another_birth_date_needs_replace_mode() {
     assert_eq!(report["errors"][0]["line"], 3);
     assert_eq!(
         report["errors"][0]["code"],
-        "valid_tickets.birth_date_differs"
+        Code::ValidTicketsBirthDateDiffers.as_str()
     );
     assert_eq!(
         birth_date_of(&app, "9200000002").await,
@@ -259,7 +268,7 @@ async fn replace_mode_keeps_the_birth_date_a_resident_is_registered_with() {
     let report: Value = response.json().await.unwrap();
     assert_eq!(
         report["errors"][0]["code"],
-        "valid_tickets.resident_registered"
+        Code::ValidTicketsResidentRegistered.as_str()
     );
     assert_eq!(
         birth_date_of(&app, "9000000062").await,
@@ -293,7 +302,12 @@ async fn the_import_takes_a_multi_megabyte_file_while_other_routes_keep_their_li
                     "password": "long-enough"}),
         )
         .await;
-    expect_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").await;
+    expect_problem(
+        response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Code::RequestTooLarge,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -303,10 +317,10 @@ async fn only_city_admins_may_import_and_only_csv() {
     for account in [&app.accounts.clinic_a, &app.accounts.call_center] {
         let token = app.login(account).await.token;
         let response = post_csv(&app, IMPORT, &token, csv).await;
-        expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+        expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
     }
     let response = post_csv(&app, IMPORT, "no-such-token", csv).await;
-    expect_problem(response, StatusCode::UNAUTHORIZED, "auth.session_invalid").await;
+    expect_problem(response, StatusCode::UNAUTHORIZED, Code::AuthSessionInvalid).await;
 
     let token = admin_token(&app).await;
     let as_json = app
@@ -315,10 +329,10 @@ async fn only_city_admins_may_import_and_only_csv() {
     expect_problem(
         as_json,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "request.unsupported_media_type",
+        Code::RequestUnsupportedMediaType,
     )
     .await;
     let response = post_csv(&app, &format!("{IMPORT}?mode=merge"), &token, csv).await;
-    expect_problem(response, StatusCode::BAD_REQUEST, "request.malformed").await;
+    expect_problem(response, StatusCode::BAD_REQUEST, Code::RequestMalformed).await;
     assert_eq!(birth_date_of(&app, "9300000001").await, None);
 }

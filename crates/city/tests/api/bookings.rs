@@ -2,6 +2,7 @@ use chrono::{NaiveDate, TimeDelta};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
+use yoyaku_core::Code;
 use yoyaku_core::slot::Visibility;
 use yoyaku_core::time::tokyo_today;
 
@@ -63,7 +64,7 @@ async fn the_web_sees_and_books_public_slots_only() {
     expect_problem(
         app.get(&format!("/api/v1/slots?date={day}"), None).await,
         StatusCode::BAD_REQUEST,
-        "municipality_code.format",
+        Code::MunicipalityCodeFormat,
     )
     .await;
 
@@ -75,7 +76,7 @@ async fn the_web_sees_and_books_public_slots_only() {
         &booking_body(&ticket, private, 1),
     )
     .await;
-    expect_problem(response, StatusCode::FORBIDDEN, "slot.private").await;
+    expect_problem(response, StatusCode::FORBIDDEN, Code::SlotPrivate).await;
     assert_eq!(booked(&app.pool, private).await, 0);
 
     let public = demo_slot(&app.pool, 101, day, "0900", "public").await;
@@ -193,14 +194,14 @@ async fn each_channel_sees_the_private_slots_it_may_book() {
         )
         .await,
         StatusCode::FORBIDDEN,
-        "auth.forbidden",
+        Code::AuthForbidden,
     )
     .await;
     expect_problem(
         app.get("/api/v1/slots?date=tomorrow", Some(&call_center))
             .await,
         StatusCode::BAD_REQUEST,
-        "request.malformed",
+        Code::RequestMalformed,
     )
     .await;
 }
@@ -220,7 +221,7 @@ async fn a_clinic_books_only_its_own_venues_and_is_advised_to_fill_private_slots
         &booking_body(&tickets[0], e_public, 1),
     )
     .await;
-    expect_problem(response, StatusCode::FORBIDDEN, "slot.other_clinic").await;
+    expect_problem(response, StatusCode::FORBIDDEN, Code::SlotOtherClinic).await;
 
     let public = demo_slot(&app.pool, 101, day, "1000", "public").await;
     let private = demo_slot(&app.pool, 101, day, "1000", "private").await;
@@ -280,7 +281,7 @@ async fn a_retry_with_the_same_booking_id_is_the_same_booking() {
     let mut other = booking_body(&tickets[1], slot, 1);
     other["booking_id"] = id.to_string().into();
     let response = post(&app, "/api/v1/bookings", Some(&token), &other).await;
-    expect_problem(response, StatusCode::CONFLICT, "booking.id_conflict").await;
+    expect_problem(response, StatusCode::CONFLICT, Code::BookingIdConflict).await;
     assert_eq!(booked(&app.pool, slot).await, 1);
 }
 
@@ -305,7 +306,7 @@ async fn the_dose_rules_apply_across_channels() {
     expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.previous_dose_missing",
+        Code::BookingPreviousDoseMissing,
     )
     .await;
 
@@ -326,7 +327,7 @@ async fn the_dose_rules_apply_across_channels() {
         &booking_body(&ticket, other_slot, 1),
     )
     .await;
-    let problem = expect_problem(response, StatusCode::CONFLICT, "booking.duplicate_dose").await;
+    let problem = expect_problem(response, StatusCode::CONFLICT, Code::BookingDuplicateDose).await;
     assert!(problem.message_ja.contains("1回目の予約がすでにあります"));
     assert_eq!(booked(&app.pool, other_slot).await, 0);
 
@@ -341,7 +342,7 @@ async fn the_dose_rules_apply_across_channels() {
     expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.too_early",
+        Code::BookingTooEarly,
     )
     .await;
 }
@@ -408,7 +409,7 @@ async fn the_second_dose_is_of_the_first_doses_vaccine_on_every_channel() {
         let problem = expect_problem(
             response,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "booking.different_vaccine",
+            Code::BookingDifferentVaccine,
         )
         .await;
         assert!(
@@ -437,7 +438,7 @@ async fn a_full_slot_is_refused_with_the_nearest_free_slots() {
         &booking_body(&tickets[3], full, 1),
     )
     .await;
-    let problem = expect_problem(response, StatusCode::CONFLICT, "slot.full").await;
+    let problem = expect_problem(response, StatusCode::CONFLICT, Code::SlotFull).await;
     assert_eq!(booked(&app.pool, full).await, 3);
 
     let alternatives = &problem.alternatives;
@@ -486,42 +487,42 @@ async fn bad_booking_requests_are_refused_and_change_nothing() {
         (
             booking_body(&ticket, slot, 0),
             StatusCode::BAD_REQUEST,
-            "dose_number.range",
+            Code::DoseNumberRange,
         ),
         (
             booking_body("700000000", slot, 1),
             StatusCode::BAD_REQUEST,
-            "ticket_number.length",
+            Code::TicketNumberLength,
         ),
         (
             booking_body("7000000002", slot, 1),
             StatusCode::NOT_FOUND,
-            "ticket.not_in_registry",
+            Code::TicketNotInRegistry,
         ),
         (
             json!({"resident": key_json(&ticket, "1950-04-02"), "slot_id": slot, "dose": 1}),
             StatusCode::NOT_FOUND,
-            "ticket.not_in_registry",
+            Code::TicketNotInRegistry,
         ),
         (
             booking_body("7000000099", slot, 1),
             StatusCode::CONFLICT,
-            "resident.not_registered",
+            Code::ResidentNotRegistered,
         ),
         (
             booking_body(&ticket, Uuid::new_v4(), 1),
             StatusCode::NOT_FOUND,
-            "slot.not_found",
+            Code::SlotNotFound,
         ),
         (
             booking_body(&ticket, past, 1),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "slot.past",
+            Code::SlotPast,
         ),
         (
             json!({"resident": key_json(&ticket, BORN), "slot_id": "not-a-uuid", "dose": 1}),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "request.malformed",
+            Code::RequestMalformed,
         ),
     ] {
         let response = post(&app, "/api/v1/bookings", None, &body).await;
@@ -544,7 +545,7 @@ async fn bad_booking_requests_are_refused_and_change_nothing() {
         &booking_body(&ticket, slot, 1),
     )
     .await;
-    expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
 
     let clinic = app.login(&app.accounts.clinic_a).await.token;
     for path in [
@@ -553,9 +554,9 @@ async fn bad_booking_requests_are_refused_and_change_nothing() {
     ] {
         let response = post(&app, &path, Some(&clinic), &json!({})).await;
         let (status, code) = if path.contains("not-a-uuid") {
-            (StatusCode::BAD_REQUEST, "request.malformed")
+            (StatusCode::BAD_REQUEST, Code::RequestMalformed)
         } else {
-            (StatusCode::NOT_FOUND, "booking.not_found")
+            (StatusCode::NOT_FOUND, Code::BookingNotFound)
         };
         expect_problem(response, status, code).await;
     }
@@ -581,7 +582,7 @@ async fn an_expired_session_is_refused_and_never_taken_for_the_web() {
         &booking_body(&ticket, slot, 1),
     )
     .await;
-    expect_problem(response, StatusCode::UNAUTHORIZED, "auth.session_invalid").await;
+    expect_problem(response, StatusCode::UNAUTHORIZED, Code::AuthSessionInvalid).await;
     let response = post(
         &app,
         "/api/v1/residents/lookup",
@@ -589,7 +590,7 @@ async fn an_expired_session_is_refused_and_never_taken_for_the_web() {
         &key_json(&ticket, BORN),
     )
     .await;
-    expect_problem(response, StatusCode::UNAUTHORIZED, "auth.session_invalid").await;
+    expect_problem(response, StatusCode::UNAUTHORIZED, Code::AuthSessionInvalid).await;
     assert_eq!(active_bookings(&app).await, 0);
 }
 
@@ -619,7 +620,7 @@ async fn the_lifecycle_follows_the_core_transitions_and_frees_seats() {
     let problem = expect_problem(
         act(given, "check-in", json!({})).await,
         StatusCode::CONFLICT,
-        "booking.transition",
+        Code::BookingTransition,
     )
     .await;
     assert!(problem.message_ja.contains("受付済み"));
@@ -627,12 +628,12 @@ async fn the_lifecycle_follows_the_core_transitions_and_frees_seats() {
         (
             json!({"lot_number": "ロット"}),
             StatusCode::BAD_REQUEST,
-            "lot_number.format",
+            Code::LotNumberFormat,
         ),
         (
             json!({"lot_number": "FF3620", "vaccinated_at": "2999-01-01T00:00:00Z"}),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "vaccination.future",
+            Code::VaccinationFuture,
         ),
     ] {
         expect_problem(act(given, "vaccination", body).await, status, code).await;
@@ -654,7 +655,7 @@ async fn the_lifecycle_follows_the_core_transitions_and_frees_seats() {
     expect_problem(
         act(given, "cancel", json!({})).await,
         StatusCode::CONFLICT,
-        "booking.transition",
+        Code::BookingTransition,
     )
     .await;
     assert_eq!(booked(&app.pool, slot).await, 1);
@@ -711,7 +712,7 @@ async fn reception_work_is_the_clinics_or_the_call_centers_acting_for_it() {
     expect_problem(
         post(&app, &early_path, Some(&clinic_a), &json!({})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.before_the_day",
+        Code::BookingBeforeTheDay,
     )
     .await;
     for (action, body, status, code) in [
@@ -719,14 +720,14 @@ async fn reception_work_is_the_clinics_or_the_call_centers_acting_for_it() {
             "no-show",
             json!({}),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "booking.before_the_day",
+            Code::BookingBeforeTheDay,
         ),
         // Not received: no dose either.
         (
             "vaccination",
             json!({"lot_number": "FF3620"}),
             StatusCode::CONFLICT,
-            "booking.transition",
+            Code::BookingTransition,
         ),
     ] {
         let path = format!("/api/v1/bookings/{early}/{action}");
@@ -751,14 +752,14 @@ async fn reception_work_is_the_clinics_or_the_call_centers_acting_for_it() {
     expect_problem(
         post(&app, &path, Some(&call_center), &json!({})).await,
         StatusCode::FORBIDDEN,
-        "booking.clinic_only",
+        Code::BookingClinicOnly,
     )
     .await;
     // Another clinic's booking does not exist for E.
     expect_problem(
         post(&app, &path, Some(&clinic_e), &json!({})).await,
         StatusCode::NOT_FOUND,
-        "booking.not_found",
+        Code::BookingNotFound,
     )
     .await;
     expect_problem(
@@ -770,7 +771,7 @@ async fn reception_work_is_the_clinics_or_the_call_centers_acting_for_it() {
         )
         .await,
         StatusCode::FORBIDDEN,
-        "booking.clinic_only",
+        Code::BookingClinicOnly,
     )
     .await;
     // The call center acting for a clinic (X-Yoyaku-On-Behalf-Of) has that clinic's rights.
@@ -784,7 +785,7 @@ async fn reception_work_is_the_clinics_or_the_call_centers_acting_for_it() {
     expect_problem(
         for_clinic("clinic-e").await.unwrap(),
         StatusCode::FORBIDDEN,
-        "booking.clinic_only",
+        Code::BookingClinicOnly,
     )
     .await;
     let checked_in = expect_json(for_clinic("clinic-a").await.unwrap(), StatusCode::OK).await;
@@ -809,16 +810,20 @@ async fn a_resident_on_the_web_cancels_only_with_their_own_key() {
     let path = format!("/api/v1/bookings/{id}/cancel");
 
     for (body, status, code) in [
-        (json!({}), StatusCode::BAD_REQUEST, "resident.key_required"),
+        (
+            json!({}),
+            StatusCode::BAD_REQUEST,
+            Code::ResidentKeyRequired,
+        ),
         (
             json!({"resident": key_json(&tickets[0], "1950-04-02")}),
             StatusCode::NOT_FOUND,
-            "ticket.not_in_registry",
+            Code::TicketNotInRegistry,
         ),
         (
             json!({"resident": key_json(&tickets[1], BORN)}),
             StatusCode::NOT_FOUND,
-            "booking.not_found",
+            Code::BookingNotFound,
         ),
     ] {
         expect_problem(post(&app, &path, None, &body).await, status, code).await;
@@ -849,7 +854,7 @@ async fn a_change_cancels_and_books_both_or_neither() {
     let problem = expect_problem(
         post(&app, &path, Some(&token), &json!({"slot_id": full})).await,
         StatusCode::CONFLICT,
-        "slot.full",
+        Code::SlotFull,
     )
     .await;
     assert!(!problem.alternatives.is_empty());
@@ -972,7 +977,7 @@ async fn a_same_day_move_that_breaks_the_vial_conditions_is_refused_with_reasons
     let problem = expect_problem(
         post(&app, &path, Some(&token), &json!({"slot_id": seventeen})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "same_day_change.infeasible",
+        Code::SameDayChangeInfeasible,
     )
     .await;
     assert!(
@@ -1017,7 +1022,7 @@ async fn a_same_day_move_that_breaks_the_vial_conditions_is_refused_with_reasons
     expect_problem(
         post(&app, &path, Some(&token), &json!({"slot_id": other_day})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "same_day_change.not_same_day",
+        Code::SameDayChangeNotSameDay,
     )
     .await;
     let call_center = app.login(&app.accounts.call_center).await.token;
@@ -1030,7 +1035,7 @@ async fn a_same_day_move_that_breaks_the_vial_conditions_is_refused_with_reasons
         )
         .await,
         StatusCode::FORBIDDEN,
-        "booking.clinic_only",
+        Code::BookingClinicOnly,
     )
     .await;
 }
@@ -1108,7 +1113,7 @@ async fn the_venue_list_shows_the_days_bookings_to_its_clinic() {
         )
         .await,
         StatusCode::FORBIDDEN,
-        "auth.forbidden",
+        Code::AuthForbidden,
     )
     .await;
     let call_center = app.login(&app.accounts.call_center).await.token;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use yoyaku_core::Code;
 
 use chrono::{NaiveDate, TimeDelta};
 use reqwest::StatusCode;
@@ -80,7 +81,7 @@ async fn five_hundred_residents_at_once_get_exactly_the_hundred_seats() {
         tally,
         HashMap::from([
             ((StatusCode::CREATED, None), 100),
-            ((StatusCode::CONFLICT, Some("slot.full".into())), 400),
+            ((StatusCode::CONFLICT, Some(Code::SlotFull.into())), 400),
         ])
     );
     let active: i64 = sqlx::query_scalar(
@@ -131,7 +132,10 @@ async fn one_resident_booking_from_the_clinic_and_the_web_at_once_gets_one_booki
             outcomes,
             [
                 (StatusCode::CREATED, None),
-                (StatusCode::CONFLICT, Some("booking.duplicate_dose".into())),
+                (
+                    StatusCode::CONFLICT,
+                    Some(Code::BookingDuplicateDose.into())
+                ),
             ],
             "{ticket}"
         );

@@ -1,4 +1,5 @@
 use std::time::Duration;
+use yoyaku_core::Code;
 
 use reqwest::StatusCode;
 use sqlx::postgres::PgPoolOptions;
@@ -38,7 +39,7 @@ async fn healthz_is_503_when_the_database_is_unreachable() {
     expect_problem(
         response,
         StatusCode::SERVICE_UNAVAILABLE,
-        "server.database_unavailable",
+        Code::ServerDatabaseUnavailable,
     )
     .await;
 }
@@ -49,7 +50,7 @@ async fn unknown_paths_wrong_methods_and_huge_bodies_are_problems() {
     expect_problem(
         app.get("/api/v1/nothing-here", None).await,
         StatusCode::NOT_FOUND,
-        "request.not_found",
+        Code::RequestNotFound,
     )
     .await;
 
@@ -58,7 +59,7 @@ async fn unknown_paths_wrong_methods_and_huge_bodies_are_problems() {
     expect_problem(
         wrong_method,
         StatusCode::METHOD_NOT_ALLOWED,
-        "request.method_not_allowed",
+        Code::RequestMethodNotAllowed,
     )
     .await;
 
@@ -71,5 +72,5 @@ async fn unknown_paths_wrong_methods_and_huge_bodies_are_problems() {
         .await
         .unwrap();
     assert_problem_content_type(huge.headers());
-    expect_problem(huge, StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").await;
+    expect_problem(huge, StatusCode::PAYLOAD_TOO_LARGE, Code::RequestTooLarge).await;
 }

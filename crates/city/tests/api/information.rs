@@ -3,6 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
+use yoyaku_core::Code;
 
 use crate::support::{expect_json, expect_problem, spawn_app};
 
@@ -20,13 +21,13 @@ async fn the_terms_are_public_and_the_contacts_are_the_staffs() {
     expect_problem(
         app.get("/api/v1/municipalities/131016/terms", None).await,
         StatusCode::NOT_FOUND,
-        "information.not_published",
+        Code::InformationNotPublished,
     )
     .await;
     expect_problem(
         app.get("/api/v1/municipalities/43100/terms", None).await,
         StatusCode::BAD_REQUEST,
-        "municipality_code.format",
+        Code::MunicipalityCodeFormat,
     )
     .await;
 
@@ -42,7 +43,7 @@ async fn the_terms_are_public_and_the_contacts_are_the_staffs() {
         app.get("/api/v1/municipalities/131016/contacts", Some(&clinic))
             .await,
         StatusCode::FORBIDDEN,
-        "auth.forbidden",
+        Code::AuthForbidden,
     )
     .await;
 }
@@ -60,7 +61,7 @@ async fn only_the_city_admin_publishes_and_an_incomplete_text_changes_nothing() 
     expect_problem(
         app.put_json(path, Some(&clinic), &information).await,
         StatusCode::FORBIDDEN,
-        "auth.forbidden",
+        Code::AuthForbidden,
     )
     .await;
     let admin = app.login(&app.accounts.city_admin).await.token;
@@ -69,7 +70,7 @@ async fn only_the_city_admin_publishes_and_an_incomplete_text_changes_nothing() 
     expect_problem(
         app.put_json(path, Some(&admin), &blank).await,
         StatusCode::BAD_REQUEST,
-        "information.terms_incomplete",
+        Code::InformationTermsIncomplete,
     )
     .await;
     let mut unreachable = information.clone();
@@ -77,7 +78,7 @@ async fn only_the_city_admin_publishes_and_an_incomplete_text_changes_nothing() 
     expect_problem(
         app.put_json(path, Some(&admin), &unreachable).await,
         StatusCode::BAD_REQUEST,
-        "information.contact_incomplete",
+        Code::InformationContactIncomplete,
     )
     .await;
     let terms = expect_json(

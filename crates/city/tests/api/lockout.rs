@@ -3,6 +3,7 @@
 
 use std::num::NonZeroU32;
 use std::time::Duration;
+use yoyaku_core::Code;
 
 use reqwest::StatusCode;
 use yoyaku_city::Server;
@@ -46,7 +47,7 @@ async fn expect_wrong(app: &TestApp, request: &LoginRequest) {
     expect_problem(
         response,
         StatusCode::UNAUTHORIZED,
-        "auth.invalid_credentials",
+        Code::AuthInvalidCredentials,
     )
     .await;
 }
@@ -63,7 +64,7 @@ async fn five_wrong_passwords_lock_the_account_until_the_lock_ends() {
     let problem = expect_problem(
         app.post_login(&clinic_a.login_request()).await,
         StatusCode::LOCKED,
-        "auth.locked",
+        Code::AuthLocked,
     )
     .await;
     assert_eq!(problem.message_ja, LOCKED_JA);
@@ -145,7 +146,7 @@ async fn concurrent_wrong_passwords_are_all_counted() {
     // Each of the first five counted; the lock stopped the count.
     assert_eq!(lock_state(&app, clinic_a).await, (5, true));
     let response = app.post_login(&clinic_a.login_request()).await;
-    expect_problem(response, StatusCode::LOCKED, "auth.locked").await;
+    expect_problem(response, StatusCode::LOCKED, Code::AuthLocked).await;
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 use chrono::{TimeDelta, Utc};
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
+use yoyaku_core::Code;
 use yoyaku_core::wire::Role;
 
 use crate::support::{expect_problem, spawn_app};
@@ -64,7 +65,7 @@ async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
     let problem = expect_problem(
         app.post_login(&wrong_password).await,
         StatusCode::UNAUTHORIZED,
-        "auth.invalid_credentials",
+        Code::AuthInvalidCredentials,
     )
     .await;
     assert_eq!(
@@ -86,7 +87,7 @@ async fn login_without_agreeing_to_the_terms_is_refused() {
     let problem = expect_problem(
         app.post_login(&request).await,
         StatusCode::BAD_REQUEST,
-        "auth.terms_not_agreed",
+        Code::AuthTermsNotAgreed,
     )
     .await;
     assert_eq!(problem.message_ja, "利用規約に同意してください。");
@@ -100,7 +101,7 @@ async fn malformed_login_fields_get_the_parsers_codes() {
     expect_problem(
         app.post_login(&bad_check_digit).await,
         StatusCode::BAD_REQUEST,
-        "municipality_code.check_digit",
+        Code::MunicipalityCodeCheckDigit,
     )
     .await;
 
@@ -109,7 +110,7 @@ async fn malformed_login_fields_get_the_parsers_codes() {
     expect_problem(
         app.post_login(&bad_account_id).await,
         StatusCode::BAD_REQUEST,
-        "account_id.format",
+        Code::AccountIdFormat,
     )
     .await;
 }
@@ -128,7 +129,7 @@ async fn a_body_that_is_not_a_login_request_is_a_problem_too() {
     expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "request.malformed",
+        Code::RequestMalformed,
     )
     .await;
 
@@ -142,7 +143,7 @@ async fn a_body_that_is_not_a_login_request_is_a_problem_too() {
     expect_problem(
         response,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "request.unsupported_media_type",
+        Code::RequestUnsupportedMediaType,
     )
     .await;
 }
@@ -160,7 +161,7 @@ async fn logout_ends_the_session() {
 
     assert_eq!(logout().await.unwrap().status(), StatusCode::NO_CONTENT);
     let slots = app.get("/api/v1/clinic/slots", Some(&token)).await;
-    expect_problem(slots, StatusCode::UNAUTHORIZED, "auth.session_invalid").await;
+    expect_problem(slots, StatusCode::UNAUTHORIZED, Code::AuthSessionInvalid).await;
     let again = logout().await.unwrap();
-    expect_problem(again, StatusCode::UNAUTHORIZED, "auth.session_invalid").await;
+    expect_problem(again, StatusCode::UNAUTHORIZED, Code::AuthSessionInvalid).await;
 }

@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 use yoyaku_city::demo::MASS_VENUE;
+use yoyaku_core::Code;
 use yoyaku_core::time::tokyo_today;
 use yoyaku_core::wire::MassVenueSlotList;
 
@@ -94,7 +95,7 @@ async fn a_clinic_books_a_late_second_dose_at_the_mass_venue_within_the_dose_rul
     expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.too_early",
+        Code::BookingTooEarly,
     )
     .await;
 
@@ -122,7 +123,7 @@ async fn a_clinic_books_a_late_second_dose_at_the_mass_venue_within_the_dose_rul
     let response = app
         .post_json("/api/v1/bookings", Some(&clinic), &dose_2(ticket, again))
         .await;
-    expect_problem(response, StatusCode::CONFLICT, "booking.duplicate_dose").await;
+    expect_problem(response, StatusCode::CONFLICT, Code::BookingDuplicateDose).await;
 }
 
 #[tokio::test]
@@ -137,7 +138,7 @@ async fn the_mass_venues_private_seats_and_other_clinics_venues_stay_closed_to_a
     let response = app
         .post_json("/api/v1/bookings", Some(&clinic), &body)
         .await;
-    expect_problem(response, StatusCode::FORBIDDEN, "slot.private").await;
+    expect_problem(response, StatusCode::FORBIDDEN, Code::SlotPrivate).await;
     // Nor listed.
     let list = mass_venue_slots(&app, &clinic, day, day).await;
     assert!(list.slots.iter().all(|s| s.slot.id != private));
@@ -147,7 +148,7 @@ async fn the_mass_venues_private_seats_and_other_clinics_venues_stay_closed_to_a
     let response = app
         .post_json("/api/v1/bookings", Some(&clinic), &body)
         .await;
-    expect_problem(response, StatusCode::FORBIDDEN, "slot.other_clinic").await;
+    expect_problem(response, StatusCode::FORBIDDEN, Code::SlotOtherClinic).await;
 
     // The city's administrators do not book; the web asks the public slots' own question.
     let admin = app.login(&app.accounts.city_admin).await.token;
@@ -155,13 +156,13 @@ async fn the_mass_venues_private_seats_and_other_clinics_venues_stay_closed_to_a
     expect_problem(
         app.get(&path, Some(&admin)).await,
         StatusCode::FORBIDDEN,
-        "auth.forbidden",
+        Code::AuthForbidden,
     )
     .await;
     expect_problem(
         app.get(&path, None).await,
         StatusCode::UNAUTHORIZED,
-        "auth.session_invalid",
+        Code::AuthSessionInvalid,
     )
     .await;
 }
@@ -185,7 +186,8 @@ async fn the_city_marks_a_venue_as_its_mass_venue_and_a_clinic_venue_needs_its_c
     let response = app
         .post_json("/api/v1/admin/venues", Some(&admin), &no_clinic)
         .await;
-    let problem = expect_problem(response, StatusCode::BAD_REQUEST, "venue.clinic_required").await;
+    let problem =
+        expect_problem(response, StatusCode::BAD_REQUEST, Code::VenueClinicRequired).await;
     assert!(problem.message_ja.contains("医療機関のアカウントID"));
     let count: i64 = sqlx::query_scalar("select count(*) from venues where venue_number = 902")
         .fetch_one(&app.pool)

@@ -2,6 +2,7 @@
 //! sessions leaving the database.
 
 use std::time::Duration;
+use yoyaku_core::Code;
 
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -71,11 +72,11 @@ async fn a_clinic_sees_its_own_venues_and_may_not_act_for_another() {
 
     for on_behalf_of in ["clinic-e", "clinic-a", "no such clinic"] {
         let response = session(&app, &clinic, Some(on_behalf_of)).await;
-        expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+        expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
     }
     let admin = app.login(&app.accounts.city_admin).await.token;
     let response = session(&app, &admin, Some("clinic-a")).await;
-    expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
     // Without a session, the header gets nobody anywhere.
     let response = app
         .client
@@ -84,7 +85,7 @@ async fn a_clinic_sees_its_own_venues_and_may_not_act_for_another() {
         .send()
         .await
         .unwrap();
-    expect_problem(response, StatusCode::UNAUTHORIZED, "auth.session_invalid").await;
+    expect_problem(response, StatusCode::UNAUTHORIZED, Code::AuthSessionInvalid).await;
 }
 
 #[tokio::test]
@@ -108,11 +109,12 @@ async fn only_a_clinic_of_the_same_municipality_can_be_acted_for() {
 
     for not_a_clinic in ["clinic-z", "clinic-tokyo", "callcenter", "city-admin"] {
         let response = session(&app, &token, Some(not_a_clinic)).await;
-        let problem = expect_problem(response, StatusCode::NOT_FOUND, "auth.unknown_clinic").await;
+        let problem =
+            expect_problem(response, StatusCode::NOT_FOUND, Code::AuthUnknownClinic).await;
         assert!(problem.message_ja.contains(not_a_clinic), "{problem:?}");
     }
     let response = session(&app, &token, Some("clinic a")).await;
-    expect_problem(response, StatusCode::BAD_REQUEST, "account_id.format").await;
+    expect_problem(response, StatusCode::BAD_REQUEST, Code::AccountIdFormat).await;
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use yoyaku_core::Code;
 
 use crate::support::{
     TestApp, demo_slot, expect_json, expect_problem, key_json, next_slot_day, spawn_app,
@@ -176,7 +177,7 @@ async fn bad_input_for_a_resident_from_elsewhere_is_refused_and_nothing_is_writt
     let problem = expect_problem(
         lookup(&app, Some(&clinic), &wrong_digit).await,
         StatusCode::BAD_REQUEST,
-        "municipality_code.check_digit",
+        Code::MunicipalityCodeCheckDigit,
     )
     .await;
     assert!(
@@ -189,21 +190,21 @@ async fn bad_input_for_a_resident_from_elsewhere_is_refused_and_nothing_is_writt
     let problem = expect_problem(
         register(&app, &clinic, json!({"reason": "tourist"})).await,
         StatusCode::BAD_REQUEST,
-        "outside.reason_unknown",
+        Code::OutsideReasonUnknown,
     )
     .await;
     assert!(problem.message_ja.contains("一覧"));
     let problem = expect_problem(
         register(&app, &clinic, json!({"reason": "other"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "outside.refer_to_call_center",
+        Code::OutsideReferToCallCenter,
     )
     .await;
     assert!(problem.message_ja.contains("コールセンター"));
     expect_problem(
         register(&app, &clinic, Value::Null).await,
         StatusCode::BAD_REQUEST,
-        "outside.reason_required",
+        Code::OutsideReasonRequired,
     )
     .await;
     // This city's ticket takes no reason.
@@ -217,14 +218,14 @@ async fn bad_input_for_a_resident_from_elsewhere_is_refused_and_nothing_is_writt
         )
         .await,
         StatusCode::BAD_REQUEST,
-        "outside.not_outside",
+        Code::OutsideNotOutside,
     )
     .await;
     // Not registered: no booking.
     expect_problem(
         book(&app, &clinic, 101, "private").await,
         StatusCode::CONFLICT,
-        "resident.not_registered",
+        Code::ResidentNotRegistered,
     )
     .await;
     assert_eq!(residents_from_chiyoda(&app).await, 0);
@@ -234,7 +235,7 @@ async fn bad_input_for_a_resident_from_elsewhere_is_refused_and_nothing_is_writt
     expect_problem(
         lookup(&app, Some(&clinic), &chiyoda_key("1999-05-06")).await,
         StatusCode::NOT_FOUND,
-        "ticket.not_in_registry",
+        Code::TicketNotInRegistry,
     )
     .await;
     assert_eq!(residents_from_chiyoda(&app).await, 1);
@@ -261,7 +262,7 @@ async fn a_dv_victims_details_and_bookings_stay_with_their_clinic_and_the_city()
     let problem = expect_problem(
         lookup(&app, Some(&clinic_e), &chiyoda_key(BORN)).await,
         StatusCode::FORBIDDEN,
-        "resident.protected",
+        Code::ResidentProtected,
     )
     .await;
     assert!(problem.message_ja.contains("コールセンター"));
@@ -273,19 +274,19 @@ async fn a_dv_victims_details_and_bookings_stay_with_their_clinic_and_the_city()
         )
         .await,
         StatusCode::NOT_FOUND,
-        "resident.not_found",
+        Code::ResidentNotFound,
     )
     .await;
     expect_problem(
         register(&app, &clinic_e, json!({"reason": "abuse_victim"})).await,
         StatusCode::FORBIDDEN,
-        "resident.protected",
+        Code::ResidentProtected,
     )
     .await;
     expect_problem(
         book(&app, &clinic_e, 105, "private").await,
         StatusCode::FORBIDDEN,
-        "resident.protected",
+        Code::ResidentProtected,
     )
     .await;
     let name: String =

@@ -2,6 +2,7 @@ use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
+use yoyaku_core::Code;
 use yoyaku_core::time::{from_tokyo, tokyo_today};
 
 use crate::support::{TestApp, expect_problem, spawn_app};
@@ -141,7 +142,7 @@ async fn periods_are_validated_by_the_domain_rules_and_unique() {
     assert_eq!(created["first_dose"]["first"], json!(dates.first_dose));
 
     let again = admin.create_period(dates.spec(8)).await;
-    expect_problem(again, StatusCode::CONFLICT, "period.duplicate").await;
+    expect_problem(again, StatusCode::CONFLICT, Code::PeriodDuplicate).await;
 
     let broken = |change: &dyn Fn(&mut Value)| {
         let mut spec = dates.spec(9);
@@ -152,27 +153,27 @@ async fn periods_are_validated_by_the_domain_rules_and_unique() {
         (
             broken(&|s| s["number"] = json!(0)),
             StatusCode::BAD_REQUEST,
-            "period.number",
+            Code::PeriodNumber,
         ),
         (
             broken(&|s| s["first_dose"]["last"] = json!(dates.opens)),
             StatusCode::BAD_REQUEST,
-            "period.empty_window",
+            Code::PeriodEmptyWindow,
         ),
         (
             broken(&|s| s["second_dose"]["first"] = json!(dates.first_dose)),
             StatusCode::BAD_REQUEST,
-            "period.windows_order",
+            Code::PeriodWindowsOrder,
         ),
         (
             broken(&|s| s["reception_opens"] = json!(dates.submission - TimeDelta::days(1))),
             StatusCode::BAD_REQUEST,
-            "period.deadlines_order",
+            Code::PeriodDeadlinesOrder,
         ),
         (
             broken(&|s| s["vaccine_code"] = json!("moderna")),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "vaccine.unknown",
+            Code::VaccineUnknown,
         ),
     ] {
         let response = admin.create_period(spec).await;
@@ -185,15 +186,15 @@ async fn periods_are_validated_by_the_domain_rules_and_unique() {
         (
             "callcenter",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "account.not_a_clinic",
+            Code::AccountNotAClinic,
         ),
-        ("nobody", StatusCode::NOT_FOUND, "account.not_found"),
+        ("nobody", StatusCode::NOT_FOUND, Code::AccountNotFound),
     ] {
         let response = admin.set_cap(8, clinic, 10).await;
         expect_problem(response, status, code).await;
     }
     let response = admin.set_cap(9, "clinic-a", 10).await;
-    expect_problem(response, StatusCode::NOT_FOUND, "period.not_found").await;
+    expect_problem(response, StatusCode::NOT_FOUND, Code::PeriodNotFound).await;
 }
 
 #[tokio::test]
@@ -264,7 +265,7 @@ async fn a_form_3_report_for_the_eighth_period_sets_up_the_notices_slots() {
         .collect();
     assert!(names.contains(&json!(name("public", 101, first, "10:00"))));
     let response = admin.set_cap(8, "clinic-a", 9).await;
-    expect_problem(response, StatusCode::CONFLICT, "period.cap_below_slots").await;
+    expect_problem(response, StatusCode::CONFLICT, Code::PeriodCapBelowSlots).await;
     let response = admin.set_cap(8, "clinic-a", 10).await;
     let cap: Value = response.json().await.unwrap();
     assert_eq!(
@@ -290,7 +291,7 @@ async fn a_report_over_the_cap_is_refused_with_every_row_problem() {
     let problem = expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "slot_report.invalid",
+        Code::SlotReportInvalid,
     )
     .await;
     for expected in [
@@ -333,7 +334,7 @@ async fn a_report_over_the_cap_is_refused_with_every_row_problem() {
     let problem = expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "slot_report.invalid",
+        Code::SlotReportInvalid,
     )
     .await;
     assert!(
@@ -355,13 +356,13 @@ async fn a_report_over_the_cap_is_refused_with_every_row_problem() {
     expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "venue.other_clinic",
+        Code::VenueOtherClinic,
     )
     .await;
 
     let absurd = vec![row(first, "11:00", u32::MAX, 1)];
     let response = admin.report(8, 101, "both", absurd).await;
-    expect_problem(response, StatusCode::BAD_REQUEST, "request.malformed").await;
+    expect_problem(response, StatusCode::BAD_REQUEST, Code::RequestMalformed).await;
 }
 
 #[tokio::test]
@@ -375,7 +376,7 @@ async fn a_report_after_the_correction_deadline_is_refused() {
     let problem = expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "slot_report.invalid",
+        Code::SlotReportInvalid,
     )
     .await;
     assert!(
@@ -389,7 +390,7 @@ async fn a_report_after_the_correction_deadline_is_refused() {
     );
 
     let response = admin.report(9, 101, "both", vec![]).await;
-    expect_problem(response, StatusCode::NOT_FOUND, "period.not_found").await;
+    expect_problem(response, StatusCode::NOT_FOUND, Code::PeriodNotFound).await;
 }
 
 #[tokio::test]
@@ -435,7 +436,7 @@ async fn a_resubmission_replaces_unbooked_slots_and_keeps_booked_ones() {
     ] {
         let response = admin.report(8, 101, "both", rows).await;
         let problem =
-            expect_problem(response, StatusCode::CONFLICT, "slot_report.booked_slots").await;
+            expect_problem(response, StatusCode::CONFLICT, Code::SlotReportBookedSlots).await;
         assert!(problem.message_ja.contains(&ten), "{}", problem.message_ja);
     }
     assert_eq!(
@@ -553,7 +554,7 @@ async fn opening_a_period_turns_earlier_periods_public_slots_private_once() {
     assert_eq!(again["opened_at"], opened["opened_at"]);
 
     let response = admin.post(&format!("{PERIODS}/99/open"), json!({})).await;
-    expect_problem(response, StatusCode::NOT_FOUND, "period.not_found").await;
+    expect_problem(response, StatusCode::NOT_FOUND, Code::PeriodNotFound).await;
 }
 
 #[tokio::test]
@@ -573,7 +574,7 @@ async fn only_city_admins_may_manage_periods() {
                 .await,
         ];
         for response in responses {
-            expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+            expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
+use yoyaku_core::Code;
 
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, Response, StatusCode};
@@ -24,7 +25,7 @@ async fn attempt(app: &TestApp, client: &Client, forwarded_for: Option<&str>) ->
 }
 
 async fn expect_admitted(response: Response) {
-    expect_problem(response, StatusCode::BAD_REQUEST, "auth.terms_not_agreed").await;
+    expect_problem(response, StatusCode::BAD_REQUEST, Code::AuthTermsNotAgreed).await;
 }
 
 /// Asserts a 429 `auth.rate_limited` and returns its `Retry-After` in seconds.
@@ -34,8 +35,12 @@ async fn expect_limited(response: Response) -> u64 {
         .unwrap()
         .parse()
         .unwrap();
-    let problem =
-        expect_problem(response, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+    let problem = expect_problem(
+        response,
+        StatusCode::TOO_MANY_REQUESTS,
+        Code::AuthRateLimited,
+    )
+    .await;
     assert!(
         problem.message_ja.contains(&format!("{retry_after}秒後")),
         "{problem:?}"
@@ -130,7 +135,7 @@ mod lookup {
         let problem = expect_problem(
             response,
             StatusCode::TOO_MANY_REQUESTS,
-            "lookup.rate_limited",
+            Code::LookupRateLimited,
         )
         .await;
         assert!(problem.message_ja.contains(&format!("{retry_after}秒後")));
@@ -197,7 +202,7 @@ mod lookup {
             expect_problem(
                 check(&app, &client, None, &key).await,
                 StatusCode::NOT_FOUND,
-                "ticket.not_in_registry",
+                Code::TicketNotInRegistry,
             )
             .await;
         }
@@ -212,7 +217,7 @@ mod lookup {
             expect_problem(
                 check(&app, &app.client, Some(&token), &key).await,
                 StatusCode::NOT_FOUND,
-                "ticket.not_in_registry",
+                Code::TicketNotInRegistry,
             )
             .await;
         }

@@ -1,5 +1,6 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use yoyaku_core::Code;
 
 use crate::support::{
     KUMAMOTO, TestApp, assert_problem_content_type, book, demo_slot, expect_json, expect_problem,
@@ -78,7 +79,7 @@ async fn a_made_up_ticket_and_a_wrong_birth_date_get_one_and_the_same_answer() {
     let problem = expect_problem(
         lookup(&app, None, &key_json("9999999999", BORN)).await,
         StatusCode::NOT_FOUND,
-        "ticket.not_in_registry",
+        Code::TicketNotInRegistry,
     )
     .await;
     assert!(problem.message_ja.contains("接種券番号と生年月日"));
@@ -90,7 +91,7 @@ async fn a_made_up_ticket_and_a_wrong_birth_date_get_one_and_the_same_answer() {
             &registration(BORN),
         )
         .await;
-    expect_problem(response, StatusCode::NOT_FOUND, "ticket.not_in_registry").await;
+    expect_problem(response, StatusCode::NOT_FOUND, Code::TicketNotInRegistry).await;
     let response = app
         .put_json(
             &format!("/api/v1/residents/{KUMAMOTO}/{TICKET}"),
@@ -98,7 +99,7 @@ async fn a_made_up_ticket_and_a_wrong_birth_date_get_one_and_the_same_answer() {
             &registration("1945-03-04"),
         )
         .await;
-    expect_problem(response, StatusCode::NOT_FOUND, "ticket.not_in_registry").await;
+    expect_problem(response, StatusCode::NOT_FOUND, Code::TicketNotInRegistry).await;
     let residents: i64 = sqlx::query_scalar("select count(*) from residents")
         .fetch_one(&app.pool)
         .await
@@ -110,23 +111,26 @@ async fn a_made_up_ticket_and_a_wrong_birth_date_get_one_and_the_same_answer() {
 async fn malformed_keys_get_the_parsers_codes() {
     let app = spawn_app().await;
     for (body, code) in [
-        (key_json("900000062", BORN), "ticket_number.length"),
-        (key_json("90000O0062", BORN), "ticket_number.not_digits"),
-        (key_json("", BORN), "ticket_number.required"),
-        (key_json(TICKET, "1945/02/30"), "birth_date.impossible"),
-        (key_json(TICKET, "昭和64年1月8日"), "birth_date.outside_era"),
-        (key_json(TICKET, "2999-01-01"), "birth_date.future"),
+        (key_json("900000062", BORN), Code::TicketNumberLength),
+        (key_json("90000O0062", BORN), Code::TicketNumberNotDigits),
+        (key_json("", BORN), Code::TicketNumberRequired),
+        (key_json(TICKET, "1945/02/30"), Code::BirthDateImpossible),
+        (
+            key_json(TICKET, "昭和64年1月8日"),
+            Code::BirthDateOutsideEra,
+        ),
+        (key_json(TICKET, "2999-01-01"), Code::BirthDateFuture),
         (
             json!({"municipality_code": "431002", "ticket": TICKET, "birth_date": BORN}),
-            "municipality_code.check_digit",
+            Code::MunicipalityCodeCheckDigit,
         ),
         (
             json!({"ticket": TICKET, "birth_date": BORN}),
-            "municipality_code.format",
+            Code::MunicipalityCodeFormat,
         ),
         (
             json!({"municipality_code": KUMAMOTO, "ticket": "111310169000000062", "birth_date": BORN}),
-            "ticket.municipality_mismatch",
+            Code::TicketMunicipalityMismatch,
         ),
     ] {
         let response = lookup(&app, None, &body).await;
@@ -230,21 +234,26 @@ async fn every_field_error_is_reported_at_once_and_nothing_is_stored() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_problem_content_type(response.headers());
     let problem: Value = response.json().await.unwrap();
-    assert_eq!(problem["code"], "resident.invalid");
-    let fields: Vec<(&str, &str)> = problem["fields"]
+    assert_eq!(problem["code"], Code::ResidentInvalid.as_str());
+    let fields: Vec<(&str, Option<Code>)> = problem["fields"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["field"].as_str().unwrap(), f["code"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap(),
+                Code::parse(f["code"].as_str().unwrap()),
+            )
+        })
         .collect();
     assert_eq!(
         fields,
         [
-            ("family_name_kana", "kana_name.required"),
-            ("given_name_kana", "kana_name.latin"),
-            ("sex", "sex.required"),
-            ("phone", "phone.invalid"),
-            ("email", "email.invalid"),
+            ("family_name_kana", Some(Code::KanaNameRequired)),
+            ("given_name_kana", Some(Code::KanaNameLatin)),
+            ("sex", Some(Code::SexRequired)),
+            ("phone", Some(Code::PhoneInvalid)),
+            ("email", Some(Code::EmailInvalid)),
         ]
     );
     let message_ja = problem["message_ja"].as_str().unwrap();
@@ -276,7 +285,7 @@ async fn without_the_key_no_endpoint_shows_a_clinic_another_clinics_resident() {
     expect_problem(
         app.get(&detail_path, Some(&e)).await,
         StatusCode::NOT_FOUND,
-        "resident.not_found",
+        Code::ResidentNotFound,
     )
     .await;
     for query in [
@@ -296,13 +305,13 @@ async fn without_the_key_no_endpoint_shows_a_clinic_another_clinics_resident() {
     expect_problem(
         lookup(&app, Some(&e), &key_json(TICKET, "1945-03-04")).await,
         StatusCode::NOT_FOUND,
-        "ticket.not_in_registry",
+        Code::TicketNotInRegistry,
     )
     .await;
     expect_problem(
         app.get(&detail_path, Some(&e)).await,
         StatusCode::NOT_FOUND,
-        "resident.not_found",
+        Code::ResidentNotFound,
     )
     .await;
 
@@ -410,7 +419,7 @@ async fn another_municipalitys_ticket_is_a_resident_from_elsewhere_here_and_show
         app.get(&format!("/api/v1/residents/131016/{TICKET}"), Some(&token))
             .await,
         StatusCode::NOT_FOUND,
-        "resident.not_found",
+        Code::ResidentNotFound,
     )
     .await;
 }
@@ -457,11 +466,11 @@ async fn search_normalises_what_was_typed_and_shows_the_dose_columns() {
     assert_eq!(hit["second_dose"], Value::Null);
 
     for (query, code) in [
-        ("", "resident_search.criteria_required"),
-        ("kana=%20&phone=", "resident_search.criteria_required"),
-        ("kana=taro", "kana_name.latin"),
-        ("phone=123", "phone.invalid"),
-        ("ticket_number=123", "ticket_number.length"),
+        ("", Code::ResidentSearchCriteriaRequired),
+        ("kana=%20&phone=", Code::ResidentSearchCriteriaRequired),
+        ("kana=taro", Code::KanaNameLatin),
+        ("phone=123", Code::PhoneInvalid),
+        ("ticket_number=123", Code::TicketNumberLength),
     ] {
         let response = app
             .get(&format!("/api/v1/residents?{query}"), Some(&token))
@@ -471,7 +480,7 @@ async fn search_normalises_what_was_typed_and_shows_the_dose_columns() {
     expect_problem(
         app.get("/api/v1/residents?kana=%E3%83%86", None).await,
         StatusCode::UNAUTHORIZED,
-        "auth.session_invalid",
+        Code::AuthSessionInvalid,
     )
     .await;
 }
@@ -555,7 +564,7 @@ async fn the_detail_shows_booking_and_vaccination_history() {
         )
         .await,
         StatusCode::NOT_FOUND,
-        "resident.not_found",
+        Code::ResidentNotFound,
     )
     .await;
     expect_problem(
@@ -565,7 +574,7 @@ async fn the_detail_shows_booking_and_vaccination_history() {
         )
         .await,
         StatusCode::BAD_REQUEST,
-        "ticket_number.length",
+        Code::TicketNumberLength,
     )
     .await;
 }

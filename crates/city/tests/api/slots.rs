@@ -2,9 +2,9 @@ use chrono::{Datelike, TimeDelta, Weekday};
 use reqwest::StatusCode;
 use reqwest::header::WWW_AUTHENTICATE;
 use yoyaku_city::demo::DemoAccount;
-use yoyaku_core::Visibility;
 use yoyaku_core::time::{to_tokyo, tokyo_today};
 use yoyaku_core::wire::SlotList;
+use yoyaku_core::{Code, Visibility};
 
 use crate::support::{TestApp, expect_problem, spawn_app};
 
@@ -129,7 +129,7 @@ async fn a_missing_unknown_or_expired_session_is_refused() {
     for token in [None, Some("garbage")] {
         let response = app.get(path, token).await;
         assert_eq!(response.headers().get(WWW_AUTHENTICATE).unwrap(), "Bearer");
-        expect_problem(response, StatusCode::UNAUTHORIZED, "auth.session_invalid").await;
+        expect_problem(response, StatusCode::UNAUTHORIZED, Code::AuthSessionInvalid).await;
     }
     let no_bearer = app
         .client
@@ -138,7 +138,12 @@ async fn a_missing_unknown_or_expired_session_is_refused() {
         .send()
         .await
         .unwrap();
-    expect_problem(no_bearer, StatusCode::UNAUTHORIZED, "auth.session_invalid").await;
+    expect_problem(
+        no_bearer,
+        StatusCode::UNAUTHORIZED,
+        Code::AuthSessionInvalid,
+    )
+    .await;
 
     let token = app.login(&app.accounts.clinic_a).await.token;
     sqlx::query("update sessions set created_at = now() - interval '13 hours', expires_at = now() - interval '1 hour'")
@@ -148,7 +153,7 @@ async fn a_missing_unknown_or_expired_session_is_refused() {
     let problem = expect_problem(
         app.get(path, Some(&token)).await,
         StatusCode::UNAUTHORIZED,
-        "auth.session_invalid",
+        Code::AuthSessionInvalid,
     )
     .await;
     assert_eq!(
@@ -163,7 +168,7 @@ async fn accounts_that_are_not_clinics_are_forbidden() {
     for account in [&app.accounts.call_center, &app.accounts.city_admin] {
         let token = app.login(account).await.token;
         let response = app.get("/api/v1/clinic/slots", Some(&token)).await;
-        expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+        expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
     }
 }
 
@@ -172,11 +177,11 @@ async fn bad_date_queries_are_problems() {
     let app = spawn_app().await;
     let token = app.login(&app.accounts.clinic_a).await.token;
     for (query, code) in [
-        ("?from=2021-13-01", "request.malformed"),
-        ("?from=20211025", "request.malformed"),
-        ("?to=tomorrow", "request.malformed"),
-        ("?from=2021-10-25&to=2021-10-24", "slots.range_reversed"),
-        ("?from=2021-01-01&to=2021-04-03", "slots.range_too_long"),
+        ("?from=2021-13-01", Code::RequestMalformed),
+        ("?from=20211025", Code::RequestMalformed),
+        ("?to=tomorrow", Code::RequestMalformed),
+        ("?from=2021-10-25&to=2021-10-24", Code::SlotsRangeReversed),
+        ("?from=2021-01-01&to=2021-04-03", Code::SlotsRangeTooLong),
     ] {
         let response = app
             .get(&format!("/api/v1/clinic/slots{query}"), Some(&token))

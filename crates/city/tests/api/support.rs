@@ -7,8 +7,8 @@ use tokio::net::TcpListener;
 use yoyaku_city::demo::{DemoAccount, DemoAccounts, seed_demo};
 use yoyaku_city::throwaway_pg::fresh_database;
 use yoyaku_city::{Server, connect, migrate};
-use yoyaku_core::Problem;
 use yoyaku_core::wire::{LoginRequest, LoginResponse};
+use yoyaku_core::{Code, Problem};
 
 pub struct TestApp {
     pub server: Server,
@@ -67,11 +67,11 @@ impl TestApp {
 }
 
 /// Asserts `response` is a problem document with `status` and `code`, and returns it.
-pub async fn expect_problem(response: Response, status: StatusCode, code: &str) -> Problem {
+pub async fn expect_problem(response: Response, status: StatusCode, code: Code) -> Problem {
     assert_eq!(response.status(), status);
     assert_problem_content_type(response.headers());
     let problem: Problem = response.json().await.unwrap();
-    assert_eq!(problem.code, code, "{problem:?}");
+    assert_eq!(problem.known_code(), Some(code), "{problem:?}");
     assert_eq!(problem.status, status.as_u16());
     assert_eq!(problem.problem_type, format!("urn:yoyaku:problem:{code}"));
     assert!(!problem.message_ja.is_empty() && !problem.message_en.is_empty());

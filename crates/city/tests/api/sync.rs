@@ -3,6 +3,7 @@
 //! seat leases hold public seats for offline bookings.
 
 use std::time::{Duration, Instant};
+use yoyaku_core::Code;
 
 use chrono::NaiveDate;
 use reqwest::StatusCode;
@@ -139,9 +140,9 @@ async fn a_rejection_rejects_its_dependants_and_holds_back_nothing_else() {
         .iter()
         .map(|r| serde_json::to_value(&r.outcome).unwrap())
         .collect();
-    assert_eq!(outcomes[0]["code"], "ticket.not_in_registry");
+    assert_eq!(outcomes[0]["code"], Code::TicketNotInRegistry.as_str());
     assert!(!outcomes[0]["message_ja"].as_str().unwrap().is_empty());
-    assert_eq!(outcomes[1]["code"], "sync.dependency_rejected");
+    assert_eq!(outcomes[1]["code"], Code::SyncDependencyRejected.as_str());
     assert_eq!(outcomes[1]["caused_by"], made_up.to_string());
     assert_eq!(response.last_settled_seq, 3);
     assert_eq!(
@@ -233,7 +234,7 @@ async fn a_full_slot_comes_back_with_alternatives() {
     )
     .await;
     let outcome = serde_json::to_value(&response.results[0].outcome).unwrap();
-    assert_eq!(outcome["code"], "slot.full", "{outcome:#}");
+    assert_eq!(outcome["code"], Code::SlotFull.as_str(), "{outcome:#}");
     assert!(!outcome["alternatives"].as_array().unwrap().is_empty());
 
     // A clinic may book its own 非公開枠 too: each alternative says which kind it is, as stored.
@@ -308,7 +309,7 @@ async fn sequence_gaps_wait_and_reused_numbers_are_refused() {
     )
     .await;
     let outcome = serde_json::to_value(&reused.results[0].outcome).unwrap();
-    assert_eq!(outcome["code"], "sync.sequence_reused");
+    assert_eq!(outcome["code"], Code::SyncSequenceReused.as_str());
     assert_eq!(count(&app, "select count(*) from residents").await, 1);
 }
 
@@ -324,12 +325,12 @@ async fn a_device_belongs_to_one_clinic_and_only_clinics_sync() {
     expect_problem(
         response,
         StatusCode::FORBIDDEN,
-        "sync.device_of_another_account",
+        Code::SyncDeviceOfAnotherAccount,
     )
     .await;
     let call_center = app.login(&app.accounts.call_center).await.token;
     let response = app.get("/api/v1/sync/snapshot", Some(&call_center)).await;
-    expect_problem(response, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    expect_problem(response, StatusCode::FORBIDDEN, Code::AuthForbidden).await;
 }
 
 /// Pulls until a page holds `wanted` (the sequencer numbers changes a moment after commit).
@@ -645,7 +646,7 @@ async fn a_lease_holds_public_seats_for_offline_bookings_and_returns_the_rest() 
     expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "lease.private_slot",
+        Code::LeasePrivateSlot,
     )
     .await;
     let other = demo_slot(&app.pool, 105, next_slot_day(), "0900", "public").await;
@@ -656,5 +657,5 @@ async fn a_lease_holds_public_seats_for_offline_bookings_and_returns_the_rest() 
             &json!({ "slot_id": other, "seats": 1 }),
         )
         .await;
-    expect_problem(response, StatusCode::NOT_FOUND, "slot.not_found").await;
+    expect_problem(response, StatusCode::NOT_FOUND, Code::SlotNotFound).await;
 }

@@ -178,7 +178,7 @@ impl Clinic {
             // 同期の問題 count says it with the refusal, not after.
             self.refresh_counts().await?;
             CityRefusal {
-                code: cause.code,
+                code: cause.known_code(),
                 ja: format!(
                     "予約者情報の登録・変更が市のサーバーで受け付けられなかったため、この{}はできていません。{}入力した内容は「同期の問題」に残っています。そこで確認してください。",
                     asked.ja(),
@@ -194,7 +194,7 @@ impl Clinic {
         } else {
             self.discard_problem(intent_id).await?;
             CityRefusal {
-                code: rejection.code,
+                code: rejection.known_code(),
                 ja: format!(
                     "市のサーバーがこの{}を受け付けませんでした。{}{}",
                     asked.ja(),

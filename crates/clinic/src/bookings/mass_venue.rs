@@ -7,11 +7,11 @@
 use chrono::{Days, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
-use yoyaku_core::Coded;
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::time::{tokyo_date_time, tokyo_today};
 use yoyaku_core::wire::MassVenueSlotList;
+use yoyaku_core::{Code, Coded};
 
 use super::{Ctx, cache};
 use crate::engine::Clinic;
@@ -82,11 +82,11 @@ enum MassVenueRefusal {
 }
 
 impl Coded for MassVenueRefusal {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Offline => "mass_venue.offline",
-            Self::FirstDoseNotSent => "mass_venue.first_dose_unsent",
-            Self::NotAFirstDose => "mass_venue.not_first_dose",
+            Self::Offline => Code::MassVenueOffline,
+            Self::FirstDoseNotSent => Code::MassVenueFirstDoseUnsent,
+            Self::NotAFirstDose => Code::MassVenueNotFirstDose,
         }
     }
     fn message_ja(&self) -> String {

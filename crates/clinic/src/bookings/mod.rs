@@ -186,7 +186,7 @@ impl Clinic {
         Ok(row)
     }
 
-    /// The nearest slots with a seat around `slot_id` (what a "slot.full" refusal names), for the
+    /// The nearest slots with a seat around `slot_id` (what a `slot.full` refusal names), for the
     /// screen to offer.
     pub async fn nearby_slots(&self, slot_id: Uuid) -> Result<Vec<SlotRow>> {
         let venues = self.venue_ids().await?;

@@ -4,11 +4,11 @@ use crate::SyncState;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use tempfile::TempDir;
 use uuid::Uuid;
-use yoyaku_core::Coded;
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident_key::ResidentKey;
 use yoyaku_core::second_dose::Proposal;
 use yoyaku_core::time::from_tokyo;
+use yoyaku_core::{Code, Coded};
 
 use super::*;
 use crate::error::ClinicError;
@@ -62,11 +62,11 @@ fn key(ticket: &str) -> ResidentKey {
     .unwrap()
 }
 
-fn code(result: Result<impl std::fmt::Debug>) -> String {
+fn code(result: Result<impl std::fmt::Debug>) -> Code {
     let err = result.expect_err("the use case must refuse");
     assert!(matches!(err, ClinicError::Invalid { .. }), "{err:?}");
     assert!(!err.message_ja().is_empty() && !err.message_en().is_empty());
-    err.code().to_owned()
+    err.code()
 }
 
 impl Fixture {
@@ -515,36 +515,36 @@ async fn every_refused_booking_writes_nothing() {
     let cases = [
         (
             request(&taro, Uuid::new_v4(), DoseNumber::SECOND),
-            "slot.not_found",
+            Code::SlotNotFound,
         ),
         (
             request(&taro, elsewhere, DoseNumber::SECOND),
-            "slot.other_clinic",
+            Code::SlotOtherClinic,
         ),
-        (request(&taro, past, DoseNumber::SECOND), "slot.past"),
+        (request(&taro, past, DoseNumber::SECOND), Code::SlotPast),
         (
             request(&taro, open, DoseNumber::FIRST),
-            "booking.duplicate_dose",
+            Code::BookingDuplicateDose,
         ),
         (
             request(&taro, early, DoseNumber::SECOND),
-            "booking.too_early",
+            Code::BookingTooEarly,
         ),
         (
             request(&taro, other_vaccine, DoseNumber::SECOND),
-            "booking.different_vaccine",
+            Code::BookingDifferentVaccine,
         ),
         (
             request(&unregistered, open, DoseNumber::SECOND),
-            "resident.not_registered",
+            Code::ResidentNotRegistered,
         ),
         (
             request(&stranger, open, DoseNumber::FIRST),
-            "resident.not_found",
+            Code::ResidentNotFound,
         ),
         (
             request(&wrong_birth_date, open, DoseNumber::SECOND),
-            "resident.not_found",
+            Code::ResidentNotFound,
         ),
     ];
     for (req, expected) in cases {
@@ -560,7 +560,7 @@ async fn every_refused_booking_writes_nothing() {
         &request(&jiro, full, DoseNumber::FIRST)
     ))
     .unwrap_err();
-    assert_eq!(err.code(), "slot.full");
+    assert_eq!(err.code(), Code::SlotFull);
     // The nearest slot with a seat is named: the same day's 09:00.
     assert!(
         err.message_ja().contains("2021/05/13 09:00〜09:30"),
@@ -593,7 +593,7 @@ async fn the_second_dose_books_after_the_first_and_takes_a_seat() {
         &ctx,
         &request(&taro, second, DoseNumber::SECOND)
     )));
-    assert_eq!(missing, "booking.previous_dose_missing");
+    assert_eq!(missing, Code::BookingPreviousDoseMissing);
     write!(fx, |db, ctx| book::book(
         db,
         &ctx,
@@ -646,13 +646,13 @@ async fn cancel_frees_the_seat_and_refuses_what_the_lifecycle_forbids() {
 
     let before = fx.state().await;
     let again = code(write!(fx, |db, ctx| lifecycle::cancel(db, &ctx, id)));
-    assert_eq!(again, "booking.transition");
+    assert_eq!(again, Code::BookingTransition);
     let unknown = code(write!(fx, |db, ctx| lifecycle::cancel(
         db,
         &ctx,
         Uuid::new_v4()
     )));
-    assert_eq!(unknown, "booking.not_found");
+    assert_eq!(unknown, Code::BookingNotFound);
     assert_eq!(fx.state().await, before);
 }
 
@@ -678,16 +678,16 @@ async fn reception_checks_in_records_the_lot_and_marks_no_shows() {
     let before = fx.state().await;
     // Tomorrow's booking: no reception, no dose and no no-show today.
     let check_in_early = code(write!(fx, |db, ctx| lifecycle::check_in(db, &ctx, early)));
-    assert_eq!(check_in_early, "booking.before_the_day");
+    assert_eq!(check_in_early, Code::BookingBeforeTheDay);
     let no_show_early = code(write!(fx, |db, ctx| lifecycle::mark_no_show(
         db, &ctx, early
     )));
-    assert_eq!(no_show_early, "booking.before_the_day");
+    assert_eq!(no_show_early, Code::BookingBeforeTheDay);
     assert_eq!(fx.state().await, before);
     let not_yet = code(write!(fx, |db, ctx| lifecycle::record_vaccination(
         db, &ctx, came, "FF3620", None
     )));
-    assert_eq!(not_yet, "booking.transition", "受付 comes first");
+    assert_eq!(not_yet, Code::BookingTransition, "受付 comes first");
     assert_eq!(fx.state().await, before);
 
     let row = write!(fx, |db, ctx| lifecycle::check_in(db, &ctx, came)).unwrap();
@@ -696,7 +696,7 @@ async fn reception_checks_in_records_the_lot_and_marks_no_shows() {
     let bad_lot = code(write!(fx, |db, ctx| lifecycle::record_vaccination(
         db, &ctx, came, "FF 36/20", None
     )));
-    assert_eq!(bad_lot, "lot_number.format");
+    assert_eq!(bad_lot, Code::LotNumberFormat);
     let future = code(write!(fx, |db, ctx| lifecycle::record_vaccination(
         db,
         &ctx,
@@ -704,7 +704,7 @@ async fn reception_checks_in_records_the_lot_and_marks_no_shows() {
         "FF3620",
         Some(fx.now + TimeDelta::hours(1))
     )));
-    assert_eq!(future, "vaccination.future");
+    assert_eq!(future, Code::VaccinationFuture);
     let another_day = code(write!(fx, |db, ctx| lifecycle::record_vaccination(
         db,
         &ctx,
@@ -712,7 +712,7 @@ async fn reception_checks_in_records_the_lot_and_marks_no_shows() {
         "FF3620",
         Some(fx.now - TimeDelta::days(1))
     )));
-    assert_eq!(another_day, "booking.vaccinated_on_another_day");
+    assert_eq!(another_day, Code::BookingVaccinatedOnAnotherDay);
     assert_eq!(fx.state().await, before);
 
     let row = write!(fx, |db, ctx| lifecycle::record_vaccination(
@@ -727,7 +727,7 @@ async fn reception_checks_in_records_the_lot_and_marks_no_shows() {
     assert_eq!(row.lot_number.as_deref(), Some("FF3620"));
     assert_eq!(row.vaccinated_at, Some(fx.now));
     let cancel_given = code(write!(fx, |db, ctx| lifecycle::cancel(db, &ctx, came)));
-    assert_eq!(cancel_given, "booking.transition");
+    assert_eq!(cancel_given, Code::BookingTransition);
 
     let row = write!(fx, |db, ctx| lifecycle::mark_no_show(db, &ctx, absent)).unwrap();
     assert_eq!(row.status_label, "来院なし");
@@ -764,9 +764,9 @@ async fn a_change_to_another_day_cancels_and_books_as_one_intent() {
         id,
         later_that_day
     )));
-    assert_eq!(same_day, "booking.change_same_day");
+    assert_eq!(same_day, Code::BookingChangeSameDay);
     let full = code(write!(fx, |db, ctx| book::change(db, &ctx, id, full)));
-    assert_eq!(full, "slot.full");
+    assert_eq!(full, Code::SlotFull);
     assert_eq!(fx.state().await, before, "the old booking stays as it was");
 
     let changed = write!(fx, |db, ctx| book::change(db, &ctx, id, new_slot)).unwrap();
@@ -920,21 +920,21 @@ async fn an_infeasible_same_day_change_says_why_and_writes_nothing() {
         bookings[0],
         evening
     )));
-    assert_eq!(refused, "same_day_change.infeasible");
+    assert_eq!(refused, Code::SameDayChangeInfeasible);
     let not_same_day = code(write!(fx, |db, ctx| same_day::apply(
         db,
         &ctx,
         bookings[0],
         other_day
     )));
-    assert_eq!(not_same_day, "same_day_change.not_same_day");
+    assert_eq!(not_same_day, Code::SameDayChangeNotSameDay);
     let same_slot = code(write!(fx, |db, ctx| same_day::apply(
         db,
         &ctx,
         bookings[0],
         slots[0]
     )));
-    assert_eq!(same_slot, "same_day_change.same_slot");
+    assert_eq!(same_slot, Code::SameDayChangeSameSlot);
     assert_eq!(fx.state().await, before);
 }
 
@@ -1123,7 +1123,7 @@ async fn the_clinic_methods_need_a_login_and_commit_the_row_with_its_intent() {
     let id: Uuid = booked.booking.booking_id.parse().unwrap();
     // In three days: not received today.
     let err = clinic.check_in(id).await.unwrap_err();
-    assert_eq!(err.code(), "booking.before_the_day");
+    assert_eq!(err.code(), Code::BookingBeforeTheDay);
     let exports = tempfile::tempdir().unwrap();
     let saved = clinic
         .save_day_list_csv(fx.venue(), "pfizer", day, exports.path().to_owned())

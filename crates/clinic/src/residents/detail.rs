@@ -99,6 +99,7 @@ mod tests {
     use super::*;
     use crate::cache::write_resident;
     use crate::residents::test_support::{details, key, offline_clinic};
+    use yoyaku_core::Code;
     use yoyaku_core::Coded;
 
     /// A venue with slots on three days, and the resident's bookings in them: dose 1 cancelled
@@ -210,7 +211,7 @@ mod tests {
             .resident_detail("431001", "9000000062")
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "resident.not_found");
+        assert_eq!(err.code(), Code::ResidentNotFound);
         let err = clinic.resident_detail("431002", "12").await.unwrap_err();
         let ClinicError::InvalidFields(fields) = err else {
             panic!("{err:?}")

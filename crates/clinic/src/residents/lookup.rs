@@ -2,6 +2,7 @@
 //! the cache does, and a ticket it does not know is taken unverified, to be checked on sync.
 
 use serde::{Deserialize, Serialize};
+use yoyaku_core::Code;
 use yoyaku_core::out_of_municipality::{OutsideStay, is_out_of_municipality};
 use yoyaku_core::resident::ResidentDetails;
 use yoyaku_core::resident_key::ResidentKey;
@@ -55,7 +56,7 @@ pub struct Notice {
 impl Notice {
     fn unverified() -> Self {
         Self {
-            code: "ticket.unverified".into(),
+            code: Code::TicketUnverified.into(),
             message_ja: "未確認: 市のサーバーに接続できないため、有効接種券との照合ができていません。同期の際に照合されます。".into(),
             message_en: "Unverified: the city server cannot be reached, so the ticket has not been checked against the valid tickets. It will be checked when the app syncs.".into(),
         }
@@ -197,7 +198,7 @@ mod tests {
         assert_eq!(lookup.key, key());
         assert!(!lookup.verified && !lookup.online && !lookup.registered);
         assert!(!lookup.out_of_municipality);
-        assert_eq!(lookup.notice.unwrap().code, "ticket.unverified");
+        assert_eq!(lookup.notice.unwrap().code, Code::TicketUnverified.as_str());
         assert_eq!(count(&clinic, "residents").await, 0);
         assert_eq!(count(&clinic, "outbox").await, 0);
     }
@@ -222,7 +223,7 @@ mod tests {
             .lookup_ticket(key_input("9000000062", "1945/3/4"))
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "ticket.not_in_registry");
+        assert_eq!(err.code(), Code::TicketNotInRegistry);
     }
 
     #[tokio::test]

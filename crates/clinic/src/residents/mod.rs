@@ -10,8 +10,8 @@ mod register;
 mod search;
 pub(crate) mod stored;
 
-use yoyaku_core::Coded;
 use yoyaku_core::resident::FieldError;
+use yoyaku_core::{Code, Coded};
 
 use crate::error::{ClinicError, FieldProblem};
 
@@ -27,7 +27,7 @@ pub use search::{ResidentQuery, ResidentSearch, ResidentSearchRow};
 fn field_problem(field: &str, error: &dyn Coded) -> FieldProblem {
     FieldProblem {
         field: field.to_owned(),
-        code: error.code().to_owned(),
+        code: error.code(),
         message_ja: error.message_ja(),
         message_en: error.message_en(),
     }
@@ -55,8 +55,8 @@ fn detail_problems(errors: &[FieldError]) -> Vec<FieldProblem> {
 struct NotInRegistry;
 
 impl Coded for NotInRegistry {
-    fn code(&self) -> &str {
-        "ticket.not_in_registry"
+    fn code(&self) -> Code {
+        Code::TicketNotInRegistry
     }
     fn message_ja(&self) -> String {
         "接種券番号と生年月日の組み合わせが有効接種券に見つかりません。両方をもう一度ご確認ください。"

@@ -144,6 +144,7 @@ mod tests {
     use super::*;
     use crate::cache::write_resident;
     use crate::residents::test_support::{count, form, key, key_input, offline_clinic};
+    use yoyaku_core::Code;
 
     fn registration(birth_date: &str, details: ResidentForm) -> RegistrationForm {
         RegistrationForm {
@@ -245,7 +246,7 @@ mod tests {
                 "email"
             ]
         );
-        assert_eq!(fields[1].code, "kana_name.latin");
+        assert_eq!(fields[1].code, Code::KanaNameLatin);
         assert!(fields.iter().all(|f| !f.message_ja.is_empty()));
         assert_eq!(count(&clinic, "residents").await, 0);
         assert_eq!(count(&clinic, "outbox").await, 0);
@@ -263,7 +264,7 @@ mod tests {
             ))
             .await
             .unwrap_err();
-        assert_eq!(yoyaku_core::Coded::code(&err), "ticket.not_in_registry");
+        assert_eq!(yoyaku_core::Coded::code(&err), Code::TicketNotInRegistry);
         assert_eq!(count(&clinic, "outbox").await, 0);
         let stored =
             crate::residents::stored::find(&mut db, key().municipality_code, key().ticket_number)

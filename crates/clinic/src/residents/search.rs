@@ -5,11 +5,11 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Arguments;
 use sqlx::sqlite::SqliteArguments;
-use yoyaku_core::Coded;
 use yoyaku_core::contact::Phone;
 use yoyaku_core::kana::search_key;
 use yoyaku_core::resident::NoSearchCriteria;
 use yoyaku_core::ticket::TicketInput;
+use yoyaku_core::{Code, Coded};
 
 use super::field_problem;
 use crate::SyncState;
@@ -105,8 +105,8 @@ struct Criteria {
 struct FamilyNameFirst;
 
 impl Coded for FamilyNameFirst {
-    fn code(&self) -> &str {
-        "resident_search.family_name_required"
+    fn code(&self) -> Code {
+        Code::ResidentSearchFamilyNameRequired
     }
     fn message_ja(&self) -> String {
         "名(カナ)で検索するときは、姓(カナ)も入力してください。".into()
@@ -342,7 +342,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             yoyaku_core::Coded::code(&err),
-            "resident_search.criteria_required"
+            Code::ResidentSearchCriteriaRequired
         );
         let err = clinic
             .search_residents(ResidentQuery {
@@ -366,7 +366,7 @@ mod tests {
         let ClinicError::InvalidFields(fields) = err else {
             panic!("{err:?}")
         };
-        assert_eq!(fields[0].code, "resident_search.family_name_required");
+        assert_eq!(fields[0].code, Code::ResidentSearchFamilyNameRequired);
     }
 
     #[tokio::test]

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use yoyaku_core::Code;
 
 use chrono::{Days, NaiveDate, TimeDelta};
 use uuid::Uuid;
@@ -106,7 +107,7 @@ pub async fn private_slot(clinic: &Clinic, from_day: u64) -> SlotRow {
 /// How long the tests let 予約完了 wait for the city: longer than any answer here takes.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-pub fn refusal(result: Result<Booked, ClinicError>) -> (String, WayOut, String) {
+pub fn refusal(result: Result<Booked, ClinicError>) -> (Code, WayOut, String) {
     match result {
         Err(ClinicError::RefusedByCity(r)) => {
             assert!(!r.en.is_empty());

@@ -1,5 +1,6 @@
 //! Whether a same-day change (manual 3-2 ②) can be accepted, why not, and what would make it so.
 
+use crate::code::Code;
 use chrono::NaiveTime;
 
 use super::plan::use_by;
@@ -27,10 +28,10 @@ pub enum ChangeError {
 }
 
 impl Coded for ChangeError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::UnknownSlot { .. } => "same_day_change.unknown_slot",
-            Self::NoBooking { .. } => "same_day_change.no_booking",
+            Self::UnknownSlot { .. } => Code::SameDayChangeUnknownSlot,
+            Self::NoBooking { .. } => Code::SameDayChangeNoBooking,
         }
     }
     fn message_ja(&self) -> String {
@@ -633,13 +634,13 @@ mod tests {
         });
         let unknown = check_change(&day, Change::Cancel { at: hour(9) }, pfizer()).unwrap_err();
         assert_eq!(unknown, ChangeError::UnknownSlot { slot: hour(9) });
-        assert_eq!(unknown.code(), "same_day_change.unknown_slot");
+        assert_eq!(unknown.code(), Code::SameDayChangeUnknownSlot);
         let empty = Change::Move {
             from: hour(12),
             to: hour(10),
         };
         let err = check_change(&day, empty, pfizer()).unwrap_err();
-        assert_eq!(err.code(), "same_day_change.no_booking");
+        assert_eq!(err.code(), Code::SameDayChangeNoBooking);
         assert!(err.message_ja().contains("12:00–13:00"));
         assert!(check_change(&day, Change::Cancel { at: hour(12) }, pfizer()).is_err());
     }

@@ -14,6 +14,7 @@ pub use change::{
 };
 pub use plan::{Breach, DayPlan, Vial, plan_day};
 
+use crate::code::Code;
 use std::fmt;
 
 use chrono::{NaiveTime, TimeDelta};
@@ -35,8 +36,8 @@ pub struct SlotTimeError {
 }
 
 impl Coded for SlotTimeError {
-    fn code(&self) -> &str {
-        "slot.end_not_after_start"
+    fn code(&self) -> Code {
+        Code::SlotEndNotAfterStart
     }
     fn message_ja(&self) -> String {
         format!(
@@ -94,10 +95,10 @@ pub enum VialRuleError {
 }
 
 impl Coded for VialRuleError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::NoDoses => "vial_rule.doses_per_vial",
-            Self::NoWindow => "vial_rule.window",
+            Self::NoDoses => Code::VialRuleDosesPerVial,
+            Self::NoWindow => Code::VialRuleWindow,
         }
     }
     fn message_ja(&self) -> String {
@@ -208,7 +209,7 @@ mod tests {
     #[test]
     fn a_slot_must_end_after_it_starts() {
         let err = SlotTime::new(at(10, 0), at(10, 0)).unwrap_err();
-        assert_eq!(err.code(), "slot.end_not_after_start");
+        assert_eq!(err.code(), Code::SlotEndNotAfterStart);
         assert!(err.message_ja().contains("10:00〜10:00"));
         assert!(SlotTime::new(at(11, 0), at(10, 0)).is_err());
         assert_eq!(
@@ -227,7 +228,7 @@ mod tests {
             VialRule::new(6, TimeDelta::zero()),
             Err(VialRuleError::NoWindow)
         );
-        assert_eq!(VialRuleError::NoWindow.code(), "vial_rule.window");
+        assert_eq!(VialRuleError::NoWindow.code(), Code::VialRuleWindow);
         let rule = VialRule::new(6, TimeDelta::hours(6)).unwrap();
         assert_eq!(
             (rule.doses_per_vial(), rule.window()),

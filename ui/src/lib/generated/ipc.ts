@@ -54,7 +54,11 @@ export const commands = {
 };
 
 /* Constants */
+export const ERROR_CODES = ["account.display_name_required","account.duplicate","account.not_a_clinic","account.not_found","account_id.format","app.print","app.startup","auth.forbidden","auth.invalid_credentials","auth.locked","auth.log_in_again_online","auth.not_logged_in","auth.offline_first_login","auth.password_required","auth.rate_limited","auth.session_expired","auth.session_invalid","auth.terms_not_agreed","auth.unknown_clinic","birth_date.era_mismatch","birth_date.format","birth_date.future","birth_date.impossible","birth_date.outside_era","birth_date.required","birth_date.too_old","booking.after_next_dose","booking.before_the_day","booking.change_same_day","booking.clinic_only","booking.different_vaccine","booking.duplicate_dose","booking.id_conflict","booking.not_found","booking.previous_dose_missing","booking.too_early","booking.transition","booking.vaccinated_on_another_day","dose_number.range","email.invalid","email.required","export.write_failed","form.invalid","information.contact_incomplete","information.no_copy_yet","information.not_published","information.terms_incomplete","information.terms_too_long","internal","kana_name.latin","kana_name.not_katakana","kana_name.required","kana_name.too_long","lease.private_slot","lease.seats","local.storage","lookup.rate_limited","lot.required","lot_number.format","mass_venue.first_dose_unsent","mass_venue.not_first_dose","mass_venue.offline","memo.too_long","municipality_code.check_digit","municipality_code.format","network.unreachable","no_cache","outside.not_outside","outside.notification_mismatch","outside.reason_required","outside.reason_unknown","outside.refer_to_call_center","password.length","period.cap_below_slots","period.deadlines_order","period.duplicate","period.empty_window","period.no_cap","period.not_found","period.number","period.windows_order","phone.invalid","phone.not_domestic","phone.required","phone.unsupported","request.malformed","request.method_not_allowed","request.not_found","request.too_large","request.unsupported_media_type","resident.invalid","resident.key_required","resident.not_found","resident.not_registered","resident.protected","resident_search.criteria_required","resident_search.family_name_required","same_day_change.infeasible","same_day_change.no_booking","same_day_change.not_reserved","same_day_change.not_same_day","same_day_change.same_slot","same_day_change.unknown_slot","server.database_unavailable","server.internal","server.protocol","server.refused","settings.invalid","settings.server_url","sex.required","slot.clinic_only","slot.end_not_after_start","slot.full","slot.not_found","slot.other_clinic","slot.past","slot.private","slot_report.booked_slots","slot_report.invalid","slots.range_reversed","slots.range_too_long","sync.batch_too_large","sync.dependency_rejected","sync.details_conflict_not_found","sync.device_of_another_account","sync.other_account_unsent","sync.problem_not_found","sync.rebook_not_a_booking","sync.sequence_reused","ticket.municipality_mismatch","ticket.not_in_registry","ticket.unverified","ticket_number.length","ticket_number.not_digits","ticket_number.required","time.invalid","unknown","vaccination.future","vaccine.interval","vaccine.name","vaccine.not_cached","vaccine.unknown","vaccine.vial","valid_tickets.birth_date_differs","valid_tickets.columns","valid_tickets.duplicate","valid_tickets.encoding","valid_tickets.header","valid_tickets.invalid_lines","valid_tickets.resident_registered","venue.clinic_required","venue.duplicate","venue.name_required","venue.not_found","venue.number","venue.other_clinic","vial_rule.doses_per_vial","vial_rule.window"] as const;
+
 export const SYNC_STATUS_EVENT = "sync-status" as const;
+
+export const WINDOW_ERRORS = {"lot_required":{"code":"lot.required","message_en":"Type the lot number, then press Record vaccination.","message_ja":"ロット番号を入力してから「接種記録」を押してください。"},"no_cache":{"code":"no_cache","message_en":"The place of the data saved on this computer is unknown. Close the app and start it again.","message_ja":"この端末に保存したデータの場所が分かりません。アプリを終了して、もう一度起動してください。"},"time_invalid":{"code":"time.invalid","message_en":"Type the time as hours:minutes, such as 10:05. Leave it empty to record now.","message_ja":"接種時刻は 10:05 のように「時:分」で入力してください。空欄なら今の時刻で記録します。"},"unknown":{"code":"unknown","message_en":"An unexpected error occurred. Please try again.","message_ja":"予期しないエラーが発生しました。もう一度お試しください。"}} as const;
 
 /* Types */
 /**  Who is logged in, and for a clinic, which venues are its own. */
@@ -237,6 +241,13 @@ export type Changed = {
 	booked: Booked,
 };
 
+/**
+ *  Every error code of yoyaku. It crosses the wire and the IPC as its text
+ *  (`"booking.duplicate_dose"`); the TypeScript of the window and the browser pages gets
+ *  the same list, generated.
+ */
+export type Code = "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.invalid" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window";
+
 export type CommandError = ErrorInfo;
 
 /**  One line of the 問い合わせ先. */
@@ -317,7 +328,7 @@ export type Email = string;
 
 /**  An error as it crosses to the UI: `{code, message_ja, message_en}`. */
 export type ErrorInfo = {
-	code: string,
+	code: Code,
 	message_ja: string,
 	message_en: string,
 	/**  A form's errors by field; empty for any other error. */
@@ -329,7 +340,7 @@ export type ErrorInfo = {
 /**  One field's error in a form: which field, and what to do about it. */
 export type FieldProblem = {
 	field: string,
-	code: string,
+	code: Code,
 	message_ja: string,
 	message_en: string,
 };
@@ -582,6 +593,7 @@ export type RegistrationForm = {
 } & ResidentKeyInput & ResidentForm;
 
 export type Rejection = {
+	/**  A [`Code`] of the catalogue, kept as its text: see [`Rejection::known_code`]. */
 	code: string,
 	message_ja: string,
 	message_en: string,

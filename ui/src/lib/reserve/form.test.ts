@@ -55,8 +55,8 @@ describe('field errors', () => {
     message_ja: '入力内容に誤りがあります（2件）。',
     message_en: '2 field(s) need correcting.',
     fields: [
-      { field: 'phone', code: 'phone.format', message_ja: '電話番号', message_en: 'phone' },
-      { field: 'ticket', code: 'ticket.length', message_ja: '接種券番号', message_en: 'ticket' },
+      { field: 'phone', code: 'phone.invalid', message_ja: '電話番号', message_en: 'phone' },
+      { field: 'ticket', code: 'ticket_number.length', message_ja: '接種券番号', message_en: 'ticket' },
       { field: 'bad' },
     ],
   };
@@ -64,7 +64,7 @@ describe('field errors', () => {
   it('keeps the well-formed per-field problems of a rejection', () => {
     const error = normalizeError(raw);
     expect(error.fields?.map((f) => f.field)).toEqual(['phone', 'ticket']);
-    expect(fieldErrors(error).phone?.code).toBe('phone.format');
+    expect(fieldErrors(error).phone?.code).toBe('phone.invalid');
     expect(fieldErrors(null)).toEqual({});
     expect(otherProblems(error, ['phone', 'sex']).map((f) => f.field)).toEqual(['ticket']);
   });

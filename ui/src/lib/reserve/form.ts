@@ -3,7 +3,7 @@
 // so the read-back never starts on an incomplete form. Everything else is the engine's to check.
 
 import type { RegistrationForm, ResidentDetails, ResidentForm, ResidentKey, Sex } from '../api/residents';
-import type { CommandError, FieldProblem } from '../types';
+import type { Code, CommandError, FieldProblem } from '../types';
 
 export const REGISTRATION_FIELDS = ['family_name_kana', 'given_name_kana', 'sex', 'phone', 'email', 'memo'] as const;
 
@@ -46,11 +46,27 @@ export function registrationFor(key: ResidentKey, form: ResidentForm): Registrat
   };
 }
 
-const REQUIRED: { field: keyof ResidentForm; ja: string; en: string }[] = [
-  { field: 'family_name_kana', ja: '姓(カナ)を入力してください。', en: 'Please enter the family name in kana.' },
-  { field: 'given_name_kana', ja: '名(カナ)を入力してください。', en: 'Please enter the given name in kana.' },
-  { field: 'sex', ja: '性別を選択してください(わからない場合は「未設定」)。', en: 'Please choose the sex (Unset if unknown).' },
-  { field: 'phone', ja: '電話番号を入力してください。', en: 'Please enter the phone number.' },
+// Each with the engine's code for the same refusal, so that a screen reads one code either way.
+const REQUIRED: { field: keyof ResidentForm; code: Code; ja: string; en: string }[] = [
+  {
+    field: 'family_name_kana',
+    code: 'kana_name.required',
+    ja: '姓(カナ)を入力してください。',
+    en: 'Please enter the family name in kana.',
+  },
+  {
+    field: 'given_name_kana',
+    code: 'kana_name.required',
+    ja: '名(カナ)を入力してください。',
+    en: 'Please enter the given name in kana.',
+  },
+  {
+    field: 'sex',
+    code: 'sex.required',
+    ja: '性別を選択してください(わからない場合は「未設定」)。',
+    en: 'Please choose the sex (Unset if unknown).',
+  },
+  { field: 'phone', code: 'phone.required', ja: '電話番号を入力してください。', en: 'Please enter the phone number.' },
 ];
 
 /** The required fields left blank, as a form error like the engine's; null when all are there. */
@@ -58,7 +74,7 @@ export function missingRequired(form: ResidentForm): CommandError | null {
   const fields: FieldProblem[] = REQUIRED.filter(({ field }) => {
     const v = form[field];
     return v === null || (typeof v === 'string' && v.trim() === '');
-  }).map(({ field, ja, en }) => ({ field, code: `${field}.required`, message_ja: ja, message_en: en }));
+  }).map(({ field, code, ja, en }) => ({ field, code, message_ja: ja, message_en: en }));
   if (fields.length === 0) return null;
   return {
     code: 'form.invalid',

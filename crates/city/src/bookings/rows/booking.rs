@@ -123,12 +123,14 @@ macro_rules! select_bookings {
         sqlx::query_as!(
             $crate::bookings::rows::BookingRow,
             r#"select b.id, b.municipality_code, b.home_code, b.ticket_number, b.dose, b.status,
-                    b.channel, b.lot_number, b.vaccinated_at as "vaccinated_at: chrono::DateTime<chrono::Utc>",
+                    b.channel, b.lot_number,
+                    b.vaccinated_at as "vaccinated_at: chrono::DateTime<chrono::Utc>",
                     b.created_at as "created_at: chrono::DateTime<chrono::Utc>",
                     b.updated_at as "updated_at: chrono::DateTime<chrono::Utc>",
                     s.id as slot_id, s.name as slot_name, s.venue_id, v.name as venue_name,
                     s.vaccine_code, vc.name_ja as vaccine_name,
-                    s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>", s.ends_at as "ends_at: chrono::DateTime<chrono::Utc>",
+                    s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>",
+                    s.ends_at as "ends_at: chrono::DateTime<chrono::Utc>",
                     s.visibility, r.outside_reason, r.notification
              from bookings b
              join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
@@ -260,7 +262,8 @@ pub(in crate::bookings) async fn resident_bookings(
     let rows = sqlx::query_as!(
         HeldRow,
         r#"select b.id, b.dose, b.status, s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>",
-                b.vaccinated_at as "vaccinated_at: chrono::DateTime<chrono::Utc>", s.vaccine_code, v.name_ja as vaccine_name
+                b.vaccinated_at as "vaccinated_at: chrono::DateTime<chrono::Utc>", s.vaccine_code,
+                v.name_ja as vaccine_name
          from bookings b
          join slots s on s.municipality_code = b.municipality_code and s.id = b.slot_id
          join vaccines v on v.municipality_code = s.municipality_code and v.code = s.vaccine_code

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yoyaku_core::wire::Role;
-use yoyaku_core::{AccountId, Coded};
+use yoyaku_core::{AccountId, Code, Coded};
 
 use super::super::ApiContext;
 use super::super::error::ApiError;
@@ -62,13 +62,13 @@ enum InputError {
 }
 
 impl Coded for InputError {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::DisplayName => "account.display_name_required",
-            Self::PasswordLength => "password.length",
-            Self::VenueNumber => "venue.number",
-            Self::VenueName => "venue.name_required",
-            Self::VenueClinic => "venue.clinic_required",
+            Self::DisplayName => Code::AccountDisplayNameRequired,
+            Self::PasswordLength => Code::PasswordLength,
+            Self::VenueNumber => Code::VenueNumber,
+            Self::VenueName => Code::VenueNameRequired,
+            Self::VenueClinic => Code::VenueClinicRequired,
         }
     }
     fn message_ja(&self) -> String {
@@ -166,7 +166,8 @@ async fn create_account(
         AccountSummary,
         r#"insert into accounts (municipality_code, id, account_id, display_name, role, password_hash)
          values ($1, $2, $3, $4, $5, $6)
-         returning id, account_id, display_name, role, created_at as "created_at: chrono::DateTime<chrono::Utc>""#,
+         returning id, account_id, display_name, role,
+                   created_at as "created_at: chrono::DateTime<chrono::Utc>""#,
         admin.municipality_code.as_string(),
         Uuid::new_v4(),
         account_id.as_str(),
@@ -209,7 +210,8 @@ async fn list_accounts(
 ) -> Result<Json<AccountList>, ApiError> {
     let accounts = sqlx::query_as!(
         AccountSummary,
-        r#"select id, account_id, display_name, role, created_at as "created_at: chrono::DateTime<chrono::Utc>"
+        r#"select id, account_id, display_name, role,
+                  created_at as "created_at: chrono::DateTime<chrono::Utc>"
          from accounts where municipality_code = $1 order by account_id"#,
         admin.municipality_code.as_string(),
     )

@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 use yoyaku_core::period::{DateRange, Period, PeriodSpec};
 use yoyaku_core::wire::Role;
-use yoyaku_core::{AccountId, Coded, MunicipalityCode};
+use yoyaku_core::{AccountId, Code, Coded, MunicipalityCode};
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
@@ -95,19 +95,19 @@ impl Refusal {
 }
 
 impl Coded for Refusal {
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::AccountNotFound(_) => "account.not_found",
-            Self::NotAClinic(_) => "account.not_a_clinic",
-            Self::AccountTaken(_) => "account.duplicate",
-            Self::VenueTaken(_) => "venue.duplicate",
-            Self::VenueNotFound(_) => "venue.not_found",
-            Self::VenueOfAnotherClinic { .. } => "venue.other_clinic",
-            Self::PeriodTaken(_) => "period.duplicate",
-            Self::PeriodNotFound(_) => "period.not_found",
-            Self::UnknownVaccine(_) => "vaccine.unknown",
-            Self::NoCap { .. } => "period.no_cap",
-            Self::CapBelowSlots { .. } => "period.cap_below_slots",
+            Self::AccountNotFound(_) => Code::AccountNotFound,
+            Self::NotAClinic(_) => Code::AccountNotAClinic,
+            Self::AccountTaken(_) => Code::AccountDuplicate,
+            Self::VenueTaken(_) => Code::VenueDuplicate,
+            Self::VenueNotFound(_) => Code::VenueNotFound,
+            Self::VenueOfAnotherClinic { .. } => Code::VenueOtherClinic,
+            Self::PeriodTaken(_) => Code::PeriodDuplicate,
+            Self::PeriodNotFound(_) => Code::PeriodNotFound,
+            Self::UnknownVaccine(_) => Code::VaccineUnknown,
+            Self::NoCap { .. } => Code::PeriodNoCap,
+            Self::CapBelowSlots { .. } => Code::PeriodCapBelowSlots,
         }
     }
     fn message_ja(&self) -> String {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 use yoyaku_core::time::tokyo_today;
-use yoyaku_core::{Coded, Problem};
+use yoyaku_core::{Code, Coded, Problem};
 
 use super::super::ApiContext;
 use super::super::error::ApiError;
@@ -49,8 +49,8 @@ struct ImportQuery {
 struct LinesRefused(u64);
 
 impl Coded for LinesRefused {
-    fn code(&self) -> &str {
-        "valid_tickets.invalid_lines"
+    fn code(&self) -> Code {
+        Code::ValidTicketsInvalidLines
     }
     fn message_ja(&self) -> String {
         format!(

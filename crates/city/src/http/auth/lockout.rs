@@ -5,7 +5,7 @@
 use chrono::TimeDelta;
 use sqlx::PgPool;
 use uuid::Uuid;
-use yoyaku_core::{Coded, MunicipalityCode};
+use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 /// Wrong passwords in a row that lock an account …
 const MAX_FAILED_LOGINS: i32 = 5;
@@ -20,8 +20,8 @@ const LOCKOUT_MINUTES: i64 = 15;
 pub(super) struct AccountLocked;
 
 impl Coded for AccountLocked {
-    fn code(&self) -> &'static str {
-        "auth.locked"
+    fn code(&self) -> Code {
+        Code::AuthLocked
     }
     fn message_ja(&self) -> String {
         format!(

@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use sqlx::PgPool;
-use yoyaku_core::{AccountId, Coded, MunicipalityCode};
+use yoyaku_core::{AccountId, Code, Coded, MunicipalityCode};
 
 use super::ClinicRef;
 use crate::http::error::ApiError;
@@ -17,8 +17,8 @@ pub(super) const ON_BEHALF_OF: HeaderName = HeaderName::from_static("x-yoyaku-on
 struct UnknownClinic(AccountId);
 
 impl Coded for UnknownClinic {
-    fn code(&self) -> &'static str {
-        "auth.unknown_clinic"
+    fn code(&self) -> Code {
+        Code::AuthUnknownClinic
     }
     fn message_ja(&self) -> String {
         format!("アカウントID「{}」の医療機関はありません。", self.0)

@@ -11,9 +11,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 
-use yoyaku_core::Coded;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::ticket::TicketNumber;
+use yoyaku_core::{Code, Coded};
 
 use super::rate_limit::{LoginLimiter, LookupLimiter};
 use crate::http::ApiContext;
@@ -26,8 +26,8 @@ struct LoginRateLimited {
 }
 
 impl Coded for LoginRateLimited {
-    fn code(&self) -> &'static str {
-        "auth.rate_limited"
+    fn code(&self) -> Code {
+        Code::AuthRateLimited
     }
     fn message_ja(&self) -> String {
         format!(
@@ -78,8 +78,8 @@ struct LookupRateLimited {
 }
 
 impl Coded for LookupRateLimited {
-    fn code(&self) -> &'static str {
-        "lookup.rate_limited"
+    fn code(&self) -> Code {
+        Code::LookupRateLimited
     }
     fn message_ja(&self) -> String {
         format!(
