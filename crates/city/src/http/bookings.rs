@@ -22,7 +22,6 @@ use yoyaku_core::second_dose::SecondDosePlan;
 use yoyaku_core::vaccine::IntervalCheck;
 use yoyaku_core::wire::{Role, SlotList};
 
-use std::time::Instant;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -151,12 +150,12 @@ async fn slots(
     Ok(Json(SlotList { slots }).into_response())
 }
 
-/// The web's 公開枠, from the last second's answer to the same question when there is one.
+/// The web's 公開枠, from the last second's answer to the same question when there is one (and
+/// from the one read under way when the answer has just expired).
 async fn web_slots(ctx: &ApiContext, question: WebQuestion) -> Result<Response, ApiError> {
-    let now = Instant::now();
-    let body = match ctx.availability.fresh(&question, now) {
-        Some(body) => body,
-        None => {
+    let body = ctx
+        .availability
+        .answer(&question, || async {
             let mut conn = ctx.db.acquire().await?;
             let slots = bookings::available_slots(
                 &mut conn,
@@ -167,12 +166,10 @@ async fn web_slots(ctx: &ApiContext, question: WebQuestion) -> Result<Response, 
                 &PrivateSlots::None,
             )
             .await?;
-            let body =
-                Bytes::from(serde_json::to_vec(&SlotList { slots }).map_err(ApiError::internal)?);
-            ctx.availability.keep(question, body.clone(), now);
-            body
-        }
-    };
+            let body = serde_json::to_vec(&SlotList { slots }).map_err(ApiError::internal)?;
+            Ok::<_, ApiError>(Bytes::from(body))
+        })
+        .await?;
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
