@@ -27,8 +27,9 @@ use utoipa_axum::routes;
 
 use super::ApiContext;
 use super::auth::CurrentAccount;
+use super::auth::LookupLimits;
 use super::availability_cache::WebQuestion;
-use super::caller::{KeyInput, Requester, parse_key, read_scope, writer};
+use super::caller::{KeyInput, Requester, counting_web_key, parse_key, read_scope, writer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::refusals::BookingRefusals;
@@ -221,12 +222,13 @@ fn created_or_ok(created: bool) -> StatusCode {
 )]
 async fn create(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     ApiJson(request): ApiJson<BookRequest>,
 ) -> Result<(StatusCode, Json<BookResponse>), ApiError> {
     let key = parse_key(&request.resident)?;
     let dose = DoseNumber::new(request.dose).map_err(ApiError::invalid)?;
-    let (municipality, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
+    let (municipality, caller) = writer(&ctx.db, requester, Some(key.clone()), &limits).await?;
     let new = NewBooking {
         id: request.booking_id.unwrap_or_else(Uuid::new_v4),
         resident: key,
@@ -236,7 +238,8 @@ async fn create(
     // One connection for the transaction and the advice after it: one acquisition a booking.
     let mut conn = ctx.db.acquire().await?;
     let mut tx = conn.begin().await?;
-    let booked = bookings::book(&mut tx, &caller, municipality, &new).await?;
+    let booked = bookings::book(&mut tx, &caller, municipality, &new).await;
+    let booked = counting_web_key(&limits, &caller, booked.map_err(ApiError::from))?;
     tx.commit().await?;
     let created = booked.created;
     let response = advise(&mut conn, &caller, booked).await?;
@@ -272,9 +275,10 @@ impl ActionRequest {
         &self,
         db: &PgPool,
         requester: Requester,
+        limits: &LookupLimits,
     ) -> Result<(MunicipalityCode, Caller), ApiError> {
         let key = self.resident.as_ref().map(parse_key).transpose()?;
-        writer(db, requester, key).await
+        writer(db, requester, key, limits).await
     }
 }
 
@@ -293,13 +297,15 @@ impl ActionRequest {
 )]
 async fn cancel(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     Path(id): Path<Uuid>,
     OptionalJson(body): OptionalJson<ActionRequest>,
 ) -> Result<Json<BookingRecord>, ApiError> {
-    let (municipality, caller) = body.caller(&ctx.db, requester).await?;
+    let (municipality, caller) = body.caller(&ctx.db, requester, &limits).await?;
     let mut tx = ctx.db.begin().await?;
-    let booking = bookings::cancel(&mut tx, &caller, municipality, id).await?;
+    let booking = bookings::cancel(&mut tx, &caller, municipality, id).await;
+    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from))?;
     tx.commit().await?;
     Ok(Json(booking))
 }
@@ -319,13 +325,15 @@ async fn cancel(
 )]
 async fn check_in(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     Path(id): Path<Uuid>,
     OptionalJson(body): OptionalJson<ActionRequest>,
 ) -> Result<Json<BookingRecord>, ApiError> {
-    let (municipality, caller) = body.caller(&ctx.db, requester).await?;
+    let (municipality, caller) = body.caller(&ctx.db, requester, &limits).await?;
     let mut tx = ctx.db.begin().await?;
-    let booking = bookings::check_in(&mut tx, &caller, municipality, id).await?;
+    let booking = bookings::check_in(&mut tx, &caller, municipality, id).await;
+    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from))?;
     tx.commit().await?;
     Ok(Json(booking))
 }
@@ -345,13 +353,15 @@ async fn check_in(
 )]
 async fn no_show(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     Path(id): Path<Uuid>,
     OptionalJson(body): OptionalJson<ActionRequest>,
 ) -> Result<Json<BookingRecord>, ApiError> {
-    let (municipality, caller) = body.caller(&ctx.db, requester).await?;
+    let (municipality, caller) = body.caller(&ctx.db, requester, &limits).await?;
     let mut tx = ctx.db.begin().await?;
-    let booking = bookings::mark_no_show(&mut tx, &caller, municipality, id).await?;
+    let booking = bookings::mark_no_show(&mut tx, &caller, municipality, id).await;
+    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from))?;
     tx.commit().await?;
     Ok(Json(booking))
 }
@@ -380,12 +390,13 @@ struct VaccinationRequest {
 )]
 async fn vaccination(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     Path(id): Path<Uuid>,
     ApiJson(request): ApiJson<VaccinationRequest>,
 ) -> Result<Json<BookingRecord>, ApiError> {
     let lot_number = LotNumber::parse(&request.lot_number).map_err(ApiError::invalid)?;
-    let (municipality, caller) = writer(&ctx.db, requester, None).await?;
+    let (municipality, caller) = writer(&ctx.db, requester, None, &limits).await?;
     let vaccinated_at = request.vaccinated_at.unwrap_or_else(Utc::now);
     let mut tx = ctx.db.begin().await?;
     let booking = bookings::record_vaccination(
@@ -434,17 +445,19 @@ struct ChangeResponse {
 )]
 async fn change(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     Path(id): Path<Uuid>,
     ApiJson(request): ApiJson<ChangeRequest>,
 ) -> Result<(StatusCode, Json<ChangeResponse>), ApiError> {
     let key = request.resident.as_ref().map(parse_key).transpose()?;
-    let (municipality, caller) = writer(&ctx.db, requester, key).await?;
+    let (municipality, caller) = writer(&ctx.db, requester, key, &limits).await?;
     let new_id = request.new_booking_id.unwrap_or_else(Uuid::new_v4);
     let mut conn = ctx.db.acquire().await?;
     let mut tx = conn.begin().await?;
     let changed =
-        bookings::change(&mut tx, &caller, municipality, id, new_id, request.slot_id).await?;
+        bookings::change(&mut tx, &caller, municipality, id, new_id, request.slot_id).await;
+    let changed = counting_web_key(&limits, &caller, changed.map_err(ApiError::from))?;
     tx.commit().await?;
     let created = changed.booked.created;
     let booked = advise(&mut conn, &caller, changed.booked).await?;
@@ -477,11 +490,12 @@ struct SameDayMoveRequest {
 )]
 async fn same_day_move(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     Path(id): Path<Uuid>,
     ApiJson(request): ApiJson<SameDayMoveRequest>,
 ) -> Result<Json<Moved>, ApiError> {
-    let (municipality, caller) = writer(&ctx.db, requester, None).await?;
+    let (municipality, caller) = writer(&ctx.db, requester, None, &limits).await?;
     let mut tx = ctx.db.begin().await?;
     let moved =
         bookings::same_day_move(&mut tx, &caller, municipality, id, request.slot_id).await?;

@@ -12,7 +12,7 @@ use yoyaku_core::wire::Role;
 use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 use super::ApiContext;
-use super::auth::CurrentAccount;
+use super::auth::{CurrentAccount, LookupLimits};
 use super::error::ApiError;
 use crate::audit::{self, Caller, ReadScope};
 
@@ -64,10 +64,12 @@ pub(super) async fn writer(
     db: &PgPool,
     requester: Requester,
     key: Option<ResidentKey>,
+    limits: &LookupLimits,
 ) -> Result<(MunicipalityCode, Caller), ApiError> {
     let account = match requester {
         Requester::Web => {
             let resident = key.ok_or_else(|| ApiError::invalid(ResidentKeyRequired))?;
+            limits.admit_web_key((resident.municipality_code, resident.ticket_number))?;
             return Ok((resident.municipality_code, Caller::Web { resident }));
         }
         Requester::Staff(account) => account,
@@ -87,6 +89,21 @@ pub(super) async fn writer(
         (Role::CityAdmin, _) => return Err(ApiError::Forbidden),
     };
     Ok((municipality, caller))
+}
+
+/// A write's outcome, with a key from the web that the registry refused counted as a failed check
+/// of its ticket and its address (see [`LookupLimits::admit_web_key`]).
+pub(super) fn counting_web_key<T>(
+    limits: &LookupLimits,
+    caller: &Caller,
+    outcome: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if let (Caller::Web { resident }, Err(error)) = (caller, &outcome)
+        && error.refusal_code() == Some(Code::TicketNotInRegistry)
+    {
+        limits.web_key_failed((resident.municipality_code, resident.ticket_number));
+    }
+    outcome
 }
 
 /// What a logged-in reader may see: a clinic its own venues', the others the municipality's.

@@ -1,7 +1,7 @@
 //! Every error the API answers is an RFC 9457 problem document (`application/problem+json`) with
 //! a stable code and a message in Japanese and English: [`yoyaku_core::Problem`].
 
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use yoyaku_core::slot::AlternativeSlot;
@@ -26,6 +26,12 @@ pub(crate) enum ApiError {
     /// too large a body, unknown path or method.
     #[error("unusable request ({status}): {detail}")]
     Request { status: StatusCode, detail: String },
+    /// A rate limit holds the client back: 429 with the limit's own code and `Retry-After`.
+    #[error("rate limited for {retry_after_secs} s: {error}")]
+    TooMany {
+        retry_after_secs: u64,
+        error: Box<dyn Coded + Send + Sync>,
+    },
     #[error("the municipality code, account ID or password is wrong")]
     InvalidCredentials,
     #[error("the session token is missing, unknown or expired")]
@@ -59,6 +65,26 @@ impl ApiError {
         self
     }
 
+    /// 429 for `wait`, said in whole seconds rounded up; `error` is told those seconds.
+    pub(crate) fn too_many<E: Coded + Send + Sync + 'static>(
+        wait: std::time::Duration,
+        error: impl Fn(u64) -> E,
+    ) -> Self {
+        let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        Self::TooMany {
+            retry_after_secs: seconds,
+            error: Box::new(error(seconds)),
+        }
+    }
+
+    /// The code of a refusal the client is answered with; `None` for the other errors.
+    pub(crate) fn refusal_code(&self) -> Option<Code> {
+        match self {
+            Self::Invalid(error) | Self::Refused { error, .. } => Some(error.code()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(error.into())
     }
@@ -76,6 +102,9 @@ impl ApiError {
                 let mut problem = Problem::from_coded(status.as_u16(), error.as_ref());
                 problem.alternatives = alternatives.clone();
                 return problem;
+            }
+            Self::TooMany { error, .. } => {
+                return Problem::from_coded(StatusCode::TOO_MANY_REQUESTS.as_u16(), error.as_ref());
             }
             Self::Request { status, detail } => {
                 let (code, ja) = request_code_and_message(*status);
@@ -161,6 +190,14 @@ impl IntoResponse for ApiError {
         }
         let body = serde_json::to_vec(&problem).expect("a problem serializes to JSON");
         let mut response = (status, [(CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
+        if let Self::TooMany {
+            retry_after_secs, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
         if matches!(self, Self::SessionInvalid) {
             // RFC 6750: tell the client which scheme to authenticate with.
             response

@@ -112,6 +112,10 @@ impl utoipa::IntoResponses for BookingRefusals {
                 "422",
                 "A booking rule refuses it (a past slot, too early a dose, not the same day …)",
             ),
+            (
+                "429",
+                "`lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks",
+            ),
         ];
         refusals
             .into_iter()

@@ -30,7 +30,7 @@ use yoyaku_core::{Code, Coded, MunicipalityCode, Problem};
 
 use super::ApiContext;
 use super::auth::{CurrentAccount, LookupLimits};
-use super::caller::{KeyInput, Requester, parse_key, read_scope, writer};
+use super::caller::{KeyInput, Requester, counting_web_key, parse_key, read_scope, writer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::refusals::outside_status;
@@ -310,10 +310,12 @@ impl IntoResponse for RegisterError {
         (status = 403, description = "`auth.forbidden`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The key is not in the valid-ticket registry", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`outside.refer_to_call_center`: a reason the guidance does not list", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn register(
     requester: Requester,
+    limits: LookupLimits,
     State(ctx): State<ApiContext>,
     Path((municipality_code, ticket_number)): Path<(String, String)>,
     ApiJson(request): ApiJson<RegisterRequest>,
@@ -334,7 +336,7 @@ async fn register(
         .form
         .parse()
         .map_err(|errors| RegisterError::Form(InvalidForm(errors)))?;
-    let (municipality, caller) = writer(&ctx.db, requester, Some(key.clone())).await?;
+    let (municipality, caller) = writer(&ctx.db, requester, Some(key.clone()), &limits).await?;
     let mut tx = ctx.db.begin().await?;
     let registering = Registering {
         key: &key,
@@ -348,7 +350,8 @@ async fn register(
         registering,
         Replaces::Current,
     )
-    .await?;
+    .await;
+    let registration = counting_web_key(&limits, &caller, registration.map_err(ApiError::from))?;
     let outside = residents::find(&mut tx, municipality, ResidentId::from(&key))
         .await?
         .and_then(|r| r.outside);

@@ -114,7 +114,12 @@ mod lookup {
     use super::*;
     use crate::support::{expect_json, key_json};
 
-    async fn check(app: &TestApp, client: &Client, token: Option<&str>, key: &Value) -> Response {
+    pub(super) async fn check(
+        app: &TestApp,
+        client: &Client,
+        token: Option<&str>,
+        key: &Value,
+    ) -> Response {
         let request = client.post(app.url("/api/v1/residents/lookup")).json(key);
         match token {
             Some(token) => request.bearer_auth(token),
@@ -126,7 +131,7 @@ mod lookup {
     }
 
     /// Asserts a 429 `lookup.rate_limited` with its `Retry-After`, and returns that.
-    async fn expect_limited(response: Response) -> u64 {
+    pub(super) async fn expect_limited(response: Response) -> u64 {
         let retry_after: u64 = response.headers()[RETRY_AFTER]
             .to_str()
             .unwrap()
@@ -143,7 +148,7 @@ mod lookup {
     }
 
     /// The manual's resident, 9000000062 born 1945-03-03.
-    const TICKET: &str = "9000000062";
+    pub(super) const TICKET: &str = "9000000062";
 
     #[tokio::test]
     async fn a_made_up_ticket_and_a_wrong_birth_date_get_the_same_answer() {
@@ -227,5 +232,82 @@ mod lookup {
         let other = key_json("9000001000", "1930-01-01");
         let response = check(&app, &app.client, Some(&token), &other).await;
         expect_json(response, StatusCode::OK).await;
+    }
+}
+
+/// The web's writes carry the resident key as their credential: trying keys through them is held
+/// back as through the registry check, and only a key the registry refuses costs a check.
+mod web_writes {
+    use serde_json::{Value, json};
+    use uuid::Uuid;
+
+    use super::lookup::{TICKET, check, expect_limited};
+    use super::*;
+    use crate::support::{booked, demo_slot, key_json, next_slot_day};
+
+    async fn book(app: &TestApp, client: &Client, key: &Value, slot: Uuid) -> Response {
+        let body = json!({ "resident": key, "slot_id": slot, "dose": 1 });
+        let url = app.url("/api/v1/bookings");
+        client.post(url).json(&body).send().await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn five_bookings_with_wrong_birth_dates_rest_the_ticket_for_the_look_up_too() {
+        let app = spawn_app().await;
+        let slot = demo_slot(&app.pool, 101, next_slot_day(), "0900", "public").await;
+        for (n, day) in (4..9).enumerate() {
+            let client = client_from(ip(&format!("127.0.0.{}", n + 2)));
+            let key = key_json(TICKET, &format!("1945-03-{day:02}"));
+            expect_problem(
+                book(&app, &client, &key, slot).await,
+                StatusCode::NOT_FOUND,
+                Code::TicketNotInRegistry,
+            )
+            .await;
+        }
+        let right = key_json(TICKET, "1945-03-03");
+        let wait = expect_limited(book(&app, &app.client, &right, slot).await).await;
+        assert!((590..=600).contains(&wait), "{wait}");
+        expect_limited(check(&app, &app.client, None, &right).await).await;
+        assert_eq!(booked(&app.pool, slot).await, 0);
+    }
+
+    #[tokio::test]
+    async fn an_address_trying_keys_through_bookings_must_wait_and_others_need_not() {
+        let app = spawn_app().await;
+        let slot = demo_slot(&app.pool, 101, next_slot_day(), "0900", "public").await;
+        // Twenty made-up tickets, each tried once: no ticket rests, the address does.
+        for n in 0..20 {
+            let key = key_json(&format!("90000009{n:02}"), "1950-01-01");
+            expect_problem(
+                book(&app, &app.client, &key, slot).await,
+                StatusCode::NOT_FOUND,
+                Code::TicketNotInRegistry,
+            )
+            .await;
+        }
+        let right = key_json(TICKET, "1945-03-03");
+        let wait = expect_limited(book(&app, &app.client, &right, slot).await).await;
+        assert!((1..=3).contains(&wait), "{wait}");
+        let elsewhere = client_from(ip("127.0.0.2"));
+        let response = book(&app, &elsewhere, &right, slot).await;
+        assert_ne!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    #[tokio::test]
+    async fn refusals_other_than_the_key_cost_no_check() {
+        let app = spawn_app().await;
+        let right = json!({ "resident": key_json(TICKET, "1945-03-03") });
+        for _ in 0..25 {
+            let path = format!("/api/v1/bookings/{}/cancel", Uuid::new_v4());
+            let response = app
+                .client
+                .post(app.url(&path))
+                .json(&right)
+                .send()
+                .await
+                .unwrap();
+            expect_problem(response, StatusCode::NOT_FOUND, Code::BookingNotFound).await;
+        }
     }
 }

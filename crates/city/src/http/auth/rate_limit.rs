@@ -186,6 +186,19 @@ impl LookupLimiter {
         self.clients.admit_at(client, Instant::now())
     }
 
+    /// How long a web client must wait before its next check, if it must; takes nothing.
+    pub fn web_client_wait(&self, peer: SocketAddr, headers: &HeaderMap) -> Option<Duration> {
+        let client = client_address(peer, headers, self.trusted_proxy);
+        self.clients.wait_at(&client, Instant::now())
+    }
+
+    /// Counts a failed check of a key a web client sent with a write (a look-up takes its check
+    /// up front instead, as [`Self::admit_web_client`]).
+    pub fn web_client_failed(&self, peer: SocketAddr, headers: &HeaderMap) {
+        // A client already waiting has no check to take: it keeps waiting.
+        let _ = self.admit_web_client(peer, headers);
+    }
+
     /// How long the ticket must rest after its failed checks, if it must.
     pub fn ticket_wait(&self, ticket: (MunicipalityCode, TicketNumber)) -> Option<Duration> {
         self.tickets.wait_at(&ticket, Instant::now())

@@ -1,13 +1,12 @@
-//! The rate limits of `POST /api/v1/login` and `POST /api/v1/residents/lookup`, as extractors;
+//! The rate limits of `POST /api/v1/login`, `POST /api/v1/residents/lookup` and the web's writes
+//! (whose resident key is checked like a look-up's), as extractors;
 //! the limiters themselves are [`super::rate_limit`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::RETRY_AFTER;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 
@@ -50,25 +49,11 @@ impl FromRequestParts<ApiContext> for LoginAdmitted {
             let error = ApiError::internal("served without the login rate limiter or peer address");
             return Err(error.into_response());
         };
-        limiter
-            .admit(*peer, &parts.headers)
-            .map_err(|wait| too_many(wait, |seconds| LoginRateLimited { seconds }))?;
+        limiter.admit(*peer, &parts.headers).map_err(|wait| {
+            ApiError::too_many(wait, |seconds| LoginRateLimited { seconds }).into_response()
+        })?;
         Ok(Self)
     }
-}
-
-/// 429 with `Retry-After`, in whole seconds rounded up.
-fn too_many<E: Coded + Send + Sync + 'static>(
-    wait: Duration,
-    error: impl Fn(u64) -> E,
-) -> Response {
-    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-    let mut response =
-        ApiError::refused(StatusCode::TOO_MANY_REQUESTS, error(seconds)).into_response();
-    response
-        .headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from(seconds));
-    response
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,9 +77,15 @@ impl Coded for LookupRateLimited {
 /// A look-up the limits hold back for this long: 429 `lookup.rate_limited`.
 pub(in crate::http) struct LookupLimited(Duration);
 
-impl From<LookupLimited> for Response {
+impl From<LookupLimited> for ApiError {
     fn from(LookupLimited(wait): LookupLimited) -> Self {
-        too_many(wait, |seconds| LookupRateLimited { seconds })
+        ApiError::too_many(wait, |seconds| LookupRateLimited { seconds })
+    }
+}
+
+impl From<LookupLimited> for Response {
+    fn from(limited: LookupLimited) -> Self {
+        ApiError::from(limited).into_response()
     }
 }
 
@@ -127,6 +118,27 @@ impl LookupLimits {
     /// Counts a check of the ticket that failed.
     pub fn failed(&self, ticket: (MunicipalityCode, TicketNumber)) {
         self.limiter.ticket_failed(ticket);
+    }
+
+    /// A write from the open web carries the resident key as its credential, so trying keys
+    /// through it is held back like trying them through a look-up: it waits while its address or
+    /// its ticket rests after failed checks. Only a failed key costs a check
+    /// ([`Self::web_key_failed`]), so a resident's own bookings never do.
+    pub fn admit_web_key(
+        &self,
+        ticket: (MunicipalityCode, TicketNumber),
+    ) -> Result<(), LookupLimited> {
+        if let Some(wait) = self.limiter.web_client_wait(self.peer, &self.headers) {
+            return Err(LookupLimited(wait));
+        }
+        self.admit_ticket(ticket)
+    }
+
+    /// Counts a web write the registry refused for its key: a failed check of its ticket and of
+    /// its address.
+    pub fn web_key_failed(&self, ticket: (MunicipalityCode, TicketNumber)) {
+        self.limiter.ticket_failed(ticket);
+        self.limiter.web_client_failed(self.peer, &self.headers);
     }
 }
 
