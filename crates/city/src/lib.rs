@@ -23,6 +23,7 @@ mod sync;
 #[cfg(feature = "demo")]
 pub mod throwaway_pg;
 mod token;
+mod waiting_room;
 
 pub use db::{DEFAULT_CONNECTIONS, connect, connect_with, migrate};
 pub use server::{Server, ServerOptions, TlsError, shutdown_signal};

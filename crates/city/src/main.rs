@@ -76,6 +76,10 @@ struct Serving {
     /// Database connections the server keeps: the bookings it can have in flight at once.
     #[arg(long, env = "YOYAKU_DB_CONNECTIONS", default_value_t = DEFAULT_CONNECTIONS)]
     db_connections: u32,
+    /// Keep opening day's waiting room in front of the web's bookings, letting this many places
+    /// in each second (what the database can book); none unless set.
+    #[arg(long, env = "YOYAKU_WAITING_ROOM_PER_SECOND", value_name = "PLACES")]
+    waiting_room_per_second: Option<std::num::NonZeroU32>,
     /// Days changes are kept for clinics' pulls (30 unless set); a clinic that has not synced
     /// for longer rebuilds its cache from a snapshot, keeping its unsent work.
     #[arg(long, env = "YOYAKU_CHANGE_RETENTION_DAYS", value_name = "DAYS",
@@ -94,6 +98,9 @@ impl Serving {
         }
         if let Some(proxy) = self.trusted_proxy {
             options = options.trusted_proxy(proxy);
+        }
+        if let Some(per_second) = self.waiting_room_per_second {
+            options = options.waiting_room(per_second);
         }
         let listener = TcpListener::bind(self.listen)
             .await

@@ -24,6 +24,7 @@ use tokio_rustls::server::TlsStream;
 
 use crate::http::rate_limit::{LoginLimiter, LoginRate, LookupLimiter};
 use crate::http::{ApiContext, Config, router};
+use crate::waiting_room::WaitingRoom;
 pub use tls::TlsError;
 
 /// A running API server. [`Server::shutdown`], or dropping it, closes the listening socket at
@@ -44,6 +45,7 @@ pub struct ServerOptions {
     trusted_proxy: Option<IpAddr>,
     housekeeping_period: Duration,
     change_retention: chrono::TimeDelta,
+    waiting_room: Option<NonZeroU32>,
 }
 
 impl ServerOptions {
@@ -81,6 +83,13 @@ impl ServerOptions {
         self
     }
 
+    /// Keep opening day's waiting room in front of the web's bookings, letting `per_second`
+    /// places in each second: what the database can book (see the load benchmark's figures).
+    pub fn waiting_room(mut self, per_second: NonZeroU32) -> Self {
+        self.waiting_room = Some(per_second);
+        self
+    }
+
     /// Serves on `listener` from a task of the current tokio runtime.
     pub fn spawn(self, listener: TcpListener, pool: PgPool) -> io::Result<Server> {
         let addr = listener.local_addr()?;
@@ -104,6 +113,9 @@ impl ServerOptions {
             db: pool,
             config: Arc::new(Config::default()),
             availability: Arc::default(),
+            waiting_room: self
+                .waiting_room
+                .map(|per_second| Arc::new(WaitingRoom::new(per_second))),
         })
         // Where the login and look-up handlers find them (http::auth::throttle): per server, like
         // its settings.
@@ -176,6 +188,7 @@ impl Server {
             trusted_proxy: None,
             housekeeping_period: housekeeping::DEFAULT_PERIOD,
             change_retention: crate::sync::retention::DEFAULT_RETENTION,
+            waiting_room: None,
         }
     }
 

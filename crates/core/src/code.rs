@@ -236,6 +236,12 @@ catalogue! {
 
     VialRuleDosesPerVial = "vial_rule.doses_per_vial",
     VialRuleWindow = "vial_rule.window",
+
+    WaitingRoomClosed = "waiting_room.closed",
+    WaitingRoomExpired = "waiting_room.expired",
+    WaitingRoomNotYet = "waiting_room.not_yet",
+    WaitingRoomPlaceInvalid = "waiting_room.place_invalid",
+    WaitingRoomPlaceRequired = "waiting_room.place_required",
 }
 
 impl Code {

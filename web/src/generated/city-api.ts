@@ -531,6 +531,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/waiting-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Takes a place in the city's line. */
+        post: operations["enter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/waiting-room/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A place taken before, with its wait now. */
+        get: operations["place"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -837,7 +871,7 @@ export interface components {
          *     the same list, generated.
          * @enum {string}
          */
-        Code: "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.invalid" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window";
+        Code: "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.invalid" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window" | "waiting_room.closed" | "waiting_room.expired" | "waiting_room.not_yet" | "waiting_room.place_invalid" | "waiting_room.place_required";
         /** @description One line of the 問い合わせ先. */
         Contact: {
             email?: string | null;
@@ -906,6 +940,13 @@ export interface components {
          * @example taro@example.jp
          */
         Email: string;
+        EnterRequest: {
+            /**
+             * @description 自治体番号 of the city whose line to join.
+             * @example 431001
+             */
+            municipality_code: string;
+        };
         /** @description `GET /healthz` */
         Health: {
             status: string;
@@ -1220,6 +1261,35 @@ export interface components {
          * @example 0961234567
          */
         Phone: string;
+        /** @description A place in line and its wait, as of now. */
+        PlaceInLine: {
+            /**
+             * Format: date-time
+             * @description When the place may book; it may until `admitted_until`.
+             */
+            admit_at: string;
+            /** @description Whether it may book now. */
+            admitted: boolean;
+            /** Format: date-time */
+            admitted_until: string;
+            /**
+             * Format: int64
+             * @description Places let in before this one from now: the line ahead.
+             */
+            ahead: number;
+            /**
+             * Format: int64
+             * @description 1 for the line's first arrival.
+             */
+            position: number;
+            /** @description The place, signed: keep it (it survives a reload) and send it with the booking. */
+            token: string;
+            /**
+             * Format: int64
+             * @description Seconds until `admit_at`, rounded up; 0 once admitted.
+             */
+            wait_seconds: number;
+        };
         PlanSummary: {
             vials: components["schemas"]["VialSummary"][];
             /**
@@ -4036,6 +4106,89 @@ export interface operations {
             };
             /** @description `auth.forbidden`: not a clinic */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterRequest"];
+            };
+        };
+        responses: {
+            /** @description The place: first come first served, let in at the rate the city can book */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceInLine"];
+                };
+            };
+            /** @description A malformed 自治体番号 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `waiting_room.closed`: no waiting room now; book directly */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    place: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The place's token */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The place and its wait */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceInLine"];
+                };
+            };
+            /** @description `waiting_room.place_invalid`: not a place the city handed out */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `waiting_room.closed` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

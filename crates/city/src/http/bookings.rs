@@ -8,8 +8,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
@@ -26,13 +26,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiContext;
-use super::auth::CurrentAccount;
-use super::auth::LookupLimits;
+use super::auth::{CurrentAccount, LookupLimits};
 use super::availability_cache::WebQuestion;
 use super::caller::{KeyInput, Requester, counting_web_key, parse_key, read_scope, writer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::refusals::BookingRefusals;
+use super::waiting_room;
 use crate::audit::{self, Caller, ReadScope};
 use crate::bookings::{
     self, Booked, BookingRecord, Moved, NewBooking, PrivateFirstAdvice, PrivateSlots,
@@ -224,11 +224,15 @@ async fn create(
     requester: Requester,
     limits: LookupLimits,
     State(ctx): State<ApiContext>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<BookRequest>,
 ) -> Result<(StatusCode, Json<BookResponse>), ApiError> {
     let key = parse_key(&request.resident)?;
     let dose = DoseNumber::new(request.dose).map_err(ApiError::invalid)?;
     let (municipality, caller) = writer(&ctx.db, requester, Some(key.clone()), &limits).await?;
+    if let Caller::Web { .. } = caller {
+        waiting_room::let_through(&ctx, &headers, municipality).await?;
+    }
     let new = NewBooking {
         id: request.booking_id.unwrap_or_else(Uuid::new_v4),
         resident: key,
@@ -448,10 +452,14 @@ async fn change(
     limits: LookupLimits,
     State(ctx): State<ApiContext>,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<ChangeRequest>,
 ) -> Result<(StatusCode, Json<ChangeResponse>), ApiError> {
     let key = request.resident.as_ref().map(parse_key).transpose()?;
     let (municipality, caller) = writer(&ctx.db, requester, key, &limits).await?;
+    if let Caller::Web { .. } = caller {
+        waiting_room::let_through(&ctx, &headers, municipality).await?;
+    }
     let new_id = request.new_booking_id.unwrap_or_else(Uuid::new_v4);
     let mut conn = ctx.db.acquire().await?;
     let mut tx = conn.begin().await?;

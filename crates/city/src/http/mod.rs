@@ -14,6 +14,7 @@ mod refusals;
 mod residents;
 mod slots;
 mod sync;
+mod waiting_room;
 
 pub(crate) use auth::rate_limit;
 
@@ -39,6 +40,8 @@ pub(crate) struct ApiContext {
     pub config: Arc<Config>,
     /// The web's availability reads of the last second.
     pub availability: Arc<availability_cache::AvailabilityCache>,
+    /// Opening day's line in front of the web's bookings, when the server keeps one.
+    pub waiting_room: Option<Arc<crate::waiting_room::WaitingRoom>>,
 }
 
 pub(crate) struct Config {
@@ -65,6 +68,7 @@ fn routes() -> OpenApiRouter<ApiContext> {
         .merge(admin::router())
         .merge(sync::router())
         .merge(information::router())
+        .merge(waiting_room::router())
         .merge(health::router())
         .merge(openapi::router())
 }

@@ -43,6 +43,7 @@ pub(super) const BEARER: &str = "bearer";
         (name = "slots", description = "予約枠 as a clinic sees its own, and the 公開枠 of the city's mass-vaccination venues"),
         (name = "residents", description = "The registry check, 住民情報登録, 住民検索 and 住民情報"),
         (name = "bookings", description = "接種予約 and its lifecycle, from every channel"),
+        (name = "waiting room", description = "Opening day's line in front of the web's bookings, when the server keeps one"),
         (name = "admin", description = "The city's administration (city_admin accounts only)"),
         (name = "sync", description = "The clinic app's push, pull, snapshot and seat leases"),
         (name = "information", description = "利用規約 and 問い合わせ先, as the municipality publishes them"),
@@ -120,6 +121,7 @@ mod tests {
             db,
             config: Arc::new(Config::default()),
             availability: Arc::default(),
+            waiting_room: None,
         };
         let debug = format!("{:?}", api_router(ctx));
         let (routes, _) = debug

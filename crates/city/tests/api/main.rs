@@ -25,3 +25,4 @@ mod support;
 mod sync;
 mod throwaway_pg;
 mod tls;
+mod waiting_room;
