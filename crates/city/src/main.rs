@@ -147,7 +147,7 @@ async fn migrated_pool(database_url: &str, connections: u32) -> anyhow::Result<P
 async fn serve(serving: &Serving, database_url: &str) -> anyhow::Result<()> {
     let pool = migrated_pool(database_url, serving.db_connections).await?;
     let server = serving.spawn(pool).await?;
-    tracing::info!(url = %server.url(), "serving");
+    println!("serving: {}", server.url());
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await?;

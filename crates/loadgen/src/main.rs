@@ -5,11 +5,15 @@
 //! 2. hammers slot availability reads from many clients for a while,
 //! 3. races many web clients for a few hundred seats of one slot, all released at once,
 //! 4. books uncontended seats from many clients,
-//! 5. checks in SQL that no slot is overbooked and no resident holds two active bookings of a dose.
+//! 5. with `--opening-day-server` (a server with a waiting room, on the same database), lets
+//!    residents arrive faster than the city books, each from the page through the waiting room to
+//!    a booking, while a crowd refreshes the availability,
+//! 6. checks in SQL that no slot is overbooked and no resident holds two active bookings of a dose.
 //!
 //! Every loop is bounded in count and time, and only the given server is contacted.
 
 mod fixture;
+mod opening_day;
 mod report;
 mod scenarios;
 
@@ -48,6 +52,19 @@ struct Args {
     /// Concurrent clients making them.
     #[arg(long, default_value_t = 64)]
     uncontended_clients: usize,
+    /// A server on the same database run with `--waiting-room-per-second`: the opening day's
+    /// target. No opening day without it.
+    #[arg(long)]
+    opening_day_server: Option<String>,
+    /// Residents arriving on the opening day.
+    #[arg(long, default_value_t = 5_000)]
+    opening_day_residents: usize,
+    /// How many arrive each second (more than the room lets in, so that a line forms).
+    #[arg(long, default_value_t = 2_000)]
+    opening_day_arrivals: u32,
+    /// Clients refreshing the availability meanwhile.
+    #[arg(long, default_value_t = 64)]
+    opening_day_readers: usize,
     /// Also append the figures to this file, a tab-separated line each (benchmark, measure,
     /// figure, target), as the clinic benchmarks do in their quick mode.
     #[arg(long)]
@@ -57,23 +74,20 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let url = reqwest::Url::parse(&args.server)?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
-    };
-    anyhow::ensure!(
-        loopback,
-        "refusing to load {url}: only a server on this machine is a target"
-    );
+    for server in std::iter::once(&args.server).chain(&args.opening_day_server) {
+        ensure_loopback(server)?;
+    }
 
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(4)
         .connect(&args.database_url)
         .await?;
-    let needed = args.race_clients + args.uncontended_bookings;
+    let opening_day_residents = if args.opening_day_server.is_some() {
+        args.opening_day_residents
+    } else {
+        0
+    };
+    let needed = args.race_clients + args.uncontended_bookings + opening_day_residents;
     let fixture = fixture::prepare(&pool, args.race_seats, needed).await?;
     let base = args.server.trim_end_matches('/');
     let target = scenarios::Target::new(base)?;
@@ -95,14 +109,36 @@ async fn main() -> anyhow::Result<()> {
         args.uncontended_clients,
     )
     .await;
+    let opening_day = match &args.opening_day_server {
+        Some(server) => {
+            let first = args.race_clients;
+            let residents = &fixture.residents[first..first + opening_day_residents];
+            Some(
+                opening_day::run(
+                    server.trim_end_matches('/'),
+                    &fixture,
+                    residents,
+                    args.opening_day_arrivals,
+                    args.opening_day_readers,
+                )
+                .await?,
+            )
+        }
+        None => None,
+    };
     let check = fixture::check(&pool).await?;
 
-    println!(
-        "{}",
-        report::markdown(&reads, &race, &uncontended, &check, args.race_seats)
-    );
+    let report = report::Report {
+        reads: &reads,
+        race: &race,
+        uncontended: &uncontended,
+        opening_day: opening_day.as_ref(),
+        check: &check,
+        seats: args.race_seats,
+    };
+    println!("{}", report.markdown());
     if let Some(path) = &args.figures {
-        report::append_figures(path, &reads, &race, &uncontended, &check, args.race_seats)?;
+        report.append_figures(path)?;
     }
     anyhow::ensure!(
         check.overbooked_slots == 0 && check.duplicate_active_bookings == 0,
@@ -113,6 +149,21 @@ async fn main() -> anyhow::Result<()> {
         "the race committed {} bookings for {} seats",
         race.committed,
         args.race_seats
+    );
+    Ok(())
+}
+
+fn ensure_loopback(server: &str) -> anyhow::Result<()> {
+    let url = reqwest::Url::parse(server)?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    anyhow::ensure!(
+        loopback,
+        "refusing to load {url}: only a server on this machine is a target"
     );
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 
 use crate::fixture::Check;
+use crate::opening_day::OpeningDay;
 
 /// What one scenario measured.
 pub struct Outcome {
@@ -62,89 +63,145 @@ impl Outcome {
     }
 }
 
-pub fn markdown(
-    reads: &Outcome,
-    race: &Outcome,
-    uncontended: &Outcome,
-    check: &Check,
-    seats: u32,
-) -> String {
-    let mut out = String::new();
-    out.push_str("| scenario | ok | refused | failed | time | rate | p50 ms | p99 ms | max ms |\n");
-    out.push_str("|---|---|---|---|---|---|---|---|---|\n");
-    out.push_str(&reads.row(reads.committed, "req"));
-    out.push('\n');
-    out.push_str(&race.row(race.committed, "booking"));
-    out.push('\n');
-    out.push_str(&uncontended.row(uncontended.committed, "booking"));
-    out.push('\n');
-    out.push_str(&format!(
-        "\nrace: {} seats, {} committed, {} refused as full\n",
-        seats, race.committed, race.refused
-    ));
-    out.push_str(&format!(
-        "SQL check: {} overbooked slots, {} duplicate active bookings\n",
-        check.overbooked_slots, check.duplicate_active_bookings
-    ));
-    out
+/// Everything one run measured.
+pub struct Report<'a> {
+    pub reads: &'a Outcome,
+    pub race: &'a Outcome,
+    pub uncontended: &'a Outcome,
+    pub opening_day: Option<&'a OpeningDay>,
+    pub check: &'a Check,
+    pub seats: u32,
 }
 
-/// The figures as tab-separated lines (benchmark, measure, figure, target), appended to `path`.
-pub fn append_figures(
-    path: &std::path::Path,
-    reads: &Outcome,
-    race: &Outcome,
-    uncontended: &Outcome,
-    check: &Check,
-    seats: u32,
-) -> std::io::Result<()> {
-    use std::io::Write;
-    let bench = "city loadgen";
-    let lines = [
-        (
-            "availability reads",
-            format!(
-                "{:.0} req/s, p99 {:.1} ms",
-                reads.per_second(reads.committed),
-                reads.ms(0.99)
+impl Report<'_> {
+    pub fn markdown(&self) -> String {
+        let (reads, race, uncontended) = (self.reads, self.race, self.uncontended);
+        let mut out = String::new();
+        out.push_str(
+            "| scenario | ok | refused | failed | time | rate | p50 ms | p99 ms | max ms |\n",
+        );
+        out.push_str("|---|---|---|---|---|---|---|---|---|\n");
+        out.push_str(&reads.row(reads.committed, "req"));
+        out.push('\n');
+        out.push_str(&race.row(race.committed, "booking"));
+        out.push('\n');
+        out.push_str(&uncontended.row(uncontended.committed, "booking"));
+        out.push('\n');
+        out.push_str(&format!(
+            "\nrace: {} seats, {} committed, {} refused as full\n",
+            self.seats, race.committed, race.refused
+        ));
+        if let Some(day) = self.opening_day {
+            out.push_str(&format!(
+                "opening day: {} residents, {} booked; {} requests in {:.1} s ({:.0} req/s), {} 5xx, \
+                 {} failed; admitted bookings p50 {:.1} ms, p99 {:.1} ms; longest wait {:.1} s; \
+                 places stray from arrival order by at most {} ({} inversions)\n",
+                day.residents,
+                day.booked,
+                day.requests,
+                day.elapsed.as_secs_f64(),
+                day.requests_per_second(),
+                day.server_errors,
+                day.failed,
+                day.booking_ms(0.5),
+                day.booking_ms(0.99),
+                day.longest_wait.as_secs_f64(),
+                day.max_displacement,
+                day.inversions,
+            ));
+        }
+        out.push_str(&format!(
+            "SQL check: {} overbooked slots, {} duplicate active bookings\n",
+            self.check.overbooked_slots, self.check.duplicate_active_bookings
+        ));
+        out
+    }
+
+    /// The figures as tab-separated lines (benchmark, measure, figure, target), appended to
+    /// `path`.
+    pub fn append_figures(&self, path: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let (reads, race, uncontended) = (self.reads, self.race, self.uncontended);
+        let bench = "city loadgen";
+        let mut lines = vec![
+            (
+                "availability reads",
+                format!(
+                    "{:.0} req/s, p99 {:.1} ms",
+                    reads.per_second(reads.committed),
+                    reads.ms(0.99)
+                ),
+                "≥ 20,000 req/s, p99 ≤ 50 ms",
             ),
-            "≥ 20,000 req/s, p99 ≤ 50 ms",
-        ),
-        (
-            "race for one slot's seats",
-            format!(
-                "{} seats: {} committed, {} refused as full, in {:.1} s",
-                seats,
-                race.committed,
-                race.refused,
-                race.elapsed.as_secs_f64()
+            (
+                "race for one slot's seats",
+                format!(
+                    "{} seats: {} committed, {} refused as full, in {:.1} s",
+                    self.seats,
+                    race.committed,
+                    race.refused,
+                    race.elapsed.as_secs_f64()
+                ),
+                "exactly the seats",
             ),
-            "exactly the seats",
-        ),
-        (
-            "uncontended bookings",
-            format!(
-                "{:.0}/s, p99 {:.0} ms",
-                uncontended.per_second(uncontended.committed),
-                uncontended.ms(0.99)
+            (
+                "uncontended bookings",
+                format!(
+                    "{:.0}/s, p99 {:.0} ms",
+                    uncontended.per_second(uncontended.committed),
+                    uncontended.ms(0.99)
+                ),
+                "≥ 1,000/s",
             ),
-            "≥ 1,000/s",
-        ),
-        (
+        ];
+        if let Some(day) = self.opening_day {
+            lines.extend([
+                (
+                    "opening day: requests served",
+                    format!(
+                        "{:.0} req/s, {} 5xx, {} failed",
+                        day.requests_per_second(),
+                        day.server_errors,
+                        day.failed
+                    ),
+                    "≥ 33,000 req/s, 0 5xx",
+                ),
+                (
+                    "opening day: admitted bookings",
+                    format!(
+                        "{} of {} booked, p99 {:.0} ms, longest wait {:.1} s",
+                        day.booked,
+                        day.residents,
+                        day.booking_ms(0.99),
+                        day.longest_wait.as_secs_f64()
+                    ),
+                    "p99 ≤ 1 s",
+                ),
+                (
+                    "opening day: order of admission",
+                    format!(
+                        "strays by at most {} places, {} inversions",
+                        day.max_displacement, day.inversions
+                    ),
+                    "arrival order",
+                ),
+            ]);
+        }
+        lines.push((
             "SQL check after the run",
             format!(
                 "{} overbooked, {} duplicate active",
-                check.overbooked_slots, check.duplicate_active_bookings
+                self.check.overbooked_slots, self.check.duplicate_active_bookings
             ),
             "0 / 0",
-        ),
-    ];
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    for (measure, figure, target) in lines {
-        writeln!(file, "{bench}\t{measure}\t{figure}\t{target}")?;
+        ));
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        for (measure, figure, target) in lines {
+            writeln!(file, "{bench}\t{measure}\t{figure}\t{target}")?;
+        }
+        Ok(())
     }
-    Ok(())
 }
