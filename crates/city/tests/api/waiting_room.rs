@@ -40,6 +40,14 @@ async fn enter(app: &TestApp) -> Value {
     expect_json(response, StatusCode::CREATED).await
 }
 
+/// The place of `token`, as a reloaded page reads it.
+async fn read_place(app: &TestApp, token: &str) -> Value {
+    let response = app
+        .get(&format!("/api/v1/waiting-room/{token}"), None)
+        .await;
+    expect_json(response, StatusCode::OK).await
+}
+
 fn admit_at(place: &Value) -> DateTime<Utc> {
     place["admit_at"].as_str().unwrap().parse().unwrap()
 }
@@ -85,12 +93,7 @@ async fn places_are_first_come_first_served_at_the_room_s_rate_and_survive_a_rel
     assert!((3..=4).contains(&ahead), "{last}");
     // The page reloads: the same place, a shorter or equal wait.
     let token = last["token"].as_str().unwrap();
-    let again = expect_json(
-        app.get(&format!("/api/v1/waiting-room/{token}"), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let again = read_place(&app, token).await;
     assert_eq!(again["position"], 5);
     assert_eq!(again["admit_at"], last["admit_at"]);
     assert!(again["wait_seconds"].as_u64().unwrap() <= wait);
@@ -191,12 +194,7 @@ async fn two_server_instances_hand_out_places_from_one_line() {
     );
     // Each reads the other's places: one key signs them all.
     let token = second["token"].as_str().unwrap();
-    let read = expect_json(
-        app.get(&format!("/api/v1/waiting-room/{token}"), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = read_place(&app, token).await;
     assert_eq!(read["position"], 2);
     other.shutdown().await.unwrap();
 }
