@@ -8,11 +8,14 @@
 //! 5. with `--opening-day-server` (a server with a waiting room, on the same database), lets
 //!    residents arrive faster than the city books, each from the page through the waiting room to
 //!    a booking, while a crowd refreshes the availability,
-//! 6. checks in SQL that no slot is overbooked and no resident holds two active bookings of a dose.
+//! 6. with `--nginx`, reads one availability question from the city and the same body from a
+//!    file served by an nginx of its own, by the same clients for as long,
+//! 7. checks in SQL that no slot is overbooked and no resident holds two active bookings of a dose.
 //!
 //! Every loop is bounded in count and time, and only the given server is contacted.
 
 mod fixture;
+mod nginx;
 mod opening_day;
 mod report;
 mod scenarios;
@@ -52,6 +55,10 @@ struct Args {
     /// Concurrent clients making them.
     #[arg(long, default_value_t = 64)]
     uncontended_clients: usize,
+    /// An nginx binary: availability reads are then compared with it serving the same answer
+    /// from a file, read by as many clients for as long.
+    #[arg(long)]
+    nginx: Option<std::path::PathBuf>,
     /// A server on the same database run with `--waiting-room-per-second`: the opening day's
     /// target. No opening day without it.
     #[arg(long)]
@@ -99,6 +106,18 @@ async fn main() -> anyhow::Result<()> {
         Duration::from_secs(args.read_seconds),
     )
     .await;
+    let against_nginx = match &args.nginx {
+        Some(binary) => {
+            let url = scenarios::availability_urls(&target, &fixture).swap_remove(0);
+            let duration = Duration::from_secs(args.read_seconds);
+            let mut city =
+                scenarios::reads_of(&target, vec![url.clone()], args.read_clients, duration).await;
+            city.name = "availability reads, one question";
+            let nginx = nginx::reads(binary, &url, args.read_clients, duration).await?;
+            Some((city, nginx))
+        }
+        None => None,
+    };
     // The race's thousands of connections get a client of their own, dropped after it: kept in
     // the shared client's pool, they would slow every later request's pick of a connection.
     let race = scenarios::race(&scenarios::Target::new(base)?, &fixture, args.race_clients).await;
@@ -133,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
         race: &race,
         uncontended: &uncontended,
         opening_day: opening_day.as_ref(),
+        against_nginx: against_nginx.as_ref(),
         check: &check,
         seats: args.race_seats,
     };

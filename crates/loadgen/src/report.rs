@@ -69,6 +69,8 @@ pub struct Report<'a> {
     pub race: &'a Outcome,
     pub uncontended: &'a Outcome,
     pub opening_day: Option<&'a OpeningDay>,
+    /// The city's reads of one question, and nginx's of the same body from a file.
+    pub against_nginx: Option<&'a (Outcome, Outcome)>,
     pub check: &'a Check,
     pub seats: u32,
 }
@@ -87,10 +89,22 @@ impl Report<'_> {
         out.push('\n');
         out.push_str(&uncontended.row(uncontended.committed, "booking"));
         out.push('\n');
+        if let Some((city, nginx)) = self.against_nginx {
+            for outcome in [city, nginx] {
+                out.push_str(&outcome.row(outcome.committed, "req"));
+                out.push('\n');
+            }
+        }
         out.push_str(&format!(
             "\nrace: {} seats, {} committed, {} refused as full\n",
             self.seats, race.committed, race.refused
         ));
+        if let Some((city, nginx)) = self.against_nginx {
+            out.push_str(&format!(
+                "availability reads of one question: {:.2} of nginx serving the same body from a file\n",
+                city.per_second(city.committed) / nginx.per_second(nginx.committed).max(f64::EPSILON)
+            ));
+        }
         if let Some(day) = self.opening_day {
             out.push_str(&format!(
                 "opening day: {} residents, {} booked; {} requests in {:.1} s ({:.0} req/s), {} 5xx, \
@@ -154,6 +168,20 @@ impl Report<'_> {
                 "≥ 1,000/s",
             ),
         ];
+        if let Some((city, nginx)) = self.against_nginx {
+            let (city_rate, nginx_rate) = (
+                city.per_second(city.committed),
+                nginx.per_second(nginx.committed),
+            );
+            lines.push((
+                "availability reads against nginx serving the same body from a file",
+                format!(
+                    "{:.2} of it ({city_rate:.0} and {nginx_rate:.0} req/s)",
+                    city_rate / nginx_rate.max(f64::EPSILON)
+                ),
+                "≥ 0.8",
+            ));
+        }
         if let Some(day) = self.opening_day {
             lines.extend([
                 (

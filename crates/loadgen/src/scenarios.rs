@@ -92,6 +92,21 @@ fn record(outcome: &mut Outcome, started: Instant, booked: Booked) {
     }
 }
 
+/// The availability URL of each fixture date, as the web asks it.
+pub fn availability_urls(target: &Target, fixture: &Fixture) -> Vec<Url> {
+    fixture
+        .read_dates
+        .iter()
+        .map(|date| {
+            Url::parse(&format!(
+                "{}/api/v1/slots?municipality_code={MUNICIPALITY}&venue_id={}&vaccine={}&date={date}",
+                target.base, fixture.venue_id, fixture.vaccine_code
+            ))
+            .expect("the server's URL was parsed before")
+        })
+        .collect()
+}
+
 /// `clients` readers asking for a venue's availability on random fixture dates for `duration`.
 pub async fn reads(
     target: &Target,
@@ -99,21 +114,25 @@ pub async fn reads(
     clients: usize,
     duration: Duration,
 ) -> Outcome {
+    reads_of(
+        target,
+        availability_urls(target, fixture),
+        clients,
+        duration,
+    )
+    .await
+}
+
+/// `clients` readers getting random ones of `urls` for `duration`.
+pub async fn reads_of(
+    target: &Target,
+    urls: Vec<Url>,
+    clients: usize,
+    duration: Duration,
+) -> Outcome {
     let deadline = Instant::now() + duration;
     let started = Instant::now();
-    let urls: Arc<Vec<Url>> = Arc::new(
-        fixture
-            .read_dates
-            .iter()
-            .map(|date| {
-                Url::parse(&format!(
-                    "{}/api/v1/slots?municipality_code={MUNICIPALITY}&venue_id={}&vaccine={}&date={date}",
-                    target.base, fixture.venue_id, fixture.vaccine_code
-                ))
-                .expect("the server's URL was parsed before")
-            })
-            .collect(),
-    );
+    let urls = Arc::new(urls);
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let target = target.clone();
