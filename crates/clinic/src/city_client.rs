@@ -117,7 +117,7 @@ async fn send(req: RequestBuilder) -> Result<Response> {
         // The server no longer knows the session: the receptionist renews it with the password.
         Ok(problem)
             if status == StatusCode::UNAUTHORIZED
-                && problem.known_code() == Some(Code::AuthSessionInvalid) =>
+                && problem.known_code() == Code::AuthSessionInvalid =>
         {
             Err(ClinicError::SessionExpired)
         }

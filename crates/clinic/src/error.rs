@@ -98,8 +98,7 @@ impl Coded for ClinicError {
             Self::Invalid { code, .. } => *code,
             Self::InvalidFields(_) => Code::FormInvalid,
             Self::OtherAccountsWorkUnsent { .. } => Code::SyncOtherAccountUnsent,
-            // A code this build does not know (a newer server's) keeps the server's messages.
-            Self::Rejected(p) => p.known_code().unwrap_or(Code::ServerRefused),
+            Self::Rejected(p) => p.known_code(),
             Self::RefusedByCity(r) => r.code,
             Self::Unreachable(_) => Code::NetworkUnreachable,
             Self::NoCachedLogin => Code::AuthOfflineFirstLogin,

@@ -249,6 +249,12 @@ impl Code {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|code| code.as_str() == text)
     }
+
+    /// The code of a refusal as it came over the wire: [`Code::ServerRefused`] for one this build
+    /// does not know (a newer server's), whose messages still say why.
+    pub fn from_wire(text: &str) -> Self {
+        Self::parse(text).unwrap_or(Self::ServerRefused)
+    }
 }
 
 impl From<Code> for String {
@@ -283,6 +289,8 @@ mod tests {
     #[test]
     fn a_code_this_build_does_not_know_is_none() {
         assert_eq!(Code::parse("booking.made_up"), None);
+        assert_eq!(Code::from_wire("booking.made_up"), Code::ServerRefused);
+        assert_eq!(Code::from_wire("slot.full"), Code::SlotFull);
         assert!(serde_json::from_str::<Code>("\"booking.made_up\"").is_err());
     }
 

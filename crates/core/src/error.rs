@@ -54,8 +54,8 @@ impl Problem {
         Self::new(status, err.code(), err.message_ja(), err.message_en())
     }
 
-    /// The problem's code, when this build's catalogue has it.
-    pub fn known_code(&self) -> Option<Code> {
-        Code::parse(&self.code)
+    /// The problem's code, read by [`Code::from_wire`].
+    pub fn known_code(&self) -> Code {
+        Code::from_wire(&self.code)
     }
 }

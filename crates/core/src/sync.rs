@@ -155,10 +155,9 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// The rejection's code, or [`Code::ServerRefused`] for one this build does not know (a
-    /// newer server's): its messages still say why.
+    /// The rejection's code, read by [`Code::from_wire`].
     pub fn known_code(&self) -> Code {
-        Code::parse(&self.code).unwrap_or(Code::ServerRefused)
+        Code::from_wire(&self.code)
     }
 }
 

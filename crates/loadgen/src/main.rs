@@ -108,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
     .await;
     let against_nginx = match &args.nginx {
         Some(binary) => {
-            let url = scenarios::availability_urls(&target, &fixture).swap_remove(0);
+            let url = scenarios::availability_urls(base, &fixture)?.swap_remove(0);
             let duration = Duration::from_secs(args.read_seconds);
             let mut city =
                 scenarios::reads_of(&target, vec![url.clone()], args.read_clients, duration).await;

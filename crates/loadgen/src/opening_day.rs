@@ -16,6 +16,7 @@ use uuid::Uuid;
 use yoyaku_core::resident_key::ResidentKey;
 
 use crate::fixture::{Fixture, MUNICIPALITY};
+use crate::scenarios;
 
 /// What the opening day measured.
 pub struct OpeningDay {
@@ -157,16 +158,7 @@ impl Room {
         }
         morning.waited = queued.elapsed();
         self.read().await;
-        let body = json!({
-            "booking_id": Uuid::new_v4(),
-            "resident": {
-                "municipality_code": resident.municipality_code,
-                "ticket": resident.ticket_number,
-                "birth_date": resident.birth_date,
-            },
-            "slot_id": slot,
-            "dose": 1,
-        });
+        let body = scenarios::web_booking(&resident, slot);
         let sent = Instant::now();
         let booking = self
             .http
@@ -200,16 +192,7 @@ pub async fn run(
         .pool_max_idle_per_host(1024)
         .timeout(Duration::from_secs(60))
         .build()?;
-    let availability = fixture
-        .read_dates
-        .iter()
-        .map(|date| {
-            Url::parse(&format!(
-                "{base}/api/v1/slots?municipality_code={MUNICIPALITY}&venue_id={}&vaccine={}&date={date}",
-                fixture.venue_id, fixture.vaccine_code
-            ))
-        })
-        .collect::<Result<_, _>>()?;
+    let availability = scenarios::availability_urls(base, fixture)?;
     let room = Arc::new(Room {
         http,
         base: base.to_owned(),

@@ -48,16 +48,7 @@ impl Target {
 
     /// A web booking: no token, the resident's ticket and birth date are the credential.
     async fn book(&self, resident: &ResidentKey, slot_id: Uuid) -> Booked {
-        let body = json!({
-            "booking_id": Uuid::new_v4(),
-            "resident": {
-                "municipality_code": resident.municipality_code,
-                "ticket": resident.ticket_number,
-                "birth_date": resident.birth_date,
-            },
-            "slot_id": slot_id,
-            "dose": 1,
-        });
+        let body = web_booking(resident, slot_id);
         let Ok(response) = self
             .http
             .post(self.bookings.clone())
@@ -82,6 +73,20 @@ impl Target {
     }
 }
 
+/// The body of a web booking of a first dose: the resident's key is its credential.
+pub fn web_booking(resident: &ResidentKey, slot_id: Uuid) -> serde_json::Value {
+    json!({
+        "booking_id": Uuid::new_v4(),
+        "resident": {
+            "municipality_code": resident.municipality_code,
+            "ticket": resident.ticket_number,
+            "birth_date": resident.birth_date,
+        },
+        "slot_id": slot_id,
+        "dose": 1,
+    })
+}
+
 fn record(outcome: &mut Outcome, started: Instant, booked: Booked) {
     let us = started.elapsed().as_micros().clamp(1, 60_000_000) as u64;
     outcome.latency_us.record(us).expect("within bounds");
@@ -92,17 +97,16 @@ fn record(outcome: &mut Outcome, started: Instant, booked: Booked) {
     }
 }
 
-/// The availability URL of each fixture date, as the web asks it.
-pub fn availability_urls(target: &Target, fixture: &Fixture) -> Vec<Url> {
+/// The availability URL of each fixture date at the server `base`, as the web asks it.
+pub fn availability_urls(base: &str, fixture: &Fixture) -> Result<Vec<Url>, url::ParseError> {
     fixture
         .read_dates
         .iter()
         .map(|date| {
             Url::parse(&format!(
-                "{}/api/v1/slots?municipality_code={MUNICIPALITY}&venue_id={}&vaccine={}&date={date}",
-                target.base, fixture.venue_id, fixture.vaccine_code
+                "{base}/api/v1/slots?municipality_code={MUNICIPALITY}&venue_id={}&vaccine={}&date={date}",
+                fixture.venue_id, fixture.vaccine_code
             ))
-            .expect("the server's URL was parsed before")
         })
         .collect()
 }
@@ -114,13 +118,9 @@ pub async fn reads(
     clients: usize,
     duration: Duration,
 ) -> Outcome {
-    reads_of(
-        target,
-        availability_urls(target, fixture),
-        clients,
-        duration,
-    )
-    .await
+    let urls =
+        availability_urls(&target.base, fixture).expect("the server's URL was parsed before");
+    reads_of(target, urls, clients, duration).await
 }
 
 /// `clients` readers getting random ones of `urls` for `duration`.

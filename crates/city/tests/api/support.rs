@@ -71,7 +71,7 @@ pub async fn expect_problem(response: Response, status: StatusCode, code: Code) 
     assert_eq!(response.status(), status);
     assert_problem_content_type(response.headers());
     let problem: Problem = response.json().await.unwrap();
-    assert_eq!(problem.known_code(), Some(code), "{problem:?}");
+    assert_eq!(problem.known_code(), code, "{problem:?}");
     assert_eq!(problem.status, status.as_u16());
     assert_eq!(problem.problem_type, format!("urn:yoyaku:problem:{code}"));
     assert!(!problem.message_ja.is_empty() && !problem.message_en.is_empty());
