@@ -11,7 +11,15 @@ use yoyaku_core::time::{from_tokyo, tokyo_today};
 
 use sqlx::PgPool;
 use yoyaku_city::demo::DemoAccounts;
-use yoyaku_city::{Server, ServerOptions};
+use yoyaku_city::{Server, ServerOptions, WebPages};
+
+/// `options` serving the city's browser pages from the build in `web/dist`.
+pub fn serving_pages(options: ServerOptions) -> ServerOptions {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist");
+    options.web_pages(
+        WebPages::in_dir(&dist).expect("build the pages first: npm run build --workspace web"),
+    )
+}
 
 pub struct City {
     pub pool: PgPool,

@@ -3,6 +3,7 @@
 // Each test file is its own crate and uses only part of this.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod city;
 pub mod clinic_api;
 pub mod desktop;

@@ -31,6 +31,8 @@ const CLINIC_CAPACITIES: [(Visibility, i32); 2] =
 pub const MASS_VENUE: DemoVenue = DemoVenue {
     number: 900,
     name: "熊本市総合体育館（集団接種会場）",
+    ward: "東区",
+    address: "熊本市東区石原1丁目1-1",
 };
 const MASS_VENUE_CAPACITIES: [(Visibility, i32); 1] = [(Visibility::Public, 20)];
 /// The demo's 第10期 (two after the notice's 第8期), in days from the day of seeding: first doses
@@ -63,6 +65,9 @@ pub struct DemoVenue {
     /// 会場番号
     pub number: i32,
     pub name: &'static str,
+    /// 区, by which the residents' page lists venues.
+    pub ward: &'static str,
+    pub address: &'static str,
 }
 
 impl DemoAccount {
@@ -103,10 +108,14 @@ impl DemoAccounts {
         let a = DemoVenue {
             number: 101,
             name: "A胃腸科内科医院",
+            ward: "中央区",
+            address: "熊本市中央区水前寺3丁目2-10",
         };
         let e = DemoVenue {
             number: 105,
             name: "E耳鼻咽喉科",
+            ward: "北区",
+            address: "熊本市北区清水本町7-22",
         };
         Self {
             clinic_a: account("clinic-a", "demo-clinic-a", a.name, Role::Clinic, Some(a)),
@@ -261,8 +270,8 @@ async fn ensure_venue(
 ) -> Result<Uuid, sqlx::Error> {
     sqlx::query!(
         "insert into venues (municipality_code, id, venue_number, name, clinic_account_id,
-                             mass_venue)
-         values ($1, $2, $3, $4, $5, $6)
+                             mass_venue, ward, address)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
          on conflict do nothing",
         MUNICIPALITY_CODE,
         Uuid::new_v4(),
@@ -270,6 +279,8 @@ async fn ensure_venue(
         venue.name,
         clinic,
         clinic.is_none(),
+        venue.ward,
+        venue.address,
     )
     .execute(&mut *db)
     .await?;
@@ -514,6 +525,8 @@ mod tests {
     const VENUE_101: DemoVenue = DemoVenue {
         number: 101,
         name: "A胃腸科内科医院",
+        ward: "中央区",
+        address: "熊本市中央区水前寺3丁目2-10",
     };
 
     #[test]

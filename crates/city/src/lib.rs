@@ -26,4 +26,5 @@ mod token;
 mod waiting_room;
 
 pub use db::{DEFAULT_CONNECTIONS, connect, connect_with, migrate};
+pub use http::WebPages;
 pub use server::{Server, ServerOptions, TlsError, shutdown_signal};

@@ -13,7 +13,7 @@ use tracing_subscriber::EnvFilter;
 use yoyaku_city::demo::seed_demo;
 #[cfg(feature = "demo")]
 use yoyaku_city::throwaway_pg::Cluster;
-use yoyaku_city::{DEFAULT_CONNECTIONS, Server, connect_with, migrate, shutdown_signal};
+use yoyaku_city::{DEFAULT_CONNECTIONS, Server, WebPages, connect_with, migrate, shutdown_signal};
 
 #[derive(Parser)]
 #[command(version, about)]
@@ -85,6 +85,10 @@ struct Serving {
     #[arg(long, env = "YOYAKU_CHANGE_RETENTION_DAYS", value_name = "DAYS",
           value_parser = clap::value_parser!(u32).range(1..))]
     change_retention_days: Option<u32>,
+    /// Serve the city's browser pages (the residents' page at /) from this build of web/
+    /// (`npm run build --workspace web` writes web/dist); the API only unless set.
+    #[arg(long, env = "YOYAKU_WEB_DIR", value_name = "DIR")]
+    web_dir: Option<PathBuf>,
 }
 
 impl Serving {
@@ -101,6 +105,9 @@ impl Serving {
         }
         if let Some(per_second) = self.waiting_room_per_second {
             options = options.waiting_room(per_second);
+        }
+        if let Some(dir) = &self.web_dir {
+            options = options.web_pages(WebPages::in_dir(dir)?);
         }
         let listener = TcpListener::bind(self.listen)
             .await

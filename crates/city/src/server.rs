@@ -23,7 +23,7 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::server::TlsStream;
 
 use crate::http::rate_limit::{LoginLimiter, LoginRate, LookupLimiter};
-use crate::http::{ApiContext, Config, router};
+use crate::http::{ApiContext, Config, WebPages, router};
 use crate::waiting_room::WaitingRoom;
 pub use tls::TlsError;
 
@@ -46,6 +46,7 @@ pub struct ServerOptions {
     housekeeping_period: Duration,
     change_retention: chrono::TimeDelta,
     waiting_room: Option<NonZeroU32>,
+    pages: Option<WebPages>,
 }
 
 impl ServerOptions {
@@ -90,6 +91,12 @@ impl ServerOptions {
         self
     }
 
+    /// Serve the city's browser pages (the residents' page at `/`) from this build of `web/`.
+    pub fn web_pages(mut self, pages: WebPages) -> Self {
+        self.pages = Some(pages);
+        self
+    }
+
     /// Serves on `listener` from a task of the current tokio runtime.
     pub fn spawn(self, listener: TcpListener, pool: PgPool) -> io::Result<Server> {
         let addr = listener.local_addr()?;
@@ -109,14 +116,17 @@ impl ServerOptions {
                 never = sync => never,
             }
         };
-        let app = router(ApiContext {
-            db: pool,
-            config: Arc::new(Config::default()),
-            availability: Arc::default(),
-            waiting_room: self
-                .waiting_room
-                .map(|per_second| Arc::new(WaitingRoom::new(per_second))),
-        })
+        let app = router(
+            ApiContext {
+                db: pool,
+                config: Arc::new(Config::default()),
+                availability: Arc::default(),
+                waiting_room: self
+                    .waiting_room
+                    .map(|per_second| Arc::new(WaitingRoom::new(per_second))),
+            },
+            self.pages.as_ref(),
+        )
         // Where the login and look-up handlers find them (http::auth::throttle): per server, like
         // its settings.
         .layer(Extension(login_limiter))
@@ -189,6 +199,7 @@ impl Server {
             housekeeping_period: housekeeping::DEFAULT_PERIOD,
             change_retention: crate::sync::retention::DEFAULT_RETENTION,
             waiting_room: None,
+            pages: None,
         }
     }
 

@@ -3,11 +3,13 @@ import {
   formatLastSync,
   formatRemaining,
   formatSlotDate,
+  formatSlotWhen,
   formatSyncTime,
   formatSyncTimeFull,
   formatTimeRange,
   parseIsoDate,
   todayInTokyo,
+  tokyoDateTime,
   visibilityLabel,
 } from './format';
 import { i18n } from './i18n.svelte';
@@ -102,5 +104,17 @@ describe('in English', () => {
       i18n.toggle();
     }
     expect(formatRemaining(3)).toBe('残り3枠');
+  });
+});
+
+describe('slot times', () => {
+  it('reads an instant as its Tokyo date and time, across the UTC date line', () => {
+    expect(tokyoDateTime('2021-05-06T15:30:00Z')).toEqual({ date: '2021-05-07', time: '00:30' });
+    expect(tokyoDateTime('not a time')).toBeNull();
+  });
+
+  it("shows a slot's day and times in Tokyo", () => {
+    i18n.lang = 'ja';
+    expect(formatSlotWhen('2026-11-23T00:00:00Z', '2026-11-23T00:30:00Z')).toBe('2026/11/23 (月) 09:00〜09:30');
   });
 });

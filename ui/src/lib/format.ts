@@ -117,3 +117,22 @@ export function formatLastSync(lastSuccessAt: string | null): string {
   const t = lastSuccessAt === null ? null : formatSyncTime(lastSuccessAt);
   return t === null ? tr('未同期', 'Not synced yet') : tr(`最終同期 ${t}`, `Last sync ${t}`);
 }
+
+/** An RFC 3339 instant as its Asia/Tokyo date 'YYYY-MM-DD' and time 'HH:MM'; null if unreadable. */
+export function tokyoDateTime(rfc3339: string): { date: string; time: string } | null {
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) return null;
+  const p = tokyoParts(new Date(ms));
+  return {
+    date: `${String(p.year).padStart(4, '0')}-${pad2(p.month)}-${pad2(p.day)}`,
+    time: `${pad2(p.hour)}:${pad2(p.minute)}`,
+  };
+}
+
+/** A slot's start and end instants → '2026/11/23 (月) 09:00〜09:30', in Asia/Tokyo. */
+export function formatSlotWhen(startsAt: string, endsAt: string): string {
+  const start = tokyoDateTime(startsAt);
+  const end = tokyoDateTime(endsAt);
+  if (!start || !end) return `${startsAt}${TIME_RANGE_SEPARATOR}${endsAt}`;
+  return `${formatSlotDate(start.date)} ${formatTimeRange(start.time, end.time)}`;
+}

@@ -341,6 +341,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/municipalities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The municipalities this server serves, by 自治体番号: the residents' page fills in the only
+         *     one, or offers them.
+         */
+        get: operations["municipalities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/municipalities/{code}/contacts": {
         parameters: {
             query?: never;
@@ -365,6 +385,40 @@ export interface paths {
             cookie?: never;
         };
         get: operations["terms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/municipalities/{code}/venues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The venues with 公開枠 to come, by ward. */
+        get: operations["venues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/municipalities/{code}/venues/{venue_id}/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A venue's days with 公開枠 to come, with their seats. */
+        get: operations["days"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1108,11 +1162,21 @@ export interface components {
             /** @description The venue's day after the move, as the planner would dilute it. */
             plan: components["schemas"]["PlanSummary"];
         };
+        /** @description A municipality this server serves. */
+        Municipality: {
+            /** @description 自治体番号 */
+            code: components["schemas"]["MunicipalityCode"];
+            name_en: string;
+            name_ja: string;
+        };
         /**
          * @description 自治体番号: 6 digits, the 6th a check digit.
          * @example 431001
          */
         MunicipalityCode: string;
+        MunicipalityList: {
+            municipalities: components["schemas"]["Municipality"][];
+        };
         NewAccount: {
             account_id: string;
             display_name: string;
@@ -1136,6 +1200,8 @@ export interface components {
             vaccine_code: string;
         };
         NewVenue: {
+            /** @description 所在地, shown on the residents' page. */
+            address?: string | null;
             /**
              * @description アカウントID of the clinic that runs the venue; a mass venue may have none (the city
              *     runs it).
@@ -1152,12 +1218,30 @@ export interface components {
              * @description 会場番号, 1 to 999.
              */
             venue_number: number;
+            /** @description 区, by which the residents' page lists venues. */
+            ward?: string | null;
         };
         /**
          * @description 住所地外接種届: whether the city has the resident's notification, for a reason that needs one.
          * @enum {string}
          */
         Notification: "not_required" | "pending" | "received";
+        /** @description A day with 公開枠 to come at a venue. */
+        OpenDay: {
+            /**
+             * Format: date
+             * @description The Asia/Tokyo date.
+             */
+            date: string;
+            /**
+             * Format: int32
+             * @description 残りN枠 of the day's slots together: 0 when they are full.
+             */
+            remaining: number;
+        };
+        OpenDays: {
+            days: components["schemas"]["OpenDay"][];
+        };
         Opened: {
             /**
              * Format: date-time
@@ -1338,6 +1422,29 @@ export interface components {
             kind: "mass_vaccination_venue";
             /** Format: date */
             window_last: string;
+        };
+        /** @description A venue a resident may choose, with where it is. */
+        PublicVenue: {
+            /** @description 所在地 */
+            address?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description 市総合体育館等: the city's mass-vaccination venue. */
+            mass_venue: boolean;
+            name: string;
+            /** @description The vaccines of its 公開枠 to come. */
+            vaccines: components["schemas"]["VaccineChoice"][];
+            /**
+             * Format: int32
+             * @description 会場番号
+             */
+            venue_number: number;
+            /** @description 区; none when the city has not set it. */
+            ward?: string | null;
+        };
+        PublicVenueList: {
+            /** @description By ward, then venue number; venues without a ward last. */
+            venues: components["schemas"]["PublicVenue"][];
         };
         PullResponse: (components["schemas"]["ChangePage"] & {
             /** @enum {string} */
@@ -1659,6 +1766,11 @@ export interface components {
              */
             vaccinated_at?: string | null;
         };
+        VaccineChoice: {
+            code: string;
+            name_en: string;
+            name_ja: string;
+        };
         /** @description A product's data as stored by the city; [`VaccineProduct::new`] checks it. */
         VaccineSpec: {
             code: string;
@@ -1688,6 +1800,7 @@ export interface components {
             venues: components["schemas"]["VenueSummary"][];
         };
         VenueSummary: {
+            address?: string | null;
             /** @description アカウントID of the clinic that runs the venue, if any. */
             clinic_account_id?: string | null;
             /** Format: uuid */
@@ -1696,6 +1809,7 @@ export interface components {
             name: string;
             /** Format: int32 */
             venue_number: number;
+            ward?: string | null;
         };
         VialSummary: {
             diluted_at: string;
@@ -3355,6 +3469,35 @@ export interface operations {
             };
         };
     };
+    municipalities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The municipalities served */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MunicipalityList"];
+                };
+            };
+            /** @description The database could not be read */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     contacts: {
         parameters: {
             query?: never;
@@ -3452,6 +3595,81 @@ export interface operations {
             };
             /** @description `information.not_published` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    venues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description 自治体番号
+                 * @example 431001
+                 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The venues a resident may book, by ward */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicVenueList"];
+                };
+            };
+            /** @description A malformed 自治体番号 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    days: {
+        parameters: {
+            query?: {
+                /** @description The vaccine code; every vaccine's slots when left out. */
+                vaccine?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description 自治体番号
+                 * @example 431001
+                 */
+                code: string;
+                /** @description The venue */
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The venue's days with 公開枠 to come, by date; none for an unknown venue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenDays"];
+                };
+            };
+            /** @description A malformed 自治体番号 or venue id */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

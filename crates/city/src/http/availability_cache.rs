@@ -13,23 +13,39 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use serde::Serialize;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
+
+use super::error::ApiError;
 
 /// How stale a web reader's 残りN枠 may be.
 const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Distinct questions kept at most; past it, stale answers are dropped first, then all.
 const MAX_ENTRIES: usize = 10_000;
 
-/// One question the web asks: a municipality's day, maybe narrowed to a venue and a vaccine.
+/// One question the residents' page asks of a municipality's 公開枠.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct WebQuestion {
-    pub municipality: MunicipalityCode,
-    pub date: NaiveDate,
-    pub venue: Option<Uuid>,
-    pub vaccine: Option<String>,
+pub(crate) enum WebQuestion {
+    /// A day's slots, maybe narrowed to a venue and a vaccine.
+    Day {
+        municipality: MunicipalityCode,
+        date: NaiveDate,
+        venue: Option<Uuid>,
+        vaccine: Option<String>,
+    },
+    /// The venues with slots to come, by ward.
+    Venues { municipality: MunicipalityCode },
+    /// A venue's days with slots to come, with their seats.
+    Calendar {
+        municipality: MunicipalityCode,
+        venue: Uuid,
+        vaccine: Option<String>,
+    },
 }
 
 pub(crate) struct AvailabilityCache {
@@ -97,6 +113,27 @@ impl AvailabilityCache {
         Ok(body)
     }
 
+    /// [`Self::answer`] as a JSON response, from the value `read` gives serialized.
+    pub async fn json<T, F, Fut>(
+        &self,
+        question: &WebQuestion,
+        read: F,
+    ) -> Result<Response, ApiError>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let body = self
+            .answer(question, || async {
+                let value = read().await?;
+                let body = serde_json::to_vec(&value).map_err(ApiError::internal)?;
+                Ok::<_, ApiError>(Bytes::from(body))
+            })
+            .await?;
+        Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -130,9 +167,13 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn question(day: u32) -> WebQuestion {
-        WebQuestion {
+        on(NaiveDate::from_ymd_opt(2021, 5, day).unwrap())
+    }
+
+    fn on(date: NaiveDate) -> WebQuestion {
+        WebQuestion::Day {
             municipality: MunicipalityCode::parse("431001").unwrap(),
-            date: NaiveDate::from_ymd_opt(2021, 5, day).unwrap(),
+            date,
             venue: None,
             vaccine: Some("pfizer".into()),
         }
@@ -244,10 +285,7 @@ mod tests {
         let t0 = Instant::now();
         let mut state = cache.lock();
         for i in 0..(MAX_ENTRIES as u64 + 5) {
-            let q = WebQuestion {
-                date: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Days::new(i),
-                ..question(6)
-            };
+            let q = on(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Days::new(i));
             state.keep(q, Bytes::new(), t0, FRESH_FOR);
         }
         assert!(state.answers.len() <= MAX_ENTRIES);

@@ -6,7 +6,6 @@
 //! [`crate::bookings`]; handlers parse, pick the caller and run one transaction.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
@@ -108,13 +107,8 @@ async fn slots(
     let (municipality, private) = match requester {
         // The web must name the municipality: left out, it is an empty (malformed) code.
         Requester::Web => {
-            let question = WebQuestion {
-                municipality: named(query.municipality_code.as_deref().unwrap_or_default())?,
-                date: query.date,
-                venue: query.venue_id,
-                vaccine: query.vaccine.clone(),
-            };
-            return web_slots(&ctx, question).await;
+            let municipality = named(query.municipality_code.as_deref().unwrap_or_default())?;
+            return web_slots(&ctx, municipality, query).await;
         }
         Requester::Staff(account) => {
             let municipality = account.municipality_code;
@@ -153,25 +147,32 @@ async fn slots(
 
 /// The web's 公開枠, from the last second's answer to the same question when there is one (and
 /// from the one read under way when the answer has just expired).
-async fn web_slots(ctx: &ApiContext, question: WebQuestion) -> Result<Response, ApiError> {
-    let body = ctx
-        .availability
-        .answer(&question, || async {
+async fn web_slots(
+    ctx: &ApiContext,
+    municipality: MunicipalityCode,
+    query: SlotsQuery,
+) -> Result<Response, ApiError> {
+    let question = WebQuestion::Day {
+        municipality,
+        date: query.date,
+        venue: query.venue_id,
+        vaccine: query.vaccine.clone(),
+    };
+    ctx.availability
+        .json(&question, || async {
             let mut conn = ctx.db.acquire().await?;
             let slots = bookings::available_slots(
                 &mut conn,
-                question.municipality,
-                question.date,
-                question.venue,
-                question.vaccine.as_deref(),
+                municipality,
+                query.date,
+                query.venue_id,
+                query.vaccine.as_deref(),
                 &PrivateSlots::None,
             )
             .await?;
-            let body = serde_json::to_vec(&SlotList { slots }).map_err(ApiError::internal)?;
-            Ok::<_, ApiError>(Bytes::from(body))
+            Ok(SlotList { slots })
         })
-        .await?;
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+        .await
 }
 
 /// `POST /api/v1/bookings`

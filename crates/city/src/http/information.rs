@@ -1,4 +1,5 @@
-//! 利用規約 and 問い合わせ先 (yoyaku_core::information):
+//! The municipalities served, 利用規約 and 問い合わせ先 (yoyaku_core::information):
+//! - `GET /api/v1/municipalities`: anyone, for the residents' page to fill in 自治体番号
 //! - `GET /api/v1/municipalities/{code}/terms`: anyone, for the login screen
 //! - `GET /api/v1/municipalities/{code}/contacts`: the municipality's staff
 //! - `PUT /api/v1/admin/information` {terms, contacts}: the city admin
@@ -22,6 +23,7 @@ use crate::information;
 
 pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
+        .routes(routes!(municipalities))
         .routes(routes!(terms))
         .routes(routes!(contacts))
         .routes(routes!(set_information))
@@ -44,6 +46,58 @@ impl Coded for NotPublished {
 
 fn not_published() -> ApiError {
     ApiError::refused(StatusCode::NOT_FOUND, NotPublished)
+}
+
+/// A municipality this server serves.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Municipality {
+    /// 自治体番号
+    code: MunicipalityCode,
+    name_ja: String,
+    name_en: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct MunicipalityList {
+    municipalities: Vec<Municipality>,
+}
+
+struct MunicipalityRow {
+    code: String,
+    name_ja: String,
+    name_en: String,
+}
+
+/// The municipalities this server serves, by 自治体番号: the residents' page fills in the only
+/// one, or offers them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/municipalities",
+    tag = "information",
+    security(()),
+    responses(
+        (status = 200, description = "The municipalities served", body = MunicipalityList),
+        (status = 500, description = "The database could not be read", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn municipalities(State(ctx): State<ApiContext>) -> Result<Json<MunicipalityList>, ApiError> {
+    let rows = sqlx::query_as!(
+        MunicipalityRow,
+        "select code, name_ja, name_en from municipalities order by code"
+    )
+    .fetch_all(&ctx.db)
+    .await?;
+    let municipalities = rows
+        .into_iter()
+        .map(|row| {
+            Ok(Municipality {
+                code: MunicipalityCode::parse(&row.code).map_err(ApiError::internal)?,
+                name_ja: row.name_ja,
+                name_en: row.name_en,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Json(MunicipalityList { municipalities }))
 }
 
 #[utoipa::path(

@@ -10,13 +10,16 @@ mod extract;
 mod health;
 mod information;
 mod openapi;
+mod pages;
 mod refusals;
 mod residents;
 mod slots;
 mod sync;
+mod venues;
 mod waiting_room;
 
 pub(crate) use auth::rate_limit;
+pub use pages::WebPages;
 
 use std::sync::Arc;
 
@@ -68,13 +71,17 @@ fn routes() -> OpenApiRouter<ApiContext> {
         .merge(admin::router())
         .merge(sync::router())
         .merge(information::router())
+        .merge(venues::router())
         .merge(waiting_room::router())
         .merge(health::router())
         .merge(openapi::router())
 }
 
-pub(crate) fn router(ctx: ApiContext) -> Router {
-    let (routes, _) = routes().split_for_parts();
+pub(crate) fn router(ctx: ApiContext, pages: Option<&WebPages>) -> Router {
+    let (mut routes, _) = routes().split_for_parts();
+    if let Some(pages) = pages {
+        routes = routes.merge(pages.router());
+    }
     routes
         // Innermost first: the limit's 413 passes through the problem mapper, and the trace
         // sees the final response.

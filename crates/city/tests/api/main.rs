@@ -16,6 +16,7 @@ mod openapi;
 mod outside;
 mod periods;
 mod phone_rule;
+mod public_venues;
 mod rate_limit;
 mod residents;
 mod seed;

@@ -299,6 +299,12 @@ struct NewVenue {
     /// 公開枠 (a second dose after a period's window).
     #[serde(default)]
     mass_venue: bool,
+    /// 区, by which the residents' page lists venues.
+    #[serde(default)]
+    ward: Option<String>,
+    /// 所在地, shown on the residents' page.
+    #[serde(default)]
+    address: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -309,6 +315,13 @@ struct VenueSummary {
     /// アカウントID of the clinic that runs the venue, if any.
     clinic_account_id: Option<String>,
     mass_venue: bool,
+    ward: Option<String>,
+    address: Option<String>,
+}
+
+/// Optional text as stored: trimmed, and none when blank.
+fn optional(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|text| !text.is_empty())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -341,11 +354,11 @@ async fn create_venue(
         return Err(ApiError::invalid(InputError::VenueNumber));
     }
     let name = required(&new.name, InputError::VenueName)?;
-    let clinic_account_id = new
-        .clinic_account_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty());
+    let clinic_account_id = optional(new.clinic_account_id.as_deref());
+    let (ward, address) = (
+        optional(new.ward.as_deref()),
+        optional(new.address.as_deref()),
+    );
     let clinic = match clinic_account_id {
         Some(account_id) => Some(find_clinic(&ctx.db, admin.municipality_code, account_id).await?),
         None if new.mass_venue => None,
@@ -355,21 +368,23 @@ async fn create_venue(
     let mut tx = ctx.db.begin().await?;
     sqlx::query!(
         "insert into venues (municipality_code, id, venue_number, name, clinic_account_id,
-                             mass_venue)
-         values ($1, $2, $3, $4, $5, $6)",
+                             mass_venue, ward, address)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
         admin.municipality_code.as_string(),
         id,
         new.venue_number,
         name,
         clinic,
         new.mass_venue,
+        ward,
+        address,
     )
     .execute(&mut *tx)
     .await
     .map_err(|e| or_duplicate(e, Refusal::VenueTaken(new.venue_number)))?;
     let after = json!({
         "id": id, "name": name, "clinic_account_id": clinic_account_id,
-        "mass_venue": new.mass_venue,
+        "mass_venue": new.mass_venue, "ward": ward, "address": address,
     });
     let entity = AdminEntity::Venue(new.venue_number);
     audit::record_admin(
@@ -390,6 +405,8 @@ async fn create_venue(
             name: name.to_owned(),
             clinic_account_id: clinic_account_id.map(str::to_owned),
             mass_venue: new.mass_venue,
+            ward: ward.map(str::to_owned),
+            address: address.map(str::to_owned),
         }),
     ))
 }
@@ -411,7 +428,8 @@ async fn list_venues(
 ) -> Result<Json<VenueList>, ApiError> {
     let venues = sqlx::query_as!(
         VenueSummary,
-        r#"select v.id, v.venue_number, v.name, a.account_id as "clinic_account_id?", v.mass_venue
+        r#"select v.id, v.venue_number, v.name, a.account_id as "clinic_account_id?", v.mass_venue,
+                  v.ward, v.address
            from venues v
            left join accounts a
              on a.municipality_code = v.municipality_code and a.id = v.clinic_account_id
