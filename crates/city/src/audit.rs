@@ -163,6 +163,8 @@ pub(crate) enum Entity {
         home: MunicipalityCode,
         ticket: TicketNumber,
     },
+    /// A キャンセル待ち entry.
+    Waitlist(Uuid),
 }
 
 impl Entity {
@@ -171,6 +173,7 @@ impl Entity {
             Self::Slot(_) => "slot",
             Self::Booking(_) => "booking",
             Self::Resident { .. } => "resident",
+            Self::Waitlist(_) => "waitlist",
         }
     }
 
@@ -178,7 +181,7 @@ impl Entity {
     /// issuing 自治体番号 for a resident of another municipality (`131016:1234567890`).
     pub fn id(self, municipality: MunicipalityCode) -> String {
         match self {
-            Self::Slot(id) | Self::Booking(id) => id.to_string(),
+            Self::Slot(id) | Self::Booking(id) | Self::Waitlist(id) => id.to_string(),
             Self::Resident { home, ticket } if home == municipality => ticket.as_string(),
             Self::Resident { home, ticket } => format!("{home}:{ticket}"),
         }

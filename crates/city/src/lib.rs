@@ -24,6 +24,7 @@ mod sync;
 pub mod throwaway_pg;
 mod token;
 mod waiting_room;
+mod waitlist;
 
 pub use db::{DEFAULT_CONNECTIONS, connect, connect_with, migrate};
 pub use http::WebPages;

@@ -110,10 +110,12 @@ impl ServerOptions {
             self.change_retention,
         );
         let sync = crate::sync::chores(pool.clone());
+        let waitlist = crate::waitlist::offers::chores(pool.clone());
         let chores = async move {
             tokio::select! {
                 never = housekeeping => never,
                 never = sync => never,
+                never = waitlist => never,
             }
         };
         let app = router(

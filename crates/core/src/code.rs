@@ -242,6 +242,14 @@ catalogue! {
     WaitingRoomNotYet = "waiting_room.not_yet",
     WaitingRoomPlaceInvalid = "waiting_room.place_invalid",
     WaitingRoomPlaceRequired = "waiting_room.place_required",
+
+    WaitlistAlreadyBooked = "waitlist.already_booked",
+    WaitlistAlreadyWaiting = "waitlist.already_waiting",
+    WaitlistDates = "waitlist.dates",
+    WaitlistNotFound = "waitlist.not_found",
+    WaitlistOfferClosed = "waitlist.offer_closed",
+    WaitlistSeatsAvailable = "waitlist.seats_available",
+    WaitlistUnknownPlace = "waitlist.unknown_place",
 }
 
 impl Code {

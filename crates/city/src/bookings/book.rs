@@ -246,6 +246,8 @@ async fn place(
             .await?
             .into());
     };
+    // Booked otherwise than from キャンセル待ち: the resident's place in line for the dose ends.
+    crate::waitlist::offers::close_for_booking(db, municipality, resident, dose).await?;
     let booking = BookingRecord {
         id,
         municipality_code: municipality,

@@ -188,7 +188,7 @@ struct BookRequest {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct BookResponse {
+pub(super) struct BookResponse {
     booking: BookingRecord,
     /// The dose is later than usual after the previous one.
     interval_warning: Option<IntervalCheck>,
@@ -199,7 +199,7 @@ struct BookResponse {
 }
 
 /// 201 for a new booking, 200 for a retry of one.
-fn created_or_ok(created: bool) -> StatusCode {
+pub(super) fn created_or_ok(created: bool) -> StatusCode {
     if created {
         StatusCode::CREATED
     } else {
@@ -252,7 +252,7 @@ async fn create(
 }
 
 /// The booking with the advice a receptionist gives next, read after the booking committed.
-async fn advise(
+pub(super) async fn advise(
     conn: &mut PgConnection,
     caller: &Caller,
     booked: Booked,
@@ -270,13 +270,13 @@ async fn advise(
 
 /// The body of the lifecycle actions: the web's key; staff send none.
 #[derive(Default, Deserialize, utoipa::ToSchema)]
-struct ActionRequest {
+pub(super) struct ActionRequest {
     /// The resident key: required from the web, left out by staff.
     resident: Option<KeyInput>,
 }
 
 impl ActionRequest {
-    async fn caller(
+    pub(super) async fn caller(
         &self,
         db: &PgPool,
         requester: Requester,

@@ -17,6 +17,7 @@ mod slots;
 mod sync;
 mod venues;
 mod waiting_room;
+mod waitlist;
 
 pub(crate) use auth::rate_limit;
 pub use pages::WebPages;
@@ -73,6 +74,7 @@ fn routes() -> OpenApiRouter<ApiContext> {
         .merge(information::router())
         .merge(venues::router())
         .merge(waiting_room::router())
+        .merge(waitlist::router())
         .merge(health::router())
         .merge(openapi::router())
 }

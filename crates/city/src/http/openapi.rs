@@ -44,6 +44,7 @@ pub(super) const BEARER: &str = "bearer";
         (name = "residents", description = "The registry check, 住民情報登録, 住民検索 and 住民情報"),
         (name = "bookings", description = "接種予約 and its lifecycle, from every channel"),
         (name = "waiting room", description = "Opening day's line in front of the web's bookings, when the server keeps one"),
+        (name = "waitlist", description = "キャンセル待ち: the line for freed seats, its offers and their answers (the web and the call center)"),
         (name = "admin", description = "The city's administration (city_admin accounts only)"),
         (name = "sync", description = "The clinic app's push, pull, snapshot and seat leases"),
         (name = "information", description = "利用規約 and 問い合わせ先, as the municipality publishes them"),

@@ -11,6 +11,7 @@ use yoyaku_core::out_of_municipality::OutsideError;
 use super::error::ApiError;
 use crate::bookings::{BookingError, Refusal};
 use crate::residents::{ResidentError, ResidentRefusal};
+use crate::waitlist::{WaitlistError, WaitlistRefusal};
 
 pub(super) fn refusal_status(refusal: ResidentRefusal) -> StatusCode {
     match refusal {
@@ -133,5 +134,29 @@ impl utoipa::IntoResponses for BookingRefusals {
             )
             .build()
             .into()
+    }
+}
+
+impl From<WaitlistError> for ApiError {
+    fn from(error: WaitlistError) -> Self {
+        match error {
+            WaitlistError::Refused(refusal) => {
+                let status = match refusal {
+                    WaitlistRefusal::Dates { .. } => StatusCode::BAD_REQUEST,
+                    WaitlistRefusal::UnknownPlace | WaitlistRefusal::NotFound => {
+                        StatusCode::NOT_FOUND
+                    }
+                    WaitlistRefusal::AlreadyWaiting
+                    | WaitlistRefusal::AlreadyBooked
+                    | WaitlistRefusal::SeatsAvailable
+                    | WaitlistRefusal::OfferClosed => StatusCode::CONFLICT,
+                };
+                ApiError::refused(status, refusal)
+            }
+            WaitlistError::Booking(error) => error.into(),
+            WaitlistError::Resident(error) => error.into(),
+            WaitlistError::Database(error) => ApiError::Database(error),
+            WaitlistError::Stored(what) => ApiError::internal(what),
+        }
     }
 }

@@ -27,3 +27,4 @@ mod sync;
 mod throwaway_pg;
 mod tls;
 mod waiting_room;
+mod waitlist;

@@ -236,7 +236,8 @@ pub(in crate::bookings) async fn lock_slots(
 }
 
 /// Gives back the seat `booking` held in `slot`: to the clinic's seat lease it was booked on, while
-/// that lease runs (the slot's count, which includes the lease's seats, stays), else to the slot.
+/// that lease runs (the slot's count, which includes the lease's seats, stays), else to the slot,
+/// where it is offered to the first resident waiting for it (キャンセル待ち).
 pub(in crate::bookings) async fn free_seat(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
@@ -262,8 +263,9 @@ pub(in crate::bookings) async fn free_seat(
         booking,
         slot,
     )
-    .execute(db)
+    .execute(&mut *db)
     .await?;
+    crate::waitlist::offers::offer_freed_seats(db, municipality, slot).await?;
     Ok(())
 }
 

@@ -1,0 +1,313 @@
+//! キャンセル待ち over HTTP ([`crate::waitlist`]): the web (its key the credential) and the call
+//! center put residents in line and answer the seats offered to them; clinics do not.
+//! - `POST /api/v1/waitlist`: join the line
+//! - `POST /api/v1/waitlist/mine` {resident}: the resident's entries and offers
+//! - `GET /api/v1/waitlist?open=`: the line, for the call center (and the city)
+//! - `POST /api/v1/waitlist/{id}/withdraw`: leave it
+//! - `POST /api/v1/waitlist/offers/{id}/accept`: book the seat held (a booking like any other)
+//! - `POST /api/v1/waitlist/offers/{id}/decline`: give it up; it moves on
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+use yoyaku_core::MunicipalityCode;
+use yoyaku_core::booking::DoseNumber;
+use yoyaku_core::wire::Role;
+
+use super::ApiContext;
+use super::auth::{CurrentAccount, LookupLimits};
+use super::bookings::{ActionRequest, BookResponse, advise};
+use super::caller::{KeyInput, Requester, counting_web_key, parse_key, writer};
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use crate::audit::Caller;
+use crate::waitlist::{self, Place, WaitlistEntry, offers};
+
+pub(super) fn router() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(enter, list))
+        .routes(routes!(mine))
+        .routes(routes!(withdraw))
+        .routes(routes!(accept))
+        .routes(routes!(decline))
+}
+
+/// The writer, when it is the web or the call center itself: a clinic, or the call center acting
+/// for one, does not keep the line.
+fn keeps_line(
+    (municipality, caller): (MunicipalityCode, Caller),
+) -> Result<(MunicipalityCode, Caller), ApiError> {
+    match caller {
+        Caller::Web { .. } | Caller::CallCenter { .. } => Ok((municipality, caller)),
+        Caller::Clinic { .. } | Caller::CallCenterForClinic { .. } => Err(ApiError::Forbidden),
+    }
+}
+
+/// `POST /api/v1/waitlist`: one venue (`venue_id`) or any venue of a ward (`ward`).
+#[derive(Deserialize, utoipa::ToSchema)]
+struct EnterRequest {
+    resident: KeyInput,
+    /// 第N回接種, from 1.
+    #[schema(minimum = 1, maximum = 9)]
+    dose: u8,
+    /// The vaccine code.
+    vaccine: String,
+    venue_id: Option<Uuid>,
+    ward: Option<String>,
+    /// The first and last Asia/Tokyo dates the resident can come.
+    first_date: NaiveDate,
+    last_date: NaiveDate,
+}
+
+/// A venue or a ward was not named, or both were.
+#[derive(Debug, thiserror::Error)]
+#[error("choose one venue or one ward")]
+struct PlaceRequired;
+
+impl yoyaku_core::Coded for PlaceRequired {
+    fn code(&self) -> yoyaku_core::Code {
+        yoyaku_core::Code::WaitlistUnknownPlace
+    }
+    fn message_ja(&self) -> String {
+        "接種会場か区のどちらか一つを選んでください。".into()
+    }
+}
+
+/// Puts a resident in line. Refused while seats are there to book, or while the resident holds
+/// a booking for the dose.
+#[utoipa::path(
+    post,
+    path = "/api/v1/waitlist",
+    tag = "waitlist",
+    security((), ("bearer" = [])),
+    request_body = EnterRequest,
+    responses(
+        (status = 201, description = "In line", body = WaitlistEntry),
+        (status = 400, description = "A malformed key or dose, `waitlist.dates` (from today to 183 days ahead), or neither or both of a venue and a ward (`waitlist.unknown_place`)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The resident is not in the registry, or `waitlist.unknown_place`: no such venue, ward or vaccine", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`resident.not_registered`, `waitlist.already_waiting`, `waitlist.already_booked` or `waitlist.seats_available` (book directly)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn enter(
+    requester: Requester,
+    limits: LookupLimits,
+    State(ctx): State<ApiContext>,
+    ApiJson(request): ApiJson<EnterRequest>,
+) -> Result<(StatusCode, Json<WaitlistEntry>), ApiError> {
+    let key = parse_key(&request.resident)?;
+    let dose = DoseNumber::new(request.dose).map_err(ApiError::invalid)?;
+    let ward = request
+        .ward
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty());
+    let place = match (request.venue_id, ward) {
+        (Some(venue), None) => Place::Venue(venue),
+        (None, Some(ward)) => Place::Ward(ward.to_owned()),
+        _ => return Err(ApiError::invalid(PlaceRequired)),
+    };
+    let (municipality, caller) =
+        keeps_line(writer(&ctx.db, requester, Some(key.clone()), &limits).await?)?;
+    let new = waitlist::NewEntry {
+        resident: key,
+        dose,
+        vaccine: request.vaccine,
+        place,
+        first_date: request.first_date,
+        last_date: request.last_date,
+    };
+    let mut tx = ctx.db.begin().await?;
+    let entered = waitlist::enter(&mut tx, &caller, municipality, &new)
+        .await
+        .map_err(ApiError::from);
+    let entry = counting_web_key(&limits, &caller, entered)?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(entry)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct WaitlistEntries {
+    entries: Vec<WaitlistEntry>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct MineRequest {
+    resident: KeyInput,
+}
+
+/// The resident's entries, oldest first, each with the seat held for them if any.
+#[utoipa::path(
+    post,
+    path = "/api/v1/waitlist/mine",
+    tag = "waitlist",
+    security((), ("bearer" = [])),
+    request_body = MineRequest,
+    responses(
+        (status = 200, description = "The resident's entries (none when not registered)", body = WaitlistEntries),
+        (status = 400, description = "A malformed key", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The key is not in the registry", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn mine(
+    requester: Requester,
+    limits: LookupLimits,
+    State(ctx): State<ApiContext>,
+    ApiJson(request): ApiJson<MineRequest>,
+) -> Result<Json<WaitlistEntries>, ApiError> {
+    let key = parse_key(&request.resident)?;
+    let (municipality, caller) =
+        keeps_line(writer(&ctx.db, requester, Some(key.clone()), &limits).await?)?;
+    let mut conn = ctx.db.acquire().await?;
+    let read = waitlist::entries_of(&mut conn, &caller, municipality, &key)
+        .await
+        .map_err(ApiError::from);
+    let entries = counting_web_key(&limits, &caller, read)?;
+    Ok(Json(WaitlistEntries { entries }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// Only the entries in line (waiting, or with a seat offered); all of them unless set.
+    #[serde(default)]
+    open: bool,
+}
+
+/// The municipality's line, oldest first, with who to phone about each offer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/waitlist",
+    tag = "waitlist",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The entries", body = WaitlistEntries),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: for the call center and the city only", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<WaitlistEntries>, ApiError> {
+    if account.role == Role::Clinic || account.on_behalf_of.is_some() {
+        return Err(ApiError::Forbidden);
+    }
+    let reader = Caller::CallCenter {
+        account: account.id,
+    };
+    let mut conn = ctx.db.acquire().await?;
+    let entries = waitlist::list(&mut conn, &reader, account.municipality_code, query.open).await?;
+    Ok(Json(WaitlistEntries { entries }))
+}
+
+/// Takes the entry out of the line; a seat held for it moves on.
+#[utoipa::path(
+    post,
+    path = "/api/v1/waitlist/{id}/withdraw",
+    tag = "waitlist",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The entry")),
+    request_body(content = ActionRequest, description = "The web's resident key; staff send none"),
+    responses(
+        (status = 200, description = "Out of the line (or already out)", body = WaitlistEntry),
+        (status = 400, description = "A malformed key, or none from the web", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`waitlist.not_found`: no such entry of the resident's", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn withdraw(
+    requester: Requester,
+    limits: LookupLimits,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    ApiJson(request): ApiJson<ActionRequest>,
+) -> Result<Json<WaitlistEntry>, ApiError> {
+    let (municipality, caller) = keeps_line(request.caller(&ctx.db, requester, &limits).await?)?;
+    let mut tx = ctx.db.begin().await?;
+    let entry = waitlist::withdraw(&mut tx, &caller, municipality, id).await?;
+    tx.commit().await?;
+    Ok(Json(entry))
+}
+
+/// Books the seat held for the resident: the booking's every rule applies.
+#[utoipa::path(
+    post,
+    path = "/api/v1/waitlist/offers/{id}/accept",
+    tag = "waitlist",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The offer")),
+    request_body(content = ActionRequest, description = "The web's resident key; staff send none"),
+    responses(
+        (status = 201, description = "Booked", body = BookResponse),
+        (status = 400, description = "A malformed key, or none from the web", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`waitlist.not_found`: no such offer of the resident's", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`waitlist.offer_closed` (answered or expired), or a booking's refusal", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A booking rule refuses it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn accept(
+    requester: Requester,
+    limits: LookupLimits,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    ApiJson(request): ApiJson<ActionRequest>,
+) -> Result<(StatusCode, Json<BookResponse>), ApiError> {
+    let (municipality, caller) = keeps_line(request.caller(&ctx.db, requester, &limits).await?)?;
+    let mut conn = ctx.db.acquire().await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let booked = offers::accept(&mut tx, &caller, municipality, id).await?;
+    tx.commit().await?;
+    let response = advise(&mut conn, &caller, booked).await?;
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
+/// Gives up the seat held: it moves on to the next in line, and the entry leaves the line.
+#[utoipa::path(
+    post,
+    path = "/api/v1/waitlist/offers/{id}/decline",
+    tag = "waitlist",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The offer")),
+    request_body(content = ActionRequest, description = "The web's resident key; staff send none"),
+    responses(
+        (status = 200, description = "Declined: the entry, out of the line", body = WaitlistEntry),
+        (status = 400, description = "A malformed key, or none from the web", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`waitlist.not_found`: no such offer of the resident's", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`waitlist.offer_closed`: answered or expired", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn decline(
+    requester: Requester,
+    limits: LookupLimits,
+    State(ctx): State<ApiContext>,
+    Path(id): Path<Uuid>,
+    ApiJson(request): ApiJson<ActionRequest>,
+) -> Result<Json<WaitlistEntry>, ApiError> {
+    let (municipality, caller) = keeps_line(request.caller(&ctx.db, requester, &limits).await?)?;
+    let mut tx = ctx.db.begin().await?;
+    let entry_id = offers::decline(&mut tx, &caller, municipality, id).await?;
+    let entry = waitlist::entry(&mut tx, municipality, entry_id, &caller).await?;
+    tx.commit().await?;
+    Ok(Json(entry))
+}

@@ -1,0 +1,80 @@
+//! How a waitlist write fails: a refusal of its own, one of the booking an accepted offer makes,
+//! or the database.
+
+use chrono::NaiveDate;
+use yoyaku_core::{Code, Coded};
+
+use crate::bookings::BookingError;
+use crate::residents::ResidentError;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WaitlistError {
+    #[error(transparent)]
+    Refused(#[from] WaitlistRefusal),
+    /// Accepting an offer books, and the booking's rules may refuse it.
+    #[error(transparent)]
+    Booking(#[from] BookingError),
+    #[error(transparent)]
+    Resident(#[from] ResidentError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored value the schema should have kept valid is not.
+    #[error("stored waitlist data is invalid: {0}")]
+    Stored(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum WaitlistRefusal {
+    #[error("this resident is already waiting for this dose")]
+    AlreadyWaiting,
+    #[error("this resident already has a booking for this dose: change it instead")]
+    AlreadyBooked,
+    #[error("there are seats to book now: please book one directly")]
+    SeatsAvailable,
+    #[error("choose dates from {today} to {last} (the first not after the last)")]
+    Dates { today: NaiveDate, last: NaiveDate },
+    #[error("there is no such venue, ward or vaccine")]
+    UnknownPlace,
+    #[error("there is no such waitlist entry or offer for you")]
+    NotFound,
+    #[error("this offer is no longer open (it was answered or has expired)")]
+    OfferClosed,
+}
+
+impl Coded for WaitlistRefusal {
+    fn code(&self) -> Code {
+        match self {
+            Self::AlreadyWaiting => Code::WaitlistAlreadyWaiting,
+            Self::AlreadyBooked => Code::WaitlistAlreadyBooked,
+            Self::SeatsAvailable => Code::WaitlistSeatsAvailable,
+            Self::Dates { .. } => Code::WaitlistDates,
+            Self::UnknownPlace => Code::WaitlistUnknownPlace,
+            Self::NotFound => Code::WaitlistNotFound,
+            Self::OfferClosed => Code::WaitlistOfferClosed,
+        }
+    }
+
+    fn message_ja(&self) -> String {
+        match self {
+            Self::AlreadyWaiting => "この接種回のキャンセル待ちにはすでに登録されています。".into(),
+            Self::AlreadyBooked => {
+                "この接種回はすでに予約されています。日時を変えたいときは予約の変更をしてください。"
+                    .into()
+            }
+            Self::SeatsAvailable => {
+                "この条件で空いている予約枠があります。キャンセル待ちではなく、そのまま予約してください。"
+                    .into()
+            }
+            Self::Dates { today, last } => format!(
+                "希望日は{}から{}までの間で、開始日が終了日より後にならないように選んでください。",
+                today.format("%Y/%m/%d"),
+                last.format("%Y/%m/%d")
+            ),
+            Self::UnknownPlace => "その接種会場・区・ワクチンはありません。".into(),
+            Self::NotFound => "該当するキャンセル待ちはありません。".into(),
+            Self::OfferClosed => {
+                "このご案内は受付を終了しました（回答済み、または期限切れ）。".into()
+            }
+        }
+    }
+}
