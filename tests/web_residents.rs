@@ -343,3 +343,129 @@ async fn on_opening_day_the_page_waits_its_turn_in_line_then_books_with_its_plac
     assert_eq!(bookings(&city).await.len(), 1);
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resident_joins_the_waiting_list_for_a_full_venue_and_books_the_seat_that_frees() {
+    let city = city_with_pages().await;
+    // Venue 105 (E耳鼻咽喉科) is full: every public seat taken, the next day's 10:00 by a resident
+    // who will cancel.
+    let other = ("9000001001", "1930-04-03");
+    let http = reqwest::Client::new();
+    let key = serde_json::json!({ "municipality_code": "431001", "ticket": other.0, "birth_date": other.1 });
+    let registered = http
+        .put(format!(
+            "{}/api/v1/residents/431001/{}",
+            city.url(),
+            other.0
+        ))
+        .json(&serde_json::json!({
+            "birth_date": other.1, "family_name_kana": "ホカ", "given_name_kana": "ジュウミン",
+            "phone": "0963282112", "sex": "unset", "memo": ""
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        registered.status().is_success(),
+        "{}",
+        registered.text().await.unwrap()
+    );
+    let slot: Uuid = sqlx::query_scalar(
+        "select s.id from slots s join venues v on v.id = s.venue_id
+         where v.venue_number = 105 and s.visibility = 'public' and s.starts_at > now() + interval '1 day'
+         order by s.starts_at limit 1",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update slots s set booked = s.capacity from venues v
+         where v.id = s.venue_id and v.venue_number = 105 and s.visibility = 'public' and s.id <> $1",
+    )
+    .bind(slot)
+    .execute(&city.pool)
+    .await
+    .unwrap();
+    sqlx::query("update slots set booked = capacity - 1 where id = $1")
+        .bind(slot)
+        .execute(&city.pool)
+        .await
+        .unwrap();
+    let booked = http
+        .post(format!("{}/api/v1/bookings", city.url()))
+        .json(&serde_json::json!({ "resident": key, "slot_id": slot, "dose": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(booked.status(), reqwest::StatusCode::CREATED);
+    let other_booking: serde_json::Value = booked.json().await.unwrap();
+
+    let browser = Browser::start();
+    let client = browser.open(DESKTOP).await;
+    client.goto(&city.url()).await.unwrap();
+    type_into(&client, "key-ticket", TICKET).await;
+    type_into(&client, "key-birth", "昭和5年1月1日").await;
+    click(&client, "key-submit").await;
+    type_into(&client, "register-family", "ヨヤク").await;
+    type_into(&client, "register-given", "ハナコ").await;
+    type_into(&client, "register-phone", "0963282111").await;
+    click(&client, "register-submit").await;
+    click(&client, "venue-105").await;
+    // Every day full: the days say 満枠 and cannot be chosen; the waiting list can be joined.
+    let days = client
+        .wait()
+        .for_element(Locator::Css("[data-testid^='day-']"))
+        .await
+        .unwrap();
+    assert!(days.text().await.unwrap().contains("満枠"));
+    assert!(
+        client
+            .find_all(Locator::Css("[data-testid^='day-']:not([disabled])"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    click(&client, "waitlist-open").await;
+    assert_accessible(&client, "キャンセル待ちの登録").await;
+    screenshot(&client, "web-waitlist-desktop").await;
+    click(&client, "waitlist-submit").await;
+    assert!(
+        text_of(&client, "waitlist-joined")
+            .await
+            .contains("キャンセル待ちに登録しました")
+    );
+
+    // The other resident cancels: the seat is held for the one waiting.
+    let cancelled = http
+        .post(format!(
+            "{}/api/v1/bookings/{}/cancel",
+            city.url(),
+            other_booking["booking"]["id"].as_str().unwrap()
+        ))
+        .json(&serde_json::json!({ "resident": key }))
+        .send()
+        .await
+        .unwrap();
+    assert!(cancelled.status().is_success());
+    click(&client, "choose-back").await;
+    click(&client, "choose-back").await;
+    let offer = by_testid(&client, "offer").await;
+    assert!(offer.text().await.unwrap().contains("E耳鼻咽喉科"));
+    assert_accessible(&client, "キャンセル待ちのご案内").await;
+    screenshot(&client, "web-waitlist-offer-desktop").await;
+    click(&client, "offer-accept").await;
+    assert!(
+        text_of(&client, "done")
+            .await
+            .contains("予約が完了しました")
+    );
+    let taken: (Uuid, String) = sqlx::query_as(
+        "select slot_id, channel from bookings where ticket_number = $1 and status = 'reserved'",
+    )
+    .bind(TICKET)
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert_eq!(taken, (slot, "web".to_owned()));
+    client.close().await.unwrap();
+}

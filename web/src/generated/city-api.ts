@@ -627,13 +627,13 @@ export interface paths {
             cookie?: never;
         };
         /** The municipality's line, oldest first, with who to phone about each offer. */
-        get: operations["list"];
+        get: operations["waitlist_of_municipality"];
         put?: never;
         /**
          * Puts a resident in line. Refused while seats are there to book, or while the resident holds
          *     a booking for the dose.
          */
-        post: operations["enter"];
+        post: operations["join_waitlist"];
         delete?: never;
         options?: never;
         head?: never;
@@ -650,7 +650,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The resident's entries, oldest first, each with the seat held for them if any. */
-        post: operations["mine"];
+        post: operations["my_waitlist"];
         delete?: never;
         options?: never;
         head?: never;
@@ -667,7 +667,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Books the seat held for the resident: the booking's every rule applies. */
-        post: operations["accept"];
+        post: operations["accept_offer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -684,7 +684,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Gives up the seat held: it moves on to the next in line, and the entry leaves the line. */
-        post: operations["decline"];
+        post: operations["decline_offer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -701,7 +701,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Takes the entry out of the line; a seat held for it moves on. */
-        post: operations["withdraw"];
+        post: operations["withdraw_from_waitlist"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1169,6 +1169,27 @@ export interface components {
             earliest: string;
             /** @enum {string} */
             kind: "too_early";
+        };
+        /** @description `POST /api/v1/waitlist`: one venue (`venue_id`) or any venue of a ward (`ward`). */
+        JoinRequest: {
+            /**
+             * Format: int32
+             * @description 第N回接種, from 1.
+             */
+            dose: number;
+            /**
+             * Format: date
+             * @description The first and last Asia/Tokyo dates the resident can come.
+             */
+            first_date: string;
+            /** Format: date */
+            last_date: string;
+            resident: components["schemas"]["ResidentKeyInput"];
+            /** @description The vaccine code. */
+            vaccine: string;
+            /** Format: uuid */
+            venue_id?: string | null;
+            ward?: string | null;
         };
         /**
          * @description A name in full-width katakana (姓 or 名(カナ)), at most 50 characters.
@@ -4571,7 +4592,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    waitlist_of_municipality: {
         parameters: {
             query?: {
                 /** @description Only the entries in line (waiting, or with a seat offered); all of them unless set. */
@@ -4612,7 +4633,7 @@ export interface operations {
             };
         };
     };
-    enter: {
+    join_waitlist: {
         parameters: {
             query?: never;
             header?: never;
@@ -4621,7 +4642,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EnterRequest"];
+                "application/json": components["schemas"]["JoinRequest"];
             };
         };
         responses: {
@@ -4690,7 +4711,7 @@ export interface operations {
             };
         };
     };
-    mine: {
+    my_waitlist: {
         parameters: {
             query?: never;
             header?: never;
@@ -4759,7 +4780,7 @@ export interface operations {
             };
         };
     };
-    accept: {
+    accept_offer: {
         parameters: {
             query?: never;
             header?: never;
@@ -4850,7 +4871,7 @@ export interface operations {
             };
         };
     };
-    decline: {
+    decline_offer: {
         parameters: {
             query?: never;
             header?: never;
@@ -4932,7 +4953,7 @@ export interface operations {
             };
         };
     };
-    withdraw: {
+    withdraw_from_waitlist: {
         parameters: {
             query?: never;
             header?: never;

@@ -117,6 +117,16 @@ export const api = {
     ),
   cancel: (id: string, resident: Schemas['ResidentKeyInput']) =>
     call<Schemas['BookingRecord']>('POST', `/api/v1/bookings/${encodeURIComponent(id)}/cancel`, { resident }),
+  joinWaitlist: (request: Schemas['JoinRequest']) =>
+    call<Schemas['WaitlistEntry']>('POST', '/api/v1/waitlist', request),
+  myWaitlist: (resident: Schemas['ResidentKeyInput']) =>
+    call<Schemas['WaitlistEntries']>('POST', '/api/v1/waitlist/mine', { resident }),
+  withdraw: (id: string, resident: Schemas['ResidentKeyInput']) =>
+    call<Schemas['WaitlistEntry']>('POST', `/api/v1/waitlist/${encodeURIComponent(id)}/withdraw`, { resident }),
+  acceptOffer: (id: string, resident: Schemas['ResidentKeyInput']) =>
+    call<Schemas['BookResponse']>('POST', `/api/v1/waitlist/offers/${encodeURIComponent(id)}/accept`, { resident }),
+  declineOffer: (id: string, resident: Schemas['ResidentKeyInput']) =>
+    call<Schemas['WaitlistEntry']>('POST', `/api/v1/waitlist/offers/${encodeURIComponent(id)}/decline`, { resident }),
   enterLine: (municipality: string) =>
     call<Schemas['PlaceInLine']>('POST', '/api/v1/waiting-room', { municipality_code: municipality }),
   place: (token: string) => call<Schemas['PlaceInLine']>('GET', `/api/v1/waiting-room/${encodeURIComponent(token)}`),

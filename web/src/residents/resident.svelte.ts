@@ -11,17 +11,21 @@ export class Resident {
   who = $state<Schemas['ResidentKey'] | null>(null);
   registered = $state(false);
   bookings = $state<Booking[]>([]);
+  /** キャンセル待ち: the resident's entries, with a seat held for them if any. */
+  waitlist = $state<Schemas['WaitlistEntry'][]>([]);
 
   /** Checks the key against the registry; throws the city's refusal when it does not match. */
   async signIn(key: Key): Promise<void> {
     const found = await api.lookup(key);
     this.key = key;
     this.#apply(found);
+    await this.#readWaitlist();
   }
 
   /** Reads the resident's bookings again, after a booking, a change or a cancellation. */
   async refresh(): Promise<void> {
     if (this.key) this.#apply(await api.lookup(this.key));
+    await this.#readWaitlist();
   }
 
   signOut(): void {
@@ -29,6 +33,7 @@ export class Resident {
     this.who = null;
     this.registered = false;
     this.bookings = [];
+    this.waitlist = [];
   }
 
   /** The dose a new booking is for: the one after the latest booking not cancelled. */
@@ -40,6 +45,10 @@ export class Resident {
   /** A booking still to happen (予約済み): the resident may change or cancel it. */
   mayChange(booking: Booking): boolean {
     return booking.status === 'reserved';
+  }
+
+  async #readWaitlist(): Promise<void> {
+    this.waitlist = this.key && this.registered ? (await api.myWaitlist(this.key)).entries : [];
   }
 
   #apply(found: Schemas['LookupResponse']): void {

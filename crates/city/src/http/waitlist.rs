@@ -30,11 +30,11 @@ use crate::waitlist::{self, Place, WaitlistEntry, offers};
 
 pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
-        .routes(routes!(enter, list))
-        .routes(routes!(mine))
-        .routes(routes!(withdraw))
-        .routes(routes!(accept))
-        .routes(routes!(decline))
+        .routes(routes!(join_waitlist, waitlist_of_municipality))
+        .routes(routes!(my_waitlist))
+        .routes(routes!(withdraw_from_waitlist))
+        .routes(routes!(accept_offer))
+        .routes(routes!(decline_offer))
 }
 
 /// The writer, when it is the web or the call center itself: a clinic, or the call center acting
@@ -50,7 +50,7 @@ fn keeps_line(
 
 /// `POST /api/v1/waitlist`: one venue (`venue_id`) or any venue of a ward (`ward`).
 #[derive(Deserialize, utoipa::ToSchema)]
-struct EnterRequest {
+struct JoinRequest {
     resident: KeyInput,
     /// 第N回接種, from 1.
     #[schema(minimum = 1, maximum = 9)]
@@ -85,7 +85,7 @@ impl yoyaku_core::Coded for PlaceRequired {
     path = "/api/v1/waitlist",
     tag = "waitlist",
     security((), ("bearer" = [])),
-    request_body = EnterRequest,
+    request_body = JoinRequest,
     responses(
         (status = 201, description = "In line", body = WaitlistEntry),
         (status = 400, description = "A malformed key or dose, `waitlist.dates` (from today to 183 days ahead), or neither or both of a venue and a ward (`waitlist.unknown_place`)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
@@ -96,11 +96,11 @@ impl yoyaku_core::Coded for PlaceRequired {
         (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
-async fn enter(
+async fn join_waitlist(
     requester: Requester,
     limits: LookupLimits,
     State(ctx): State<ApiContext>,
-    ApiJson(request): ApiJson<EnterRequest>,
+    ApiJson(request): ApiJson<JoinRequest>,
 ) -> Result<(StatusCode, Json<WaitlistEntry>), ApiError> {
     let key = parse_key(&request.resident)?;
     let dose = DoseNumber::new(request.dose).map_err(ApiError::invalid)?;
@@ -159,7 +159,7 @@ struct MineRequest {
         (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
-async fn mine(
+async fn my_waitlist(
     requester: Requester,
     limits: LookupLimits,
     State(ctx): State<ApiContext>,
@@ -197,7 +197,7 @@ struct ListQuery {
         (status = 403, description = "`auth.forbidden`: for the call center and the city only", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
-async fn list(
+async fn waitlist_of_municipality(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -230,7 +230,7 @@ async fn list(
         (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
-async fn withdraw(
+async fn withdraw_from_waitlist(
     requester: Requester,
     limits: LookupLimits,
     State(ctx): State<ApiContext>,
@@ -263,7 +263,7 @@ async fn withdraw(
         (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
-async fn accept(
+async fn accept_offer(
     requester: Requester,
     limits: LookupLimits,
     State(ctx): State<ApiContext>,
@@ -297,7 +297,7 @@ async fn accept(
         (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
-async fn decline(
+async fn decline_offer(
     requester: Requester,
     limits: LookupLimits,
     State(ctx): State<ApiContext>,

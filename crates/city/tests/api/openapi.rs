@@ -311,3 +311,19 @@ async fn every_booking_write_documents_the_same_refusals() {
         }
     }
 }
+
+#[tokio::test]
+async fn operation_ids_are_unique() {
+    // Generated clients name their functions by them: two handlers of one name would clash.
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let mut ids = std::collections::BTreeMap::<&str, Vec<String>>::new();
+    for (path, item) in paths(&doc) {
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            let id = item[*method]["operationId"].as_str().unwrap();
+            ids.entry(id).or_default().push(format!("{method} {path}"));
+        }
+    }
+    let repeated: Vec<_> = ids.iter().filter(|(_, uses)| uses.len() > 1).collect();
+    assert!(repeated.is_empty(), "operationIds used twice: {repeated:?}");
+}
