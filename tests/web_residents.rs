@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use support::browser::{Browser, DESKTOP, PHONE, assert_accessible, screenshot};
-use support::city::{City, serving_pages};
+use support::city::{City, WebResident, serving_pages};
 use support::desktop::{by_testid, click, text_of, type_into};
 use uuid::Uuid;
 use yoyaku_city::Server;
@@ -347,58 +347,16 @@ async fn on_opening_day_the_page_waits_its_turn_in_line_then_books_with_its_plac
 #[tokio::test(flavor = "multi_thread")]
 async fn a_resident_joins_the_waiting_list_for_a_full_venue_and_books_the_seat_that_frees() {
     let city = city_with_pages().await;
-    // Venue 105 (E耳鼻咽喉科) is full: every public seat taken, the next day's 10:00 by a resident
-    // who will cancel.
-    let other = ("9000001001", "1930-04-03");
-    let http = reqwest::Client::new();
-    let key = serde_json::json!({ "municipality_code": "431001", "ticket": other.0, "birth_date": other.1 });
-    let registered = http
-        .put(format!(
-            "{}/api/v1/residents/431001/{}",
-            city.url(),
-            other.0
-        ))
-        .json(&serde_json::json!({
-            "birth_date": other.1, "family_name_kana": "ホカ", "given_name_kana": "ジュウミン",
-            "phone": "0963282112", "sex": "unset", "memo": ""
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        registered.status().is_success(),
-        "{}",
-        registered.text().await.unwrap()
-    );
-    let slot: Uuid = sqlx::query_scalar(
-        "select s.id from slots s join venues v on v.id = s.venue_id
-         where v.venue_number = 105 and s.visibility = 'public' and s.starts_at > now() + interval '1 day'
-         order by s.starts_at limit 1",
-    )
-    .fetch_one(&city.pool)
-    .await
-    .unwrap();
-    sqlx::query(
-        "update slots s set booked = s.capacity from venues v
-         where v.id = s.venue_id and v.venue_number = 105 and s.visibility = 'public' and s.id <> $1",
-    )
-    .bind(slot)
-    .execute(&city.pool)
-    .await
-    .unwrap();
-    sqlx::query("update slots set booked = capacity - 1 where id = $1")
-        .bind(slot)
-        .execute(&city.pool)
-        .await
-        .unwrap();
-    let booked = http
-        .post(format!("{}/api/v1/bookings", city.url()))
-        .json(&serde_json::json!({ "resident": key, "slot_id": slot, "dose": 1 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(booked.status(), reqwest::StatusCode::CREATED);
-    let other_booking: serde_json::Value = booked.json().await.unwrap();
+    // Venue 105 (E耳鼻咽喉科) is full: every public seat taken, the last by a resident who will
+    // cancel.
+    let other = WebResident {
+        url: &city.url(),
+        ticket: "9000001001",
+        born: chrono::NaiveDate::from_ymd_opt(1930, 4, 3).unwrap(),
+    };
+    other.register().await;
+    let (slot, _) = city.full_but_one_seat(105).await;
+    let other_booking = other.book(&slot.to_string(), 1).await;
 
     let browser = Browser::start();
     let client = browser.open(DESKTOP).await;
@@ -436,17 +394,7 @@ async fn a_resident_joins_the_waiting_list_for_a_full_venue_and_books_the_seat_t
     );
 
     // The other resident cancels: the seat is held for the one waiting.
-    let cancelled = http
-        .post(format!(
-            "{}/api/v1/bookings/{}/cancel",
-            city.url(),
-            other_booking["booking"]["id"].as_str().unwrap()
-        ))
-        .json(&serde_json::json!({ "resident": key }))
-        .send()
-        .await
-        .unwrap();
-    assert!(cancelled.status().is_success());
+    other.cancel(&other_booking).await;
     click(&client, "choose-back").await;
     click(&client, "choose-back").await;
     let offer = by_testid(&client, "offer").await;

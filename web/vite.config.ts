@@ -2,7 +2,7 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
-// yoyaku-city serves dist/ at / under a strict CSP (script-src 'self', style-src 'self'): every
+// yoyaku-city serves dist/ (the residents' page at /, the console at /call-center/) under a strict CSP (script-src 'self', style-src 'self'): every
 // asset is an external file under /assets/ with a content hash in its name, which the server
 // caches for good, and nothing is inlined into the HTML.
 export default defineConfig({
@@ -15,9 +15,17 @@ export default defineConfig({
     assetsDir: 'assets',
     target: 'es2022',
     assetsInlineLimit: 0,
-    cssCodeSplit: false,
+    // Each page its own styles: the console is denser than the residents' page.
+    cssCodeSplit: true,
     modulePreload: { polyfill: false },
     sourcemap: false,
+    // The residents' page at /, the call center's console at /call-center/.
+    rollupOptions: {
+      input: {
+        residents: 'index.html',
+        callCenter: 'call-center/index.html',
+      },
+    },
   },
   test: {
     include: ['src/**/*.test.ts'],

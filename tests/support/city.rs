@@ -90,6 +90,31 @@ impl City {
     }
 
     /// The network goes down: connections to the server are refused.
+    /// Fills every public seat of demo venue `venue_number` but one, in its first slot after
+    /// tomorrow begins: that slot, and the venue's id.
+    pub async fn full_but_one_seat(&self, venue_number: i32) -> (Uuid, Uuid) {
+        let (slot, venue): (Uuid, Uuid) = sqlx::query_as(
+            "select s.id, v.id from slots s join venues v on v.id = s.venue_id
+             where v.venue_number = $1 and s.visibility = 'public'
+               and s.starts_at > now() + interval '1 day'
+             order by s.starts_at limit 1",
+        )
+        .bind(venue_number)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "update slots s set booked = s.capacity - (s.id = $2)::int from venues v
+             where v.id = s.venue_id and v.venue_number = $1 and s.visibility = 'public'",
+        )
+        .bind(venue_number)
+        .bind(slot)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+        (slot, venue)
+    }
+
     pub async fn stop(&mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.unwrap();
@@ -133,22 +158,46 @@ impl WebResident<'_> {
         );
     }
 
-    /// Dose `dose` booked on the web in `slot_id`.
-    pub async fn book(&self, slot_id: &str, dose: u8) {
+    fn key(&self) -> serde_json::Value {
+        serde_json::json!({"municipality_code": "431001", "ticket": self.ticket,
+                           "birth_date": self.born.to_string()})
+    }
+
+    /// POSTs `body` to `path` on the web and returns the answer's JSON, which must be a success.
+    async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
         let response = reqwest::Client::new()
-            .post(format!("{}/api/v1/bookings", self.url))
-            .json(&serde_json::json!({
-                "resident": {"municipality_code": "431001", "ticket": self.ticket,
-                             "birth_date": self.born.to_string()},
-                "slot_id": slot_id, "dose": dose
-            }))
+            .post(format!("{}{path}", self.url))
+            .json(&body)
             .send()
             .await
             .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{}",
-            response.text().await.unwrap()
-        );
+        let status = response.status();
+        let answer: serde_json::Value = response.json().await.unwrap();
+        assert!(status.is_success(), "{path}: {answer}");
+        answer
+    }
+
+    /// Dose `dose` booked on the web in `slot_id`: the booking's id.
+    pub async fn book(&self, slot_id: &str, dose: u8) -> String {
+        let body = serde_json::json!({ "resident": self.key(), "slot_id": slot_id, "dose": dose });
+        let booked = self.post("/api/v1/bookings", body).await;
+        booked["booking"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Cancels the booking `id` on the web.
+    pub async fn cancel(&self, id: &str) {
+        let path = format!("/api/v1/bookings/{id}/cancel");
+        self.post(&path, serde_json::json!({ "resident": self.key() }))
+            .await;
+    }
+
+    /// Dose 1 at venue `venue` from today for two weeks, on the waiting list from the web.
+    pub async fn wait_for(&self, venue: Uuid) {
+        let today = tokyo_today();
+        let body = serde_json::json!({
+            "resident": self.key(), "dose": 1, "vaccine": "pfizer", "venue_id": venue,
+            "first_date": today, "last_date": today + TimeDelta::days(14),
+        });
+        self.post("/api/v1/waitlist", body).await;
     }
 }

@@ -42,6 +42,7 @@ catalogue! {
     AppPrint = "app.print",
     AppStartup = "app.startup",
 
+    AuthCsrf = "auth.csrf",
     AuthForbidden = "auth.forbidden",
     AuthInvalidCredentials = "auth.invalid_credentials",
     AuthLocked = "auth.locked",

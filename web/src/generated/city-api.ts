@@ -266,6 +266,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/browser/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signs a call-center operator or a city official in to a browser console; the token is set as
+         *     an HttpOnly cookie and never shown to the page. Clinics use the desktop app.
+         */
+        post: operations["browser_sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/browser/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends the console's session and clears its cookie. */
+        post: operations["browser_sign_out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/browser/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console's session after a reload: who is signed in and the CSRF token. */
+        get: operations["browser_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clinic/slots": {
         parameters: {
             query?: never;
@@ -275,6 +329,23 @@ export interface paths {
         };
         /** The logged-in clinic's 予約枠 at its own venues, public and private, by start time. */
         get: operations["clinic_slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clinics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The municipality's clinics and their venues: whom the call center may operate for. */
+        get: operations["clinics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -939,6 +1010,16 @@ export interface components {
         };
         /** @enum {string} */
         BookingStatus: "reserved" | "cancelled" | "checked_in" | "vaccinated" | "no_show";
+        /**
+         * @description A browser's session: who is signed in, the token its writes send in `X-Yoyaku-CSRF`, and when
+         *     it ends.
+         */
+        BrowserSession: {
+            csrf_token: string;
+            /** Format: date-time */
+            expires_at: string;
+            profile: components["schemas"]["AccountProfile"];
+        };
         CapInfo: {
             clinic_account_id: string;
             /**
@@ -1008,13 +1089,23 @@ export interface components {
          * @enum {string}
          */
         Channel: "web" | "call_center" | "clinic";
+        ClinicList: {
+            clinics: components["schemas"]["ClinicSummary"][];
+        };
+        /** @description A clinic the call center may operate for. */
+        ClinicSummary: {
+            /** @description アカウントID, as `X-Yoyaku-On-Behalf-Of` names it. */
+            account_id: string;
+            display_name: string;
+            venues: components["schemas"]["VenueInfo"][];
+        };
         /**
          * @description Every error code of yoyaku. It crosses the wire and the IPC as its text
          *     (`"booking.duplicate_dose"`); the TypeScript of the window and the browser pages gets
          *     the same list, generated.
          * @enum {string}
          */
-        Code: "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.invalid" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window" | "waiting_room.closed" | "waiting_room.expired" | "waiting_room.not_yet" | "waiting_room.place_invalid" | "waiting_room.place_required" | "waitlist.already_booked" | "waitlist.already_waiting" | "waitlist.dates" | "waitlist.not_found" | "waitlist.offer_closed" | "waitlist.seats_available" | "waitlist.unknown_place";
+        Code: "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.csrf" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.invalid" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window" | "waiting_room.closed" | "waiting_room.expired" | "waiting_room.not_yet" | "waiting_room.place_invalid" | "waiting_room.place_required" | "waitlist.already_booked" | "waitlist.already_waiting" | "waitlist.dates" | "waitlist.not_found" | "waitlist.offer_closed" | "waitlist.seats_available" | "waitlist.unknown_place";
         /** @description One line of the 問い合わせ先. */
         Contact: {
             email?: string | null;
@@ -3450,6 +3541,142 @@ export interface operations {
             };
         };
     };
+    browser_sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in: the session cookie is set */
+            200: {
+                headers: {
+                    /** @description `yoyaku_session`: HttpOnly, Secure, SameSite=Strict */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowserSession"];
+                };
+            };
+            /** @description A malformed municipality code or account ID, or the terms not agreed to */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.invalid_credentials` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: a clinic's account (clinics use the desktop app) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.locked` */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.rate_limited`, with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    browser_sign_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.csrf`: the page's CSRF token is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    browser_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowserSession"];
+                };
+            };
+            /** @description `auth.session_invalid`: not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     clinic_slots: {
         parameters: {
             query?: {
@@ -3492,6 +3719,44 @@ export interface operations {
                 };
             };
             /** @description `auth.forbidden`: not a clinic */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clinics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clinics, by アカウントID */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClinicList"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: for the call center and the city only */
             403: {
                 headers: {
                     [name: string]: unknown;

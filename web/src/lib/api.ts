@@ -33,6 +33,10 @@ const UNREADABLE: Problem = {
 
 type Method = 'GET' | 'POST' | 'PUT';
 
+/** A console's session: its writes carry the CSRF token, and while the call center operates for
+ *  a clinic (代理操作) every request names it. The residents' page sets neither. */
+export const staff: { csrf: string | null; onBehalfOf: string | null } = { csrf: null, onBehalfOf: null };
+
 /** Calls `path`; the answer's JSON, or an [`ApiProblem`] thrown. */
 export async function call<T>(
   method: Method,
@@ -47,6 +51,8 @@ export async function call<T>(
       headers: {
         Accept: 'application/json, application/problem+json',
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(staff.csrf && method !== 'GET' ? { 'X-Yoyaku-CSRF': staff.csrf } : {}),
+        ...(staff.onBehalfOf ? { 'X-Yoyaku-On-Behalf-Of': staff.onBehalfOf } : {}),
         ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -127,6 +133,20 @@ export const api = {
     call<Schemas['BookResponse']>('POST', `/api/v1/waitlist/offers/${encodeURIComponent(id)}/accept`, { resident }),
   declineOffer: (id: string, resident: Schemas['ResidentKeyInput']) =>
     call<Schemas['WaitlistEntry']>('POST', `/api/v1/waitlist/offers/${encodeURIComponent(id)}/decline`, { resident }),
+  browserLogin: (request: Schemas['LoginRequest']) =>
+    call<Schemas['BrowserSession']>('POST', '/api/v1/browser/login', request),
+  browserSession: () => call<Schemas['BrowserSession']>('GET', '/api/v1/browser/session'),
+  browserLogout: () => call<void>('POST', '/api/v1/browser/logout'),
+  clinics: () => call<Schemas['ClinicList']>('GET', '/api/v1/clinics'),
+  dayList: (venue: string, date: string) =>
+    call<Schemas['BookingList']>('GET', `/api/v1/bookings?${query({ venue_id: venue, date })}`),
+  waitlist: (open: boolean) => call<Schemas['WaitlistEntries']>('GET', `/api/v1/waitlist?open=${open}`),
+  staffAccept: (offer: string) =>
+    call<Schemas['BookResponse']>('POST', `/api/v1/waitlist/offers/${encodeURIComponent(offer)}/accept`, {}),
+  staffDecline: (offer: string) =>
+    call<Schemas['WaitlistEntry']>('POST', `/api/v1/waitlist/offers/${encodeURIComponent(offer)}/decline`, {}),
+  staffWithdraw: (entry: string) =>
+    call<Schemas['WaitlistEntry']>('POST', `/api/v1/waitlist/${encodeURIComponent(entry)}/withdraw`, {}),
   enterLine: (municipality: string) =>
     call<Schemas['PlaceInLine']>('POST', '/api/v1/waiting-room', { municipality_code: municipality }),
   place: (token: string) => call<Schemas['PlaceInLine']>('GET', `/api/v1/waiting-room/${encodeURIComponent(token)}`),

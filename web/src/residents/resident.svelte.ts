@@ -47,8 +47,16 @@ export class Resident {
     return booking.status === 'reserved';
   }
 
+  /** The resident's place in line, shown when it can be read; bookings never wait on it. */
   async #readWaitlist(): Promise<void> {
-    this.waitlist = this.key && this.registered ? (await api.myWaitlist(this.key)).entries : [];
+    if (!this.key || !this.registered) {
+      this.waitlist = [];
+      return;
+    }
+    this.waitlist = await api.myWaitlist(this.key).then(
+      (answer) => answer.entries,
+      () => this.waitlist,
+    );
   }
 
   #apply(found: Schemas['LookupResponse']): void {

@@ -1,6 +1,7 @@
 //! Login (rate-limited per client, with lockout), logout, the session's profile, and the
 //! [`CurrentAccount`] extractor that guards everything else.
 
+mod browser;
 mod lockout;
 mod on_behalf;
 pub(crate) mod rate_limit;
@@ -22,6 +23,7 @@ use super::ApiContext;
 use super::error::ApiError;
 use super::extract::ApiJson;
 use crate::{password, token};
+pub(super) use browser::session_cookie;
 use lockout::AccountLocked;
 use on_behalf::{ON_BEHALF_OF, clinic_named};
 use throttle::LoginAdmitted;
@@ -34,6 +36,10 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(session::session))
+        .routes(routes!(browser::browser_sign_in))
+        .routes(routes!(browser::browser_session))
+        .routes(routes!(browser::browser_sign_out))
+        .routes(routes!(on_behalf::clinics))
 }
 
 /// 利用規約に同意する was left unchecked.
@@ -81,6 +87,28 @@ async fn login(
     State(ctx): State<ApiContext>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    let (municipality_code, account, role) = authenticate(&ctx, request).await?;
+    let (token, expires_at) = start_session(&ctx, municipality_code, account.id, None).await?;
+    let venues = venues_run_by(&ctx.db, municipality_code, account.id).await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at,
+        profile: AccountProfile {
+            municipality_code,
+            municipality_name: account.municipality_name,
+            account_id: account.account_id,
+            display_name: account.display_name,
+            role,
+            venues,
+        },
+    }))
+}
+
+/// The account the login form names, when its password is right and it is not locked.
+async fn authenticate(
+    ctx: &ApiContext,
+    request: LoginRequest,
+) -> Result<(MunicipalityCode, LoginAccount, Role), ApiError> {
     let municipality_code =
         MunicipalityCode::parse(&request.municipality_code).map_err(ApiError::invalid)?;
     let account_id = AccountId::parse(&request.account_id).map_err(ApiError::invalid)?;
@@ -127,33 +155,30 @@ async fn login(
         return Err(ApiError::refused(StatusCode::LOCKED, AccountLocked));
     }
     let role = parse_role(&account.role)?;
+    Ok((municipality_code, account, role))
+}
 
+/// A new session of `account`: its token, and when it ends. A browser's carries its CSRF token.
+async fn start_session(
+    ctx: &ApiContext,
+    municipality_code: MunicipalityCode,
+    account: Uuid,
+    csrf_token: Option<&str>,
+) -> Result<(String, chrono::DateTime<Utc>), ApiError> {
     let token = token::generate();
     let expires_at = Utc::now() + ctx.config.session_lifetime;
     sqlx::query!(
-        "insert into sessions (municipality_code, token_hash, account_id, expires_at)
-         values ($1, $2, $3, $4)",
+        "insert into sessions (municipality_code, token_hash, account_id, expires_at, csrf_token)
+         values ($1, $2, $3, $4, $5)",
         municipality_code.as_string(),
         &token::hash(&token),
-        account.id,
+        account,
         expires_at as _,
+        csrf_token,
     )
     .execute(&ctx.db)
     .await?;
-
-    let venues = venues_run_by(&ctx.db, municipality_code, account.id).await?;
-    Ok(Json(LoginResponse {
-        token,
-        expires_at,
-        profile: AccountProfile {
-            municipality_code,
-            municipality_name: account.municipality_name,
-            account_id: account.account_id,
-            display_name: account.display_name,
-            role,
-            venues,
-        },
-    }))
+    Ok((token, expires_at))
 }
 
 /// The venues whose clinic is this account, by venue number; none for other roles.
@@ -250,17 +275,24 @@ struct SessionAccount {
     municipality_code: String,
     account_id: Uuid,
     role: String,
+    csrf_token: Option<String>,
 }
 
 impl FromRequestParts<ApiContext> for CurrentAccount {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, ApiError> {
-        let token = bearer_token(&parts.headers).ok_or(ApiError::SessionInvalid)?;
+        let (token, from_cookie) = match bearer_token(&parts.headers) {
+            Some(token) => (token, false),
+            None => (
+                browser::session_cookie(&parts.headers).ok_or(ApiError::SessionInvalid)?,
+                true,
+            ),
+        };
         let token_hash = token::hash(token);
         let session = sqlx::query_as!(
             SessionAccount,
-            "select s.municipality_code, s.account_id, a.role
+            "select s.municipality_code, s.account_id, a.role, s.csrf_token
              from sessions s
              join accounts a on a.municipality_code = s.municipality_code and a.id = s.account_id
              where s.token_hash = $1 and s.expires_at > now()",
@@ -269,6 +301,11 @@ impl FromRequestParts<ApiContext> for CurrentAccount {
         .fetch_optional(&ctx.db)
         .await?
         .ok_or(ApiError::SessionInvalid)?;
+        // A browser's cookie goes with every request to this site, whoever's page sends it: a
+        // write must also prove it comes from our own page, which alone can read the token.
+        if from_cookie && !parts.method.is_safe() {
+            browser::check_csrf(&parts.headers, session.csrf_token.as_deref())?;
+        }
         let municipality_code =
             MunicipalityCode::parse(&session.municipality_code).map_err(ApiError::internal)?;
         let role = parse_role(&session.role)?;

@@ -12,7 +12,7 @@ use yoyaku_core::wire::Role;
 use yoyaku_core::{Code, Coded, MunicipalityCode};
 
 use super::ApiContext;
-use super::auth::{CurrentAccount, LookupLimits};
+use super::auth::{CurrentAccount, LookupLimits, session_cookie};
 use super::error::ApiError;
 use crate::audit::{self, Caller, ReadScope};
 
@@ -24,8 +24,9 @@ pub(super) fn parse_key(input: &KeyInput) -> Result<ResidentKey, ApiError> {
     input.parse(tokyo_today()).map_err(ApiError::invalid)
 }
 
-/// Who asks: a resident on the web (no `Authorization` header) or a logged-in account. A header
-/// naming no valid session is refused, never taken for the web.
+/// Who asks: a resident on the web (no `Authorization` header and no console session cookie) or a
+/// logged-in account. A header or cookie naming no valid session is refused, never taken for the
+/// web.
 pub(super) enum Requester {
     Web,
     Staff(CurrentAccount),
@@ -35,7 +36,7 @@ impl FromRequestParts<ApiContext> for Requester {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, ApiError> {
-        if !parts.headers.contains_key(AUTHORIZATION) {
+        if !parts.headers.contains_key(AUTHORIZATION) && session_cookie(&parts.headers).is_none() {
             return Ok(Self::Web);
         }
         CurrentAccount::from_request_parts(parts, ctx)

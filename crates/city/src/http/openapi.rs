@@ -9,7 +9,7 @@
 use std::sync::LazyLock;
 
 use axum::Json;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -68,6 +68,15 @@ impl Modify for BearerScheme {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "yoyaku_session",
+                "A browser console's session (`POST /api/v1/browser/login`): HttpOnly, Secure, \
+                 SameSite=Strict; every write also sends the session's CSRF token in \
+                 `X-Yoyaku-CSRF`. The other operations take it wherever they take the bearer token.",
+            ))),
         );
     }
 }

@@ -1,5 +1,6 @@
 //! キャンセル待ち over HTTP ([`crate::waitlist`]): the web (its key the credential) and the call
-//! center put residents in line and answer the seats offered to them; clinics do not.
+//! center (also while it acts for a clinic) put residents in line and answer the seats offered to
+//! them; clinics do not.
 //! - `POST /api/v1/waitlist`: join the line
 //! - `POST /api/v1/waitlist/mine` {resident}: the resident's entries and offers
 //! - `GET /api/v1/waitlist?open=`: the line, for the call center (and the city)
@@ -37,14 +38,15 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
         .routes(routes!(decline_offer))
 }
 
-/// The writer, when it is the web or the call center itself: a clinic, or the call center acting
-/// for one, does not keep the line.
+/// The writer, when it is the web or the call center: a clinic does not keep the line.
 fn keeps_line(
     (municipality, caller): (MunicipalityCode, Caller),
 ) -> Result<(MunicipalityCode, Caller), ApiError> {
     match caller {
-        Caller::Web { .. } | Caller::CallCenter { .. } => Ok((municipality, caller)),
-        Caller::Clinic { .. } | Caller::CallCenterForClinic { .. } => Err(ApiError::Forbidden),
+        Caller::Clinic { .. } => Err(ApiError::Forbidden),
+        Caller::Web { .. } | Caller::CallCenter { .. } | Caller::CallCenterForClinic { .. } => {
+            Ok((municipality, caller))
+        }
     }
 }
 
@@ -202,7 +204,7 @@ async fn waitlist_of_municipality(
     State(ctx): State<ApiContext>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<WaitlistEntries>, ApiError> {
-    if account.role == Role::Clinic || account.on_behalf_of.is_some() {
+    if account.role == Role::Clinic {
         return Err(ApiError::Forbidden);
     }
     let reader = Caller::CallCenter {

@@ -4,6 +4,7 @@
 mod admin_accounts;
 mod admin_tickets;
 mod bookings;
+mod browser_session;
 mod concurrency;
 mod demo_command;
 mod health;

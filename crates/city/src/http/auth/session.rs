@@ -65,7 +65,7 @@ struct ProfileRow {
     municipality_name: String,
 }
 
-async fn account_profile(
+pub(super) async fn account_profile(
     db: &PgPool,
     municipality_code: MunicipalityCode,
     account: Uuid,
