@@ -9,6 +9,7 @@ mod concurrency;
 mod demo_command;
 mod health;
 mod information;
+mod last_seat;
 mod lockout;
 mod login;
 mod mass_venue;
