@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "day_list",
     "save_day_list_csv",
     "open_vials",
+    "offer_open_vial",
     "sync_problems",
     "rebook_problem",
     "retry_problem",

@@ -1125,6 +1125,46 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
     wait_for_text(&client, "vials-day-plan", "予約 1回分").await;
     screenshot(&client, "reception").await;
 
+    // ★ The vial's five doses left go to the city's waiting list: a resident waits on the web
+    // for venue 101, full today and tomorrow.
+    sqlx::query(
+        "update slots s set booked = s.capacity from venues v
+         where v.id = s.venue_id and v.venue_number = 101 and s.visibility = 'public'
+           and s.starts_at < now() + interval '3 days'",
+    )
+    .execute(&city.pool)
+    .await
+    .unwrap();
+    let url = city.url();
+    let waiting = WebResident {
+        url: &url,
+        ticket: "9000001020",
+        born: NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * 20),
+    };
+    waiting.register().await;
+    let venue_101 = sqlx::query_scalar("select id from venues where venue_number = 101")
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    waiting.wait_for(venue_101, 1).await;
+    wait_for_text(&client, "vials-left", "5").await;
+    click(&client, "vials-offer-submit").await;
+    let done = text_of(&client, "vials-offer-done").await;
+    assert!(
+        done.contains("1名にご案内しました") && done.contains("【残液】101."),
+        "{done}"
+    );
+    let (capacity, booked): (i32, i32) =
+        sqlx::query_as("select capacity, booked from slots where name like '【残液】101.%'")
+            .fetch_one(&city.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (capacity, booked),
+        (5, 1),
+        "five doses, one held for the resident waiting"
+    );
+
     // 接種予約状況・実績 一覧 (§4-1) of that day shows the status and the lot number.
     click(&client, "back").await;
     click(&client, "menu-bookings").await;

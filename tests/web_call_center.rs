@@ -198,7 +198,7 @@ async fn an_operator_books_for_callers_acts_for_a_clinic_sees_a_day_and_keeps_th
         born: chrono::NaiveDate::from_ymd_opt(1930, 7, 4).unwrap(),
     };
     waiting.register().await;
-    waiting.wait_for(venue_105).await;
+    waiting.wait_for(venue_105, 14).await;
     leaving.cancel(&leaving_booking).await;
     click(&client, "tab-waitlist").await;
     let entry = by_testid(&client, "desk-entry").await;

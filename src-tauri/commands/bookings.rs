@@ -5,7 +5,7 @@ use tauri::{AppHandle, State};
 use uuid::Uuid;
 use yoyaku_clinic::{
     BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Changed, MassVenueBooked, MassVenueOffer,
-    Moved, OpenVials, SameDayCheck, SlotRow,
+    Moved, OpenVialOffered, OpenVials, SameDayCheck, SlotRow,
 };
 use yoyaku_core::second_dose::SecondDosePlan;
 
@@ -166,6 +166,21 @@ pub async fn save_day_list_csv(
         .save_day_list_csv(venue_id, &vaccine_code, date, dir)
         .await?;
     Ok(saved.display().to_string())
+}
+
+/// ★ The doses left in an open vial, offered to the city's waiting list (online only).
+#[tauri::command]
+#[specta::specta]
+pub async fn offer_open_vial(
+    state: State<'_, EngineState>,
+    venue_id: Uuid,
+    vaccine_code: String,
+    doses: i32,
+    starts_at: DateTime<Utc>,
+) -> CommandResult<OpenVialOffered> {
+    Ok(engine(&state)?
+        .offer_open_vial(venue_id, &vaccine_code, doses, starts_at)
+        .await?)
 }
 
 #[tauri::command]

@@ -191,12 +191,12 @@ impl WebResident<'_> {
             .await;
     }
 
-    /// Dose 1 at venue `venue` from today for two weeks, on the waiting list from the web.
-    pub async fn wait_for(&self, venue: Uuid) {
+    /// Dose 1 at venue `venue` from today for `days` more, on the waiting list from the web.
+    pub async fn wait_for(&self, venue: Uuid, days: i64) {
         let today = tokyo_today();
         let body = serde_json::json!({
             "resident": self.key(), "dose": 1, "vaccine": "pfizer", "venue_id": venue,
-            "first_date": today, "last_date": today + TimeDelta::days(14),
+            "first_date": today, "last_date": today + TimeDelta::days(days),
         });
         self.post("/api/v1/waitlist", body).await;
     }

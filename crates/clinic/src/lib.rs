@@ -27,8 +27,9 @@ mod sync_status;
 
 pub use bookings::{
     BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Certainty, Changed, DayPlanView, DoseCount,
-    FillView, MassVenueBooked, MassVenueOffer, MassVenueSlotRow, Message, Moved, OpenVials,
-    PlanView, PrivateFirst, SameDayCheck, SpareView, Uncertainty, VialState, VialUse, VialView,
+    FillView, MassVenueBooked, MassVenueOffer, MassVenueSlotRow, Message, Moved, OpenVialOffered,
+    OpenVials, PlanView, PrivateFirst, SameDayCheck, SpareView, Uncertainty, VialState, VialUse,
+    VialView,
 };
 pub use details_conflicts::{DetailsChoice, DetailsConflict};
 pub use engine::Clinic;

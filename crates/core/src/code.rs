@@ -249,6 +249,9 @@ catalogue! {
     WaitlistDates = "waitlist.dates",
     WaitlistNotFound = "waitlist.not_found",
     WaitlistOfferClosed = "waitlist.offer_closed",
+    WaitlistOpenVialDoses = "waitlist.open_vial_doses",
+    WaitlistOpenVialOffline = "waitlist.open_vial_offline",
+    WaitlistOpenVialTime = "waitlist.open_vial_time",
     WaitlistSeatsAvailable = "waitlist.seats_available",
     WaitlistUnknownPlace = "waitlist.unknown_place",
 }

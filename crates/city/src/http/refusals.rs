@@ -142,7 +142,9 @@ impl From<WaitlistError> for ApiError {
         match error {
             WaitlistError::Refused(refusal) => {
                 let status = match refusal {
-                    WaitlistRefusal::Dates { .. } => StatusCode::BAD_REQUEST,
+                    WaitlistRefusal::Dates { .. }
+                    | WaitlistRefusal::OpenVialDoses { .. }
+                    | WaitlistRefusal::OpenVialTime { .. } => StatusCode::BAD_REQUEST,
                     WaitlistRefusal::UnknownPlace | WaitlistRefusal::NotFound => {
                         StatusCode::NOT_FOUND
                     }

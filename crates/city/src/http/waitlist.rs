@@ -7,6 +7,7 @@
 //! - `POST /api/v1/waitlist/{id}/withdraw`: leave it
 //! - `POST /api/v1/waitlist/offers/{id}/accept`: book the seat held (a booking like any other)
 //! - `POST /api/v1/waitlist/offers/{id}/decline`: give it up; it moves on
+//! - `POST /api/v1/waitlist/open-vial`: ★ a clinic offers an open vial's last doses to the line
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -27,7 +28,7 @@ use super::caller::{KeyInput, Requester, counting_web_key, parse_key, writer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use crate::audit::Caller;
-use crate::waitlist::{self, Place, WaitlistEntry, offers};
+use crate::waitlist::{self, OpenVial, OpenVialOffered, Place, WaitlistEntry, offers};
 
 pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
@@ -36,6 +37,7 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
         .routes(routes!(withdraw_from_waitlist))
         .routes(routes!(accept_offer))
         .routes(routes!(decline_offer))
+        .routes(routes!(open_vial))
 }
 
 /// The writer, when it is the web or the call center: a clinic does not keep the line.
@@ -312,4 +314,65 @@ async fn decline_offer(
     let entry = waitlist::entry(&mut tx, municipality, entry_id, &caller).await?;
     tx.commit().await?;
     Ok(Json(entry))
+}
+
+/// `POST /api/v1/waitlist/open-vial`
+#[derive(Deserialize, utoipa::ToSchema)]
+struct OpenVialRequest {
+    /// The clinic's own venue.
+    venue_id: Uuid,
+    /// The vaccine code of the open vial.
+    vaccine: String,
+    /// The doses left in it.
+    doses: i32,
+    /// When the residents offered a dose should come: from 30 minutes on, while the vial's doses
+    /// are usable after dilution.
+    starts_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// ★ A clinic offers the doses left in an open vial to the waiting list (from 受付): a public
+/// slot of that many seats at its venue, whose seats go to the first in line for the venue or its
+/// ward on that day, held for them as any freed seat. Seats nobody in line takes stay public.
+#[utoipa::path(
+    post,
+    path = "/api/v1/waitlist/open-vial",
+    tag = "waitlist",
+    security(("bearer" = [])),
+    params(crate::http::openapi::OnBehalfOf),
+    request_body = OpenVialRequest,
+    responses(
+        (status = 201, description = "The slot made, and the residents offered a dose", body = OpenVialOffered),
+        (status = 400, description = "`waitlist.open_vial_doses` or `waitlist.open_vial_time`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the clinic that runs the venue (or the call center acting for it)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`waitlist.unknown_place`: no such venue or vaccine", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn open_vial(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    ApiJson(request): ApiJson<OpenVialRequest>,
+) -> Result<(StatusCode, Json<OpenVialOffered>), ApiError> {
+    let municipality = account.municipality_code;
+    let venues = account.venues(&ctx.db).await?;
+    if !venues.iter().any(|v| v.id == request.venue_id) {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conn = ctx.db.acquire().await?;
+    let caller = match (account.role, &account.on_behalf_of) {
+        (Role::CallCenter, Some(clinic)) => {
+            Caller::call_center_for(&mut conn, municipality, account.id, clinic.id).await?
+        }
+        _ => Caller::clinic(&mut conn, municipality, account.id).await?,
+    };
+    let vial = OpenVial {
+        venue: request.venue_id,
+        vaccine: request.vaccine,
+        doses: request.doses,
+        starts_at: request.starts_at,
+    };
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let offered = waitlist::offer_open_vial(&mut tx, &caller, municipality, &vial).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(offered)))
 }

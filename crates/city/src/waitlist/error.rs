@@ -39,6 +39,12 @@ pub(crate) enum WaitlistRefusal {
     NotFound,
     #[error("this offer is no longer open (it was answered or has expired)")]
     OfferClosed,
+    #[error("offer between 1 and {max} doses from an open vial")]
+    OpenVialDoses { max: i32 },
+    #[error(
+        "the residents need a time from {earliest} to {latest} (Japan time): at least 30 minutes from now, and while the vial's doses are usable"
+    )]
+    OpenVialTime { earliest: String, latest: String },
 }
 
 impl Coded for WaitlistRefusal {
@@ -51,6 +57,8 @@ impl Coded for WaitlistRefusal {
             Self::UnknownPlace => Code::WaitlistUnknownPlace,
             Self::NotFound => Code::WaitlistNotFound,
             Self::OfferClosed => Code::WaitlistOfferClosed,
+            Self::OpenVialDoses { .. } => Code::WaitlistOpenVialDoses,
+            Self::OpenVialTime { .. } => Code::WaitlistOpenVialTime,
         }
     }
 
@@ -75,6 +83,12 @@ impl Coded for WaitlistRefusal {
             Self::OfferClosed => {
                 "このご案内は受付を終了しました（回答済み、または期限切れ）。".into()
             }
+            Self::OpenVialDoses { max } => {
+                format!("残液の回数は1から{max}までで入力してください。")
+            }
+            Self::OpenVialTime { earliest, latest } => format!(
+                "来院時刻は{earliest}から{latest}までの間で指定してください（案内から30分以上あけ、希釈後の使用期限内に）。"
+            ),
         }
     }
 }

@@ -7,6 +7,7 @@
 mod entries;
 mod error;
 pub(crate) mod offers;
+mod open_vial;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,7 @@ use yoyaku_core::ticket::TicketNumber;
 
 pub(crate) use entries::{NewEntry, Place, enter, entries_of, list, one as entry, withdraw};
 pub(crate) use error::{WaitlistError, WaitlistRefusal};
+pub(crate) use open_vial::{OpenVial, OpenVialOffered, offer_open_vial};
 
 /// How long a freed seat is held for the resident offered it: long enough for the call center to
 /// phone them back, short enough that the seat is not lost to everyone if they do not answer.

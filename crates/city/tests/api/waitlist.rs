@@ -412,3 +412,103 @@ async fn the_offer_wins_every_race_with_direct_bookings_for_the_freed_seat() {
             .all(|s| *s == StatusCode::CONFLICT || s.is_success())
     );
 }
+
+#[tokio::test]
+async fn a_clinic_offers_an_open_vials_last_doses_to_the_line_and_the_rest_stay_public() {
+    let app = spawn_app().await;
+    let people = tickets(9_300_000_700, 1);
+    seed_residents(&app.pool, &people, born()).await;
+    // Venue 101 is full today and tomorrow: a resident waits for it.
+    sqlx::query(
+        "update slots s set booked = s.capacity from venues v
+         where v.id = s.venue_id and v.venue_number = 101 and s.visibility = 'public'
+           and s.starts_at < now() + interval '3 days'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let venue = app.venue_id(101).await;
+    let mut body = entry_body(&people[0], json!({ "venue_id": venue }));
+    body["last_date"] = json!(tokyo_today() + TimeDelta::days(1));
+    expect_json(
+        app.post_json("/api/v1/waitlist", None, &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    let clinic = app.login(&app.accounts.clinic_a).await.token;
+    let in_an_hour = chrono::Utc::now() + TimeDelta::hours(1);
+    let vial = |doses: i32, starts_at: chrono::DateTime<chrono::Utc>, venue: Uuid| json!({ "venue_id": venue, "vaccine": "pfizer", "doses": doses, "starts_at": starts_at });
+    let offered = expect_json(
+        app.post_json(
+            "/api/v1/waitlist/open-vial",
+            Some(&clinic),
+            &vial(2, in_an_hour, venue),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        (offered["offered"].as_u64(), offered["capacity"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert!(
+        offered["slot_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("【残液】101.")
+    );
+    let slot: Uuid = offered["slot_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        booked(&app.pool, slot).await,
+        1,
+        "one held for the resident, one public"
+    );
+    assert_eq!(
+        mine(&app, &people[0]).await[0]["offer"]["slot_id"],
+        slot.to_string()
+    );
+
+    // More doses than a vial holds, too soon, or another clinic's venue: refused, nothing made.
+    expect_problem(
+        app.post_json(
+            "/api/v1/waitlist/open-vial",
+            Some(&clinic),
+            &vial(6, in_an_hour, venue),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        Code::WaitlistOpenVialDoses,
+    )
+    .await;
+    let soon = chrono::Utc::now() + TimeDelta::minutes(10);
+    expect_problem(
+        app.post_json(
+            "/api/v1/waitlist/open-vial",
+            Some(&clinic),
+            &vial(1, soon, venue),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        Code::WaitlistOpenVialTime,
+    )
+    .await;
+    let venue_e = app.venue_id(105).await;
+    expect_problem(
+        app.post_json(
+            "/api/v1/waitlist/open-vial",
+            Some(&clinic),
+            &vial(1, in_an_hour, venue_e),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        Code::AuthForbidden,
+    )
+    .await;
+    let slots: i64 = sqlx::query_scalar("select count(*) from slots where name like '【残液】%'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(slots, 1);
+}

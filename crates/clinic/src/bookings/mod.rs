@@ -13,6 +13,7 @@ mod error;
 mod export;
 mod lifecycle;
 mod mass_venue;
+mod open_vial;
 mod same_day;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ pub use book::{BookRequest, Booked, Certainty, Changed, PrivateFirst, Uncertaint
 pub use city_answer::CITY_ANSWER_WAIT;
 pub use day_list::BookingRow;
 pub use mass_venue::{MassVenueBooked, MassVenueOffer, MassVenueSlotRow};
+pub use open_vial::OpenVialOffered;
 pub use same_day::{
     DoseCount, FillView, Message, Moved, PlanView, SameDayCheck, SpareView, VialView,
 };

@@ -13,6 +13,7 @@ export type {
   FillView,
   Message as Notice,
   Moved,
+  OpenVialOffered,
   OpenVials,
   PlanView,
   SameDayCheck,
@@ -37,6 +38,9 @@ export const bookingsApi = {
   /** Saves the list as CSV in the Downloads folder; answers the file's path. */
   saveDayListCsv: (q: DayQuery) => commands.saveDayListCsv(q.venueId, q.vaccineCode, q.date),
   openVials: (q: DayQuery) => commands.openVials(q.venueId, q.vaccineCode, q.date),
+  /** ★ The doses left in an open vial, offered to the city's waiting list (online only). */
+  offerOpenVial: (q: DayQuery, doses: number, startsAt: string) =>
+    commands.offerOpenVial(q.venueId, q.vaccineCode, doses, startsAt),
 };
 
 // --- Cache reads (through db.ts's one read-only handle) -----------------------------------
