@@ -5,10 +5,8 @@
 
 mod support;
 
-use std::time::Duration;
-
-use fantoccini::{Client, Locator};
-use support::browser::{Browser, DESKTOP, assert_accessible, screenshot};
+use fantoccini::Client;
+use support::browser::{Browser, DESKTOP, assert_accessible, click_first, screenshot};
 use support::city::{City, WebResident, serving_pages};
 use support::desktop::{by_testid, click, text_of, type_into};
 use uuid::Uuid;
@@ -16,22 +14,6 @@ use yoyaku_city::Server;
 
 /// Demo ticket 9000001000, born 1930-01-01: in the registry, not yet registered.
 const CALLER: &str = "9000001000";
-
-async fn click_first(client: &Client, css: &str) {
-    let css = format!("{css}:not([disabled])");
-    let element = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(&css))
-        .await
-        .unwrap_or_else(|e| panic!("nothing to click at {css}: {e}"));
-    let id = element
-        .attr("data-testid")
-        .await
-        .unwrap()
-        .unwrap_or_default();
-    click(client, &id).await;
-}
 
 async fn select(client: &Client, id: &str, value: &str) {
     by_testid(client, id)

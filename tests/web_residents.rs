@@ -7,10 +7,9 @@
 mod support;
 
 use std::num::NonZeroU32;
-use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use support::browser::{Browser, DESKTOP, PHONE, assert_accessible, screenshot};
+use support::browser::{Browser, DESKTOP, PHONE, assert_accessible, click_first, screenshot};
 use support::city::{City, WebResident, serving_pages};
 use support::desktop::{by_testid, click, text_of, type_into};
 use uuid::Uuid;
@@ -21,24 +20,6 @@ const TICKET: &str = "9000001000";
 
 async fn city_with_pages() -> City {
     City::start_with(|| serving_pages(Server::options())).await
-}
-
-/// Clicks the first enabled control matching `css` (the first day with seats, say); its testid.
-async fn click_first(client: &Client, css: &str) -> String {
-    let css = format!("{css}:not([disabled])");
-    let element = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(&css))
-        .await
-        .unwrap_or_else(|e| panic!("nothing to click at {css}: {e}"));
-    let id = element
-        .attr("data-testid")
-        .await
-        .unwrap()
-        .unwrap_or_default();
-    click(client, &id).await;
-    id
 }
 
 /// The statuses of the ticket's bookings by dose and creation, as the city stores them.

@@ -146,6 +146,24 @@ pub async fn assert_accessible(client: &Client, page: &str) {
     );
 }
 
+/// Clicks the first enabled control matching `css` (the first day with seats, say); its testid.
+pub async fn click_first(client: &Client, css: &str) -> String {
+    let css = format!("{css}:not([disabled])");
+    let element = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css(&css))
+        .await
+        .unwrap_or_else(|e| panic!("nothing to click at {css}: {e}"));
+    let id = element
+        .attr("data-testid")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    super::desktop::click(client, &id).await;
+    id
+}
+
 /// When `YOYAKU_SCREENSHOT_DIR` is set, saves the page as `<name>.png`: how the README's
 /// screenshots of the browser pages are taken.
 pub async fn screenshot(client: &Client, name: &str) {

@@ -5058,7 +5058,7 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistEntries"];
                 };
             };
-            /** @description A malformed key */
+            /** @description A malformed key, or none from the web */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5076,7 +5076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `auth.forbidden`: clinics do not keep the line */
+            /** @description `auth.forbidden`: clinics do not keep the line; `auth.csrf` from a console without its token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5085,8 +5085,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key is not in the registry */
+            /** @description The key is not in the registry, or `waitlist.not_found`: no such entry or offer of the resident's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `waitlist.offer_closed` (answered or expired), or a booking's refusal (the slot full, the dose booked) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A booking rule refuses it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5149,7 +5167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `auth.forbidden`: clinics do not keep the line */
+            /** @description `auth.forbidden`: clinics do not keep the line; `auth.csrf` from a console without its token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5158,7 +5176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `waitlist.not_found`: no such offer of the resident's */
+            /** @description The key is not in the registry, or `waitlist.not_found`: no such entry or offer of the resident's */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5167,7 +5185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `waitlist.offer_closed` (answered or expired), or a booking's refusal */
+            /** @description `waitlist.offer_closed` (answered or expired), or a booking's refusal (the slot full, the dose booked) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5240,7 +5258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `auth.forbidden`: clinics do not keep the line */
+            /** @description `auth.forbidden`: clinics do not keep the line; `auth.csrf` from a console without its token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5249,7 +5267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `waitlist.not_found`: no such offer of the resident's */
+            /** @description The key is not in the registry, or `waitlist.not_found`: no such entry or offer of the resident's */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5258,8 +5276,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `waitlist.offer_closed`: answered or expired */
+            /** @description `waitlist.offer_closed` (answered or expired), or a booking's refusal (the slot full, the dose booked) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A booking rule refuses it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5388,7 +5415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `auth.forbidden`: clinics do not keep the line */
+            /** @description `auth.forbidden`: clinics do not keep the line; `auth.csrf` from a console without its token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5397,8 +5424,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `waitlist.not_found`: no such entry of the resident's */
+            /** @description The key is not in the registry, or `waitlist.not_found`: no such entry or offer of the resident's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `waitlist.offer_closed` (answered or expired), or a booking's refusal (the slot full, the dose booked) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A booking rule refuses it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -93,15 +93,26 @@ async fn login(
     Ok(Json(LoginResponse {
         token,
         expires_at,
-        profile: AccountProfile {
+        profile: account.profile(municipality_code, role, venues),
+    }))
+}
+
+impl LoginAccount {
+    fn profile(
+        self,
+        municipality_code: MunicipalityCode,
+        role: Role,
+        venues: Vec<VenueInfo>,
+    ) -> AccountProfile {
+        AccountProfile {
             municipality_code,
-            municipality_name: account.municipality_name,
-            account_id: account.account_id,
-            display_name: account.display_name,
+            municipality_name: self.municipality_name,
+            account_id: self.account_id,
+            display_name: self.display_name,
             role,
             venues,
-        },
-    }))
+        }
+    }
 }
 
 /// The account the login form names, when its password is right and it is not locked.

@@ -118,23 +118,56 @@ impl utoipa::IntoResponses for BookingRefusals {
                 "`lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks",
             ),
         ];
-        refusals
-            .into_iter()
-            .fold(
-                ResponsesBuilder::new(),
-                |responses, (status, description)| {
-                    let problem = ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build();
-                    let response = ResponseBuilder::new()
-                        .description(description)
-                        .content("application/problem+json", problem);
-                    responses.response(status, response)
-                },
-            )
-            .build()
-            .into()
+        problem_responses(&refusals)
     }
+}
+
+/// The refusals every write of the waiting list may answer (except joining it), documented once.
+pub(super) struct WaitlistRefusals;
+
+impl utoipa::IntoResponses for WaitlistRefusals {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problem_responses(&[
+            ("400", "A malformed key, or none from the web"),
+            ("401", "`auth.session_invalid`"),
+            (
+                "403",
+                "`auth.forbidden`: clinics do not keep the line; `auth.csrf` from a console without its token",
+            ),
+            (
+                "404",
+                "The key is not in the registry, or `waitlist.not_found`: no such entry or offer of the resident's",
+            ),
+            (
+                "409",
+                "`waitlist.offer_closed` (answered or expired), or a booking's refusal (the slot full, the dose booked)",
+            ),
+            ("422", "A booking rule refuses it"),
+            ("429", "`lookup.rate_limited`, with `Retry-After`"),
+        ])
+    }
+}
+
+/// Problem responses by status, each with its description.
+fn problem_responses(
+    refusals: &[(&str, &str)],
+) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+    refusals
+        .iter()
+        .fold(
+            ResponsesBuilder::new(),
+            |responses, (status, description)| {
+                let problem = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build();
+                let response = ResponseBuilder::new()
+                    .description(*description)
+                    .content("application/problem+json", problem);
+                responses.response(*status, response)
+            },
+        )
+        .build()
+        .into()
 }
 
 impl From<WaitlistError> for ApiError {

@@ -27,6 +27,7 @@ use super::bookings::{ActionRequest, BookResponse, advise};
 use super::caller::{KeyInput, Requester, counting_web_key, parse_key, writer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
+use super::refusals::WaitlistRefusals;
 use crate::audit::Caller;
 use crate::waitlist::{self, OpenVial, OpenVialOffered, Place, WaitlistEntry, offers};
 
@@ -156,11 +157,7 @@ struct MineRequest {
     request_body = MineRequest,
     responses(
         (status = 200, description = "The resident's entries (none when not registered)", body = WaitlistEntries),
-        (status = 400, description = "A malformed key", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The key is not in the registry", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        WaitlistRefusals,
     )
 )]
 async fn my_waitlist(
@@ -227,11 +224,7 @@ async fn waitlist_of_municipality(
     request_body(content = ActionRequest, description = "The web's resident key; staff send none"),
     responses(
         (status = 200, description = "Out of the line (or already out)", body = WaitlistEntry),
-        (status = 400, description = "A malformed key, or none from the web", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`waitlist.not_found`: no such entry of the resident's", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        WaitlistRefusals,
     )
 )]
 async fn withdraw_from_waitlist(
@@ -258,13 +251,7 @@ async fn withdraw_from_waitlist(
     request_body(content = ActionRequest, description = "The web's resident key; staff send none"),
     responses(
         (status = 201, description = "Booked", body = BookResponse),
-        (status = 400, description = "A malformed key, or none from the web", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`waitlist.not_found`: no such offer of the resident's", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`waitlist.offer_closed` (answered or expired), or a booking's refusal", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A booking rule refuses it", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        WaitlistRefusals,
     )
 )]
 async fn accept_offer(
@@ -293,12 +280,7 @@ async fn accept_offer(
     request_body(content = ActionRequest, description = "The web's resident key; staff send none"),
     responses(
         (status = 200, description = "Declined: the entry, out of the line", body = WaitlistEntry),
-        (status = 400, description = "A malformed key, or none from the web", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`: clinics do not keep the line", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`waitlist.not_found`: no such offer of the resident's", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`waitlist.offer_closed`: answered or expired", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`lookup.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        WaitlistRefusals,
     )
 )]
 async fn decline_offer(

@@ -144,8 +144,8 @@ pub(crate) async fn link_booking(
     Ok(())
 }
 
-/// Returns the unused seats of every expired lease to its slot. Returns how many slots got seats
-/// back.
+/// Returns the unused seats of every expired lease to its slot, where they are offered to the
+/// waiting list like any freed seat. Returns how many slots got seats back.
 pub(crate) async fn release_expired(db: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
     let released = sqlx::query!(
@@ -168,6 +168,10 @@ pub(crate) async fn release_expired(db: &PgPool, now: DateTime<Utc>) -> Result<u
     .fetch_all(&mut *tx)
     .await?;
     for slot in &released {
+        // A returned seat is a freed seat: the first resident waiting for it is offered it.
+        let municipality = yoyaku_core::MunicipalityCode::parse(&slot.municipality_code)
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        crate::waitlist::offers::offer_freed_seats(&mut tx, municipality, slot.id).await?;
         sqlx::query!(
             "insert into changes (municipality_code, entity_kind, entity_id, venue_id)
              values ($1, 'slot', $2, $3)",

@@ -141,6 +141,17 @@ pub(super) async fn close_offer(
     .execute(&mut *db)
     .await?;
     offer_freed_seats(db, municipality, slot).await?;
+    // No booking changed, whose change row would carry the slot's seats to the clinics: this one
+    // does (the seat may be free again).
+    sqlx::query!(
+        "insert into changes (municipality_code, entity_kind, entity_id, venue_id)
+         select municipality_code, 'slot', id::text, venue_id from slots
+         where municipality_code = $1 and id = $2",
+        municipality.as_string(),
+        slot,
+    )
+    .execute(&mut *db)
+    .await?;
     Ok(true)
 }
 

@@ -209,7 +209,16 @@ async fn a_declined_offer_moves_on_and_an_unanswered_one_expires_and_frees_the_s
     assert_eq!(next[0]["state"], "offered", "the ward's entry is next");
     assert_eq!(booked(&app.pool, slot).await, 1);
 
-    // Unanswered past its time: the entry lapses and, nobody else waiting, the seat is free.
+    // Unanswered past its time: the entry lapses and, nobody else waiting, the seat is free, and
+    // the clinics are told (no booking changed to carry the slot's seats).
+    let slot_changes = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from changes where entity_id = $1")
+            .bind(slot.to_string())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    let changes_before = slot_changes().await;
     sqlx::query(
         "update waitlist_offers set expires_at = now() - interval '1 second' where state = 'open'",
     )
@@ -222,6 +231,7 @@ async fn a_declined_offer_moves_on_and_an_unanswered_one_expires_and_frees_the_s
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(booked(&app.pool, slot).await, 0);
+    assert!(slot_changes().await > changes_before);
 }
 
 #[tokio::test]
@@ -511,4 +521,46 @@ async fn a_clinic_offers_an_open_vials_last_doses_to_the_line_and_the_rest_stay_
         .await
         .unwrap();
     assert_eq!(slots, 1);
+}
+
+#[tokio::test]
+async fn a_clinics_expired_lease_gives_its_unused_seat_to_the_line() {
+    let app = spawn_app().await;
+    let people = tickets(9_300_000_800, 1);
+    seed_residents(&app.pool, &people, born()).await;
+    // Day 60 is past the demo's slots: the one seat there is the clinic's lease's.
+    let far = tokyo_today() + TimeDelta::days(60);
+    let venue = app.venue_id(101).await;
+    let slot = insert_slot(&app.pool, venue, far, (10, 0), 30, "public", 1).await;
+    let clinic = app.login(&app.accounts.clinic_a).await.token;
+    expect_json(
+        app.post_json(
+            "/api/v1/sync/leases",
+            Some(&clinic),
+            &json!({ "slot_id": slot, "seats": 1 }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut body = entry_body(&people[0], json!({ "venue_id": venue }));
+    body["first_date"] = json!(far);
+    body["last_date"] = json!(far);
+    expect_json(
+        app.post_json("/api/v1/waitlist", None, &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // The lease runs out unused: its seat goes to the one waiting, not back to everyone.
+    sqlx::query("update leases set expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while mine(&app, &people[0]).await[0]["state"] != "offered" {
+        assert!(Instant::now() < deadline, "the seat was never offered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(booked(&app.pool, slot).await, 1, "held for the resident");
 }

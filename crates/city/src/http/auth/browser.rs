@@ -111,14 +111,7 @@ pub(super) async fn browser_sign_in(
         start_session(&ctx, municipality_code, account.id, Some(&csrf_token)).await?;
     let set_cookie = cookie(&token, ctx.config.session_lifetime.num_seconds())?;
     let session = BrowserSession {
-        profile: AccountProfile {
-            municipality_code,
-            municipality_name: account.municipality_name,
-            account_id: account.account_id,
-            display_name: account.display_name,
-            role,
-            venues: Vec::new(),
-        },
+        profile: account.profile(municipality_code, role, Vec::new()),
         csrf_token,
         expires_at,
     };
