@@ -83,6 +83,14 @@ async fn an_operator_books_for_callers_acts_for_a_clinic_sees_a_day_and_keeps_th
             .contains("yoyaku_session")
     );
 
+    // In English too, then back to Japanese for the calls.
+    click(&client, "language").await;
+    assert_eq!(text_of(&client, "tab-waitlist").await, "Waiting list");
+    assert_accessible(&client, "the console in English").await;
+    screenshot(&client, "call-center-en").await;
+    click(&client, "language").await;
+    assert_eq!(text_of(&client, "tab-waitlist").await, "キャンセル待ち");
+
     // A caller's first booking, as the call center: the residents' flow with the operator's session.
     type_into(&client, "key-ticket", CALLER).await;
     type_into(&client, "key-birth", "S5.1.1").await;
