@@ -225,13 +225,7 @@ async fn logout(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,
 ) -> Result<StatusCode, ApiError> {
-    sqlx::query!(
-        "delete from sessions where municipality_code = $1 and token_hash = $2",
-        account.municipality_code.as_string(),
-        &account.token_hash,
-    )
-    .execute(&ctx.db)
-    .await?;
+    account.end_session(&ctx.db).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -256,6 +250,18 @@ pub(crate) struct ClinicRef {
 }
 
 impl CurrentAccount {
+    /// Ends the session this request came with (a desktop's or a browser's).
+    async fn end_session(&self, db: &PgPool) -> Result<(), sqlx::Error> {
+        sqlx::query!(
+            "delete from sessions where municipality_code = $1 and token_hash = $2",
+            self.municipality_code.as_string(),
+            &self.token_hash,
+        )
+        .execute(db)
+        .await?;
+        Ok(())
+    }
+
     pub fn require_role(&self, role: Role) -> Result<(), ApiError> {
         if self.role == role {
             Ok(())

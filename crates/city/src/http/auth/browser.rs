@@ -176,13 +176,7 @@ pub(super) async fn browser_sign_out(
     account: CurrentAccount,
     State(ctx): State<ApiContext>,
 ) -> Result<impl IntoResponse, ApiError> {
-    sqlx::query!(
-        "delete from sessions where municipality_code = $1 and token_hash = $2",
-        account.municipality_code.as_string(),
-        &account.token_hash,
-    )
-    .execute(&ctx.db)
-    .await?;
+    account.end_session(&ctx.db).await?;
     Ok((
         StatusCode::NO_CONTENT,
         AppendHeaders([(SET_COOKIE, cookie("", 0)?)]),
