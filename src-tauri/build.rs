@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "save_day_list_csv",
     "open_vials",
     "offer_open_vial",
+    "release_to_waitlist",
     "sync_problems",
     "rebook_problem",
     "retry_problem",

@@ -78,6 +78,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             commands::bookings::save_day_list_csv,
             commands::bookings::open_vials,
             commands::bookings::offer_open_vial,
+            commands::bookings::release_to_waitlist,
             commands::problems::sync_problems,
             commands::problems::rebook_problem,
             commands::problems::retry_problem,

@@ -1405,3 +1405,80 @@ async fn the_keyboard_alone_goes_from_top_to_registration_and_esc_comes_back() {
     by_testid(&client, "top-screen").await;
     client.close().await.unwrap();
 }
+
+/// キャンセル待ちへ提供 from 接種予約枠: a 非公開枠's free seats go to the city's waiting list,
+/// where a resident waiting on the web for the venue is offered one at once.
+#[tokio::test]
+async fn free_private_seats_go_to_the_waiting_list_from_the_slots_screen() {
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let (slot, day) = private_slot_from_tomorrow(&city).await;
+    // The venue's public seats are taken that day, so the resident waits for it.
+    sqlx::query(
+        "update slots s set booked = s.capacity from venues v
+         where v.id = s.venue_id and v.venue_number = 101 and s.visibility = 'public'
+           and (s.starts_at at time zone 'Asia/Tokyo')::date = $1",
+    )
+    .bind(day)
+    .execute(&city.pool)
+    .await
+    .unwrap();
+    let url = city.url();
+    let waiting = WebResident {
+        url: &url,
+        ticket: "9000001030",
+        born: NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + Days::new(92 * 30),
+    };
+    waiting.register().await;
+    let venue_101 = sqlx::query_scalar("select id from venues where venue_number = 101")
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    waiting
+        .wait_for(venue_101, (day - tokyo_today()).num_days())
+        .await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = open_logged_in(&city, data.path()).await;
+
+    click(&client, "menu-slots").await;
+    let give = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(&format!(
+            "[data-slot-id='{slot}'] [data-testid='slot-release']"
+        )))
+        .await
+        .expect("キャンセル待ちへ on the private slot");
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&give).unwrap()],
+        )
+        .await
+        .unwrap();
+    give.click().await.unwrap();
+    wait_shown(&client, "release-dialog").await;
+    clear(&client, "release-seats").await;
+    type_into(&client, "release-seats", "1").await;
+    screenshot(&client, "slots-release").await;
+    click(&client, "release-submit").await;
+    let done = text_of(&client, "release-done").await;
+    assert!(
+        done.contains("1枠を市のキャンセル待ちへ提供しました") && done.contains("1名にご案内中"),
+        "{done}"
+    );
+    let offered: String = sqlx::query_scalar(
+        "select s.name from waitlist_offers o
+         join waitlist_entries e on e.id = o.entry_id join slots s on s.id = o.slot_id
+         where e.ticket_number = '9000001030' and o.state = 'open'",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert!(
+        offered.starts_with("【キャンセル待ち補充】101."),
+        "{offered}"
+    );
+    click(&client, "release-close").await;
+    client.close().await.unwrap();
+}

@@ -1,7 +1,8 @@
 //! The call center's console in a real browser (Chromium) against a real city server: sign in
 //! (the session an HttpOnly, Secure, SameSite=Strict cookie), book for a caller, act for a clinic
-//! that asks (recorded as on its behalf), see a venue's day, and book a seat held from キャンセル待ち
-//! after phoning the resident; each page checked against WCAG 2.1 AA by axe-core.
+//! that asks (recorded as on its behalf), see a venue's day, book a seat held from キャンセル待ち
+//! after phoning the resident, and give a clinic's free private seats to the line at its request;
+//! each page checked against WCAG 2.1 AA by axe-core.
 
 mod support;
 
@@ -210,6 +211,72 @@ async fn an_operator_books_for_callers_acts_for_a_clinic_sees_a_day_and_keeps_th
     .await
     .unwrap();
     assert_eq!(taken, (slot, "call_center".to_owned()));
+
+    // キャンセル待ちから補充: venue 105's clinic phones in to give two free seats of a 非公開枠
+    // to the line; the operator acts for it, finds the slot on the venue's day and gives them.
+    let next = WebResident {
+        url: &url,
+        ticket: "9000001003",
+        born: chrono::NaiveDate::from_ymd_opt(1930, 10, 4).unwrap(),
+    };
+    next.register().await;
+    next.wait_for(venue_105, 14).await;
+    let (private, private_day, owner): (Uuid, chrono::NaiveDate, String) = sqlx::query_as(
+        "select s.id, (s.starts_at at time zone 'Asia/Tokyo')::date, a.account_id
+         from slots s join venues v on v.id = s.venue_id
+         join accounts a on a.id = v.clinic_account_id
+         where v.venue_number = 105 and s.visibility = 'private' and s.booked < s.capacity - 1
+           and s.starts_at > now() + interval '1 day'
+           and s.starts_at < now() + interval '14 days'
+         order by s.starts_at limit 1",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    select(&client, "on-behalf", &owner).await;
+    click(&client, "tab-day").await;
+    select(&client, "day-venue", &venue_105.to_string()).await;
+    let date = by_testid(&client, "day-date").await;
+    client
+        .execute(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![serde_json::to_value(&date).unwrap(), serde_json::json!(private_day.to_string())],
+        )
+        .await
+        .unwrap();
+    click(&client, "day-show").await;
+    let seats = by_testid(&client, "release-seats").await;
+    seats.clear().await.unwrap();
+    seats.send_keys("2").await.unwrap();
+    assert_accessible(&client, "非公開枠の空きをキャンセル待ちへ").await;
+    click(&client, "release-submit").await;
+    let said = text_of(&client, "release-done").await;
+    assert!(
+        said.contains("2枠をキャンセル待ちへ提供しました") && said.contains("1名にご案内中"),
+        "{said}"
+    );
+    let offered: String = sqlx::query_scalar(
+        "select s.name from waitlist_offers o
+         join waitlist_entries e on e.id = o.entry_id join slots s on s.id = o.slot_id
+         where e.ticket_number = '9000001003' and o.state = 'open'",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert!(
+        offered.starts_with("【キャンセル待ち補充】105."),
+        "{offered}"
+    );
+    let (given, on_behalf): (i64, Option<Uuid>) = sqlx::query_as(
+        "select count(*), max(on_behalf_of::text)::uuid from audit_log
+         where action = 'slot.release_to_waitlist' and entity_id = $1",
+    )
+    .bind(private.to_string())
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert_eq!((given, on_behalf.is_some()), (1, true));
+    select(&client, "on-behalf", "").await;
 
     click(&client, "sign-out").await;
     by_testid(&client, "login-account").await;

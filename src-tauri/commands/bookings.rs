@@ -5,7 +5,7 @@ use tauri::{AppHandle, State};
 use uuid::Uuid;
 use yoyaku_clinic::{
     BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Changed, MassVenueBooked, MassVenueOffer,
-    Moved, OpenVialOffered, OpenVials, SameDayCheck, SlotRow,
+    Moved, OpenVialOffered, OpenVials, ReleasedSeats, SameDayCheck, SlotRow,
 };
 use yoyaku_core::second_dose::SecondDosePlan;
 
@@ -181,6 +181,17 @@ pub async fn offer_open_vial(
     Ok(engine(&state)?
         .offer_open_vial(venue_id, &vaccine_code, doses, starts_at)
         .await?)
+}
+
+/// Free seats of a 非公開枠 given to the city's waiting list (online only).
+#[tauri::command]
+#[specta::specta]
+pub async fn release_to_waitlist(
+    state: State<'_, EngineState>,
+    slot_id: Uuid,
+    seats: i32,
+) -> CommandResult<ReleasedSeats> {
+    Ok(engine(&state)?.release_to_waitlist(slot_id, seats).await?)
 }
 
 #[tauri::command]

@@ -28,8 +28,8 @@ mod sync_status;
 pub use bookings::{
     BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Certainty, Changed, DayPlanView, DoseCount,
     FillView, MassVenueBooked, MassVenueOffer, MassVenueSlotRow, Message, Moved, OpenVialOffered,
-    OpenVials, PlanView, PrivateFirst, SameDayCheck, SpareView, Uncertainty, VialState, VialUse,
-    VialView,
+    OpenVials, PlanView, PrivateFirst, ReleasedSeats, SameDayCheck, SpareView, Uncertainty,
+    VialState, VialUse, VialView,
 };
 pub use details_conflicts::{DetailsChoice, DetailsConflict};
 pub use engine::Clinic;

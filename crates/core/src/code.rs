@@ -252,6 +252,11 @@ catalogue! {
     WaitlistOpenVialDoses = "waitlist.open_vial_doses",
     WaitlistOpenVialOffline = "waitlist.open_vial_offline",
     WaitlistOpenVialTime = "waitlist.open_vial_time",
+    WaitlistReleaseNameTaken = "waitlist.release_name_taken",
+    WaitlistReleaseOffline = "waitlist.release_offline",
+    WaitlistReleasePublic = "waitlist.release_public",
+    WaitlistReleaseSeats = "waitlist.release_seats",
+    WaitlistReleaseTooLate = "waitlist.release_too_late",
     WaitlistSeatsAvailable = "waitlist.seats_available",
     WaitlistUnknownPlace = "waitlist.unknown_place",
 }

@@ -5,9 +5,10 @@
 //! 2. hammers slot availability reads from many clients for a while,
 //! 3. races many web clients for a few hundred seats of one slot, all released at once,
 //! 4. books uncontended seats from many clients,
-//! 5. with `--opening-day-server` (a server with a waiting room, on the same database), lets
-//!    residents arrive faster than the city books, each from the page through the waiting room to
-//!    a booking, while a crowd refreshes the availability,
+//! 5. with `--opening-day-server` (a server with a waiting room and the residents' page, on the
+//!    same database), lets residents arrive faster than the city books, each from the page (its
+//!    HTML and assets) through the waiting room to a booking, while a crowd refreshes the
+//!    availability,
 //! 6. with `--nginx`, reads one availability question from the city and the same body from a
 //!    file served by an nginx of its own, by the same clients for as long,
 //! 7. checks in SQL that no slot is overbooked and no resident holds two active bookings of a dose.
@@ -59,8 +60,8 @@ struct Args {
     /// from a file, read by as many clients for as long.
     #[arg(long)]
     nginx: Option<std::path::PathBuf>,
-    /// A server on the same database run with `--waiting-room-per-second`: the opening day's
-    /// target. No opening day without it.
+    /// A server on the same database run with `--waiting-room-per-second` and `--web-dir`: the
+    /// opening day's target. No opening day without it.
     #[arg(long)]
     opening_day_server: Option<String>,
     /// Residents arriving on the opening day.

@@ -1,6 +1,7 @@
 //! Opening day: virtual residents arrive faster than the city books, each going from the page
-//! (availability) through the waiting room to a booking, while a crowd keeps refreshing the
-//! availability of the same days. Against a server run with `--waiting-room-per-second`.
+//! (its HTML and hashed assets, as a browser's first visit loads them; availability) through the
+//! waiting room to a booking, while a crowd keeps refreshing the availability of the same days.
+//! Against a server run with `--waiting-room-per-second` and `--web-dir`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -100,10 +101,78 @@ struct Room {
     http: reqwest::Client,
     base: String,
     availability: Vec<Url>,
+    /// The residents' page's hashed assets (scripts, styles), as its HTML names them.
+    assets: Vec<String>,
     tally: Tally,
 }
 
+/// The `/assets/…` paths an HTML page loads: the hashed files a browser keeps for ever.
+fn asset_paths(html: &str) -> Vec<String> {
+    let mut paths: Vec<String> = html
+        .split('"')
+        .filter(|part| part.starts_with("/assets/"))
+        .map(str::to_owned)
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// The residents' page's assets, read once from `base`; an error when the server serves no page.
+async fn page_assets(http: &reqwest::Client, base: &str) -> anyhow::Result<Vec<String>> {
+    let response = http.get(format!("{base}/")).send().await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "the opening day's server answered {} for the residents' page: start it with --web-dir web/dist",
+        response.status()
+    );
+    let assets = asset_paths(&response.text().await?);
+    anyhow::ensure!(
+        !assets.is_empty(),
+        "the residents' page names no /assets/ file"
+    );
+    Ok(assets)
+}
+
 impl Room {
+    /// The page as a first visit loads it: the HTML, then every asset it names. A failed asset is
+    /// a failure: the page would not work.
+    async fn first_visit(&self) -> Option<String> {
+        let response = self
+            .tally
+            .count(self.http.get(format!("{}/", self.base)).send().await)?;
+        let modified = response
+            .headers()
+            .get(reqwest::header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if !response.status().is_success() || response.bytes().await.is_err() {
+            self.tally.fail();
+        }
+        for asset in &self.assets {
+            let sent = self.http.get(format!("{}{asset}", self.base)).send().await;
+            if let Some(response) = self.tally.count(sent)
+                && (!response.status().is_success() || response.bytes().await.is_err())
+            {
+                self.tally.fail();
+            }
+        }
+        modified
+    }
+
+    /// The page again after the wait: its HTML revalidated (no-cache), its assets from the cache.
+    async fn revisit(&self, modified: Option<&str>) {
+        let mut request = self.http.get(format!("{}/", self.base));
+        if let Some(modified) = modified {
+            request = request.header(reqwest::header::IF_MODIFIED_SINCE, modified);
+        }
+        if let Some(response) = self.tally.count(request.send().await)
+            && !(response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED)
+        {
+            self.tally.fail();
+        }
+    }
+
     fn any_day(&self) -> Url {
         let n = rand::thread_rng().gen_range(0..self.availability.len());
         self.availability[n].clone()
@@ -128,6 +197,7 @@ impl Room {
 
     /// One resident: the page, a place in line, the wait, the page again, the booking.
     async fn morning(&self, resident: ResidentKey, slot: Uuid) -> Morning {
+        let modified = self.first_visit().await;
         self.read().await;
         let mut morning = Morning {
             arrival: Instant::now(),
@@ -157,6 +227,7 @@ impl Room {
             }
         }
         morning.waited = queued.elapsed();
+        self.revisit(modified.as_deref()).await;
         self.read().await;
         let body = scenarios::web_booking(&resident, slot);
         let sent = Instant::now();
@@ -193,10 +264,12 @@ pub async fn run(
         .timeout(Duration::from_secs(60))
         .build()?;
     let availability = scenarios::availability_urls(base, fixture)?;
+    let assets = page_assets(&http, base).await?;
     let room = Arc::new(Room {
         http,
         base: base.to_owned(),
         availability,
+        assets,
         tally: Tally::default(),
     });
     let done = Arc::new(AtomicBool::new(false));
@@ -287,6 +360,22 @@ mod tests {
             waited: Duration::ZERO,
             booking_us: None,
         }
+    }
+
+    #[test]
+    fn a_pages_assets_are_the_hashed_files_it_names_once_each() {
+        let html = r#"<script type="module" crossorigin src="/assets/residents-1cdc.js"></script>
+            <link rel="modulepreload" crossorigin href="/assets/ResidentFlow-CJ91.js">
+            <link rel="stylesheet" href="/assets/app-9f.css"><a href="/call-center/">x</a>
+            <link rel="modulepreload" href="/assets/ResidentFlow-CJ91.js">"#;
+        assert_eq!(
+            asset_paths(html),
+            [
+                "/assets/ResidentFlow-CJ91.js",
+                "/assets/app-9f.css",
+                "/assets/residents-1cdc.js"
+            ]
+        );
     }
 
     #[test]

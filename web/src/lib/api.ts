@@ -140,6 +140,10 @@ export const api = {
   clinics: () => call<Schemas['ClinicList']>('GET', '/api/v1/clinics'),
   dayList: (venue: string, date: string) =>
     call<Schemas['BookingList']>('GET', `/api/v1/bookings?${query({ venue_id: venue, date })}`),
+  daySlots: (venue: string, date: string) =>
+    call<Schemas['SlotList']>('GET', `/api/v1/slots?${query({ venue_id: venue, date })}`),
+  releaseSeats: (slot: string, seats: number) =>
+    call<Schemas['Released']>('POST', '/api/v1/waitlist/release', { slot_id: slot, seats }),
   waitlist: (open: boolean) => call<Schemas['WaitlistEntries']>('GET', `/api/v1/waitlist?open=${open}`),
   staffAccept: (offer: string) =>
     call<Schemas['BookResponse']>('POST', `/api/v1/waitlist/offers/${encodeURIComponent(offer)}/accept`, {}),

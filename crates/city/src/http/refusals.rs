@@ -177,11 +177,15 @@ impl From<WaitlistError> for ApiError {
                 let status = match refusal {
                     WaitlistRefusal::Dates { .. }
                     | WaitlistRefusal::OpenVialDoses { .. }
-                    | WaitlistRefusal::OpenVialTime { .. } => StatusCode::BAD_REQUEST,
-                    WaitlistRefusal::UnknownPlace | WaitlistRefusal::NotFound => {
-                        StatusCode::NOT_FOUND
-                    }
-                    WaitlistRefusal::AlreadyWaiting
+                    | WaitlistRefusal::OpenVialTime { .. }
+                    | WaitlistRefusal::ReleasePublic
+                    | WaitlistRefusal::ReleaseTooLate
+                    | WaitlistRefusal::ReleaseSeats { .. } => StatusCode::BAD_REQUEST,
+                    WaitlistRefusal::UnknownPlace
+                    | WaitlistRefusal::NotFound
+                    | WaitlistRefusal::UnknownSlot => StatusCode::NOT_FOUND,
+                    WaitlistRefusal::ReleaseNameTaken
+                    | WaitlistRefusal::AlreadyWaiting
                     | WaitlistRefusal::AlreadyBooked
                     | WaitlistRefusal::SeatsAvailable
                     | WaitlistRefusal::OfferClosed => StatusCode::CONFLICT,

@@ -8,6 +8,7 @@
 //! - `POST /api/v1/waitlist/offers/{id}/accept`: book the seat held (a booking like any other)
 //! - `POST /api/v1/waitlist/offers/{id}/decline`: give it up; it moves on
 //! - `POST /api/v1/waitlist/open-vial`: ★ a clinic offers an open vial's last doses to the line
+//! - `POST /api/v1/waitlist/release`: a clinic gives free seats of a 非公開枠 to the line
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -29,7 +30,9 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::refusals::WaitlistRefusals;
 use crate::audit::Caller;
-use crate::waitlist::{self, OpenVial, OpenVialOffered, Place, WaitlistEntry, offers};
+use crate::waitlist::{
+    self, OpenVial, OpenVialOffered, Place, Release, Released, WaitlistEntry, offers,
+};
 
 pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
@@ -39,6 +42,7 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
         .routes(routes!(accept_offer))
         .routes(routes!(decline_offer))
         .routes(routes!(open_vial))
+        .routes(routes!(release_seats))
 }
 
 /// The writer, when it is the web or the call center: a clinic does not keep the line.
@@ -341,12 +345,7 @@ async fn open_vial(
         return Err(ApiError::Forbidden);
     }
     let mut conn = ctx.db.acquire().await?;
-    let caller = match (account.role, &account.on_behalf_of) {
-        (Role::CallCenter, Some(clinic)) => {
-            Caller::call_center_for(&mut conn, municipality, account.id, clinic.id).await?
-        }
-        _ => Caller::clinic(&mut conn, municipality, account.id).await?,
-    };
+    let caller = clinic_caller(&mut conn, &account).await?;
     let vial = OpenVial {
         venue: request.venue_id,
         vaccine: request.vaccine,
@@ -357,4 +356,81 @@ async fn open_vial(
     let offered = waitlist::offer_open_vial(&mut tx, &caller, municipality, &vial).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(offered)))
+}
+
+/// The clinic, or the call center acting for it: who gives a clinic's seats to the line.
+async fn clinic_caller(
+    conn: &mut sqlx::PgConnection,
+    account: &CurrentAccount,
+) -> Result<Caller, ApiError> {
+    let municipality = account.municipality_code;
+    Ok(match (account.role, &account.on_behalf_of) {
+        (Role::CallCenter, Some(clinic)) => {
+            Caller::call_center_for(conn, municipality, account.id, clinic.id).await?
+        }
+        _ => Caller::clinic(conn, municipality, account.id).await?,
+    })
+}
+
+/// `POST /api/v1/waitlist/release`
+#[derive(Deserialize, utoipa::ToSchema)]
+struct ReleaseRequest {
+    /// A 非公開枠 at the clinic's venue.
+    slot_id: Uuid,
+    /// How many of its free seats to give.
+    #[schema(minimum = 1)]
+    seats: i32,
+}
+
+/// A clinic gives free seats of one of its 非公開枠 to the waiting list (an earlier period's slot
+/// made private when the next opened, or seats it will not fill): from its window, or through the
+/// call center acting for it (the notice's 医療機関専用ダイヤル). The seats move to the public slot
+/// 【キャンセル待ち補充】 of the same venue and time and go to the first in line, held for them as
+/// any freed seat; seats nobody in line takes stay public.
+#[utoipa::path(
+    post,
+    path = "/api/v1/waitlist/release",
+    tag = "waitlist",
+    security(("bearer" = [])),
+    params(crate::http::openapi::OnBehalfOf),
+    request_body = ReleaseRequest,
+    responses(
+        (status = 200, description = "The seats moved, and the residents offered one", body = Released),
+        (status = 400, description = "`waitlist.release_public`, `waitlist.release_too_late` or `waitlist.release_seats`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: neither a clinic nor the call center acting for one", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`slot.not_found`: no such slot at the clinic's venues", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`waitlist.release_name_taken`: the venue's waiting-list slot of that time is another vaccine's", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn release_seats(
+    account: CurrentAccount,
+    State(ctx): State<ApiContext>,
+    ApiJson(request): ApiJson<ReleaseRequest>,
+) -> Result<Json<Released>, ApiError> {
+    if !matches!(
+        (account.role, &account.on_behalf_of),
+        (Role::Clinic, _) | (Role::CallCenter, Some(_))
+    ) {
+        return Err(ApiError::Forbidden);
+    }
+    let venues: Vec<Uuid> = account
+        .venues(&ctx.db)
+        .await?
+        .iter()
+        .map(|v| v.id)
+        .collect();
+    let mut conn = ctx.db.acquire().await?;
+    let caller = clinic_caller(&mut conn, &account).await?;
+    let release = Release {
+        slot: request.slot_id,
+        seats: request.seats,
+        venues: &venues,
+    };
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let released =
+        waitlist::release_to_waitlist(&mut tx, &caller, account.municipality_code, &release)
+            .await?;
+    tx.commit().await?;
+    Ok(Json(released))
 }

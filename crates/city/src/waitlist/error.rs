@@ -45,6 +45,20 @@ pub(crate) enum WaitlistRefusal {
         "the residents need a time from {earliest} to {latest} (Japan time): at least 30 minutes from now, and while the vial's doses are usable"
     )]
     OpenVialTime { earliest: String, latest: String },
+    #[error("there is no such slot at your venues")]
+    UnknownSlot,
+    #[error(
+        "a public slot's free seats are offered to the waiting list as they free, and anyone may book them: choose a private slot"
+    )]
+    ReleasePublic,
+    #[error("a slot starting within 30 minutes cannot be given to the waiting list")]
+    ReleaseTooLate,
+    #[error("give between 1 and {free} seats (the slot's free seats)")]
+    ReleaseSeats { free: i32 },
+    #[error(
+        "another vaccine's or another length's waiting-list slot already has this venue and time"
+    )]
+    ReleaseNameTaken,
 }
 
 impl Coded for WaitlistRefusal {
@@ -59,6 +73,11 @@ impl Coded for WaitlistRefusal {
             Self::OfferClosed => Code::WaitlistOfferClosed,
             Self::OpenVialDoses { .. } => Code::WaitlistOpenVialDoses,
             Self::OpenVialTime { .. } => Code::WaitlistOpenVialTime,
+            Self::UnknownSlot => Code::SlotNotFound,
+            Self::ReleasePublic => Code::WaitlistReleasePublic,
+            Self::ReleaseTooLate => Code::WaitlistReleaseTooLate,
+            Self::ReleaseSeats { .. } => Code::WaitlistReleaseSeats,
+            Self::ReleaseNameTaken => Code::WaitlistReleaseNameTaken,
         }
     }
 
@@ -89,6 +108,22 @@ impl Coded for WaitlistRefusal {
             Self::OpenVialTime { earliest, latest } => format!(
                 "来院時刻は{earliest}から{latest}までの間で指定してください（案内から30分以上あけ、希釈後の使用期限内に）。"
             ),
+            Self::UnknownSlot => "自院の会場にその予約枠はありません。".into(),
+            Self::ReleasePublic => {
+                "公開枠の空きは、空いた時点でキャンセル待ちの方に案内され、どなたでも予約できます。非公開枠を選んでください。"
+                    .into()
+            }
+            Self::ReleaseTooLate => {
+                "開始まで30分を切った予約枠は、キャンセル待ちに提供できません。".into()
+            }
+            Self::ReleaseSeats { free: 0 } => "この非公開枠に空きはありません。".into(),
+            Self::ReleaseSeats { free } => {
+                format!("提供する枠数は1から{free}まで（この枠の空き）で入力してください。")
+            }
+            Self::ReleaseNameTaken => {
+                "同じ会場・時刻のキャンセル待ち補充枠が、別のワクチンまたは別の時間幅ですでにあります。市にご連絡ください。"
+                    .into()
+            }
         }
     }
 }

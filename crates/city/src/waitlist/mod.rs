@@ -8,6 +8,7 @@ mod entries;
 mod error;
 pub(crate) mod offers;
 mod open_vial;
+mod release;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ use yoyaku_core::ticket::TicketNumber;
 pub(crate) use entries::{NewEntry, Place, enter, entries_of, list, one as entry, withdraw};
 pub(crate) use error::{WaitlistError, WaitlistRefusal};
 pub(crate) use open_vial::{OpenVial, OpenVialOffered, offer_open_vial};
+pub(crate) use release::{Release, Released, release_to_waitlist};
 
 /// How long a freed seat is held for the resident offered it: long enough for the call center to
 /// phone them back, short enough that the seat is not lost to everyone if they do not answer.

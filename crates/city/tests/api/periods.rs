@@ -578,3 +578,102 @@ async fn only_city_admins_may_manage_periods() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_earlier_periods_free_seats_made_private_go_to_the_line_when_the_clinic_asks() {
+    let app = spawn_app().await;
+    let admin = Admin::login(&app).await;
+    // Past the demo's slots, so that the period's slots are the venue's only ones.
+    let seventh = admin.period_with_cap(7, 50, 60).await.first_dose;
+    admin.period_with_cap(8, 55, 60).await;
+    let report = accepted(
+        admin
+            .report(7, 101, "public_only", vec![row(seventh, "09:00", 3, 0)])
+            .await,
+    )
+    .await;
+    let slot: Uuid = report["slots"][0]["id"].as_str().unwrap().parse().unwrap();
+    let response = admin.post(&format!("{PERIODS}/8/open"), json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let visibility: String = sqlx::query_scalar("select visibility from slots where id = $1")
+        .bind(slot)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(visibility, "private", "第７期の予約枠は非公開");
+
+    // A resident waits for the venue on that day; the clinic phones the call center
+    // (医療機関専用ダイヤル), which gives two of the slot's free seats to the line for it.
+    let ticket = "9300001000";
+    crate::support::seed_residents(&app.pool, &[ticket.to_owned()], born()).await;
+    let venue = app.venue_id(101).await;
+    let wait = json!({
+        "resident": crate::support::key_json(ticket, BORN),
+        "dose": 1, "vaccine": "pfizer", "venue_id": venue,
+        "first_date": seventh, "last_date": seventh,
+    });
+    let response = app.post_json("/api/v1/waitlist", None, &wait).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let operator = app.login(&app.accounts.call_center).await.token;
+    let released: Value = app
+        .client
+        .post(app.url("/api/v1/waitlist/release"))
+        .bearer_auth(&operator)
+        .header("x-yoyaku-on-behalf-of", "clinic-a")
+        .json(&json!({ "slot_id": slot, "seats": 2 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&released["capacity"], &released["offered"]),
+        (&json!(1), &json!(1)),
+        "{released}"
+    );
+
+    // The resident takes it on the web; a later period's opening leaves the seats public.
+    let mine: Value = app
+        .post_json(
+            "/api/v1/waitlist/mine",
+            None,
+            &json!({ "resident": crate::support::key_json(ticket, BORN) }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let offer = mine["entries"][0]["offer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let accept = app
+        .post_json(
+            &format!("/api/v1/waitlist/offers/{offer}/accept"),
+            None,
+            &json!({ "resident": crate::support::key_json(ticket, BORN) }),
+        )
+        .await;
+    assert_eq!(accept.status(), StatusCode::CREATED);
+    let again: Value = admin
+        .post(&format!("{PERIODS}/8/open"), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["slots_made_private"], 0);
+    let public = released["public_slot_id"].as_str().unwrap();
+    let still: String = sqlx::query_scalar("select visibility from slots where id::text = $1")
+        .bind(public)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(still, "public");
+}
+
+const BORN: &str = "1950-05-05";
+
+fn born() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1950, 5, 5).unwrap()
+}

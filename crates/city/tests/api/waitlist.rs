@@ -564,3 +564,202 @@ async fn a_clinics_expired_lease_gives_its_unused_seat_to_the_line() {
     }
     assert_eq!(booked(&app.pool, slot).await, 1, "held for the resident");
 }
+
+/// `POST /api/v1/waitlist/release` as `token`, acting for `clinic` when given.
+async fn release(
+    app: &TestApp,
+    token: Option<&str>,
+    clinic: Option<&str>,
+    slot: Uuid,
+    seats: i32,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url("/api/v1/waitlist/release"))
+        .json(&json!({ "slot_id": slot, "seats": seats }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(clinic) = clinic {
+        request = request.header("x-yoyaku-on-behalf-of", clinic);
+    }
+    request.send().await.unwrap()
+}
+
+async fn capacity(app: &TestApp, slot: Uuid) -> i32 {
+    sqlx::query_scalar("select capacity from slots where id = $1")
+        .bind(slot)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_clinic_gives_free_private_seats_to_the_line_and_the_rest_stay_public() {
+    let app = spawn_app().await;
+    let people = tickets(9_300_000_900, 1);
+    seed_residents(&app.pool, &people, born()).await;
+    // Day 60 is past the demo's slots: the clinic's private slot is the venue's only one.
+    let far = tokyo_today() + TimeDelta::days(60);
+    let venue = app.venue_id(101).await;
+    let private = insert_slot(&app.pool, venue, far, (10, 0), 30, "private", 3).await;
+    let mut body = entry_body(&people[0], json!({ "venue_id": venue }));
+    body["first_date"] = json!(far);
+    body["last_date"] = json!(far);
+    expect_json(
+        app.post_json("/api/v1/waitlist", None, &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    let clinic = app.login(&app.accounts.clinic_a).await.token;
+    let released = expect_json(
+        release(&app, Some(&clinic), None, private, 2).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (
+            released["capacity"].as_i64(),
+            released["seats"].as_i64(),
+            released["offered"].as_u64()
+        ),
+        (Some(1), Some(2), Some(1))
+    );
+    let name = released["public_slot_name"].as_str().unwrap();
+    assert_eq!(
+        name,
+        format!("【キャンセル待ち補充】101.{}.1000", far.format("%Y%m%d"))
+    );
+    let public: Uuid = released["public_slot_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(capacity(&app, private).await, 1, "the clinic keeps one");
+    assert_eq!(
+        (
+            capacity(&app, public).await,
+            booked(&app.pool, public).await
+        ),
+        (2, 1),
+        "one held for the resident in line, one public"
+    );
+    let offer = offer_of(&mine(&app, &people[0]).await[0]);
+    let moved: i64 = sqlx::query_scalar(
+        "select count(*) from changes where entity_kind = 'slot' and entity_id = any($1)",
+    )
+    .bind(vec![private.to_string(), public.to_string()])
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(moved >= 2, "both slots reach the clinics' caches");
+
+    // Refused clearly, and nothing moves: more seats than are free, a public slot, another
+    // clinic's slot, one about to start, the web, and the call center acting for nobody.
+    let refusals = [
+        (
+            release(&app, Some(&clinic), None, private, 2).await,
+            StatusCode::BAD_REQUEST,
+            Code::WaitlistReleaseSeats,
+        ),
+        (
+            release(&app, Some(&clinic), None, private, 0).await,
+            StatusCode::BAD_REQUEST,
+            Code::WaitlistReleaseSeats,
+        ),
+        (
+            release(&app, Some(&clinic), None, public, 1).await,
+            StatusCode::BAD_REQUEST,
+            Code::WaitlistReleasePublic,
+        ),
+    ];
+    for (response, status, code) in refusals {
+        expect_problem(response, status, code).await;
+    }
+    let other = insert_slot(
+        &app.pool,
+        app.venue_id(105).await,
+        far,
+        (9, 0),
+        30,
+        "private",
+        2,
+    )
+    .await;
+    expect_problem(
+        release(&app, Some(&clinic), None, other, 1).await,
+        StatusCode::NOT_FOUND,
+        Code::SlotNotFound,
+    )
+    .await;
+    let soon = insert_slot(&app.pool, venue, far, (11, 0), 30, "private", 2).await;
+    sqlx::query(
+        "update slots set starts_at = now() + interval '10 minutes',
+                          ends_at = now() + interval '40 minutes'
+         where id = $1",
+    )
+    .bind(soon)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    expect_problem(
+        release(&app, Some(&clinic), None, soon, 1).await,
+        StatusCode::BAD_REQUEST,
+        Code::WaitlistReleaseTooLate,
+    )
+    .await;
+    expect_problem(
+        release(&app, None, None, private, 1).await,
+        StatusCode::UNAUTHORIZED,
+        Code::AuthSessionInvalid,
+    )
+    .await;
+    let operator = app.login(&app.accounts.call_center).await.token;
+    expect_problem(
+        release(&app, Some(&operator), None, private, 1).await,
+        StatusCode::FORBIDDEN,
+        Code::AuthForbidden,
+    )
+    .await;
+    assert_eq!(
+        (capacity(&app, private).await, capacity(&app, public).await),
+        (1, 2)
+    );
+
+    // The call center, asked by the clinic, gives the last one: it joins the same public slot.
+    let again = expect_json(
+        release(&app, Some(&operator), Some("clinic-a"), private, 1).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again["public_slot_id"], public.to_string());
+    assert_eq!(again["offered"], 0, "nobody else is waiting");
+    assert_eq!(
+        (capacity(&app, private).await, capacity(&app, public).await),
+        (0, 3)
+    );
+    let on_behalf: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log
+         where action = 'slot.release_to_waitlist' and on_behalf_of is not null",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(on_behalf, 1);
+
+    // The resident takes the seat held on the web: a booking in the public slot.
+    let own = json!({ "resident": key_json(&people[0], BORN) });
+    let accepted = expect_json(
+        app.post_json(
+            &format!("/api/v1/waitlist/offers/{offer}/accept"),
+            None,
+            &own,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(accepted["booking"]["slot"]["id"], public.to_string());
+    assert_eq!(booked(&app.pool, public).await, 1);
+}

@@ -14,6 +14,7 @@ mod export;
 mod lifecycle;
 mod mass_venue;
 mod open_vial;
+mod release;
 mod same_day;
 #[cfg(test)]
 mod tests;
@@ -24,6 +25,7 @@ pub use city_answer::CITY_ANSWER_WAIT;
 pub use day_list::BookingRow;
 pub use mass_venue::{MassVenueBooked, MassVenueOffer, MassVenueSlotRow};
 pub use open_vial::OpenVialOffered;
+pub use release::ReleasedSeats;
 pub use same_day::{
     DoseCount, FillView, Message, Moved, PlanView, SameDayCheck, SpareView, VialView,
 };

@@ -16,6 +16,7 @@ export type {
   OpenVialOffered,
   OpenVials,
   PlanView,
+  ReleasedSeats,
   SameDayCheck,
   SpareView,
   VialState,
@@ -41,6 +42,8 @@ export const bookingsApi = {
   /** ★ The doses left in an open vial, offered to the city's waiting list (online only). */
   offerOpenVial: (q: DayQuery, doses: number, startsAt: string) =>
     commands.offerOpenVial(q.venueId, q.vaccineCode, doses, startsAt),
+  /** Free seats of a 非公開枠 given to the city's waiting list (online only). */
+  releaseToWaitlist: commands.releaseToWaitlist,
 };
 
 // --- Cache reads (through db.ts's one read-only handle) -----------------------------------
