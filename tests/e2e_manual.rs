@@ -1146,7 +1146,10 @@ async fn reception_checks_in_vaccinates_with_a_lot_number_and_marks_a_no_show_th
         .fetch_one(&city.pool)
         .await
         .unwrap();
-    waiting.wait_for(venue_101, 1).await;
+    let today = tokyo_today();
+    waiting
+        .wait_for(venue_101, today, today + Days::new(1))
+        .await;
     wait_for_text(&client, "vials-left", "5").await;
     click(&client, "vials-offer-submit").await;
     let done = text_of(&client, "vials-offer-done").await;
@@ -1434,9 +1437,8 @@ async fn free_private_seats_go_to_the_waiting_list_from_the_slots_screen() {
         .fetch_one(&city.pool)
         .await
         .unwrap();
-    waiting
-        .wait_for(venue_101, (day - tokyo_today()).num_days())
-        .await;
+    // That day only: the days before may still have public seats, today's too before 9:00.
+    waiting.wait_for(venue_101, day, day).await;
     let data = tempfile::tempdir().unwrap();
     let (_desktop, client) = open_logged_in(&city, data.path()).await;
 

@@ -6,12 +6,14 @@
 
 mod support;
 
+use chrono::Days;
 use fantoccini::Client;
 use support::browser::{Browser, DESKTOP, assert_accessible, click_first, screenshot};
 use support::city::{City, WebResident, serving_pages};
 use support::desktop::{by_testid, click, text_of, type_into};
 use uuid::Uuid;
 use yoyaku_city::Server;
+use yoyaku_core::time::tokyo_today;
 
 /// Demo ticket 9000001000, born 1930-01-01: in the registry, not yet registered.
 const CALLER: &str = "9000001000";
@@ -189,7 +191,9 @@ async fn an_operator_books_for_callers_acts_for_a_clinic_sees_a_day_and_keeps_th
         born: chrono::NaiveDate::from_ymd_opt(1930, 7, 4).unwrap(),
     };
     waiting.register().await;
-    waiting.wait_for(venue_105, 14).await;
+    waiting
+        .wait_for(venue_105, tokyo_today(), tokyo_today() + Days::new(14))
+        .await;
     leaving.cancel(&leaving_booking).await;
     click(&client, "tab-waitlist").await;
     let entry = by_testid(&client, "desk-entry").await;
@@ -220,7 +224,8 @@ async fn an_operator_books_for_callers_acts_for_a_clinic_sees_a_day_and_keeps_th
         born: chrono::NaiveDate::from_ymd_opt(1930, 10, 4).unwrap(),
     };
     next.register().await;
-    next.wait_for(venue_105, 14).await;
+    next.wait_for(venue_105, tokyo_today(), tokyo_today() + Days::new(14))
+        .await;
     let (private, private_day, owner): (Uuid, chrono::NaiveDate, String) = sqlx::query_as(
         "select s.id, (s.starts_at at time zone 'Asia/Tokyo')::date, a.account_id
          from slots s join venues v on v.id = s.venue_id

@@ -191,12 +191,11 @@ impl WebResident<'_> {
             .await;
     }
 
-    /// Dose 1 at venue `venue` from today for `days` more, on the waiting list from the web.
-    pub async fn wait_for(&self, venue: Uuid, days: i64) {
-        let today = tokyo_today();
+    /// Dose 1 at venue `venue` from `first` to `last`, on the waiting list from the web.
+    pub async fn wait_for(&self, venue: Uuid, first: NaiveDate, last: NaiveDate) {
         let body = serde_json::json!({
             "resident": self.key(), "dose": 1, "vaccine": "pfizer", "venue_id": venue,
-            "first_date": today, "last_date": today + TimeDelta::days(days),
+            "first_date": first, "last_date": last,
         });
         self.post("/api/v1/waitlist", body).await;
     }
