@@ -240,6 +240,8 @@ pub(crate) enum AdminEntity<'a> {
         clinic: &'a str,
     },
     SlotReport(Uuid),
+    /// A vaccine product by its code.
+    Vaccine(&'a str),
 }
 
 impl AdminEntity<'_> {
@@ -251,6 +253,7 @@ impl AdminEntity<'_> {
             Self::Period(_) => "period",
             Self::DoseCap { .. } => "dose_cap",
             Self::SlotReport(_) => "slot_report",
+            Self::Vaccine(_) => "vaccine",
         }
     }
 
@@ -262,16 +265,18 @@ impl AdminEntity<'_> {
             Self::Period(number) => number.to_string(),
             Self::DoseCap { period, clinic } => format!("{period}/{clinic}"),
             Self::SlotReport(id) => id.to_string(),
+            Self::Vaccine(code) => code.into(),
         }
     }
 }
 
 /// Appends an administrator's action (`entity.verb`, e.g. `period.open`) with what it left
-/// behind. Secrets such as passwords never go in `after`.
+/// behind; `admin` is `None` for what the server does by itself on the city's schedule (a
+/// period opening at 受付開始). Secrets such as passwords never go in `after`.
 pub(crate) async fn record_admin(
     db: &mut PgConnection,
     municipality: MunicipalityCode,
-    admin: Uuid,
+    admin: impl Into<Option<Uuid>>,
     action: &str,
     entity: AdminEntity<'_>,
     after: &Value,
@@ -282,7 +287,7 @@ pub(crate) async fn record_admin(
                                 entity_id, after)
          values ($1, $2, 'admin', $3, $4, $5, $6::text::jsonb)",
         municipality.as_string(),
-        admin,
+        admin.into(),
         action,
         entity.kind(),
         entity.id(),

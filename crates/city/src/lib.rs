@@ -13,6 +13,7 @@ mod bookings;
 mod db;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod first_start;
 mod http;
 mod information;
 mod password;

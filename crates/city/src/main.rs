@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 #[cfg(feature = "demo")]
 use yoyaku_city::demo::seed_demo;
+use yoyaku_city::first_start::{FirstStart, FirstStartError, start_municipality};
 #[cfg(feature = "demo")]
 use yoyaku_city::throwaway_pg::Cluster;
 use yoyaku_city::{DEFAULT_CONNECTIONS, Server, WebPages, connect_with, migrate, shutdown_signal};
@@ -31,6 +32,16 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },
+    /// The first start of a real municipality: migrate the database, then create the municipality
+    /// and its first administrator, who sets up the rest in the city's console. The password is
+    /// typed twice at the terminal, or read as one line from standard input when that is not a
+    /// terminal; it is never printed or logged.
+    Init {
+        #[command(flatten)]
+        first: FirstStartArgs,
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
     /// Migrate the database and load the demo municipality (熊本市); running it again is harmless.
     #[cfg(feature = "demo")]
     SeedDemo {
@@ -46,6 +57,25 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
     },
+}
+
+#[derive(Args)]
+struct FirstStartArgs {
+    /// 自治体番号: six digits, the last the check digit (熊本市: 431001).
+    #[arg(long)]
+    municipality_code: String,
+    /// The municipality's name in Japanese (熊本市).
+    #[arg(long)]
+    name_ja: String,
+    /// The municipality's name in English (Kumamoto City).
+    #[arg(long)]
+    name_en: String,
+    /// The first administrator's アカウントID.
+    #[arg(long)]
+    admin_account_id: String,
+    /// The first administrator's display name (健康福祉政策課).
+    #[arg(long)]
+    admin_display_name: String,
 }
 
 /// Where and how the API is served.
@@ -129,6 +159,10 @@ async fn main() -> anyhow::Result<()> {
             serving,
             database_url,
         } => serve(&serving, &database_url).await,
+        Command::Init {
+            first,
+            database_url,
+        } => init(first, &database_url).await,
         #[cfg(feature = "demo")]
         Command::SeedDemo { database_url } => {
             let pool = migrated_pool(&database_url, DEFAULT_CONNECTIONS).await?;
@@ -159,6 +193,45 @@ async fn serve(serving: &Serving, database_url: &str) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     server.shutdown().await?;
     Ok(())
+}
+
+async fn init(first: FirstStartArgs, database_url: &str) -> anyhow::Result<()> {
+    let admin_password = typed_password().context("reading the password")?;
+    let pool = migrated_pool(database_url, 1).await?;
+    let first = FirstStart {
+        municipality_code: first.municipality_code,
+        name_ja: first.name_ja,
+        name_en: first.name_en,
+        admin_account_id: first.admin_account_id,
+        admin_display_name: first.admin_display_name,
+        admin_password,
+    };
+    match start_municipality(&pool, first).await {
+        Ok(started) => {
+            println!(
+                "登録しました / created: municipality {}, administrator {}",
+                started.municipality_code, started.admin_account_id
+            );
+            Ok(())
+        }
+        Err(error) => anyhow::bail!("{}\n{error}", error.message_ja()),
+    }
+}
+
+/// The password typed twice without echo at a terminal, or one line of a script's stdin.
+fn typed_password() -> anyhow::Result<String> {
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let password = rpassword::prompt_password("管理者のパスワード / administrator's password: ")?;
+    let again = rpassword::prompt_password("もう一度 / again: ")?;
+    if password != again {
+        let mismatch = FirstStartError::PasswordMismatch;
+        anyhow::bail!("{}\n{mismatch}", mismatch.message_ja());
+    }
+    Ok(password)
 }
 
 #[cfg(feature = "demo")]

@@ -4,6 +4,10 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{self, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+/// The characters a new password may have. NIST SP 800-63B: at least 8; the upper bound keeps
+/// hashing cheap to refuse.
+pub(crate) const LENGTH: std::ops::RangeInclusive<usize> = 8..=128;
+
 /// Checked when the account does not exist, so that an unknown account takes as long to refuse
 /// as a wrong password and response times do not reveal which account IDs exist. The hash of a
 /// random password nobody knows, made with the default parameters like every stored hash.

@@ -111,11 +111,13 @@ impl ServerOptions {
         );
         let sync = crate::sync::chores(pool.clone());
         let waitlist = crate::waitlist::offers::chores(pool.clone());
+        let opening = crate::admin::opening::chores(pool.clone());
         let chores = async move {
             tokio::select! {
                 never = housekeeping => never,
                 never = sync => never,
                 never = waitlist => never,
+                never = opening => never,
             }
         };
         let app = router(

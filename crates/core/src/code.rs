@@ -35,6 +35,7 @@ catalogue! {
     AccountDisplayNameRequired = "account.display_name_required",
     AccountDuplicate = "account.duplicate",
     AccountNotAClinic = "account.not_a_clinic",
+    AccountLockSelf = "account.lock_self",
     AccountNotFound = "account.not_found",
 
     AccountIdFormat = "account_id.format",
@@ -46,6 +47,7 @@ catalogue! {
     AuthForbidden = "auth.forbidden",
     AuthInvalidCredentials = "auth.invalid_credentials",
     AuthLocked = "auth.locked",
+    AuthLockedByCity = "auth.locked_by_city",
     AuthLogInAgainOnline = "auth.log_in_again_online",
     AuthNotLoggedIn = "auth.not_logged_in",
     AuthOfflineFirstLogin = "auth.offline_first_login",
@@ -181,6 +183,7 @@ catalogue! {
     SlotEndNotAfterStart = "slot.end_not_after_start",
     SlotFull = "slot.full",
     SlotNotFound = "slot.not_found",
+    SlotNotOpen = "slot.not_open",
     SlotOtherClinic = "slot.other_clinic",
     SlotPast = "slot.past",
     SlotPrivate = "slot.private",
@@ -214,6 +217,8 @@ catalogue! {
 
     VaccinationFuture = "vaccination.future",
 
+    VaccineCode = "vaccine.code",
+    VaccineDuplicate = "vaccine.duplicate",
     VaccineInterval = "vaccine.interval",
     VaccineName = "vaccine.name",
     VaccineNotCached = "vaccine.not_cached",

@@ -2,6 +2,8 @@
 //! the clinic's cache answer the same refusal with the same code and the same words, so a screen
 //! reads one code whichever of them said no.
 
+use chrono::{Datelike, NaiveDate};
+
 use crate::booking::{BookingRuleError, EventDayError, TransitionError};
 use crate::channel::ChannelError;
 use crate::code::Code;
@@ -90,6 +92,9 @@ pub enum Refusal {
     SlotFull { alternatives: Vec<AlternativeSlot> },
     #[error("this slot's time has passed; please choose a later slot")]
     SlotPast,
+    /// A 公開枠 of a period whose reception (受付開始) has not begun.
+    #[error("booking this public slot opens on {opens}; please book it from then")]
+    SlotNotOpen { opens: NaiveDate },
     /// The clinic's cache does not know the slot's vaccine yet.
     #[error("vaccine {code} is not on this computer yet; connect to the network and sync first")]
     VaccineNotCached { code: String },
@@ -153,6 +158,7 @@ impl Coded for Refusal {
             Self::SlotNotFound => Code::SlotNotFound,
             Self::SlotFull { .. } => Code::SlotFull,
             Self::SlotPast => Code::SlotPast,
+            Self::SlotNotOpen { .. } => Code::SlotNotOpen,
             Self::VaccineNotCached { .. } => Code::VaccineNotCached,
             Self::Channel(e) => e.code(),
             Self::Rule(e) => e.code(),
@@ -181,6 +187,11 @@ impl Coded for Refusal {
                 alternatives_ja(alternatives)
             ),
             Self::SlotPast => "この予約枠の時間は過ぎています。これから先の予約枠を選んでください。".into(),
+            Self::SlotNotOpen { opens } => format!(
+                "この公開枠の予約受付は{}月{}日からです。受付開始後に予約してください。",
+                opens.month(),
+                opens.day()
+            ),
             Self::VaccineNotCached { code } => format!(
                 "接種ワクチン（{code}）の情報がこの端末にありません。ネットワークにつないで同期してから、もう一度お試しください。"
             ),

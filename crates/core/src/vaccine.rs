@@ -49,9 +49,11 @@ pub enum Syringes {
 pub enum VaccineError {
     #[error("the vaccine needs a code and a name in Japanese and English")]
     MissingName,
+    #[error("the vaccine's code must be 1 to 32 lowercase letters, digits, '_' or '-'")]
+    CodeFormat,
     #[error("a vial must give at least one dose and be usable for at least one hour")]
     NoDoses,
-    #[error("the dose interval must satisfy earliest ≤ standard ≤ warn-after")]
+    #[error("the dose interval must satisfy 1 ≤ earliest ≤ standard ≤ warn-after")]
     IntervalOrder,
 }
 
@@ -59,6 +61,7 @@ impl Coded for VaccineError {
     fn code(&self) -> Code {
         match self {
             Self::MissingName => Code::VaccineName,
+            Self::CodeFormat => Code::VaccineCode,
             Self::NoDoses => Code::VaccineVial,
             Self::IntervalOrder => Code::VaccineInterval,
         }
@@ -66,9 +69,12 @@ impl Coded for VaccineError {
     fn message_ja(&self) -> String {
         match self {
             Self::MissingName => "ワクチンのコードと名称（日本語・英語）を入力してください。",
+            Self::CodeFormat => {
+                "ワクチンのコードは半角英小文字・数字と _ - の32文字以内にしてください。"
+            }
             Self::NoDoses => "1バイアルの接種回数と使用可能時間は1以上にしてください。",
             Self::IntervalOrder => {
-                "接種間隔は「最短日数 ≤ 標準日数 ≤ 注意日数」となるよう設定してください。"
+                "接種間隔は「1 ≤ 最短日数 ≤ 標準日数 ≤ 注意日数」となるよう設定してください。"
             }
         }
         .into()
@@ -101,11 +107,16 @@ impl VaccineProduct {
         {
             return Err(VaccineError::MissingName);
         }
+        let code_chars = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c);
+        if spec.code.len() > 32 || !spec.code.chars().all(code_chars) {
+            return Err(VaccineError::CodeFormat);
+        }
         if spec.doses_per_vial == 0 || spec.usable_hours == 0 {
             return Err(VaccineError::NoDoses);
         }
         let i = spec.interval;
-        if i.earliest_days > i.standard_days
+        if i.earliest_days == 0
+            || i.earliest_days > i.standard_days
             || i.warn_after_days.is_some_and(|w| w < i.standard_days)
         {
             return Err(VaccineError::IntervalOrder);
@@ -272,6 +283,23 @@ mod tests {
             Err(VaccineError::NoDoses)
         );
         spec.doses_per_vial = 6;
+        spec.interval.earliest_days = 0;
+        assert_eq!(
+            VaccineProduct::new(spec.clone()),
+            Err(VaccineError::IntervalOrder),
+            "a dose the day after the last is the earliest there is"
+        );
+        spec.interval.earliest_days = 19;
+        for code in ["Pfizer", "ファイザー", "pfizer 2021", &"a".repeat(33)] {
+            spec.code = code.into();
+            assert_eq!(
+                VaccineProduct::new(spec.clone()),
+                Err(VaccineError::CodeFormat),
+                "{code}"
+            );
+        }
+        spec.code = "pfizer_2021-b".into();
+        assert!(VaccineProduct::new(spec.clone()).is_ok());
         spec.name_en = " ".into();
         assert_eq!(VaccineProduct::new(spec), Err(VaccineError::MissingName));
     }

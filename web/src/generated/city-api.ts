@@ -20,6 +20,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/accounts/{account_id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["lock_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/accounts/{account_id}/password": {
         parameters: {
             query?: never;
@@ -30,6 +46,54 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{account_id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["unlock_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["audit_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["audit_csv"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -111,6 +175,22 @@ export interface paths {
         put?: never;
         /** Receives a clinic's 予約枠報告様式 and sets up the venue's slots of the period. */
         post: operations["submit_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/vaccines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_vaccines"];
+        put?: never;
+        post: operations["add_vaccine"];
         delete?: never;
         options?: never;
         head?: never;
@@ -904,6 +984,18 @@ export interface components {
             display_name: string;
             /** Format: uuid */
             id: string;
+            /** Format: date-time */
+            last_login_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When an administrator locked it; it cannot log in until unlocked.
+             */
+            locked_at?: string | null;
+            /**
+             * Format: date-time
+             * @description While in the future: locked after wrong passwords (a password reset or unlock lifts it).
+             */
+            locked_out_until?: string | null;
             role: components["schemas"]["Role"];
         };
         /** @description What a receptionist did, to be applied by the city server. */
@@ -983,6 +1075,40 @@ export interface components {
             venue_id: string;
             venue_name: string;
             visibility?: null | components["schemas"]["Visibility"];
+        };
+        AuditEntry: {
+            /** @description アカウントID of who acted; none for a resident on the web or the server's schedule. */
+            account?: string | null;
+            account_name?: string | null;
+            /** @description `entity.verb`, e.g. `booking.cancel`. */
+            action: string;
+            after?: Record<string, never> | null;
+            /** Format: date-time */
+            at: string;
+            before?: Record<string, never> | null;
+            channel: string;
+            entity_id: string;
+            entity_kind: string;
+            /** Format: int64 */
+            id: number;
+            /** @description アカウントID of the clinic the call center acted for. */
+            on_behalf_of?: string | null;
+            /** @description The resident the entry is about, as `resident` filters. */
+            resident?: string | null;
+            /**
+             * Format: int32
+             * @description The venue the entry is about.
+             */
+            venue_number?: number | null;
+        };
+        AuditPage: {
+            /** @description Newest first. */
+            entries: components["schemas"]["AuditEntry"][];
+            /**
+             * Format: int64
+             * @description `before` for the next page; none on the last.
+             */
+            next_before?: number | null;
         };
         /**
          * Format: date
@@ -1149,7 +1275,7 @@ export interface components {
          *     the same list, generated.
          * @enum {string}
          */
-        Code: "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.csrf" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.invalid" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window" | "waiting_room.closed" | "waiting_room.expired" | "waiting_room.not_yet" | "waiting_room.place_invalid" | "waiting_room.place_required" | "waitlist.already_booked" | "waitlist.already_waiting" | "waitlist.dates" | "waitlist.not_found" | "waitlist.offer_closed" | "waitlist.open_vial_doses" | "waitlist.open_vial_offline" | "waitlist.open_vial_time" | "waitlist.release_name_taken" | "waitlist.release_offline" | "waitlist.release_public" | "waitlist.release_seats" | "waitlist.release_too_late" | "waitlist.seats_available" | "waitlist.unknown_place";
+        Code: "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.lock_self" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.csrf" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.locked_by_city" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.not_open" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.invalid" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.code" | "vaccine.duplicate" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window" | "waiting_room.closed" | "waiting_room.expired" | "waiting_room.not_yet" | "waiting_room.place_invalid" | "waiting_room.place_required" | "waitlist.already_booked" | "waitlist.already_waiting" | "waitlist.dates" | "waitlist.not_found" | "waitlist.offer_closed" | "waitlist.open_vial_doses" | "waitlist.open_vial_offline" | "waitlist.open_vial_time" | "waitlist.release_name_taken" | "waitlist.release_offline" | "waitlist.release_public" | "waitlist.release_seats" | "waitlist.release_too_late" | "waitlist.seats_available" | "waitlist.unknown_place";
         /** @description One line of the 問い合わせ先. */
         Contact: {
             email?: string | null;
@@ -2091,10 +2217,46 @@ export interface components {
              */
             vaccinated_at?: string | null;
         };
+        /** @description A product as the city stores it: every interval is given. */
+        Vaccine: {
+            /** @description 1 to 32 lowercase letters, digits, `_` or `-` (`pfizer`). */
+            code: string;
+            /**
+             * Format: int32
+             * @description Doses a vial gives (ファイザー社: 6 with low-dead-space syringes).
+             */
+            doses_per_vial: number;
+            /**
+             * Format: int32
+             * @description Fewer days than this are refused (ファイザー社: 19).
+             */
+            earliest_days: number;
+            name_en: string;
+            name_ja: string;
+            /**
+             * Format: int32
+             * @description Days to the next dose as a rule (ファイザー社: 21, the same weekday three weeks later).
+             */
+            standard_days: number;
+            /**
+             * Format: int32
+             * @description Hours a vial may be used after dilution or first puncture (ファイザー社: 6).
+             */
+            usable_hours: number;
+            /**
+             * Format: int32
+             * @description More days than this are booked with a warning (ファイザー社: 42).
+             */
+            warn_after_days: number;
+        };
         VaccineChoice: {
             code: string;
             name_en: string;
             name_ja: string;
+        };
+        VaccineList: {
+            /** @description By code. */
+            vaccines: components["schemas"]["Vaccine"][];
         };
         /** @description A product's data as stored by the city; [`VaccineProduct::new`] checks it. */
         VaccineSpec: {
@@ -2312,6 +2474,72 @@ export interface operations {
             };
         };
     };
+    lock_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description アカウントID */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Locked (again: no change): it cannot log in, and its sessions have ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A malformed account ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account.lock_self`: an administrator's own account */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     reset_password: {
         parameters: {
             query?: never;
@@ -2336,6 +2564,209 @@ export interface operations {
                 content?: never;
             };
             /** @description A malformed account ID or a password of the wrong length */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlock_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description アカウントID */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlocked, and any login lockout lifted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A malformed account ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_page: {
+        parameters: {
+            query?: {
+                /** @description アカウントID: who acted, or the clinic the call center acted for. */
+                account?: string;
+                /** @description `web`, `call_center`, `clinic` or `admin`. */
+                channel?: string;
+                /** @description 接種券番号 (`自治体番号:接種券番号` for another municipality's ticket). */
+                resident?: string;
+                /** @description 会場番号 */
+                venue?: number;
+                /** @description From this day in Tokyo … */
+                from?: string;
+                /** @description … to this one, both included. */
+                to?: string;
+                /** @description Only entries older than this id: the `next_before` of the previous page. */
+                before?: number;
+                /** @description 1 to 500 entries (100 unless given). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the audit log, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description A malformed account ID, date or number */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_csv: {
+        parameters: {
+            query?: {
+                /** @description アカウントID: who acted, or the clinic the call center acted for. */
+                account?: string;
+                /** @description `web`, `call_center`, `clinic` or `admin`. */
+                channel?: string;
+                /** @description 接種券番号 (`自治体番号:接種券番号` for another municipality's ticket). */
+                resident?: string;
+                /** @description 会場番号 */
+                venue?: number;
+                /** @description From this day in Tokyo … */
+                from?: string;
+                /** @description … to this one, both included. */
+                to?: string;
+                /** @description Only entries older than this id: the `next_before` of the previous page. */
+                before?: number;
+                /** @description 1 to 500 entries (100 unless given). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every entry of the filter, newest first, as CSV (`before` and `limit` are ignored) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description A malformed account ID, date or number */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2588,7 +3019,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Opened (idempotent): earlier periods' public slots turned private */
+            /** @description Opened now (idempotent): its 公開枠 on offer, earlier periods' public slots private. Unless opened earlier, a period opens by itself at the start of its `reception_opens` day in Tokyo */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2698,6 +3129,104 @@ export interface operations {
             };
             /** @description `slot_report.invalid` (every bad row), `period.no_cap`, `venue.other_clinic` or `account.not_a_clinic` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_vaccines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The municipality's vaccine products, by code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VaccineList"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_vaccine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Vaccine"];
+            };
+        };
+        responses: {
+            /** @description The vaccine product */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vaccine"];
+                };
+            };
+            /** @description `vaccine.code`, `vaccine.name`, `vaccine.vial`, `vaccine.interval` (1 ≤ earliest ≤ standard ≤ warn-after), or a malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `vaccine.duplicate`: the code is taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3049,7 +3578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A booking rule refuses it (a past slot, too early a dose, not the same day …) */
+            /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3146,7 +3675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A booking rule refuses it (a past slot, too early a dose, not the same day …) */
+            /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3251,7 +3780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A booking rule refuses it (a past slot, too early a dose, not the same day …) */
+            /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3348,7 +3877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A booking rule refuses it (a past slot, too early a dose, not the same day …) */
+            /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3445,7 +3974,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A booking rule refuses it (a past slot, too early a dose, not the same day …) */
+            /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3541,7 +4070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A booking rule refuses it (a past slot, too early a dose, not the same day …) */
+            /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3637,7 +4166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A booking rule refuses it (a past slot, too early a dose, not the same day …) */
+            /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3708,7 +4237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `auth.locked` */
+            /** @description `auth.locked` or `auth.locked_by_city` */
             423: {
                 headers: {
                     [name: string]: unknown;
@@ -3923,7 +4452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `auth.locked`: the right password of a locked account */
+            /** @description `auth.locked` or `auth.locked_by_city`: the right password of an account locked after wrong passwords, or by the city's administrator */
             423: {
                 headers: {
                     [name: string]: unknown;
@@ -4738,7 +5267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The lease is refused (a private or past slot, too many seats …) */
+            /** @description The lease is refused (a private or past slot, a period not open yet, too many seats …) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,6 @@
-//! The city admin's work that is more than a query: the valid-ticket import and setting up slots
-//! from a slot report.
+//! The city admin's work that is more than a query: the valid-ticket import, setting up slots
+//! from a slot report, and opening a period at 受付開始.
 
+pub(crate) mod opening;
 pub(crate) mod slot_setup;
 pub(crate) mod tickets;

@@ -23,7 +23,7 @@ use yoyaku_core::vaccine::IntervalCheck;
 use super::lifecycle::{lock_booking, may_touch, set_status};
 use super::rows::{
     BookingRecord, SlotRange, Target, audit_state, free_seat, load_booking, load_target,
-    lock_resident_with_target, lock_slots, resident_bookings, slots_in,
+    lock_resident_with_target, lock_slots, not_open, resident_bookings, slots_in,
 };
 use super::{BookingError, Refusal};
 use crate::audit::{self, Caller, Entity};
@@ -231,6 +231,9 @@ async fn place(
     } = placing;
     let slot = &target.slot.slot;
     may_book(caller.actor(), slot)?;
+    if !target.slot.on_offer() {
+        return Err(not_open(db, municipality, slot).await?.into());
+    }
     if slot.ends_at <= Utc::now() {
         return Err(Refusal::SlotPast.into());
     }
@@ -417,6 +420,7 @@ async fn alternatives(
             s.slot.id != full.id
                 && s.slot.remaining() > 0
                 && s.slot.starts_at > now
+                && s.on_offer()
                 && may_book(caller.actor(), &s.slot).is_ok()
         })
         .collect();

@@ -52,7 +52,8 @@ pub(crate) async fn available_slots(
         "where s.municipality_code = $1 and s.starts_at >= $2 and s.starts_at < $3
            and ($4::uuid is null or s.venue_id = $4)
            and ($5::text is null or s.vaccine_code = $5)
-           and (s.visibility = 'public' or $6 or s.venue_id = any($7))
+           and ((s.visibility = 'public' and slot_reception_open(s.municipality_code, s.period_number))
+                or $6 or s.venue_id = any($7))
          order by s.starts_at, v.venue_number, s.visibility = 'private'",
         municipality.as_string(),
         from_tokyo(date, NaiveTime::MIN) as _,
@@ -134,6 +135,7 @@ pub(crate) async fn second_dose_plan(
     let candidates: Vec<_> = slots_in(db, booking.municipality_code, range, false)
         .await?
         .into_iter()
+        .filter(VenueSlot::on_offer)
         .map(|s| s.slot)
         .collect();
     // Periods (第N期) are not kept with slots yet, so no second-dose window applies.

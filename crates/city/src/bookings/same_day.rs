@@ -16,7 +16,7 @@ use yoyaku_core::time::tokyo_date_time;
 use super::lifecycle::{lock_booking, may_touch};
 use super::rows::{
     BookingRecord, SlotRange, VenueSlot, add_to_booked, free_seat, load_booking_for_update,
-    load_slot, load_vaccine, slots_in,
+    load_slot, load_vaccine, not_open, slots_in,
 };
 use super::{BookingError, Refusal};
 use crate::audit::{self, Caller, Entity};
@@ -83,8 +83,11 @@ pub(crate) async fn same_day_move(
         .slot;
     let to = load_slot(db, municipality, slot_id)
         .await?
-        .ok_or(Refusal::SlotNotFound)?
-        .slot;
+        .ok_or(Refusal::SlotNotFound)?;
+    if !to.on_offer() {
+        return Err(not_open(db, municipality, &to.slot).await?.into());
+    }
+    let to = to.slot;
     may_book(caller.actor(), &to)?;
     let date = from.date();
     if to.venue_id != from.venue_id || to.vaccine_code != from.vaccine_code || to.date() != date {

@@ -24,7 +24,7 @@ use super::error::ApiError;
 use super::extract::ApiJson;
 use crate::{password, token};
 pub(super) use browser::session_cookie;
-use lockout::AccountLocked;
+use lockout::{AccountLocked, Admission, LockedByCity};
 use on_behalf::{ON_BEHALF_OF, clinic_named};
 use throttle::LoginAdmitted;
 pub(super) use throttle::LookupLimits;
@@ -77,7 +77,7 @@ struct LoginAccount {
         (status = 200, description = "Logged in", body = LoginResponse),
         (status = 400, description = "A malformed municipality code or account ID, the terms not agreed to (`auth.terms_not_agreed`), or a malformed body", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 401, description = "`auth.invalid_credentials`: the municipality code, account ID or password is wrong", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 423, description = "`auth.locked`: the right password of a locked account", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`auth.locked` or `auth.locked_by_city`: the right password of an account locked after wrong passwords, or by the city's administrator", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`auth.rate_limited`: too many attempts from this client",
          headers(("Retry-After" = u64, description = "Seconds to wait")), body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
@@ -162,8 +162,12 @@ async fn authenticate(
         }
         Some(account) => account,
     };
-    if !lockout::clear(&ctx.db, municipality_code, account.id).await? {
-        return Err(ApiError::refused(StatusCode::LOCKED, AccountLocked));
+    match lockout::clear(&ctx.db, municipality_code, account.id).await? {
+        Admission::Admitted => {}
+        Admission::LockedOut => return Err(ApiError::refused(StatusCode::LOCKED, AccountLocked)),
+        Admission::LockedByCity => {
+            return Err(ApiError::refused(StatusCode::LOCKED, LockedByCity));
+        }
     }
     let role = parse_role(&account.role)?;
     Ok((municipality_code, account, role))

@@ -72,6 +72,7 @@ fn status(refusal: &Refusal) -> StatusCode {
         | Refusal::NotReserved
         | Refusal::Rule(BookingRuleError::DuplicateDose { .. }) => StatusCode::CONFLICT,
         Refusal::SlotPast
+        | Refusal::SlotNotOpen { .. }
         | Refusal::Rule(_)
         | Refusal::EventDay(_)
         | Refusal::VaccinatedInFuture
@@ -111,7 +112,7 @@ impl utoipa::IntoResponses for BookingRefusals {
             ),
             (
                 "422",
-                "A booking rule refuses it (a past slot, too early a dose, not the same day …)",
+                "A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …)",
             ),
             (
                 "429",

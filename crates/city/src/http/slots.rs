@@ -185,6 +185,7 @@ async fn mass_venue_slots(
         ", v.name as venue_name",
         "join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
          where s.municipality_code = $1 and v.mass_venue and s.visibility = 'public'
+           and slot_reception_open(s.municipality_code, s.period_number)
            and s.vaccine_code = $2 and s.booked < s.capacity
            and s.starts_at >= greatest($3, now()) and s.starts_at < $4
          order by s.starts_at, v.venue_number",

@@ -168,7 +168,7 @@ async fn take_snapshot(
         (status = 403, description = "`auth.forbidden`: not a clinic", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a slot of the clinic's own venues", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not enough free seats", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The lease is refused (a private or past slot, too many seats …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The lease is refused (a private or past slot, a period not open yet, too many seats …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn take_lease(

@@ -105,6 +105,7 @@ async fn venues(
                  join vaccines vc
                    on vc.municipality_code = s.municipality_code and vc.code = s.vaccine_code
                  where v.municipality_code = $1 and s.visibility = 'public' and s.starts_at > now()
+                   and slot_reception_open(s.municipality_code, s.period_number)
                  order by v.ward nulls last, v.venue_number, vc.code",
                 municipality.as_string(),
             )
@@ -208,7 +209,8 @@ async fn days(
                    from slots s
                    where s.municipality_code = $1 and s.venue_id = $2
                      and ($3::text is null or s.vaccine_code = $3)
-                     and s.visibility = 'public' and s.starts_at > now() and s.starts_at < $4"#,
+                     and s.visibility = 'public' and s.starts_at > now() and s.starts_at < $4
+                     and slot_reception_open(s.municipality_code, s.period_number)"#,
                 municipality.as_string(),
                 venue,
                 query.vaccine.as_deref(),

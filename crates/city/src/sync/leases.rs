@@ -31,6 +31,7 @@ pub(crate) async fn take(
         r#"update slots set booked = booked + $4, updated_at = now()
            where municipality_code = $1 and id = $2 and venue_id = any($3)
              and visibility = 'public' and booked + $4 <= capacity and ends_at > $5
+             and slot_reception_open(municipality_code, period_number)
            returning venue_id, ends_at as "ends_at: DateTime<Utc>""#,
         scope.municipality.as_string(),
         slot_id,
@@ -78,7 +79,9 @@ async fn why_not(
     now: DateTime<Utc>,
 ) -> Result<LeaseRefusal, SyncError> {
     let slot = sqlx::query!(
-        r#"select visibility, ends_at as "ends_at: DateTime<Utc>" from slots
+        r#"select visibility, ends_at as "ends_at: DateTime<Utc>",
+                  slot_reception_open(municipality_code, period_number) as "reception_open!"
+           from slots
            where municipality_code = $1 and id = $2 and venue_id = any($3)"#,
         scope.municipality.as_string(),
         slot_id,
@@ -90,6 +93,7 @@ async fn why_not(
         None => LeaseRefusal::NotOwnSlot,
         Some(slot) if slot.visibility == "private" => LeaseRefusal::PrivateSlot,
         Some(slot) if slot.ends_at <= now => LeaseRefusal::Past,
+        Some(slot) if !slot.reception_open => LeaseRefusal::NotOpen,
         Some(_) => LeaseRefusal::Full,
     })
 }

@@ -78,6 +78,8 @@ pub(crate) enum LeaseRefusal {
     PrivateSlot,
     #[error("this slot's time has passed")]
     Past,
+    #[error("reception of this public slot's period has not begun")]
+    NotOpen,
     #[error("not enough public seats left in this slot")]
     Full,
 }
@@ -89,6 +91,7 @@ impl Coded for LeaseRefusal {
             Self::NotOwnSlot => Code::SlotNotFound,
             Self::PrivateSlot => Code::LeasePrivateSlot,
             Self::Past => Code::SlotPast,
+            Self::NotOpen => Code::SlotNotOpen,
             Self::Full => Code::SlotFull,
         }
     }
@@ -98,6 +101,7 @@ impl Coded for LeaseRefusal {
             Self::NotOwnSlot => "この医療機関の会場の予約枠ではありません。".into(),
             Self::PrivateSlot => "非公開枠は医療機関専用のため、確保の必要はありません。".into(),
             Self::Past => "この予約枠の時間はすでに過ぎています。".into(),
+            Self::NotOpen => "この公開枠の期の予約受付はまだ始まっていません。".into(),
             Self::Full => "この予約枠には確保できる公開枠が残っていません。".into(),
         }
     }

@@ -84,6 +84,7 @@ pub(crate) async fn enter(
                      join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
                      where s.municipality_code = $1 and s.vaccine_code = $2
                        and (s.venue_id = $3 or v.ward = $4) and s.visibility = 'public'
+                       and slot_reception_open(s.municipality_code, s.period_number)
                        and s.booked < s.capacity and s.starts_at >= $8 and s.starts_at < $9
                        and s.starts_at > now() + $10::interval) as "seats!""#,
         municipality.as_string(),

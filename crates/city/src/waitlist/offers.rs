@@ -32,6 +32,8 @@ struct FreedSlot {
     capacity: i32,
     booked: i32,
     visibility: String,
+    /// Before 受付開始 its seats are offered to nobody.
+    reception_open: bool,
 }
 
 /// Offers the slot's free public seats to the oldest matching entries in line, one seat each,
@@ -45,7 +47,8 @@ pub(crate) async fn offer_freed_seats(
     let Some(freed) = sqlx::query_as!(
         FreedSlot,
         r#"select s.vaccine_code, s.venue_id, v.ward,
-                  s.starts_at as "starts_at: DateTime<Utc>", s.capacity, s.booked, s.visibility
+                  s.starts_at as "starts_at: DateTime<Utc>", s.capacity, s.booked, s.visibility,
+                  slot_reception_open(s.municipality_code, s.period_number) as "reception_open!"
            from slots s
            join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
            where s.municipality_code = $1 and s.id = $2
@@ -60,7 +63,8 @@ pub(crate) async fn offer_freed_seats(
     };
     let now = Utc::now();
     let free = remaining_seats(freed.capacity, freed.booked);
-    if freed.visibility != "public" || freed.starts_at <= now + OFFER_LEAD || free == 0 {
+    let on_offer = freed.visibility == "public" && freed.reception_open;
+    if !on_offer || freed.starts_at <= now + OFFER_LEAD || free == 0 {
         return Ok(0);
     }
     // A resident who has booked the dose meanwhile is passed over (their entry closes when

@@ -271,3 +271,75 @@ async fn admin_actions_are_audited_without_secrets_and_refusals_leave_no_row() {
         "{rows:?}"
     );
 }
+
+#[tokio::test]
+async fn a_locked_account_cannot_log_in_until_unlocked_and_the_list_shows_it() {
+    let app = spawn_app().await;
+    let token = admin_token(&app).await;
+    let clinic_token = app.login(&app.accounts.clinic_a).await.token;
+    let account = |accounts: &[Value], id: &str| {
+        accounts
+            .iter()
+            .find(|a| a["account_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let before = list(&app, ACCOUNTS, &token, "accounts").await;
+    assert!(account(&before, "clinic-a")["last_login_at"].is_string());
+    assert!(account(&before, "clinic-e")["last_login_at"].is_null());
+    assert!(account(&before, "clinic-a")["locked_at"].is_null());
+
+    let lock = format!("{ACCOUNTS}/clinic-a/lock");
+    let response = app.post_json(&lock, Some(&token), &json!({})).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let old_session = app.get("/api/v1/clinic/slots", Some(&clinic_token)).await;
+    expect_problem(
+        old_session,
+        StatusCode::UNAUTHORIZED,
+        Code::AuthSessionInvalid,
+    )
+    .await;
+    // The right password learns why; a wrong one learns nothing more than before.
+    let refused = app.post_login(&app.accounts.clinic_a.login_request()).await;
+    let problem = expect_problem(refused, StatusCode::LOCKED, Code::AuthLockedByCity).await;
+    assert!(problem.message_ja.contains("市の管理者により停止"));
+    let wrong = app
+        .post_login(&login_request("clinic-a", "not-the-password"))
+        .await;
+    expect_problem(
+        wrong,
+        StatusCode::UNAUTHORIZED,
+        Code::AuthInvalidCredentials,
+    )
+    .await;
+    let locked = list(&app, ACCOUNTS, &token, "accounts").await;
+    assert!(account(&locked, "clinic-a")["locked_at"].is_string());
+
+    // Its own account an administrator cannot lock; another administrator must.
+    let own = format!("{ACCOUNTS}/{}/lock", app.accounts.city_admin.account_id);
+    let response = app.post_json(&own, Some(&token), &json!({})).await;
+    expect_problem(response, StatusCode::CONFLICT, Code::AccountLockSelf).await;
+    let response = app
+        .post_json(&format!("{ACCOUNTS}/nobody/lock"), Some(&token), &json!({}))
+        .await;
+    expect_problem(response, StatusCode::NOT_FOUND, Code::AccountNotFound).await;
+
+    let unlock = format!("{ACCOUNTS}/clinic-a/unlock");
+    let response = app.post_json(&unlock, Some(&token), &json!({})).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    app.login(&app.accounts.clinic_a).await;
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where entity_kind = 'account' and entity_id = 'clinic-a'
+         order by id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["account.lock", "account.unlock"]);
+    let admin_still: bool =
+        sqlx::query_scalar("select locked_at is null from accounts where role = 'city_admin'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(admin_still);
+}

@@ -2,11 +2,14 @@
 //! `DATABASE_URL` is set); each test gets its own seeded database.
 
 mod admin_accounts;
+mod admin_audit;
 mod admin_tickets;
+mod admin_vaccines;
 mod bookings;
 mod browser_session;
 mod concurrency;
 mod demo_command;
+mod first_start;
 mod health;
 mod information;
 mod last_seat;

@@ -677,3 +677,231 @@ const BORN: &str = "1950-05-05";
 fn born() -> NaiveDate {
     NaiveDate::from_ymd_opt(1950, 5, 5).unwrap()
 }
+
+/// The names of the slots `token`'s caller (the web when `None`) is offered on `date`.
+async fn offered(app: &TestApp, token: Option<&str>, date: NaiveDate) -> Vec<String> {
+    let path = match token {
+        None => format!("/api/v1/slots?municipality_code=431001&date={date}"),
+        Some(_) => format!("/api/v1/slots?date={date}"),
+    };
+    let list = crate::support::expect_json(app.get(&path, token).await, StatusCode::OK).await;
+    list["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|slot| slot["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The days the residents' page offers at the venue.
+async fn calendar(app: &TestApp, venue: Uuid) -> Value {
+    let path = format!("/api/v1/municipalities/431001/venues/{venue}/days");
+    crate::support::expect_json(app.get(&path, None).await, StatusCode::OK).await["days"].clone()
+}
+
+fn booking(ticket: &str, slot: &Value) -> Value {
+    json!({
+        "resident": crate::support::key_json(ticket, BORN),
+        "slot_id": slot["id"], "dose": 1,
+    })
+}
+
+#[tokio::test]
+async fn set_up_slots_are_offered_to_the_web_and_the_call_center_only_from_reception_opening() {
+    let app = spawn_app().await;
+    let admin = Admin::login(&app).await;
+    // Past the demo's slots: the period's are the venue's only ones on its days.
+    let dates = admin.period_with_cap(8, 50, 60).await;
+    let first = dates.first_dose;
+    let report = accepted(
+        admin
+            .report(8, 101, "both", vec![row(first, "09:00", 3, 2)])
+            .await,
+    )
+    .await;
+    let (public, private) = (&report["slots"][0], &report["slots"][1]);
+    assert_eq!(
+        (&public["visibility"], &private["visibility"]),
+        (&json!("public"), &json!("private"))
+    );
+    let people = crate::support::tickets(9_300_002_000, 4);
+    crate::support::seed_residents(&app.pool, &people, born()).await;
+    let operator = app.login(&app.accounts.call_center).await.token;
+    let clinic = app.login(&app.accounts.clinic_a).await.token;
+    let venue = app.venue_id(101).await;
+
+    // Before 受付開始: the web and the call center see nothing of it and cannot book it.
+    assert!(offered(&app, None, first).await.is_empty());
+    assert!(offered(&app, Some(&operator), first).await.is_empty());
+    let day = json!(first.to_string());
+    assert!(
+        !calendar(&app, venue)
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["date"] == day)
+    );
+    for (token, ticket) in [(None, &people[0]), (Some(operator.as_str()), &people[1])] {
+        let response = app
+            .post_json("/api/v1/bookings", token, &booking(ticket, public))
+            .await;
+        let problem = expect_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Code::SlotNotOpen,
+        )
+        .await;
+        let opens = dates.opens;
+        let on = format!("{}月{}日から", opens.format("%-m"), opens.format("%-d"));
+        assert!(problem.message_ja.contains(&on), "{}", problem.message_ja);
+        assert!(problem.message_en.contains(&opens.to_string()));
+    }
+    // The clinic checks its set-up slots and books its own seats; the public ones wait too.
+    assert_eq!(
+        offered(&app, Some(&clinic), first).await,
+        [
+            public["name"].as_str().unwrap(),
+            private["name"].as_str().unwrap()
+        ]
+    );
+    let response = app
+        .post_json(
+            "/api/v1/bookings",
+            Some(&clinic),
+            &booking(&people[2], public),
+        )
+        .await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Code::SlotNotOpen,
+    )
+    .await;
+    let lease = app
+        .post_json(
+            "/api/v1/sync/leases",
+            Some(&clinic),
+            &json!({ "slot_id": public["id"], "seats": 1 }),
+        )
+        .await;
+    expect_problem(lease, StatusCode::UNPROCESSABLE_ENTITY, Code::SlotNotOpen).await;
+    let response = app
+        .post_json(
+            "/api/v1/bookings",
+            Some(&clinic),
+            &booking(&people[2], private),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    // Nobody is offered its seats from the waiting list before it opens either.
+    let wait = json!({
+        "resident": crate::support::key_json(&people[3], BORN),
+        "dose": 1, "vaccine": "pfizer", "venue_id": venue,
+        "first_date": first, "last_date": first,
+    });
+    let response = app.post_json("/api/v1/waitlist", None, &wait).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "no seat is open to take"
+    );
+    let public_id: Uuid = public["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(crate::support::booked(&app.pool, public_id).await, 0);
+
+    let response = admin.post(&format!("{PERIODS}/8/open"), json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let name = public["name"].as_str().unwrap().to_owned();
+    assert_eq!(
+        offered(&app, Some(&operator), first).await,
+        std::slice::from_ref(&name)
+    );
+    // The web's answers are shared for a second: the next one has it.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(offered(&app, None, first).await, [name]);
+    assert!(
+        calendar(&app, venue)
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["date"] == day)
+    );
+    let response = app
+        .post_json("/api/v1/bookings", None, &booking(&people[0], public))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_period_opens_by_itself_when_its_reception_day_begins_in_tokyo() {
+    let app = spawn_app().await;
+    let admin = Admin::login(&app).await;
+    let seventh = admin.period_with_cap(7, 50, 60).await.first_dose;
+    let eighth = admin.period_with_cap(8, 52, 60).await.first_dose;
+    accepted(
+        admin
+            .report(7, 101, "public_only", vec![row(seventh, "09:00", 3, 0)])
+            .await,
+    )
+    .await;
+    accepted(
+        admin
+            .report(8, 101, "public_only", vec![row(eighth, "10:00", 3, 0)])
+            .await,
+    )
+    .await;
+    let opened_at = |period: u32| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Option<chrono::DateTime<chrono::Utc>>>(
+                "select opened_at from periods where number = $1",
+            )
+            .bind(i32::try_from(period).unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(opened_at(8).await, None);
+
+    // The days pass: period 8's reception day begins today.
+    let today = tokyo_today();
+    sqlx::query(
+        "update periods set submission_deadline = $1, correction_deadline = $1,
+                            reception_opens = $1
+         where number = 8",
+    )
+    .bind(today)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut waited = 0;
+    while opened_at(8).await.is_none() {
+        assert!(waited < 100, "period 8 did not open by itself");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(opened_at(7).await, None, "period 7's day has not come");
+    let operator = app.login(&app.accounts.call_center).await.token;
+    assert_eq!(
+        offered(&app, Some(&operator), eighth).await,
+        [name("public", 101, eighth, "10:00")]
+    );
+    let visibility: String =
+        sqlx::query_scalar("select visibility from slots where period_number = 7")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(visibility, "private", "第７期の予約枠は非公開");
+    let audited: Vec<(Option<Uuid>, String)> =
+        sqlx::query_as("select account_id, entity_id from audit_log where action = 'period.open'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        audited,
+        [(None, "8".to_owned())],
+        "opened once, by the schedule"
+    );
+}

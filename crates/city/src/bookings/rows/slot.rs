@@ -10,7 +10,7 @@ use yoyaku_core::wire::SlotInfo;
 use yoyaku_core::{MunicipalityCode, Visibility};
 
 use super::booking::SlotSummary;
-use crate::bookings::BookingError;
+use crate::bookings::{BookingError, Refusal};
 
 /// A slot with the names a person reads next to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,9 +18,17 @@ pub(crate) struct VenueSlot {
     pub slot: Slot,
     pub venue_name: String,
     pub vaccine_name: String,
+    /// False while the slot's period has not reached 受付開始 (`slot_reception_open` in SQL).
+    pub reception_open: bool,
 }
 
 impl VenueSlot {
+    /// Whether its seats are on offer yet: a 公開枠 only from its period's 受付開始; a 非公開枠,
+    /// its clinic's own, always.
+    pub fn on_offer(&self) -> bool {
+        self.reception_open || self.slot.visibility == Visibility::Private
+    }
+
     /// What a booking record shows of its slot.
     pub fn summary(&self) -> SlotSummary {
         let s = &self.slot;
@@ -81,6 +89,8 @@ pub(in crate::bookings) struct SlotRow {
     pub(in crate::bookings) capacity: i32,
     pub(in crate::bookings) booked: i32,
     pub(in crate::bookings) mass_venue: bool,
+    pub(in crate::bookings) period_number: Option<i32>,
+    pub(in crate::bookings) reception_open: bool,
 }
 
 /// `sqlx::query_as!` of `$row`s: [`SlotRow`]'s columns and any `$extra` ones, from slots `s`
@@ -94,7 +104,9 @@ macro_rules! select_slots {
                     vc.name_ja as vaccine_name, s.name,
                     s.starts_at as "starts_at: chrono::DateTime<chrono::Utc>",
                     s.ends_at as "ends_at: chrono::DateTime<chrono::Utc>", s.visibility,
-                    s.capacity, s.booked, v.mass_venue"#
+                    s.capacity, s.booked, v.mass_venue, s.period_number,
+                    slot_reception_open(s.municipality_code, s.period_number)
+                        as "reception_open!""#
                 + $extra
                 + " from slots s
                    join venues v on v.municipality_code = s.municipality_code and v.id = s.venue_id
@@ -127,11 +139,12 @@ impl TryFrom<SlotRow> for VenueSlot {
                 visibility,
                 capacity: row.capacity,
                 booked: row.booked,
-                period: None,
+                period: row.period_number.map(i32::unsigned_abs),
                 mass_venue: row.mass_venue,
             },
             venue_name: row.venue_name,
             vaccine_name: row.vaccine_name,
+            reception_open: row.reception_open,
         })
     }
 }
@@ -154,6 +167,25 @@ pub(in crate::bookings) async fn load_slot(
     .await?
     .map(VenueSlot::try_from)
     .transpose()
+}
+
+/// The refusal of a 公開枠 before its period's 受付開始, naming the day it opens.
+pub(in crate::bookings) async fn not_open(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+    slot: &Slot,
+) -> Result<Refusal, BookingError> {
+    let stored = || BookingError::Stored(format!("the period of slot {}", slot.id));
+    let period = slot.period.ok_or_else(stored)?;
+    let opens = sqlx::query_scalar!(
+        r#"select reception_opens as "opens: NaiveDate" from periods
+           where municipality_code = $1 and number = $2"#,
+        municipality.as_string(),
+        i32::try_from(period).map_err(|_| stored())?,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Refusal::SlotNotOpen { opens })
 }
 
 /// Where slots are looked for: one venue and vaccine, starting in `[from, to)`.

@@ -80,6 +80,8 @@ struct TargetRow {
     capacity: i32,
     booked: i32,
     mass_venue: bool,
+    period_number: Option<i32>,
+    reception_open: bool,
     name_ja: String,
     name_en: String,
     doses_per_vial: i32,
@@ -106,6 +108,8 @@ impl TryFrom<TargetRow> for Target {
             capacity: row.capacity,
             booked: row.booked,
             mass_venue: row.mass_venue,
+            period_number: row.period_number,
+            reception_open: row.reception_open,
         })?;
         let vaccine = VaccineRow {
             name_ja: row.name_ja,
@@ -174,7 +178,9 @@ pub(in crate::bookings) async fn lock_resident_with_target(
                 t.name as "name?", t.starts_at as "starts_at?: chrono::DateTime<chrono::Utc>",
                 t.ends_at as "ends_at?: chrono::DateTime<chrono::Utc>",
                 t.visibility as "visibility?", t.capacity as "capacity?", t.booked as "booked?",
-                t.mass_venue as "mass_venue?", t.name_ja as "name_ja?", t.name_en as "name_en?",
+                t.mass_venue as "mass_venue?", t.period_number,
+                t.reception_open as "reception_open?",
+                t.name_ja as "name_ja?", t.name_en as "name_en?",
                 t.doses_per_vial as "doses_per_vial?",
                 t.usable_hours_after_dilution as "usable_hours_after_dilution?",
                 t.dose_interval_days as "dose_interval_days?",
@@ -184,7 +190,9 @@ pub(in crate::bookings) async fn lock_resident_with_target(
          left join lateral (
              select s.id, s.venue_id, v.name as venue_name, s.vaccine_code,
                     vc.name_ja as vaccine_name, s.name, s.starts_at, s.ends_at, s.visibility,
-                    s.capacity, s.booked, v.mass_venue, vc.name_ja, vc.name_en,
+                    s.capacity, s.booked, v.mass_venue, s.period_number,
+                    slot_reception_open(s.municipality_code, s.period_number) as reception_open,
+                    vc.name_ja, vc.name_en,
                     vc.doses_per_vial, vc.usable_hours_after_dilution, vc.dose_interval_days,
                     vc.earliest_interval_days, vc.warn_after_days
              from slots s
@@ -229,6 +237,8 @@ pub(in crate::bookings) async fn lock_resident_with_target(
                 capacity: row.capacity.ok_or_else(missing)?,
                 booked: row.booked.ok_or_else(missing)?,
                 mass_venue: row.mass_venue.ok_or_else(missing)?,
+                period_number: row.period_number,
+                reception_open: row.reception_open.ok_or_else(missing)?,
                 name_ja: row.name_ja.ok_or_else(missing)?,
                 name_en: row.name_en.ok_or_else(missing)?,
                 doses_per_vial: row.doses_per_vial.ok_or_else(missing)?,

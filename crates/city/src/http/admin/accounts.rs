@@ -3,6 +3,8 @@
 //! - `GET /api/v1/admin/accounts` → {accounts: [account]}
 //! - `POST /api/v1/admin/accounts/{account_id}/password` {password} → 204; the account's
 //!   sessions end and a login lockout is lifted (the clinic that locked itself out calls the city)
+//! - `POST /api/v1/admin/accounts/{account_id}/lock` → 204; it cannot log in and its sessions
+//!   end, until `POST …/unlock` (which lifts a login lockout too)
 //! - `POST /api/v1/admin/venues` {venue_number, name, clinic_account_id, mass_venue} → 201 venue
 //! - `GET /api/v1/admin/venues` → {venues: [venue]}
 //!
@@ -27,8 +29,6 @@ use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// NIST SP 800-63B: at least 8 characters; the upper bound keeps hashing cheap to refuse.
-const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
 /// 会場番号 are three digits in slot names (【…】101.20211025.0900).
 const VENUE_NUMBERS: std::ops::RangeInclusive<i32> = 1..=999;
 
@@ -36,6 +36,8 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
         .routes(routes!(create_account, list_accounts))
         .routes(routes!(reset_password))
+        .routes(routes!(lock_account))
+        .routes(routes!(unlock_account))
         .routes(routes!(create_venue, list_venues))
 }
 
@@ -45,8 +47,8 @@ enum InputError {
     DisplayName,
     #[error(
         "the password must be {} to {} characters",
-        PASSWORD_CHARS.start(),
-        PASSWORD_CHARS.end()
+        password::LENGTH.start(),
+        password::LENGTH.end()
     )]
     PasswordLength,
     #[error(
@@ -76,8 +78,8 @@ impl Coded for InputError {
             Self::DisplayName => "表示名を入力してください。".into(),
             Self::PasswordLength => format!(
                 "パスワードは{}〜{}文字にしてください。",
-                PASSWORD_CHARS.start(),
-                PASSWORD_CHARS.end()
+                password::LENGTH.start(),
+                password::LENGTH.end()
             ),
             Self::VenueNumber => format!(
                 "会場番号は{}〜{}にしてください。",
@@ -105,7 +107,7 @@ fn required(text: &str, missing: InputError) -> Result<&str, ApiError> {
 
 /// The argon2id hash of an acceptable password, made off the async threads.
 async fn hash_password(password: String) -> Result<String, ApiError> {
-    if !PASSWORD_CHARS.contains(&password.chars().count()) {
+    if !password::LENGTH.contains(&password.chars().count()) {
         return Err(ApiError::invalid(InputError::PasswordLength));
     }
     tokio::task::spawn_blocking(move || password::hash(&password))
@@ -132,6 +134,11 @@ struct AccountSummary {
     #[schema(value_type = Role)]
     role: String,
     created_at: DateTime<Utc>,
+    /// When an administrator locked it; it cannot log in until unlocked.
+    locked_at: Option<DateTime<Utc>>,
+    /// While in the future: locked after wrong passwords (a password reset or unlock lifts it).
+    locked_out_until: Option<DateTime<Utc>>,
+    last_login_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -167,7 +174,10 @@ async fn create_account(
         r#"insert into accounts (municipality_code, id, account_id, display_name, role, password_hash)
          values ($1, $2, $3, $4, $5, $6)
          returning id, account_id, display_name, role,
-                   created_at as "created_at: chrono::DateTime<chrono::Utc>""#,
+                   created_at as "created_at: chrono::DateTime<chrono::Utc>",
+                   locked_at as "locked_at: chrono::DateTime<chrono::Utc>",
+                   locked_until as "locked_out_until: chrono::DateTime<chrono::Utc>",
+                   last_login_at as "last_login_at: chrono::DateTime<chrono::Utc>""#,
         admin.municipality_code.as_string(),
         Uuid::new_v4(),
         account_id.as_str(),
@@ -211,7 +221,11 @@ async fn list_accounts(
     let accounts = sqlx::query_as!(
         AccountSummary,
         r#"select id, account_id, display_name, role,
-                  created_at as "created_at: chrono::DateTime<chrono::Utc>"
+                  created_at as "created_at: chrono::DateTime<chrono::Utc>",
+                  locked_at as "locked_at: chrono::DateTime<chrono::Utc>",
+                  case when locked_until > now() then locked_until end
+                      as "locked_out_until: chrono::DateTime<chrono::Utc>",
+                  last_login_at as "last_login_at: chrono::DateTime<chrono::Utc>"
          from accounts where municipality_code = $1 order by account_id"#,
         admin.municipality_code.as_string(),
     )
@@ -277,6 +291,126 @@ async fn reset_password(
         admin.municipality_code,
         admin.id,
         "account.reset_password",
+        entity,
+        &after,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("you cannot lock your own account; another administrator can")]
+struct LockSelf;
+
+impl Coded for LockSelf {
+    fn code(&self) -> Code {
+        Code::AccountLockSelf
+    }
+    fn message_ja(&self) -> String {
+        "ご自身のアカウントは停止できません。別の管理者に依頼してください。".into()
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/accounts/{account_id}/lock",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("account_id" = String, Path, description = "アカウントID")),
+    responses(
+        (status = 204, description = "Locked (again: no change): it cannot log in, and its sessions have ended"),
+        (status = 400, description = "A malformed account ID", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`account.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`account.lock_self`: an administrator's own account", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn lock_account(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    Path(account_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    set_lock(admin, ctx, &account_id, true).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/accounts/{account_id}/unlock",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("account_id" = String, Path, description = "アカウントID")),
+    responses(
+        (status = 204, description = "Unlocked, and any login lockout lifted"),
+        (status = 400, description = "A malformed account ID", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`account.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn unlock_account(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    Path(account_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    set_lock(admin, ctx, &account_id, false).await
+}
+
+/// Locks the account and ends its sessions, or unlocks it and lifts a login lockout.
+async fn set_lock(
+    admin: Admin,
+    ctx: ApiContext,
+    account_id: &str,
+    lock: bool,
+) -> Result<StatusCode, ApiError> {
+    let account_id = AccountId::parse(account_id).map_err(ApiError::invalid)?;
+    let municipality = admin.municipality_code.as_string();
+    let mut tx = ctx.db.begin().await?;
+    let id = sqlx::query_scalar!(
+        "update accounts
+         set locked_at = case when $3 then coalesce(locked_at, now()) end,
+             failed_logins = case when $3 then failed_logins else 0 end,
+             locked_until = case when $3 then locked_until end
+         where municipality_code = $1 and account_id = $2
+         returning id",
+        &municipality,
+        account_id.as_str(),
+        lock,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Refusal::AccountNotFound(account_id.to_string()))?;
+    if lock && id == admin.id {
+        // Dropped unsaved: the transaction rolls back.
+        return Err(ApiError::refused(StatusCode::CONFLICT, LockSelf));
+    }
+    if lock {
+        sqlx::query!(
+            "delete from sessions where municipality_code = $1 and account_id = $2",
+            &municipality,
+            id,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let (action, after) = if lock {
+        (
+            "account.lock",
+            json!({ "locked": true, "sessions_ended": true }),
+        )
+    } else {
+        (
+            "account.unlock",
+            json!({ "locked": false, "lockout_lifted": true }),
+        )
+    };
+    let entity = AdminEntity::Account(account_id.as_str());
+    audit::record_admin(
+        &mut tx,
+        admin.municipality_code,
+        admin.id,
+        action,
         entity,
         &after,
     )

@@ -1,10 +1,13 @@
 //! The city admin's API, `/api/v1/admin/…`, for `city_admin` accounts only: the valid-ticket
-//! import, accounts and venues, periods with their dose caps, slot reports and reception opening.
+//! import, accounts and venues, vaccine products, periods with their dose caps, slot reports and
+//! reception opening.
 
 pub(super) mod accounts;
+pub(super) mod audit;
 pub(super) mod periods;
 pub(super) mod slot_reports;
 pub(super) mod tickets;
+pub(super) mod vaccines;
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -25,8 +28,10 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
         .merge(tickets::router())
         .merge(accounts::router())
+        .merge(audit::router())
         .merge(periods::router())
         .merge(slot_reports::router())
+        .merge(vaccines::router())
 }
 
 /// The logged-in account, which must be the city's admin (else 403 `auth.forbidden`).
@@ -70,6 +75,8 @@ enum Refusal {
     PeriodNotFound(u32),
     #[error("no vaccine has the code {0}")]
     UnknownVaccine(String),
+    #[error("the vaccine code {0} is already taken")]
+    VaccineTaken(String),
     #[error("no dose cap is set for {clinic} in period {period}")]
     NoCap { period: u32, clinic: String },
     #[error("a cap of {doses} doses is below the {seats} seats already set up")]
@@ -85,6 +92,7 @@ impl Refusal {
             Self::AccountTaken(_)
             | Self::VenueTaken(_)
             | Self::PeriodTaken(_)
+            | Self::VaccineTaken(_)
             | Self::CapBelowSlots { .. } => StatusCode::CONFLICT,
             Self::NotAClinic(_)
             | Self::VenueOfAnotherClinic { .. }
@@ -106,6 +114,7 @@ impl Coded for Refusal {
             Self::PeriodTaken(_) => Code::PeriodDuplicate,
             Self::PeriodNotFound(_) => Code::PeriodNotFound,
             Self::UnknownVaccine(_) => Code::VaccineUnknown,
+            Self::VaccineTaken(_) => Code::VaccineDuplicate,
             Self::NoCap { .. } => Code::PeriodNoCap,
             Self::CapBelowSlots { .. } => Code::PeriodCapBelowSlots,
         }
@@ -127,6 +136,7 @@ impl Coded for Refusal {
             Self::PeriodTaken(n) => format!("{}は既に登録されています。", period_label(*n)),
             Self::PeriodNotFound(n) => format!("{}は登録されていません。", period_label(*n)),
             Self::UnknownVaccine(code) => format!("ワクチン「{code}」は登録されていません。"),
+            Self::VaccineTaken(code) => format!("ワクチンのコード「{code}」は既に使われています。"),
             Self::NoCap { period, clinic } => format!(
                 "「{clinic}」の{}の接種可能上限量が設定されていません。",
                 period_label(*period)

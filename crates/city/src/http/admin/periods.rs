@@ -3,8 +3,8 @@
 //!   submission_deadline, correction_deadline, reception_opens, vaccine_code} → 201 period
 //! - `PUT /api/v1/admin/periods/{n}/caps/{account_id}` {doses} → the clinic's cap, seats set up
 //!   and 独自の受付枠
-//! - `POST /api/v1/admin/periods/{n}/open` → earlier periods' public slots turn private (the
-//!   notice: 第７期で設定済の予約枠については、第８期予約受付の際には非公開となります); idempotent
+//! - `POST /api/v1/admin/periods/{n}/open` → reception opens now rather than at 受付開始, and
+//!   earlier periods' public slots turn private (see [`crate::admin::opening`]); idempotent
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -17,6 +17,7 @@ use super::super::ApiContext;
 use super::super::error::ApiError;
 use super::super::extract::ApiJson;
 use super::{Admin, Refusal, db_period_number, find_clinic, find_period, or_duplicate};
+use crate::admin::opening::{self, Opener};
 use crate::audit::{self, AdminEntity};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -245,7 +246,7 @@ struct Opened {
     security(("bearer" = [])),
     params(("number" = u32, Path, description = "第N期")),
     responses(
-        (status = 200, description = "Opened (idempotent): earlier periods' public slots turned private", body = Opened),
+        (status = 200, description = "Opened now (idempotent): its 公開枠 on offer, earlier periods' public slots private. Unless opened earlier, a period opens by itself at the start of its `reception_opens` day in Tokyo", body = Opened),
         (status = 404, description = "`period.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
@@ -256,56 +257,21 @@ async fn open_period(
     State(ctx): State<ApiContext>,
     Path(number): Path<u32>,
 ) -> Result<Json<Opened>, ApiError> {
-    let municipality = admin.municipality_code.as_string();
     let db_number = db_period_number(number)?;
     let mut tx = ctx.db.begin().await?;
-    // Locked, so two opens of the same period count each slot once.
-    sqlx::query!(
-        "select 1 as locked from periods where municipality_code = $1 and number = $2 for update",
-        &municipality,
-        db_number,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(Refusal::PeriodNotFound(number))?;
-    // One statement; a trigger queues each slot's change for its clinic's app.
-    let made_private = sqlx::query!(
-        "update slots set visibility = 'private', updated_at = now()
-         where municipality_code = $1 and period_number < $2 and visibility = 'public'",
-        &municipality,
-        db_number,
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let opened = sqlx::query!(
-        r#"update periods
-           set opened_at = coalesce(opened_at, now()),
-               slots_made_private = slots_made_private + $3
-           where municipality_code = $1 and number = $2
-           returning opened_at as "opened_at!: chrono::DateTime<chrono::Utc>", slots_made_private"#,
-        &municipality,
-        db_number,
-        i32::try_from(made_private).map_err(ApiError::internal)?,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let (opened_at, total) = (opened.opened_at, opened.slots_made_private);
-    let after = json!({ "opened_at": opened_at, "slots_made_private": made_private });
-    audit::record_admin(
+    let opened = opening::open(
         &mut tx,
         admin.municipality_code,
-        admin.id,
-        "period.open",
-        AdminEntity::Period(number),
-        &after,
+        db_number,
+        Opener::Admin(admin.id),
     )
-    .await?;
+    .await?
+    .ok_or(Refusal::PeriodNotFound(number))?;
     tx.commit().await?;
     Ok(Json(Opened {
         period_number: number,
-        opened_at,
-        slots_made_private: made_private,
-        slots_made_private_total: total,
+        opened_at: opened.opened_at,
+        slots_made_private: opened.slots_made_private,
+        slots_made_private_total: opened.slots_made_private_total,
     }))
 }

@@ -93,7 +93,7 @@ pub(super) struct BrowserSession {
         (status = 400, description = "A malformed municipality code or account ID, or the terms not agreed to", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 401, description = "`auth.invalid_credentials`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.forbidden`: a clinic's account (clinics use the desktop app)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 423, description = "`auth.locked`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`auth.locked` or `auth.locked_by_city`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`auth.rate_limited`, with `Retry-After`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]

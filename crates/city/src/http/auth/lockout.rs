@@ -58,21 +58,62 @@ pub(super) async fn record_failure(
     Ok(())
 }
 
-/// After the right password: clears the count, unless the account is locked (then `false`). In
-/// the same statement as the check, so a lock that a concurrent failure just set is respected.
+/// The city's administrator locked the account; see [`super::login`].
+#[derive(Debug, thiserror::Error)]
+#[error("This account has been locked by the city's administrator. Please contact the city.")]
+pub(super) struct LockedByCity;
+
+impl Coded for LockedByCity {
+    fn code(&self) -> Code {
+        Code::AuthLockedByCity
+    }
+    fn message_ja(&self) -> String {
+        "このアカウントは市の管理者により停止されています。市の担当課にお問い合わせください。"
+            .into()
+    }
+}
+
+/// What the right password finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Admission {
+    /// Logged in: the count is cleared and the login's time kept.
+    Admitted,
+    /// Locked after wrong passwords, for a while.
+    LockedOut,
+    /// Locked by the city until it unlocks it.
+    LockedByCity,
+}
+
+/// After the right password: clears the count and notes the login, unless the account is locked.
+/// In the same statement as the check, so a lock that a concurrent failure just set is respected.
 pub(super) async fn clear(
     db: &PgPool,
     municipality_code: MunicipalityCode,
     account: Uuid,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Admission, sqlx::Error> {
     let cleared = sqlx::query!(
-        "update accounts set failed_logins = 0, locked_until = null
-         where municipality_code = $1 and id = $2
+        "update accounts set failed_logins = 0, locked_until = null, last_login_at = now()
+         where municipality_code = $1 and id = $2 and locked_at is null
            and (locked_until is null or locked_until <= now())",
         municipality_code.as_string(),
         account,
     )
     .execute(db)
     .await?;
-    Ok(cleared.rows_affected() == 1)
+    if cleared.rows_affected() == 1 {
+        return Ok(Admission::Admitted);
+    }
+    let by_city = sqlx::query_scalar!(
+        r#"select locked_at is not null as "by_city!" from accounts
+           where municipality_code = $1 and id = $2"#,
+        municipality_code.as_string(),
+        account,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(if by_city {
+        Admission::LockedByCity
+    } else {
+        Admission::LockedOut
+    })
 }
