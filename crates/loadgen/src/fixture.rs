@@ -21,6 +21,8 @@ const OPEN_SLOTS: usize = 112;
 const DAYS: u64 = 14;
 
 pub struct Fixture {
+    /// The run's number, in its venue's number and its tickets.
+    pub run: u32,
     pub venue_id: Uuid,
     pub vaccine_code: String,
     pub read_dates: Vec<NaiveDate>,
@@ -120,6 +122,7 @@ pub async fn prepare(pool: &PgPool, race_seats: u32, residents: usize) -> anyhow
     tx.commit().await?;
 
     Ok(Fixture {
+        run,
         venue_id,
         vaccine_code: VACCINE.into(),
         read_dates,

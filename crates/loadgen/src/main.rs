@@ -11,7 +11,8 @@
 //!    availability,
 //! 6. with `--nginx`, reads one availability question from the city and the same body from a
 //!    file served by an nginx of its own, by the same clients for as long,
-//! 7. checks in SQL that no slot is overbooked and no resident holds two active bookings of a dose.
+//! 7. with `--import-tickets N` and the city administrator's login, imports N 有効接種券 from one CSV,
+//! 8. checks in SQL that no slot is overbooked and no resident holds two active bookings of a dose.
 //!
 //! Every loop is bounded in count and time, and only the given server is contacted.
 
@@ -20,6 +21,7 @@ mod nginx;
 mod opening_day;
 mod report;
 mod scenarios;
+mod ticket_import;
 
 use std::time::Duration;
 
@@ -73,6 +75,14 @@ struct Args {
     /// Clients refreshing the availability meanwhile.
     #[arg(long, default_value_t = 64)]
     opening_day_readers: usize,
+    /// 有効接種券 to import from one CSV as the city's administrator; none unless given.
+    #[arg(long, requires = "admin_password")]
+    import_tickets: Option<usize>,
+    /// The administrator who imports them.
+    #[arg(long, default_value = "city-admin")]
+    admin_account_id: String,
+    #[arg(long, env = "YOYAKU_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
     /// Also append the figures to this file, a tab-separated line each (benchmark, measure,
     /// figure, target), as the clinic benchmarks do in their quick mode.
     #[arg(long)]
@@ -146,6 +156,16 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
+    let ticket_import = match (args.import_tickets, args.admin_password) {
+        (Some(count), Some(password)) => {
+            let admin = ticket_import::Admin {
+                account_id: args.admin_account_id,
+                password,
+            };
+            Some(ticket_import::run(base, &pool, &admin, fixture.run, count).await?)
+        }
+        _ => None,
+    };
     let check = fixture::check(&pool).await?;
 
     let report = report::Report {
@@ -154,6 +174,7 @@ async fn main() -> anyhow::Result<()> {
         uncontended: &uncontended,
         opening_day: opening_day.as_ref(),
         against_nginx: against_nginx.as_ref(),
+        ticket_import: ticket_import.as_ref(),
         check: &check,
         seats: args.race_seats,
     };

@@ -6,6 +6,7 @@ use hdrhistogram::Histogram;
 
 use crate::fixture::Check;
 use crate::opening_day::OpeningDay;
+use crate::ticket_import::TicketImport;
 
 /// What one scenario measured.
 pub struct Outcome {
@@ -71,6 +72,7 @@ pub struct Report<'a> {
     pub opening_day: Option<&'a OpeningDay>,
     /// The city's reads of one question, and nginx's of the same body from a file.
     pub against_nginx: Option<&'a (Outcome, Outcome)>,
+    pub ticket_import: Option<&'a TicketImport>,
     pub check: &'a Check,
     pub seats: u32,
 }
@@ -122,6 +124,15 @@ impl Report<'_> {
                 day.longest_wait.as_secs_f64(),
                 day.max_displacement,
                 day.inversions,
+            ));
+        }
+        if let Some(import) = self.ticket_import {
+            out.push_str(&format!(
+                "有効接種券 import: {} tickets ({:.1} MB of CSV) in {:.2} s ({:.0} tickets/s)\n",
+                import.tickets,
+                import.bytes as f64 / 1e6,
+                import.elapsed.as_secs_f64(),
+                import.per_second(),
             ));
         }
         out.push_str(&format!(
@@ -214,6 +225,18 @@ impl Report<'_> {
                     "arrival order",
                 ),
             ]);
+        }
+        if let Some(import) = self.ticket_import {
+            lines.push((
+                "有効接種券 import from one CSV",
+                format!(
+                    "{} tickets in {:.2} s ({:.0}/s)",
+                    import.tickets,
+                    import.elapsed.as_secs_f64(),
+                    import.per_second()
+                ),
+                "timed (no target set)",
+            ));
         }
         lines.push((
             "SQL check after the run",

@@ -138,7 +138,8 @@ pub(crate) async fn second_dose_plan(
         .filter(VenueSlot::on_offer)
         .map(|s| s.slot)
         .collect();
-    // Periods (第N期) are not kept with slots yet, so no second-dose window applies.
+    // The proposal is at the venue: the period's second-dose window (and the mass venue past it)
+    // is not applied on the city's side yet.
     Ok(Some(propose_second_dose(
         &slot.slot,
         vaccine,
