@@ -79,10 +79,22 @@ struct AuditEntry {
     resident: Option<String>,
     /// The venue the entry is about.
     venue_number: Option<i32>,
+    #[serde(serialize_with = "as_json")]
     #[schema(value_type = Option<Object>)]
-    before: Option<serde_json::Value>,
+    before: Option<String>,
+    #[serde(serialize_with = "as_json")]
     #[schema(value_type = Option<Object>)]
-    after: Option<serde_json::Value>,
+    after: Option<String>,
+}
+
+/// jsonb is read as text (sqlx's JSON feature is off) and goes out as the JSON it is.
+fn as_json<S: serde::Serializer>(text: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    let value: Option<serde_json::Value> = text
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(serde::ser::Error::custom)?;
+    value.serialize(serializer)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -91,46 +103,6 @@ struct AuditPage {
     entries: Vec<AuditEntry>,
     /// `before` for the next page; none on the last.
     next_before: Option<i64>,
-}
-
-/// An entry as read; jsonb comes as text, since sqlx's JSON feature is not on.
-struct AuditRow {
-    id: i64,
-    at: DateTime<Utc>,
-    account: Option<String>,
-    account_name: Option<String>,
-    channel: String,
-    on_behalf_of: Option<String>,
-    action: String,
-    entity_kind: String,
-    entity_id: String,
-    resident: Option<String>,
-    venue_number: Option<i32>,
-    before: Option<String>,
-    after: Option<String>,
-}
-
-impl TryFrom<AuditRow> for AuditEntry {
-    type Error = serde_json::Error;
-
-    fn try_from(row: AuditRow) -> Result<Self, serde_json::Error> {
-        let json = |text: Option<String>| text.as_deref().map(serde_json::from_str).transpose();
-        Ok(Self {
-            id: row.id,
-            at: row.at,
-            account: row.account,
-            account_name: row.account_name,
-            channel: row.channel,
-            on_behalf_of: row.on_behalf_of,
-            action: row.action,
-            entity_kind: row.entity_kind,
-            entity_id: row.entity_id,
-            resident: row.resident,
-            venue_number: row.venue_number,
-            before: json(row.before)?,
-            after: json(row.after)?,
-        })
-    }
 }
 
 /// The filter as the query binds it.
@@ -194,8 +166,8 @@ impl Filter {
     ) -> Result<Vec<AuditEntry>, sqlx::Error> {
         // Each row's resident and venue come from what it is about; the casts to uuid and int
         // run only for the kinds whose ids are those.
-        let rows = sqlx::query_as!(
-            AuditRow,
+        sqlx::query_as!(
+            AuditEntry,
             r#"select a.id, a.at as "at: DateTime<Utc>", acc.account_id as "account?",
                       acc.display_name as "account_name?", a.channel,
                       ob.account_id as "on_behalf_of?", a.action, a.entity_kind, a.entity_id,
@@ -255,12 +227,7 @@ impl Filter {
             i64::from(limit),
         )
         .fetch_all(db)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                AuditEntry::try_from(row).map_err(|error| sqlx::Error::Decode(Box::new(error)))
-            })
-            .collect()
+        .await
     }
 }
 
@@ -374,7 +341,6 @@ const CSV_HEADER: [&str; 13] = [
 ];
 
 fn csv_line(entry: &AuditEntry) -> String {
-    let json = |value: &Option<serde_json::Value>| value.as_ref().map(ToString::to_string);
     let fields = [
         Some(entry.id.to_string()),
         Some(to_tokyo(entry.at).format("%Y-%m-%d %H:%M:%S").to_string()),
@@ -387,8 +353,8 @@ fn csv_line(entry: &AuditEntry) -> String {
         Some(entry.entity_id.clone()),
         entry.resident.clone(),
         entry.venue_number.map(|n| n.to_string()),
-        json(&entry.before),
-        json(&entry.after),
+        entry.before.clone(),
+        entry.after.clone(),
     ];
     let mut line = fields
         .iter()
