@@ -165,6 +165,8 @@ pub(crate) enum Entity {
     },
     /// A キャンセル待ち entry.
     Waitlist(Uuid),
+    /// A clinic's 予約枠報告.
+    SlotReport(Uuid),
 }
 
 impl Entity {
@@ -174,6 +176,7 @@ impl Entity {
             Self::Booking(_) => "booking",
             Self::Resident { .. } => "resident",
             Self::Waitlist(_) => "waitlist",
+            Self::SlotReport(_) => "slot_report",
         }
     }
 
@@ -181,7 +184,9 @@ impl Entity {
     /// issuing 自治体番号 for a resident of another municipality (`131016:1234567890`).
     pub fn id(self, municipality: MunicipalityCode) -> String {
         match self {
-            Self::Slot(id) | Self::Booking(id) | Self::Waitlist(id) => id.to_string(),
+            Self::Slot(id) | Self::Booking(id) | Self::Waitlist(id) | Self::SlotReport(id) => {
+                id.to_string()
+            }
             Self::Resident { home, ticket } if home == municipality => ticket.as_string(),
             Self::Resident { home, ticket } => format!("{home}:{ticket}"),
         }

@@ -189,7 +189,12 @@ catalogue! {
     SlotPrivate = "slot.private",
 
     SlotReportBookedSlots = "slot_report.booked_slots",
+    SlotReportConfirmed = "slot_report.confirmed",
     SlotReportInvalid = "slot_report.invalid",
+    SlotReportLate = "slot_report.late",
+    SlotReportNotFound = "slot_report.not_found",
+    SlotReportReasonRequired = "slot_report.reason_required",
+    SlotReportState = "slot_report.state",
 
     SlotsRangeReversed = "slots.range_reversed",
     SlotsRangeTooLong = "slots.range_too_long",

@@ -123,9 +123,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every period, newest first. */
+        get: operations["list_periods"];
         put?: never;
         post: operations["create_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/periods/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["period_overview"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -173,8 +190,59 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Receives a clinic's 予約枠報告様式 and sets up the venue's slots of the period. */
-        post: operations["submit_report"];
+        /** Enters a clinic's 予約枠報告様式 as the city received it and sets up the venue's slots. */
+        post: operations["enter_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/slot-reports/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirms the slots set up from a report (確定). */
+        post: operations["confirm_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/slot-reports/{id}/send-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a report back to its clinic for correction (修正依頼 from the city). */
+        post: operations["send_back_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/slot-reports/{id}/set-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sets up the slots of a report a clinic submitted (提出済 or its 修正依頼). */
+        post: operations["set_up_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -394,6 +462,38 @@ export interface paths {
         get: operations["browser_session"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clinic/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["clinic_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clinic/periods/{number}/slot-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["submit_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -940,31 +1040,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        AcceptedReport: {
-            /**
-             * Format: int32
-             * @description The clinic's 接種可能上限量 for the period, over all its venues.
-             */
-            dose_cap: number;
-            form: components["schemas"]["ReportForm"];
-            /**
-             * Format: int32
-             * @description 独自の受付枠: the cap less the seats of all the clinic's venues.
-             */
-            own_reception: number;
-            /** Format: int32 */
-            period_number: number;
-            /** @description Slots of an earlier report that this one no longer has. */
-            removed_slots: number;
-            /** Format: uuid */
-            report_id: string;
-            /** @description The venue's slots of the period, as set up now. */
-            slots: components["schemas"]["SetUpSlot"][];
-            /** Format: int32 */
-            total_seats: number;
-            /** Format: int32 */
-            venue_number: number;
-        };
         AccountList: {
             accounts: components["schemas"]["AccountSummary"][];
         };
@@ -1259,8 +1334,40 @@ export interface components {
          * @enum {string}
          */
         Channel: "web" | "call_center" | "clinic";
+        /** @description A clinic's 接種可能上限量 in a period and what its venues' reports take of it. */
+        ClinicCap: {
+            clinic_account_id: string;
+            clinic_name: string;
+            /** Format: int32 */
+            doses: number;
+            /**
+             * Format: int64
+             * @description 独自の受付枠: the cap less the reported seats.
+             */
+            own_reception: number;
+            /**
+             * Format: int64
+             * @description The seats of its venues' live reports (set up or not).
+             */
+            reported_seats: number;
+            /**
+             * Format: int64
+             * @description The seats of its venues' slots of the period as set up.
+             */
+            set_up_seats: number;
+        };
         ClinicList: {
             clinics: components["schemas"]["ClinicSummary"][];
+        };
+        ClinicPeriod: components["schemas"]["PeriodListed"] & {
+            cap: components["schemas"]["ClinicCap"];
+            venues: components["schemas"]["ClinicVenue"][];
+        };
+        ClinicReport: {
+            form: components["schemas"]["ReportForm"];
+            rows: components["schemas"]["ReportRow"][];
+            /** Format: int32 */
+            venue_number: number;
         };
         /** @description A clinic the call center may operate for. */
         ClinicSummary: {
@@ -1269,13 +1376,17 @@ export interface components {
             display_name: string;
             venues: components["schemas"]["VenueInfo"][];
         };
+        /** @description A venue's report and the slots set up for it. */
+        ClinicVenue: components["schemas"]["VenueReport"] & {
+            slots: components["schemas"]["SetUpSlot"][];
+        };
         /**
          * @description Every error code of yoyaku. It crosses the wire and the IPC as its text
          *     (`"booking.duplicate_dose"`); the TypeScript of the window and the browser pages gets
          *     the same list, generated.
          * @enum {string}
          */
-        Code: "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.lock_self" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.csrf" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.locked_by_city" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.not_open" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.invalid" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.code" | "vaccine.duplicate" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window" | "waiting_room.closed" | "waiting_room.expired" | "waiting_room.not_yet" | "waiting_room.place_invalid" | "waiting_room.place_required" | "waitlist.already_booked" | "waitlist.already_waiting" | "waitlist.dates" | "waitlist.not_found" | "waitlist.offer_closed" | "waitlist.open_vial_doses" | "waitlist.open_vial_offline" | "waitlist.open_vial_time" | "waitlist.release_name_taken" | "waitlist.release_offline" | "waitlist.release_public" | "waitlist.release_seats" | "waitlist.release_too_late" | "waitlist.seats_available" | "waitlist.unknown_place";
+        Code: "account.display_name_required" | "account.duplicate" | "account.not_a_clinic" | "account.lock_self" | "account.not_found" | "account_id.format" | "app.print" | "app.startup" | "auth.csrf" | "auth.forbidden" | "auth.invalid_credentials" | "auth.locked" | "auth.locked_by_city" | "auth.log_in_again_online" | "auth.not_logged_in" | "auth.offline_first_login" | "auth.password_required" | "auth.rate_limited" | "auth.session_expired" | "auth.session_invalid" | "auth.terms_not_agreed" | "auth.unknown_clinic" | "birth_date.era_mismatch" | "birth_date.format" | "birth_date.future" | "birth_date.impossible" | "birth_date.outside_era" | "birth_date.required" | "birth_date.too_old" | "booking.after_next_dose" | "booking.before_the_day" | "booking.change_same_day" | "booking.clinic_only" | "booking.different_vaccine" | "booking.duplicate_dose" | "booking.id_conflict" | "booking.not_found" | "booking.previous_dose_missing" | "booking.too_early" | "booking.transition" | "booking.vaccinated_on_another_day" | "dose_number.range" | "email.invalid" | "email.required" | "export.write_failed" | "form.invalid" | "information.contact_incomplete" | "information.no_copy_yet" | "information.not_published" | "information.terms_incomplete" | "information.terms_too_long" | "internal" | "kana_name.latin" | "kana_name.not_katakana" | "kana_name.required" | "kana_name.too_long" | "lease.private_slot" | "lease.seats" | "local.storage" | "lookup.rate_limited" | "lot.required" | "lot_number.format" | "mass_venue.first_dose_unsent" | "mass_venue.not_first_dose" | "mass_venue.offline" | "memo.too_long" | "municipality_code.check_digit" | "municipality_code.format" | "network.unreachable" | "no_cache" | "outside.not_outside" | "outside.notification_mismatch" | "outside.reason_required" | "outside.reason_unknown" | "outside.refer_to_call_center" | "password.length" | "period.cap_below_slots" | "period.deadlines_order" | "period.duplicate" | "period.empty_window" | "period.no_cap" | "period.not_found" | "period.number" | "period.windows_order" | "phone.invalid" | "phone.not_domestic" | "phone.required" | "phone.unsupported" | "request.malformed" | "request.method_not_allowed" | "request.not_found" | "request.too_large" | "request.unsupported_media_type" | "resident.invalid" | "resident.key_required" | "resident.not_found" | "resident.not_registered" | "resident.protected" | "resident_search.criteria_required" | "resident_search.family_name_required" | "same_day_change.infeasible" | "same_day_change.no_booking" | "same_day_change.not_reserved" | "same_day_change.not_same_day" | "same_day_change.same_slot" | "same_day_change.unknown_slot" | "server.database_unavailable" | "server.internal" | "server.protocol" | "server.refused" | "settings.invalid" | "settings.server_url" | "sex.required" | "slot.clinic_only" | "slot.end_not_after_start" | "slot.full" | "slot.not_found" | "slot.not_open" | "slot.other_clinic" | "slot.past" | "slot.private" | "slot_report.booked_slots" | "slot_report.confirmed" | "slot_report.invalid" | "slot_report.late" | "slot_report.not_found" | "slot_report.reason_required" | "slot_report.state" | "slots.range_reversed" | "slots.range_too_long" | "sync.batch_too_large" | "sync.dependency_rejected" | "sync.details_conflict_not_found" | "sync.device_of_another_account" | "sync.other_account_unsent" | "sync.problem_not_found" | "sync.rebook_not_a_booking" | "sync.sequence_reused" | "ticket.municipality_mismatch" | "ticket.not_in_registry" | "ticket.unverified" | "ticket_number.length" | "ticket_number.not_digits" | "ticket_number.required" | "time.invalid" | "unknown" | "vaccination.future" | "vaccine.code" | "vaccine.duplicate" | "vaccine.interval" | "vaccine.name" | "vaccine.not_cached" | "vaccine.unknown" | "vaccine.vial" | "valid_tickets.birth_date_differs" | "valid_tickets.columns" | "valid_tickets.duplicate" | "valid_tickets.encoding" | "valid_tickets.header" | "valid_tickets.invalid_lines" | "valid_tickets.resident_registered" | "venue.clinic_required" | "venue.duplicate" | "venue.name_required" | "venue.not_found" | "venue.number" | "venue.other_clinic" | "vial_rule.doses_per_vial" | "vial_rule.window" | "waiting_room.closed" | "waiting_room.expired" | "waiting_room.not_yet" | "waiting_room.place_invalid" | "waiting_room.place_required" | "waitlist.already_booked" | "waitlist.already_waiting" | "waitlist.dates" | "waitlist.not_found" | "waitlist.offer_closed" | "waitlist.open_vial_doses" | "waitlist.open_vial_offline" | "waitlist.open_vial_time" | "waitlist.release_name_taken" | "waitlist.release_offline" | "waitlist.release_public" | "waitlist.release_seats" | "waitlist.release_too_late" | "waitlist.seats_available" | "waitlist.unknown_place";
         /** @description One line of the 問い合わせ先. */
         Contact: {
             email?: string | null;
@@ -1726,6 +1837,25 @@ export interface components {
             period: components["schemas"]["PeriodSpec"];
             vaccine_code: string;
         };
+        /** @description A period as the console and the clinics list it. */
+        PeriodListed: components["schemas"]["Period"] & {
+            /** @description Whether clinics may still submit and correct reports today (until 修正受付期限). */
+            accepts_reports: boolean;
+            /** @description 第８期 */
+            label_ja: string;
+            /**
+             * Format: date-time
+             * @description When reception opened (by itself at 受付開始, or by an administrator); none before.
+             */
+            opened_at?: string | null;
+            vaccine_code: string;
+        };
+        /** @description A period with each clinic's cap and each venue's report. */
+        PeriodOverview: components["schemas"]["PeriodListed"] & {
+            caps: components["schemas"]["ClinicCap"][];
+            /** @description Every venue of the clinics with a cap; `report` none is 未提出. */
+            venues: components["schemas"]["VenueReport"][];
+        };
         /**
          * @description A period as the city set it up. Its schema has a name of its own: sync's `PeriodInfo` is
          *     another shape, and two schemas of one name would silently replace each other.
@@ -1957,6 +2087,8 @@ export interface components {
             /** @description アカウントID of the reporting clinic. */
             clinic_account_id: string;
             form: components["schemas"]["ReportForm"];
+            /** @description Taken after 修正受付期限 knowing the slots may miss 受付開始 (the notice's warning). */
+            late_correction?: boolean;
             rows: components["schemas"]["ReportRow"][];
             /** Format: int32 */
             venue_number: number;
@@ -1971,6 +2103,44 @@ export interface components {
             /** Format: int32 */
             public_seats: number;
             start: string;
+        };
+        ReportSetUp: components["schemas"]["VenueReport"] & {
+            /** @description Slots of an earlier report that this one no longer has. */
+            removed_slots: number;
+            /** @description The venue's slots of the period, as set up now. */
+            slots: components["schemas"]["SetUpSlot"][];
+        };
+        /** @enum {string} */
+        ReportState: "submitted" | "set_up" | "correction_requested" | "returned" | "confirmed" | "superseded";
+        /** @description A report as the console and the clinic see it. */
+        ReportView: {
+            /** Format: date-time */
+            decided_at?: string | null;
+            /**
+             * Format: int32
+             * @description The clinic's 接種可能上限量 when the report was taken, and what its venues' reports left
+             *     of it then (独自の受付枠).
+             */
+            dose_cap: number;
+            /** @description Entered by the city from a form it received (by e-mail, by FAX), not by the clinic. */
+            entered_by_city: boolean;
+            form: components["schemas"]["ReportForm"];
+            /** Format: uuid */
+            id: string;
+            /** @description Entered after 修正受付期限, with the notice's warning. */
+            late: boolean;
+            /** Format: int32 */
+            own_reception: number;
+            /** @description The city's reason when it sent the report back. */
+            returned_reason?: string | null;
+            rows: components["schemas"]["ReportRow"][];
+            state: components["schemas"]["ReportState"];
+            /** @description The state as the notice words it (提出済, セットアップ済 …). */
+            state_ja: string;
+            /** Format: date-time */
+            submitted_at: string;
+            /** Format: int32 */
+            total_seats: number;
         };
         /** @description The registered details; every field already checked. */
         ResidentDetails: {
@@ -2066,10 +2236,42 @@ export interface components {
              */
             standard_date: string;
         };
+        SendBack: {
+            /** @description What the clinic must correct; shown to it (1–500 characters). */
+            reason: string;
+        };
         /** @description The logged-in account, and the clinic it operates for if any (with that clinic's venues). */
         SessionProfile: {
             on_behalf_of?: null | components["schemas"]["AccountProfile"];
             profile: components["schemas"]["AccountProfile"];
+        };
+        SetUpReport: {
+            /**
+             * Format: int32
+             * @description The clinic's 接種可能上限量 for the period, over all its venues.
+             */
+            dose_cap: number;
+            form: components["schemas"]["ReportForm"];
+            /** @description Entered after 修正受付期限, and the notice's warning about it. */
+            late: boolean;
+            /**
+             * Format: int32
+             * @description 独自の受付枠: the cap less the seats of all the clinic's venues.
+             */
+            own_reception: number;
+            /** Format: int32 */
+            period_number: number;
+            /** @description Slots of an earlier report that this one no longer has. */
+            removed_slots: number;
+            /** Format: uuid */
+            report_id: string;
+            /** @description The venue's slots of the period, as set up now. */
+            slots: components["schemas"]["SetUpSlot"][];
+            /** Format: int32 */
+            total_seats: number;
+            /** Format: int32 */
+            venue_number: number;
+            warning_ja?: string | null;
         };
         /** @description A slot as set up, for the answer to the report. */
         SetUpSlot: {
@@ -2285,6 +2487,16 @@ export interface components {
         };
         VenueList: {
             venues: components["schemas"]["VenueSummary"][];
+        };
+        /** @description A venue of a clinic taking part in a period, with its live report (none: 未提出). */
+        VenueReport: {
+            /** @description The clinic's アカウントID and name. */
+            clinic_account_id: string;
+            clinic_name: string;
+            report?: null | components["schemas"]["ReportView"];
+            venue_name: string;
+            /** Format: int32 */
+            venue_number: number;
         };
         VenueSummary: {
             address?: string | null;
@@ -2855,6 +3067,44 @@ export interface operations {
             };
         };
     };
+    list_periods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The periods, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodListed"][];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_period: {
         parameters: {
             query?: never;
@@ -2915,6 +3165,56 @@ export interface operations {
             };
             /** @description `vaccine.unknown` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    period_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 第N期 */
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The period, its caps and its venues' reports with their states */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodOverview"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `period.not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3057,7 +3357,7 @@ export interface operations {
             };
         };
     };
-    submit_report: {
+    enter_report: {
         parameters: {
             query?: never;
             header?: never;
@@ -3073,13 +3373,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted: the venue's slots of the period as set up now */
+            /** @description Entered and set up: the venue's slots of the period as they are now */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AcceptedReport"];
+                    "application/json": components["schemas"]["SetUpReport"];
                 };
             };
             /** @description A malformed body, account ID or far too many seats */
@@ -3127,7 +3427,206 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `slot_report.invalid` (every bad row), `period.no_cap`, `venue.other_clinic` or `account.not_a_clinic` */
+            /** @description `slot_report.invalid` (every bad row), `slot_report.late` (after 修正受付期限 without `late_correction`), `period.no_cap`, `venue.other_clinic` or `account.not_a_clinic` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The report */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 確定: the clinic can no longer ask for corrections; the city still can enter one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueReport"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.state`: not set up */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_back_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The report */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendBack"];
+            };
+        };
+        responses: {
+            /** @description Sent back: the clinic sees the reason and submits again; slots already set up stay until then */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueReport"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.state`: sent back already, confirmed or replaced */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.reason_required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_up_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The report */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description セットアップ済: the clinic is asked to check the slots */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSetUp"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not the city's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.state` (not waiting to be set up), or slots with bookings it would lose */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.invalid`: the report no longer fits the clinic's cap */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4313,6 +4812,125 @@ export interface operations {
             };
             /** @description `auth.session_invalid`: not signed in, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clinic_periods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The periods with a cap for this clinic, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClinicPeriod"][];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not a clinic */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 第N期 */
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClinicReport"];
+            };
+        };
+        responses: {
+            /** @description Taken: 提出済, or 修正依頼 when the venue's slots are set up already. The city sets it up */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueReport"];
+                };
+            };
+            /** @description A malformed body or far too many seats */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.session_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`: not a clinic */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `period.not_found` or `venue.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.confirmed`: the city confirmed the slots; phone it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_report.invalid` (every bad row, the cap, 修正受付期限 passed), `period.no_cap` or `venue.other_clinic` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -192,20 +192,37 @@ pub(crate) async fn set_up(
     .execute(&mut *tx)
     .await?;
 
-    let slots = sqlx::query_as!(
+    let slots = slots_of(
+        &mut *tx,
+        target.municipality,
+        target.period_number,
+        target.venue_id,
+    )
+    .await?;
+    Ok((slots, changes.removed.len()))
+}
+
+/// A venue's slots of a period as set up, by start time (the public slot first).
+pub(crate) async fn slots_of(
+    db: impl sqlx::PgExecutor<'_>,
+    municipality: MunicipalityCode,
+    period_number: u32,
+    venue_id: Uuid,
+) -> Result<Vec<SetUpSlot>, sqlx::Error> {
+    let period = i32::try_from(period_number).expect("period numbers fit in int");
+    sqlx::query_as!(
         SetUpSlot,
         r#"select id, name, starts_at as "starts_at: DateTime<Utc>",
            ends_at as "ends_at: DateTime<Utc>",
                 visibility, capacity, booked from slots
          where municipality_code = $1 and period_number = $2 and venue_id = $3
          order by starts_at, visibility = 'private'"#,
-        &municipality,
+        municipality.as_string(),
         period,
-        target.venue_id,
+        venue_id,
     )
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok((slots, changes.removed.len()))
+    .fetch_all(db)
+    .await
 }
 
 /// Planned slots as the column arrays of an `unnest`.

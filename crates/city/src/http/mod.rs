@@ -5,6 +5,7 @@ mod auth;
 mod availability_cache;
 mod bookings;
 mod caller;
+mod clinic_reports;
 mod error;
 mod extract;
 mod health;
@@ -67,6 +68,7 @@ fn routes() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(auth::router())
         .merge(slots::router())
+        .merge(clinic_reports::router())
         .merge(residents::router())
         .merge(bookings::router())
         .merge(admin::router())

@@ -45,6 +45,7 @@ pub(super) const BEARER: &str = "bearer";
         (name = "bookings", description = "接種予約 and its lifecycle, from every channel"),
         (name = "waiting room", description = "Opening day's line in front of the web's bookings, when the server keeps one"),
         (name = "waitlist", description = "キャンセル待ち: the line for freed seats, its offers and their answers (the web and the call center)"),
+        (name = "slot reports", description = "予約枠報告: a clinic's periods, its cap and 独自の受付枠, and its reports of 様式1/2/3 to the city"),
         (name = "admin", description = "The city's administration (city_admin accounts only)"),
         (name = "sync", description = "The clinic app's push, pull, snapshot and seat leases"),
         (name = "information", description = "利用規約 and 問い合わせ先, as the municipality publishes them"),

@@ -26,6 +26,7 @@ mod rate_limit;
 mod residents;
 mod seed;
 mod server;
+mod slot_reports;
 mod slots;
 mod support;
 mod sync;

@@ -7,21 +7,21 @@ use yoyaku_core::time::{from_tokyo, tokyo_today};
 
 use crate::support::{TestApp, expect_problem, spawn_app};
 
-const PERIODS: &str = "/api/v1/admin/periods";
+pub(crate) const PERIODS: &str = "/api/v1/admin/periods";
 
 /// A city admin's session.
-struct Admin<'a> {
-    app: &'a TestApp,
-    token: String,
+pub(crate) struct Admin<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
 }
 
 impl<'a> Admin<'a> {
-    async fn login(app: &'a TestApp) -> Self {
+    pub async fn login(app: &'a TestApp) -> Self {
         let token = app.login(&app.accounts.city_admin).await.token;
         Self { app, token }
     }
 
-    async fn post(&self, path: &str, body: Value) -> Response {
+    pub async fn post(&self, path: &str, body: Value) -> Response {
         self.app.post_json(path, Some(&self.token), &body).await
     }
 
@@ -29,13 +29,13 @@ impl<'a> Admin<'a> {
         self.post(PERIODS, spec).await
     }
 
-    async fn set_cap(&self, period: u32, clinic: &str, doses: u32) -> Response {
+    pub async fn set_cap(&self, period: u32, clinic: &str, doses: u32) -> Response {
         let path = format!("{PERIODS}/{period}/caps/{clinic}");
         let body = json!({"doses": doses});
         self.app.put_json(&path, Some(&self.token), &body).await
     }
 
-    async fn report(&self, period: u32, venue: u32, form: &str, rows: Vec<Value>) -> Response {
+    pub async fn report(&self, period: u32, venue: u32, form: &str, rows: Vec<Value>) -> Response {
         let path = format!("{PERIODS}/{period}/slot-reports");
         let body = json!({"clinic_account_id": "clinic-a", "venue_number": venue, "form": form,
                           "rows": rows});
@@ -43,7 +43,7 @@ impl<'a> Admin<'a> {
     }
 
     /// A period that takes reports until `correction` days from today, with a cap for clinic-a.
-    async fn period_with_cap(&self, number: u32, correction: i64, cap: u32) -> Dates {
+    pub async fn period_with_cap(&self, number: u32, correction: i64, cap: u32) -> Dates {
         let dates = Dates::from_today(correction);
         let response = self.create_period(dates.spec(number)).await;
         assert_eq!(response.status(), StatusCode::CREATED);
@@ -54,12 +54,12 @@ impl<'a> Admin<'a> {
 }
 
 /// A period's dates, counted from today in Tokyo.
-struct Dates {
-    submission: NaiveDate,
-    correction: NaiveDate,
-    opens: NaiveDate,
-    first_dose: NaiveDate,
-    second_dose: NaiveDate,
+pub(crate) struct Dates {
+    pub submission: NaiveDate,
+    pub correction: NaiveDate,
+    pub opens: NaiveDate,
+    pub first_dose: NaiveDate,
+    pub second_dose: NaiveDate,
 }
 
 impl Dates {
@@ -89,7 +89,7 @@ impl Dates {
     }
 }
 
-fn row(date: NaiveDate, start: &str, public_seats: u32, private_seats: u32) -> Value {
+pub(crate) fn row(date: NaiveDate, start: &str, public_seats: u32, private_seats: u32) -> Value {
     let start_time = NaiveTime::parse_from_str(start, "%H:%M").unwrap();
     let end = (start_time + TimeDelta::minutes(30))
         .format("%H:%M")
@@ -98,7 +98,7 @@ fn row(date: NaiveDate, start: &str, public_seats: u32, private_seats: u32) -> V
            "private_seats": private_seats})
 }
 
-fn name(visibility: &str, venue: u32, date: NaiveDate, start: &str) -> String {
+pub(crate) fn name(visibility: &str, venue: u32, date: NaiveDate, start: &str) -> String {
     let channel = match visibility {
         "public" => "WEB・コールセンター受付",
         _ => "医療機関受付分",
@@ -117,7 +117,7 @@ async fn accepted(response: Response) -> Value {
     body
 }
 
-fn slot_names(report: &Value) -> Vec<String> {
+pub(crate) fn slot_names(report: &Value) -> Vec<String> {
     report["slots"]
         .as_array()
         .unwrap()
@@ -126,7 +126,7 @@ fn slot_names(report: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
 }
 
@@ -366,27 +366,46 @@ async fn a_report_over_the_cap_is_refused_with_every_row_problem() {
 }
 
 #[tokio::test]
-async fn a_report_after_the_correction_deadline_is_refused() {
+async fn after_the_correction_deadline_the_city_enters_a_report_only_when_warned() {
     let app = spawn_app().await;
     let admin = Admin::login(&app).await;
     let dates = admin.period_with_cap(8, -1, 60).await;
-    let response = admin
-        .report(8, 101, "both", vec![row(dates.first_dose, "09:00", 3, 2)])
-        .await;
+    let rows = vec![row(dates.first_dose, "09:00", 3, 2)];
+    let response = admin.report(8, 101, "both", rows.clone()).await;
     let problem = expect_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        Code::SlotReportInvalid,
+        Code::SlotReportLate,
     )
     .await;
+    let opens = format!(
+        "{}の受付開始に間に合わない",
+        dates.opens.format("%-m月%-d日")
+    );
     assert!(
-        problem.message_ja.contains("修正受付期限を過ぎています"),
+        problem.message_ja.contains(&opens),
         "{}",
         problem.message_ja
     );
     assert_eq!(
         count(&app, "select count(*) from slots where period_number = 8").await,
         0
+    );
+
+    let path = format!("{PERIODS}/8/slot-reports");
+    let body = json!({"clinic_account_id": "clinic-a", "venue_number": 101, "form": "both",
+                      "rows": rows, "late_correction": true});
+    let report = accepted(admin.post(&path, body).await).await;
+    assert_eq!(report["late"], true);
+    assert!(report["warning_ja"].as_str().unwrap().contains(&opens));
+    assert_eq!(slot_names(&report).len(), 2);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from slot_reports where late and state = 'set_up'"
+        )
+        .await,
+        1
     );
 
     let response = admin.report(9, 101, "both", vec![]).await;

@@ -12,7 +12,7 @@ pub(super) mod vaccines;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgExecutor;
 use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
@@ -81,14 +81,19 @@ enum Refusal {
     NoCap { period: u32, clinic: String },
     #[error("a cap of {doses} doses is below the {seats} seats already set up")]
     CapBelowSlots { doses: u32, seats: i64 },
+    #[error("there is no slot report {0}")]
+    ReportNotFound(Uuid),
+    #[error("say why the report goes back, in 1 to {0} characters")]
+    ReasonRequired(usize),
 }
 
 impl Refusal {
     fn status(&self) -> StatusCode {
         match self {
-            Self::AccountNotFound(_) | Self::VenueNotFound(_) | Self::PeriodNotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
+            Self::AccountNotFound(_)
+            | Self::VenueNotFound(_)
+            | Self::PeriodNotFound(_)
+            | Self::ReportNotFound(_) => StatusCode::NOT_FOUND,
             Self::AccountTaken(_)
             | Self::VenueTaken(_)
             | Self::PeriodTaken(_)
@@ -97,7 +102,8 @@ impl Refusal {
             Self::NotAClinic(_)
             | Self::VenueOfAnotherClinic { .. }
             | Self::UnknownVaccine(_)
-            | Self::NoCap { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::NoCap { .. }
+            | Self::ReasonRequired(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -117,6 +123,8 @@ impl Coded for Refusal {
             Self::VaccineTaken(_) => Code::VaccineDuplicate,
             Self::NoCap { .. } => Code::PeriodNoCap,
             Self::CapBelowSlots { .. } => Code::PeriodCapBelowSlots,
+            Self::ReportNotFound(_) => Code::SlotReportNotFound,
+            Self::ReasonRequired(_) => Code::SlotReportReasonRequired,
         }
     }
     fn message_ja(&self) -> String {
@@ -143,6 +151,12 @@ impl Coded for Refusal {
             ),
             Self::CapBelowSlots { doses, seats } => {
                 format!("接種可能上限量{doses}は、既に設定済の予約枠の枠数{seats}を下回ります。")
+            }
+            Self::ReportNotFound(_) => {
+                "この予約枠報告は見つかりません。画面を更新してください。".into()
+            }
+            Self::ReasonRequired(max) => {
+                format!("差し戻す理由を{max}文字以内で入力してください。")
             }
         }
     }
@@ -197,20 +211,61 @@ struct PeriodRow {
     submission_deadline: NaiveDate,
     correction_deadline: NaiveDate,
     reception_opens: NaiveDate,
+    opened_at: Option<DateTime<Utc>>,
 }
 
-/// A stored period and the vaccine of its slots.
-struct StoredPeriod {
-    period: Period,
-    vaccine_code: String,
+impl PeriodRow {
+    fn into_stored(self) -> Result<StoredPeriod, ApiError> {
+        let period = Period::new(PeriodSpec {
+            number: self.number.unsigned_abs(),
+            first_dose: DateRange {
+                first: self.first_dose_first,
+                last: self.first_dose_last,
+            },
+            second_dose: DateRange {
+                first: self.second_dose_first,
+                last: self.second_dose_last,
+            },
+            submission_deadline: self.submission_deadline,
+            correction_deadline: self.correction_deadline,
+            reception_opens: self.reception_opens,
+        })
+        .map_err(ApiError::internal)?;
+        Ok(StoredPeriod {
+            period,
+            vaccine_code: self.vaccine_code,
+            opened_at: self.opened_at,
+        })
+    }
 }
 
-async fn find_period(
+/// A stored period, the vaccine of its slots, and when its reception opened.
+pub(in crate::http) struct StoredPeriod {
+    pub period: Period,
+    pub vaccine_code: String,
+    pub opened_at: Option<DateTime<Utc>>,
+}
+
+pub(in crate::http) async fn find_period(
     db: impl PgExecutor<'_>,
     municipality: MunicipalityCode,
     number: u32,
 ) -> Result<StoredPeriod, ApiError> {
-    let row = sqlx::query_as!(
+    periods(db, municipality, Some(db_period_number(number)?), None)
+        .await?
+        .pop()
+        .ok_or_else(|| Refusal::PeriodNotFound(number).into())
+}
+
+/// The municipality's periods, newest first: only `number` when given, and only those where
+/// `clinic` has a dose cap when given.
+pub(in crate::http) async fn periods(
+    db: impl PgExecutor<'_>,
+    municipality: MunicipalityCode,
+    number: Option<i32>,
+    clinic: Option<Uuid>,
+) -> Result<Vec<StoredPeriod>, ApiError> {
+    let rows = sqlx::query_as!(
         PeriodRow,
         r#"select number, vaccine_code, first_dose_first as "first_dose_first: chrono::NaiveDate",
                 first_dose_last as "first_dose_last: chrono::NaiveDate",
@@ -218,36 +273,25 @@ async fn find_period(
                 second_dose_last as "second_dose_last: chrono::NaiveDate",
                 submission_deadline as "submission_deadline: chrono::NaiveDate",
                 correction_deadline as "correction_deadline: chrono::NaiveDate",
-                reception_opens as "reception_opens: chrono::NaiveDate"
-         from periods where municipality_code = $1 and number = $2"#,
+                reception_opens as "reception_opens: chrono::NaiveDate",
+                opened_at as "opened_at: DateTime<Utc>"
+         from periods p
+         where municipality_code = $1 and ($2::int is null or number = $2)
+           and ($3::uuid is null or exists (
+                   select 1 from period_dose_caps c
+                   where c.municipality_code = p.municipality_code
+                     and c.period_number = p.number and c.clinic_account_id = $3))
+         order by number desc"#,
         municipality.as_string(),
-        db_period_number(number)?,
+        number,
+        clinic,
     )
-    .fetch_optional(db)
-    .await?
-    .ok_or(Refusal::PeriodNotFound(number))?;
-    let period = Period::new(PeriodSpec {
-        number: row.number.unsigned_abs(),
-        first_dose: DateRange {
-            first: row.first_dose_first,
-            last: row.first_dose_last,
-        },
-        second_dose: DateRange {
-            first: row.second_dose_first,
-            last: row.second_dose_last,
-        },
-        submission_deadline: row.submission_deadline,
-        correction_deadline: row.correction_deadline,
-        reception_opens: row.reception_opens,
-    })
-    .map_err(ApiError::internal)?;
-    Ok(StoredPeriod {
-        period,
-        vaccine_code: row.vaccine_code,
-    })
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(PeriodRow::into_stored).collect()
 }
 
 /// A period number as the `int` column holds it; larger ones cannot exist.
-fn db_period_number(number: u32) -> Result<i32, ApiError> {
+pub(in crate::http) fn db_period_number(number: u32) -> Result<i32, ApiError> {
     i32::try_from(number).map_err(|_| Refusal::PeriodNotFound(number).into())
 }

@@ -16,16 +16,21 @@ use yoyaku_core::period::{Period, PeriodSpec};
 use super::super::ApiContext;
 use super::super::error::ApiError;
 use super::super::extract::ApiJson;
-use super::{Admin, Refusal, db_period_number, find_clinic, find_period, or_duplicate};
+use super::{
+    Admin, Refusal, StoredPeriod, db_period_number, find_clinic, find_period, or_duplicate, periods,
+};
 use crate::admin::opening::{self, Opener};
+use crate::admin::reports::{self, ClinicCap, VenueReport};
 use crate::audit::{self, AdminEntity};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use yoyaku_core::time::tokyo_today;
 
 pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
-        .routes(routes!(create_period))
+        .routes(routes!(create_period, list_periods))
+        .routes(routes!(period_overview))
         .routes(routes!(set_cap))
         .routes(routes!(open_period))
 }
@@ -48,6 +53,92 @@ struct PeriodInfo {
     /// 第８期
     label_ja: String,
     vaccine_code: String,
+}
+
+/// A period as the console and the clinics list it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(in crate::http) struct PeriodListed {
+    #[serde(flatten)]
+    period: Period,
+    /// 第８期
+    label_ja: String,
+    vaccine_code: String,
+    /// When reception opened (by itself at 受付開始, or by an administrator); none before.
+    opened_at: Option<DateTime<Utc>>,
+    /// Whether clinics may still submit and correct reports today (until 修正受付期限).
+    accepts_reports: bool,
+}
+
+impl From<StoredPeriod> for PeriodListed {
+    fn from(stored: StoredPeriod) -> Self {
+        Self {
+            label_ja: stored.period.number().label_ja(),
+            accepts_reports: stored.period.accepts_reports_on(tokyo_today()),
+            period: stored.period,
+            vaccine_code: stored.vaccine_code,
+            opened_at: stored.opened_at,
+        }
+    }
+}
+
+/// Every period, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/periods",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The periods, newest first", body = [PeriodListed]),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_periods(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+) -> Result<Json<Vec<PeriodListed>>, ApiError> {
+    let stored = periods(&ctx.db, admin.municipality_code, None, None).await?;
+    Ok(Json(stored.into_iter().map(PeriodListed::from).collect()))
+}
+
+/// A period with each clinic's cap and each venue's report.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PeriodOverview {
+    #[serde(flatten)]
+    period: PeriodListed,
+    caps: Vec<ClinicCap>,
+    /// Every venue of the clinics with a cap; `report` none is 未提出.
+    venues: Vec<VenueReport>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/periods/{number}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("number" = u32, Path, description = "第N期")),
+    responses(
+        (status = 200, description = "The period, its caps and its venues' reports with their states", body = PeriodOverview),
+        (status = 404, description = "`period.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not the city's admin", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn period_overview(
+    admin: Admin,
+    State(ctx): State<ApiContext>,
+    Path(number): Path<u32>,
+) -> Result<Json<PeriodOverview>, ApiError> {
+    let municipality = admin.municipality_code;
+    let period = find_period(&ctx.db, municipality, number).await?;
+    let db_number = db_period_number(number)?;
+    let caps = reports::caps(&ctx.db, municipality, db_number, None).await?;
+    let venues = reports::venue_reports(&ctx.db, municipality, db_number, None).await?;
+    Ok(Json(PeriodOverview {
+        period: period.into(),
+        caps,
+        venues,
+    }))
 }
 
 #[utoipa::path(

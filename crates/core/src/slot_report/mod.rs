@@ -19,8 +19,13 @@ use crate::error::Coded;
 use crate::period::{Period, PeriodNumber};
 use crate::slot::Visibility;
 
+pub mod state;
+
+pub use state::{ReportAction, ReportState, StateError};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ReportForm {
     /// 予約枠報告様式１（公開枠のみ）
@@ -32,6 +37,13 @@ pub enum ReportForm {
 }
 
 impl ReportForm {
+    /// The form of a stored number (1, 2 or 3).
+    pub fn from_number(number: u8) -> Option<Self> {
+        [Self::PublicOnly, Self::PrivateOnly, Self::Both]
+            .into_iter()
+            .find(|form| form.number() == number)
+    }
+
     pub fn number(self) -> u8 {
         match self {
             Self::PublicOnly => 1,
@@ -59,6 +71,7 @@ impl ReportForm {
 
 /// One row of a report: a time on a date and its seats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportRow {
     pub date: NaiveDate,
@@ -221,19 +234,68 @@ pub fn slot_name(
     )
 }
 
-/// Checks a clinic's report against the period and its cap, as of `today`.
+/// The notice's warning for a report the city enters after 修正受付期限: it is taken only when the
+/// city says so knowingly, since the slots may not be ready for 受付開始.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error(
+    "the correction deadline ({deadline}) has passed: the slots may not be ready when reception \
+     opens on {opens}; submit it as a late correction to go on"
+)]
+pub struct LateCorrection {
+    pub deadline: NaiveDate,
+    pub opens: NaiveDate,
+}
+
+impl LateCorrection {
+    /// The warning when a report reaches the city on `today` after the period's deadline.
+    pub fn on(period: &Period, today: NaiveDate) -> Option<Self> {
+        (!period.accepts_reports_on(today)).then(|| Self {
+            deadline: period.spec().correction_deadline,
+            opens: period.spec().reception_opens,
+        })
+    }
+}
+
+impl Coded for LateCorrection {
+    fn code(&self) -> Code {
+        Code::SlotReportLate
+    }
+    fn message_ja(&self) -> String {
+        format!(
+            "修正受付期限（{}）を過ぎた修正です。{}の受付開始に間に合わない可能性があります。\
+             承知の上で登録する場合は「期限後の修正として登録」を選んでください。",
+            self.deadline.format("%-m月%-d日"),
+            self.opens.format("%-m月%-d日")
+        )
+    }
+}
+
+/// Whose report is checked, and so whether 修正受付期限 binds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// A clinic's own report, on this day in Tokyo: refused after the correction deadline.
+    Clinic(NaiveDate),
+    /// The city enters or sets up a report: after the deadline it decides, warned
+    /// ([`LateCorrection`]).
+    City,
+}
+
+/// Checks a clinic's report against the period and its cap.
 pub fn validate(
     report: &SlotReport,
     period: &Period,
     cap: u32,
-    today: NaiveDate,
+    deadline: Deadline,
 ) -> Result<AcceptedReport, ReportErrors> {
     let mut errors = ReportErrors {
         form: report.form,
         rows: Vec::new(),
         over_cap: None,
         empty: report.rows.is_empty(),
-        past_correction_deadline: !period.accepts_reports_on(today),
+        past_correction_deadline: match deadline {
+            Deadline::Clinic(today) => !period.accepts_reports_on(today),
+            Deadline::City => false,
+        },
     };
     for (i, row) in report.rows.iter().enumerate() {
         let mut problem = |p| {
@@ -355,7 +417,7 @@ mod tests {
                 row(11, 15, 9, 0, 2),
             ],
         };
-        let accepted = validate(&report, &period, 60, today()).unwrap();
+        let accepted = validate(&report, &period, 60, Deadline::Clinic(today())).unwrap();
         assert_eq!(accepted.total_seats, 10);
         assert_eq!(accepted.own_reception, 50);
         assert_eq!(
@@ -388,7 +450,7 @@ mod tests {
                 row(10, 27, 9, 0, 0),
             ],
         };
-        let errors = validate(&report, &period, 5, today()).unwrap_err();
+        let errors = validate(&report, &period, 5, Deadline::Clinic(today())).unwrap_err();
         let rows: Vec<_> = errors.rows.iter().map(|e| (e.row, e.problem)).collect();
         assert_eq!(
             rows,
@@ -420,7 +482,7 @@ mod tests {
                 row(10, 26, 9, u32::MAX, 0),
             ],
         };
-        let errors = validate(&report, &period, 60, today()).unwrap_err();
+        let errors = validate(&report, &period, 60, Deadline::Clinic(today())).unwrap_err();
         assert_eq!(errors.over_cap, Some((u32::MAX, 60)));
     }
 
@@ -432,25 +494,39 @@ mod tests {
             venue_number: 101,
             rows: vec![row(10, 25, 9, 1, 2)],
         };
-        let errors = validate(&report, &period, 60, today()).unwrap_err();
+        let errors = validate(&report, &period, 60, Deadline::Clinic(today())).unwrap_err();
         assert_eq!(errors.rows[0].problem, RowProblem::SeatsDoNotMatchForm);
         let ok = SlotReport {
             form: ReportForm::PrivateOnly,
             venue_number: 101,
             rows: vec![row(10, 25, 9, 0, 2)],
         };
-        assert!(validate(&ok, &period, 60, today()).is_ok());
+        assert!(validate(&ok, &period, 60, Deadline::Clinic(today())).is_ok());
         let late = NaiveDate::from_ymd_opt(2021, 10, 14).unwrap();
         assert!(
-            validate(&ok, &period, 60, late)
+            validate(&ok, &period, 60, Deadline::Clinic(late))
                 .unwrap_err()
                 .past_correction_deadline
         );
+        // The city takes it, warned first.
+        assert!(validate(&ok, &period, 60, Deadline::City).is_ok());
+        let warning = LateCorrection::on(&period, late).unwrap();
+        assert_eq!(warning.code(), Code::SlotReportLate);
+        assert!(
+            warning.message_ja().contains("10月13日") && warning.message_ja().contains("10月16日"),
+            "{}",
+            warning.message_ja()
+        );
+        assert_eq!(LateCorrection::on(&period, today()), None);
         let empty = SlotReport {
             form: ReportForm::Both,
             venue_number: 101,
             rows: vec![],
         };
-        assert!(validate(&empty, &period, 60, today()).unwrap_err().empty);
+        assert!(
+            validate(&empty, &period, 60, Deadline::Clinic(today()))
+                .unwrap_err()
+                .empty
+        );
     }
 }
