@@ -8,7 +8,7 @@ mod support;
 
 use chrono::Days;
 use fantoccini::Client;
-use support::browser::{Browser, DESKTOP, assert_accessible, click_first, screenshot};
+use support::browser::{Browser, DESKTOP, assert_accessible, click_first, screenshot, select};
 use support::city::{City, WebResident, serving_pages};
 use support::desktop::{by_testid, click, text_of, type_into};
 use uuid::Uuid;
@@ -17,14 +17,6 @@ use yoyaku_core::time::tokyo_today;
 
 /// Demo ticket 9000001000, born 1930-01-01: in the registry, not yet registered.
 const CALLER: &str = "9000001000";
-
-async fn select(client: &Client, id: &str, value: &str) {
-    by_testid(client, id)
-        .await
-        .select_by_value(value)
-        .await
-        .unwrap_or_else(|e| panic!("cannot choose {value} in {id}: {e}"));
-}
 
 /// The caller's bookings: (dose, channel, on whose behalf the audit log says it was made).
 async fn caller_bookings(city: &City) -> Vec<(i16, String, Option<Uuid>)> {

@@ -2,7 +2,7 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
-// yoyaku-city serves dist/ (the residents' page at /, the console at /call-center/) under a strict CSP (script-src 'self', style-src 'self'): every
+// yoyaku-city serves dist/ (the residents' page at /, the consoles at /call-center/ and /city/) under a strict CSP (script-src 'self', style-src 'self'): every
 // asset is an external file under /assets/ with a content hash in its name, which the server
 // caches for good, and nothing is inlined into the HTML.
 export default defineConfig({
@@ -19,11 +19,12 @@ export default defineConfig({
     cssCodeSplit: true,
     modulePreload: { polyfill: false },
     sourcemap: false,
-    // The residents' page at /, the call center's console at /call-center/.
+    // The residents' page at /, the call center's console at /call-center/, the city's at /city/.
     rollupOptions: {
       input: {
         residents: 'index.html',
         callCenter: 'call-center/index.html',
+        city: 'city/index.html',
       },
     },
   },

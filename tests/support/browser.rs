@@ -146,6 +146,15 @@ pub async fn assert_accessible(client: &Client, page: &str) {
     );
 }
 
+/// Chooses `value` in the `<select>` with this `data-testid`.
+pub async fn select(client: &Client, id: &str, value: &str) {
+    super::desktop::by_testid(client, id)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("cannot choose {value} in {id}: {e}"));
+}
+
 /// Clicks the first enabled control matching `css` (the first day with seats, say); its testid.
 pub async fn click_first(client: &Client, css: &str) -> String {
     let css = format!("{css}:not([disabled])");
