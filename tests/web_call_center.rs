@@ -7,7 +7,6 @@
 mod support;
 
 use chrono::Days;
-use fantoccini::Client;
 use support::browser::{Browser, DESKTOP, assert_accessible, click_first, screenshot, select};
 use support::city::{City, WebResident, serving_pages};
 use support::desktop::{by_testid, click, text_of, type_into};
