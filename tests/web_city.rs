@@ -293,11 +293,13 @@ async fn the_city_runs_a_period_from_caps_to_confirmed_reports_in_its_console() 
         report_row(first_day, "09:00", "09:30", 6, 2),
         report_row(first_day, "10:00", "10:30", 4, 0),
     ];
-    let body = json!({"venue_number": 101, "form": "both", "rows": rows});
+    let body = json!({"id": uuid::Uuid::new_v4(), "venue_number": 101, "form": "both",
+                      "rows": rows});
     api.send(submit.clone(), &clinic_token, path, body).await;
     let clinic_e = api.token(&city.demo.clinic_e).await;
     let rows = [report_row(first_day, "09:00", "09:30", 5, 0)];
-    let body = json!({"venue_number": 105, "form": "public_only", "rows": rows});
+    let body = json!({"id": uuid::Uuid::new_v4(), "venue_number": 105, "form": "public_only",
+                      "rows": rows});
     api.send(submit.clone(), &clinic_e, path, body).await;
     show_period(&client, 8).await;
     wait_for_state(&client, 101, "submitted").await;

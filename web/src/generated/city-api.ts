@@ -1359,12 +1359,16 @@ export interface components {
         ClinicList: {
             clinics: components["schemas"]["ClinicSummary"][];
         };
+        /** @description A period as a clinic sees it: its cap, its venues' reports and slots. */
         ClinicPeriod: components["schemas"]["PeriodListed"] & {
             cap: components["schemas"]["ClinicCap"];
             venues: components["schemas"]["ClinicVenue"][];
         };
+        /** @description A clinic's report as it sends it; `id` makes a resend after a lost answer the same report. */
         ClinicReport: {
             form: components["schemas"]["ReportForm"];
+            /** Format: uuid */
+            id: string;
             rows: components["schemas"]["ReportRow"][];
             /** Format: int32 */
             venue_number: number;
@@ -1376,9 +1380,9 @@ export interface components {
             display_name: string;
             venues: components["schemas"]["VenueInfo"][];
         };
-        /** @description A venue's report and the slots set up for it. */
+        /** @description A clinic's venue in a period: its report and the slots set up for it. */
         ClinicVenue: components["schemas"]["VenueReport"] & {
-            slots: components["schemas"]["SetUpSlot"][];
+            slots: components["schemas"]["ReportedSlot"][];
         };
         /**
          * @description Every error code of yoyaku. It crosses the wire and the IPC as its text
@@ -1838,7 +1842,7 @@ export interface components {
             vaccine_code: string;
         };
         /** @description A period as the console and the clinics list it. */
-        PeriodListed: components["schemas"]["Period"] & {
+        PeriodListed: components["schemas"]["PeriodSpec"] & {
             /** @description Whether clinics may still submit and correct reports today (until 修正受付期限). */
             accepts_reports: boolean;
             /** @description 第８期 */
@@ -2112,7 +2116,7 @@ export interface components {
         };
         /** @enum {string} */
         ReportState: "submitted" | "set_up" | "correction_requested" | "returned" | "confirmed" | "superseded";
-        /** @description A report as the console and the clinic see it. */
+        /** @description A venue's live report. */
         ReportView: {
             /** Format: date-time */
             decided_at?: string | null;
@@ -2141,6 +2145,21 @@ export interface components {
             submitted_at: string;
             /** Format: int32 */
             total_seats: number;
+        };
+        /** @description A slot the city set up from a report, as the clinic checks it. */
+        ReportedSlot: {
+            /** Format: int32 */
+            booked: number;
+            /** Format: int32 */
+            capacity: number;
+            /** Format: date */
+            date: string;
+            end: string;
+            /** @description 予約枠名, as the notice names it. */
+            name: string;
+            /** @description HH:MM in Tokyo. */
+            start: string;
+            visibility: components["schemas"]["Visibility"];
         };
         /** @description The registered details; every field already checked. */
         ResidentDetails: {

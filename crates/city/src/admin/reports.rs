@@ -4,46 +4,11 @@
 //! period stands, for the city's console and the clinic's screen alike.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
+use yoyaku_core::slot_report::view::{ClinicCap, ReportView, VenueReport};
 use yoyaku_core::slot_report::{ReportForm, ReportRow, ReportState};
-
-/// A report as the console and the clinic see it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct ReportView {
-    pub id: Uuid,
-    pub state: ReportState,
-    /// The state as the notice words it (提出済, セットアップ済 …).
-    pub state_ja: String,
-    pub form: ReportForm,
-    pub rows: Vec<ReportRow>,
-    pub total_seats: u32,
-    /// The clinic's 接種可能上限量 when the report was taken, and what its venues' reports left
-    /// of it then (独自の受付枠).
-    pub dose_cap: u32,
-    pub own_reception: u32,
-    pub submitted_at: DateTime<Utc>,
-    /// Entered by the city from a form it received (by e-mail, by FAX), not by the clinic.
-    pub entered_by_city: bool,
-    /// Entered after 修正受付期限, with the notice's warning.
-    pub late: bool,
-    /// The city's reason when it sent the report back.
-    pub returned_reason: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-}
-
-/// A venue of a clinic taking part in a period, with its live report (none: 未提出).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct VenueReport {
-    /// The clinic's アカウントID and name.
-    pub clinic_account_id: String,
-    pub clinic_name: String,
-    pub venue_number: u32,
-    pub venue_name: String,
-    pub report: Option<ReportView>,
-}
 
 struct ViewRow {
     clinic_account_id: String,
@@ -215,9 +180,10 @@ pub(crate) struct NewReport<'a> {
     pub late: bool,
 }
 
-/// Stores `report`, superseding the venue's live one, and returns its id.
+/// Stores `report` as `id`, superseding the venue's live one, and returns the id.
 pub(crate) async fn insert(
     tx: &mut PgConnection,
+    id: Uuid,
     report: &NewReport<'_>,
 ) -> Result<Uuid, sqlx::Error> {
     let municipality = report.municipality.as_string();
@@ -231,7 +197,6 @@ pub(crate) async fn insert(
     )
     .execute(&mut *tx)
     .await?;
-    let id = Uuid::new_v4();
     let int = |n: u32| i32::try_from(n).map_err(|_| decode("count"));
     // jsonb travels as text: the crate's sqlx has no JSON feature, and PostgreSQL parses it.
     sqlx::query!(
@@ -256,6 +221,26 @@ pub(crate) async fn insert(
     .execute(&mut *tx)
     .await?;
     Ok(id)
+}
+
+/// The venue number of the report `id`, when `clinic` already sent it.
+pub(crate) async fn venue_of(
+    tx: &mut PgConnection,
+    municipality: MunicipalityCode,
+    id: Uuid,
+    clinic: Uuid,
+) -> Result<Option<u32>, sqlx::Error> {
+    let venue = sqlx::query_scalar!(
+        "select v.venue_number from slot_reports r
+         join venues v on v.municipality_code = r.municipality_code and v.id = r.venue_id
+         where r.municipality_code = $1 and r.id = $2 and r.clinic_account_id = $3",
+        municipality.as_string(),
+        id,
+        clinic,
+    )
+    .fetch_optional(tx)
+    .await?;
+    Ok(venue.map(i32::unsigned_abs))
 }
 
 /// A live report the city decides on.
@@ -340,20 +325,6 @@ pub(crate) async fn view(
         .into_iter()
         .find(|venue| venue.venue_number == report.venue_number)
         .ok_or_else(|| decode("venue"))
-}
-
-/// A clinic's 接種可能上限量 in a period and what its venues' reports take of it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct ClinicCap {
-    pub clinic_account_id: String,
-    pub clinic_name: String,
-    pub doses: u32,
-    /// The seats of its venues' live reports (set up or not).
-    pub reported_seats: i64,
-    /// 独自の受付枠: the cap less the reported seats.
-    pub own_reception: i64,
-    /// The seats of its venues' slots of the period as set up.
-    pub set_up_seats: i64,
 }
 
 /// The caps of the period's clinics (or only `clinic`'s), by アカウントID.

@@ -10,22 +10,24 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yoyaku_core::slot_report::{Deadline, ReportForm, ReportRow, ReportState, SlotReport};
-use yoyaku_core::time::tokyo_today;
+use yoyaku_core::Visibility;
+use yoyaku_core::slot_report::view::{
+    ClinicPeriod, ClinicReport, ClinicVenue, ReportedSlot, VenueReport,
+};
+use yoyaku_core::slot_report::{Deadline, ReportState, SlotReport};
+use yoyaku_core::time::{to_tokyo, tokyo_today};
 use yoyaku_core::wire::Role;
 
 use super::ApiContext;
-use super::admin::periods::PeriodListed;
 use super::admin::slot_reports::check;
 use super::admin::{db_period_number, periods};
 use super::auth::CurrentAccount;
 use super::error::ApiError;
 use super::extract::ApiJson;
-use crate::admin::reports::{self, ClinicCap, NewReport, VenueReport};
+use crate::admin::reports::{self, NewReport};
 use crate::admin::slot_setup::{self, SetUpSlot};
 use crate::audit::{self, Caller, Entity};
 
@@ -33,22 +35,6 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
         .routes(routes!(clinic_periods))
         .routes(routes!(submit_report))
-}
-
-/// A venue's report and the slots set up for it.
-#[derive(Serialize, utoipa::ToSchema)]
-struct ClinicVenue {
-    #[serde(flatten)]
-    report: VenueReport,
-    slots: Vec<SetUpSlot>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct ClinicPeriod {
-    #[serde(flatten)]
-    period: PeriodListed,
-    cap: ClinicCap,
-    venues: Vec<ClinicVenue>,
 }
 
 #[utoipa::path(
@@ -84,7 +70,11 @@ async fn clinic_periods(
                 .iter()
                 .find(|venue| venue.venue_number.unsigned_abs() == report.venue_number)
                 .ok_or_else(|| ApiError::internal("a reported venue is the clinic's"))?;
-            let slots = slot_setup::slots_of(&ctx.db, municipality, number, venue.id).await?;
+            let slots = slot_setup::slots_of(&ctx.db, municipality, number, venue.id)
+                .await?
+                .into_iter()
+                .map(reported)
+                .collect::<Result<_, _>>()?;
             venues.push(ClinicVenue { report, slots });
         }
         answer.push(ClinicPeriod {
@@ -96,11 +86,20 @@ async fn clinic_periods(
     Ok(Json(answer))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-struct ClinicReport {
-    venue_number: u32,
-    form: ReportForm,
-    rows: Vec<ReportRow>,
+/// A set-up slot as the clinic checks it: its day and times in Tokyo.
+fn reported(slot: SetUpSlot) -> Result<ReportedSlot, ApiError> {
+    let visibility = Visibility::parse(&slot.visibility)
+        .ok_or_else(|| ApiError::internal("a stored slot has its visibility"))?;
+    let (starts, ends) = (to_tokyo(slot.starts_at), to_tokyo(slot.ends_at));
+    Ok(ReportedSlot {
+        name: slot.name,
+        date: starts.date_naive(),
+        start: starts.format("%H:%M").to_string(),
+        end: ends.format("%H:%M").to_string(),
+        visibility,
+        capacity: slot.capacity,
+        booked: slot.booked,
+    })
 }
 
 #[utoipa::path(
@@ -128,7 +127,13 @@ async fn submit_report(
 ) -> Result<(StatusCode, Json<VenueReport>), ApiError> {
     account.require_role(Role::Clinic)?;
     let municipality = account.municipality_code;
+    let db_number = db_period_number(number)?;
     let mut tx = ctx.db.begin().await?;
+    // The same report sent again (its answer was lost): the first outcome, once.
+    if let Some(venue) = reports::venue_of(&mut tx, municipality, request.id, account.id).await? {
+        let view = own_venue(&mut tx, municipality, db_number, account.id, venue).await?;
+        return Ok((StatusCode::CREATED, Json(view)));
+    }
     let clinic_id = sqlx::query_scalar!(
         "select account_id from accounts where municipality_code = $1 and id = $2",
         municipality.as_string(),
@@ -150,12 +155,12 @@ async fn submit_report(
         Deadline::Clinic(tokyo_today()),
     )
     .await?;
-    let db_number = db_period_number(number)?;
     let current = reports::live(&mut tx, municipality, db_number, checked.venue_id).await?;
     let state = ReportState::clinic_submission(current)
         .map_err(|error| ApiError::refused(StatusCode::CONFLICT, error))?;
     let report_id = reports::insert(
         &mut tx,
+        request.id,
         &NewReport {
             municipality,
             period_number: db_number,
@@ -191,11 +196,29 @@ async fn submit_report(
         Some(&after),
     )
     .await?;
-    let view = reports::venue_reports(&mut *tx, municipality, db_number, Some(account.id))
-        .await?
-        .into_iter()
-        .find(|venue| venue.venue_number == report.venue_number)
-        .ok_or_else(|| ApiError::internal("the submitted report reads back"))?;
+    let view = own_venue(
+        &mut tx,
+        municipality,
+        db_number,
+        account.id,
+        report.venue_number,
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The clinic's venue `venue_number` in the period, with its live report.
+async fn own_venue(
+    tx: &mut sqlx::PgConnection,
+    municipality: yoyaku_core::MunicipalityCode,
+    period_number: i32,
+    clinic: uuid::Uuid,
+    venue_number: u32,
+) -> Result<VenueReport, ApiError> {
+    reports::venue_reports(&mut *tx, municipality, period_number, Some(clinic))
+        .await?
+        .into_iter()
+        .find(|venue| venue.venue_number == venue_number)
+        .ok_or_else(|| ApiError::internal("the submitted report reads back"))
 }

@@ -28,9 +28,17 @@ impl<'a> Clinic<'a> {
         form: &str,
         rows: Vec<Value>,
     ) -> reqwest::Response {
+        self.send(
+            period,
+            &json!({"id": uuid::Uuid::new_v4(), "venue_number": venue,
+                                  "form": form, "rows": rows}),
+        )
+        .await
+    }
+
+    async fn send(&self, period: u32, body: &Value) -> reqwest::Response {
         let path = format!("/api/v1/clinic/periods/{period}/slot-reports");
-        let body = json!({"venue_number": venue, "form": form, "rows": rows});
-        self.app.post_json(&path, Some(&self.token), &body).await
+        self.app.post_json(&path, Some(&self.token), body).await
     }
 
     async fn periods(&self) -> Value {

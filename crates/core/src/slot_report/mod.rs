@@ -20,6 +20,7 @@ use crate::period::{Period, PeriodNumber};
 use crate::slot::Visibility;
 
 pub mod state;
+pub mod view;
 
 pub use state::{ReportAction, ReportState, StateError};
 

@@ -20,11 +20,12 @@ use super::{
     Admin, Refusal, StoredPeriod, db_period_number, find_clinic, find_period, or_duplicate, periods,
 };
 use crate::admin::opening::{self, Opener};
-use crate::admin::reports::{self, ClinicCap, VenueReport};
+use crate::admin::reports;
 use crate::audit::{self, AdminEntity};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use yoyaku_core::slot_report::view::{ClinicCap, PeriodListed, VenueReport};
 use yoyaku_core::time::tokyo_today;
 
 pub(super) fn router() -> OpenApiRouter<ApiContext> {
@@ -55,26 +56,12 @@ struct PeriodInfo {
     vaccine_code: String,
 }
 
-/// A period as the console and the clinics list it.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(in crate::http) struct PeriodListed {
-    #[serde(flatten)]
-    period: Period,
-    /// 第８期
-    label_ja: String,
-    vaccine_code: String,
-    /// When reception opened (by itself at 受付開始, or by an administrator); none before.
-    opened_at: Option<DateTime<Utc>>,
-    /// Whether clinics may still submit and correct reports today (until 修正受付期限).
-    accepts_reports: bool,
-}
-
 impl From<StoredPeriod> for PeriodListed {
     fn from(stored: StoredPeriod) -> Self {
         Self {
             label_ja: stored.period.number().label_ja(),
             accepts_reports: stored.period.accepts_reports_on(tokyo_today()),
-            period: stored.period,
+            period: stored.period.spec().clone(),
             vaccine_code: stored.vaccine_code,
             opened_at: stored.opened_at,
         }

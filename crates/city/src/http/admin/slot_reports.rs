@@ -31,9 +31,10 @@ use super::super::ApiContext;
 use super::super::error::ApiError;
 use super::super::extract::ApiJson;
 use super::{Admin, Refusal, StoredPeriod, db_period_number, find_clinic, find_period};
-use crate::admin::reports::{self, NewReport, StoredReport, VenueReport};
+use crate::admin::reports::{self, NewReport, StoredReport};
 use crate::admin::slot_setup::{self, SetUpError, SetUpSlot, Target};
 use crate::audit::{self, AdminEntity};
+use yoyaku_core::slot_report::view::VenueReport;
 
 pub(super) fn router() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
@@ -205,6 +206,7 @@ async fn enter_report(
     let db_number = db_period_number(number)?;
     let report_id = reports::insert(
         &mut tx,
+        Uuid::new_v4(),
         &NewReport {
             municipality,
             period_number: db_number,
