@@ -20,6 +20,7 @@ mod residents;
 mod sealed_token;
 mod secrets;
 pub mod settings;
+pub mod slot_reports;
 mod slots;
 pub mod store;
 pub mod sync;

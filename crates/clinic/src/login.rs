@@ -181,6 +181,7 @@ impl Clinic {
                 let pending = sqlx::query_scalar!(
                     r#"SELECT (SELECT count(*) FROM outbox WHERE state IN ('pending', 'rejected'))
                           + (SELECT count(*) FROM details_conflicts WHERE resolved_at IS NULL)
+                          + (SELECT count(*) FROM slot_report_outbox)
                               AS "pending!: i64""#
                 )
                 .fetch_one(&mut *tx)
@@ -203,7 +204,8 @@ impl Clinic {
                  DELETE FROM slots;
                  DELETE FROM venues;
                  DELETE FROM vaccines;
-                 DELETE FROM periods;"
+                 DELETE FROM periods;
+                 DELETE FROM slot_report_periods;"
             )
             .execute(&mut *tx)
             .await?;

@@ -34,6 +34,7 @@ impl Clinic {
         let pulled = pull::pull(&self.store, &self.client, &token).await?;
         let now = Utc::now();
         let leased = leases::refresh(&self.store, &self.client, &token, now).await?;
+        crate::slot_reports::send_unsent(&self.store, &self.client, &token).await?;
         tracing::debug!(?pushed, ?pulled, leased, "sync round done");
         sqlx::query!("UPDATE sync_state SET last_success_at = ?", now)
             .execute(self.store.pool())

@@ -19,6 +19,7 @@ use crate::error::Coded;
 use crate::period::{Period, PeriodNumber};
 use crate::slot::Visibility;
 
+pub mod input;
 pub mod state;
 pub mod view;
 
