@@ -86,6 +86,9 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             commands::problems::mark_problem_called,
             commands::problems::details_conflicts,
             commands::problems::resolve_details_conflict,
+            commands::slot_reports::slot_reports,
+            commands::slot_reports::submit_slot_report,
+            commands::slot_reports::discard_unsent_report,
             commands::print::print_page,
         ])
         .typ::<yoyaku_clinic::SyncStatus>()

@@ -750,6 +750,7 @@ async fn every_menu_screen_reads_at_both_window_sizes() {
         ("menu-venues", "venues-screen"),
         ("menu-tickets", "tickets-screen"),
         ("menu-problems", "problems-screen"),
+        ("menu-slot-reports", "slot-reports-screen"),
         ("menu-help", "help-screen"),
     ] {
         click(&client, menu).await;

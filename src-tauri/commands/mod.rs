@@ -8,6 +8,7 @@ pub mod print;
 pub mod problems;
 pub mod residents;
 pub mod session;
+pub mod slot_reports;
 pub mod sync;
 
 use std::sync::Arc;

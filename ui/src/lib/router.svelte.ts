@@ -27,6 +27,8 @@ export type Screen =
   | { name: 'tickets' }
   /** 同期の問題: what the city server refused. */
   | { name: 'problems' }
+  /** 予約枠報告: the period's cap and this clinic's reports to the city. */
+  | { name: 'slot-reports' }
   /** 問い合わせ先 (manual §5): the call center and the lines by ward. */
   | { name: 'help' };
 

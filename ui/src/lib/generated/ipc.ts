@@ -53,6 +53,9 @@ export const commands = {
 	markProblemCalled: (intentId: string, called: boolean) => __TAURI_INVOKE<SyncProblem>("mark_problem_called", { intentId, called }),
 	detailsConflicts: () => __TAURI_INVOKE<DetailsConflict[]>("details_conflicts"),
 	resolveDetailsConflict: (intentId: string, choice: DetailsChoice) => __TAURI_INVOKE<null>("resolve_details_conflict", { intentId, choice }),
+	slotReports: () => __TAURI_INVOKE<SlotReportScreen>("slot_reports"),
+	submitSlotReport: (draft: ReportDraft) => __TAURI_INVOKE<Submitted>("submit_slot_report", { draft }),
+	discardUnsentReport: (id: string) => __TAURI_INVOKE<null>("discard_unsent_report", { id }),
 	/**  Async so it runs off the main thread, which the dialog needs. */
 	printPage: () => __TAURI_INVOKE<null>("print_page"),
 };
@@ -245,6 +248,30 @@ export type Changed = {
 	booked: Booked,
 };
 
+/**  A clinic's 接種可能上限量 in a period and what its venues' reports take of it. */
+export type ClinicCap = {
+	clinic_account_id: string,
+	clinic_name: string,
+	doses: number,
+	/**  The seats of its venues' live reports (set up or not). */
+	reported_seats: number,
+	/**  独自の受付枠: the cap less the reported seats. */
+	own_reception: number,
+	/**  The seats of its venues' slots of the period as set up. */
+	set_up_seats: number,
+};
+
+/**  A period as a clinic sees it: its cap, its venues' reports and slots. */
+export type ClinicPeriod = {
+	cap: ClinicCap,
+	venues: ClinicVenue[],
+} & PeriodListed;
+
+/**  A clinic's venue in a period: its report and the slots set up for it. */
+export type ClinicVenue = {
+	slots: ReportedSlot[],
+} & VenueReport;
+
 /**
  *  Every error code of yoyaku. It crosses the wire and the IPC as its text
  *  (`"booking.duplicate_dose"`); the TypeScript of the window and the browser pages gets
@@ -286,6 +313,12 @@ export type DateKind =
 "birth" | 
 /**  予約日 and the like: any calendar date. */
 "booking";
+
+/**  An inclusive range of dates. */
+export type DateRange = {
+	first: string,
+	last: string,
+};
 
 /**  The day's booked doses (reserved, checked in and given) against the fewest vials. */
 export type DayPlanView = {
@@ -505,6 +538,31 @@ export type OutsideStayFields = {
 	notification: Notification,
 };
 
+/**  A period as the console and the clinics list it. */
+export type PeriodListed = {
+	/**  第８期 */
+	label_ja: string,
+	vaccine_code: string,
+	/**  When reception opened (by itself at 受付開始, or by an administrator); none before. */
+	opened_at: string | null,
+	/**  Whether clinics may still submit and correct reports today (until 修正受付期限). */
+	accepts_reports: boolean,
+} & PeriodSpec;
+
+export type PeriodSpec = {
+	number: number,
+	/**  １回目接種期間 */
+	first_dose: DateRange,
+	/**  ２回目接種期間 */
+	second_dose: DateRange,
+	/**  予約枠報告様式提出期限 */
+	submission_deadline: string,
+	/**  セットアップされた予約枠の修正受付期限 */
+	correction_deadline: string,
+	/**  予約受付開始 */
+	reception_opens: string,
+};
+
 /**
  *  A Japanese phone number a person answers: fixed line, mobile (090/080/070), 050 IP phone or
  *  toll-free (0120/0800). Stored as national digits ("0961234567").
@@ -583,6 +641,13 @@ export type ReasonOption = {
 	label_en: string,
 };
 
+/**  The city's refusal of a report sent from the outbox, in its words. */
+export type Refused = {
+	code: string,
+	message_ja: string,
+	message_en: string,
+};
+
 export type Registration = {
 	key: ResidentKey,
 	details: ResidentDetails,
@@ -628,6 +693,83 @@ export type ReleasedSeats = {
 	seats: number,
 	/**  Residents in line offered one of them. */
 	offered: number,
+};
+
+/**  A report as the receptionist filled the form. */
+export type ReportDraft = {
+	period_number: number,
+	venue_number: number,
+	form: ReportForm,
+	rows: RowInput[],
+};
+
+export type ReportForm = 
+/**  予約枠報告様式１（公開枠のみ） */
+"public_only" | 
+/**  予約枠報告様式２（非公開枠のみ） */
+"private_only" | 
+/**  予約枠報告様式３（公開・非公開） */
+"both";
+
+/**  One row of a report: a time on a date and its seats. */
+export type ReportRow = {
+	date: string,
+	start: string,
+	end: string,
+	public_seats: number,
+	private_seats: number,
+};
+
+export type ReportState = 
+/**  提出済: received, not set up yet. */
+"submitted" | 
+/**  セットアップ済: the slots are set up; the clinic checks them. */
+"set_up" | 
+/**  修正依頼 from the clinic: a corrected report for slots already set up, not set up yet. */
+"correction_requested" | 
+/**  修正依頼 from the city: sent back to the clinic with a reason, to be submitted again. */
+"returned" | 
+/**  確定: the city confirmed the set-up slots; only the city changes them now. */
+"confirmed" | 
+/**  Replaced by a later report of the same venue. */
+"superseded";
+
+/**  A venue's live report. */
+export type ReportView = {
+	id: string,
+	state: ReportState,
+	/**  The state as the notice words it (提出済, セットアップ済 …). */
+	state_ja: string,
+	form: ReportForm,
+	rows: ReportRow[],
+	total_seats: number,
+	/**
+	 *  The clinic's 接種可能上限量 when the report was taken, and what its venues' reports left
+	 *  of it then (独自の受付枠).
+	 */
+	dose_cap: number,
+	own_reception: number,
+	submitted_at: string,
+	/**  Entered by the city from a form it received (by e-mail, by FAX), not by the clinic. */
+	entered_by_city: boolean,
+	/**  Entered after 修正受付期限, with the notice's warning. */
+	late: boolean,
+	/**  The city's reason when it sent the report back. */
+	returned_reason: string | null,
+	decided_at: string | null,
+};
+
+/**  A slot the city set up from a report, as the clinic checks it. */
+export type ReportedSlot = {
+	/**  予約枠名, as the notice names it. */
+	name: string,
+	date: string,
+	/**  HH:MM in Tokyo. */
+	start: string,
+	end: string,
+	visibility: Visibility,
+	capacity: number,
+	booked: number,
 };
 
 /**  The registered details; every field already checked. */
@@ -743,6 +885,15 @@ export type Role =
 /**  City staff administering the system. */
 "city_admin";
 
+/**  One row as typed. */
+export type RowInput = {
+	date: string,
+	start: string,
+	end: string,
+	public_seats: string,
+	private_seats: string,
+};
+
 /**  The manual's table for a same-day change, and the verdict. */
 export type SameDayCheck = {
 	feasible: boolean,
@@ -810,6 +961,18 @@ export type Slot = {
 	mass_venue?: boolean,
 };
 
+/**  The 予約枠報告 screen's data. */
+export type SlotReportScreen = {
+	/**  Newest first; empty when the city has set no cap for this clinic (or offline, never read). */
+	periods: ClinicPeriod[],
+	/**  When the city sent them; none when this computer never read them. */
+	fetched_at: string | null,
+	/**  Read from the city just now (else the cache's copy). */
+	online: boolean,
+	/**  Reports written here that the city has not taken: waiting to be sent, or refused. */
+	unsent: UnsentReport[],
+};
+
 /**  A row of the `slot_list` view. */
 export type SlotRow = {
 	slot_id: string,
@@ -833,6 +996,13 @@ export type SpareView = {
 	use_by: string,
 	spare: number,
 };
+
+/**  What became of a submitted report. */
+export type Submitted = 
+/**  The city took it: 提出済, or 修正依頼 when the venue's slots were set up. */
+{ outcome: "sent"; report: VenueReport } | 
+/**  Offline: kept here and sent by the next sync round. */
+{ outcome: "queued"; id: string };
 
 /**  One row of the 同期の問題 list. */
 export type SyncProblem = {
@@ -924,12 +1094,34 @@ export type Uncertainty =
  */
 "notification_pending";
 
+/**  A report written on this computer that the city has not taken yet. */
+export type UnsentReport = {
+	id: string,
+	period_number: number,
+	venue_number: number,
+	form: ReportForm,
+	rows: ReportRow[],
+	written_at: string,
+	/**  The city's refusal, once it answered with one; none while waiting to be sent. */
+	refusal: Refused | null,
+};
+
 /**  接種会場 */
 export type VenueInfo = {
 	id: string,
 	/**  会場番号, as used in slot names. */
 	venue_number: number,
 	name: string,
+};
+
+/**  A venue of a clinic taking part in a period, with its live report (none: 未提出). */
+export type VenueReport = {
+	/**  The clinic's アカウントID and name. */
+	clinic_account_id: string,
+	clinic_name: string,
+	venue_number: number,
+	venue_name: string,
+	report: ReportView | null,
 };
 
 export type VialState = 
