@@ -41,6 +41,8 @@ const COMMANDS: &[&str] = &[
     "slot_reports",
     "submit_slot_report",
     "discard_unsent_report",
+    "read_report_file",
+    "save_report_file",
     "print_page",
     "terms_of_use",
     "contacts",

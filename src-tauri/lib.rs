@@ -89,6 +89,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             commands::slot_reports::slot_reports,
             commands::slot_reports::submit_slot_report,
             commands::slot_reports::discard_unsent_report,
+            commands::slot_reports::read_report_file,
+            commands::slot_reports::save_report_file,
             commands::print::print_page,
         ])
         .typ::<yoyaku_clinic::SyncStatus>()

@@ -260,5 +260,45 @@ async fn a_receptionist_reports_the_clinics_slots_checks_them_and_asks_for_a_cor
         .await
         .unwrap();
     assert!(unsent.is_empty(), "sent, so no longer waiting");
+
+    // For a clinic that e-mails: the form saved as the city's Excel 様式, and one read back in.
+    click(&client, "open-report-form").await;
+    click(&client, "save-report-file").await;
+    let saved = text_of(&client, "slot-report-file-saved").await;
+    let path = saved
+        .split_once(": ")
+        .map(|(_, p)| p.trim().to_owned())
+        .unwrap();
+    let sheet = yoyaku_report_xlsx::read(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!((sheet.venue_number, sheet.period_number), (101, Some(8)));
+    let rows = sheet.read_rows().unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| r.public_seats + r.private_seats)
+            .sum::<u32>(),
+        16
+    );
+    let mut more = rows.clone();
+    more.push(yoyaku_core::slot_report::ReportRow {
+        start: chrono::NaiveTime::from_hms_opt(15, 0, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(15, 30, 0).unwrap(),
+        ..rows[0]
+    });
+    let header = yoyaku_report_xlsx::SheetHeader {
+        period_number: 8,
+        venue_number: 101,
+        clinic_name: "A胃腸科内科医院",
+    };
+    let emailed = data.path().join("emailed.xlsx");
+    let file =
+        yoyaku_report_xlsx::write(&header, yoyaku_core::slot_report::ReportForm::Both, &more);
+    std::fs::write(&emailed, file.unwrap()).unwrap();
+    by_testid(&client, "report-file")
+        .await
+        .send_keys(emailed.to_str().unwrap())
+        .await
+        .unwrap();
+    let start = cell(&client, 3, "row-start").await;
+    assert_eq!(start.prop("value").await.unwrap().as_deref(), Some("15:00"));
     client.close().await.unwrap();
 }

@@ -395,6 +395,53 @@ async fn the_city_runs_a_period_from_caps_to_confirmed_reports_in_its_console() 
             format!("【（第８期）医療機関受付分】103.{ymd}.1400"),
         ]
     );
+    assert_accessible(&client, "予約枠報告の登録").await;
+
+    // Clinic E e-mails its corrected 様式 as Excel: a date outside the windows is named by its
+    // cell and nothing is stored; the corrected file is set up.
+    let files = tempfile::tempdir().unwrap();
+    let header = yoyaku_report_xlsx::SheetHeader {
+        period_number: 8,
+        venue_number: 105,
+        clinic_name: "E耳鼻咽喉科",
+    };
+    let at = |date: NaiveDate| yoyaku_core::slot_report::ReportRow {
+        date,
+        start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+        public_seats: 5,
+        private_seats: 0,
+    };
+    let second_day: NaiveDate = date("second_dose.first").parse().unwrap();
+    let form_1 = yoyaku_core::slot_report::ReportForm::PublicOnly;
+    let outside = second_day + TimeDelta::days(60);
+    let bad = files.path().join("bad-105.xlsx");
+    let written = yoyaku_report_xlsx::write(&header, form_1, &[at(first_day), at(outside)]);
+    std::fs::write(&bad, written.unwrap()).unwrap();
+    by_testid(&client, "entry-file")
+        .await
+        .send_keys(bad.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&client, "entry-file-import").await;
+    let refused = text_of(&client, "entry-file-problem").await;
+    assert!(refused.contains("セルA8"), "{refused}");
+    wait_for_state(&client, 105, "returned").await;
+    let good = files.path().join("good-105.xlsx");
+    let written = yoyaku_report_xlsx::write(&header, form_1, &[at(first_day), at(second_day)]);
+    std::fs::write(&good, written.unwrap()).unwrap();
+    by_testid(&client, "entry-file")
+        .await
+        .send_keys(good.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&client, "entry-file-import").await;
+    wait_for_state(&client, 105, "set_up").await;
+    assert!(
+        text_of(&client, "entry-done")
+            .await
+            .contains("Excelの様式から会場105")
+    );
 
     // 操作ログ: the administrators' own steps, and the CSV of the same filter.
     click(&client, "tab-audit").await;

@@ -4,6 +4,8 @@
 //! reads the same offline. A report written offline waits in its own outbox and is sent by the
 //! next sync round; each carries its id, so a resend after a lost answer is the same report.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -112,7 +114,56 @@ impl Coded for VenueNotKnown {
     }
 }
 
+/// A 予約枠報告様式 file, as the form shows it: its cells as they are, so that the receptionist
+/// sees and fixes them before submitting.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportFile {
+    pub form: ReportForm,
+    pub venue_number: u32,
+    pub period_number: Option<u32>,
+    pub rows: Vec<RowInput>,
+}
+
+/// Reads a 予約枠報告様式 Excel file (the city's, filled in by hand or by another program); a file
+/// that is not the 様式 is refused naming the sheet or the cell.
+pub fn read_report_file(bytes: &[u8]) -> Result<ReportFile> {
+    let sheet = yoyaku_report_xlsx::read(bytes).map_err(|e| ClinicError::invalid(&e))?;
+    Ok(ReportFile {
+        form: sheet.form,
+        venue_number: sheet.venue_number,
+        period_number: sheet.period_number,
+        rows: sheet.rows,
+    })
+}
+
 impl Clinic {
+    /// The form as the city's 予約枠報告様式 Excel file in `dir` (for a clinic that e-mails it),
+    /// named `予約枠報告様式<N>_<会場番号>_第<期>期.xlsx` and never over an earlier one.
+    pub async fn save_report_file(&self, draft: ReportDraft, dir: PathBuf) -> Result<PathBuf> {
+        let current = self.require_login().await?;
+        let rows = read_rows(&draft.rows).map_err(|e| ClinicError::invalid(&e))?;
+        let header = yoyaku_report_xlsx::SheetHeader {
+            period_number: draft.period_number,
+            venue_number: draft.venue_number,
+            clinic_name: &current.profile.display_name,
+        };
+        let file = yoyaku_report_xlsx::write(&header, draft.form, &rows)
+            .map_err(|e| ClinicError::Internal(format!("the report file: {e}")))?;
+        let stem = format!(
+            "予約枠報告様式{}_{}_第{}期",
+            draft.form.number(),
+            draft.venue_number,
+            draft.period_number
+        );
+        tokio::task::spawn_blocking(move || {
+            crate::bookings::export::save_new(&dir, &stem, "xlsx", &file)
+                .map_err(|source| ClinicError::Export { dir, source })
+        })
+        .await
+        .map_err(|e| ClinicError::Internal(e.to_string()))?
+    }
+
     /// The screen's data: from the city when it can be reached (after sending what waits), else
     /// this computer's copy.
     pub async fn slot_reports(&self) -> Result<SlotReportScreen> {

@@ -190,6 +190,7 @@ catalogue! {
 
     SlotReportBookedSlots = "slot_report.booked_slots",
     SlotReportConfirmed = "slot_report.confirmed",
+    SlotReportFile = "slot_report.file",
     SlotReportInvalid = "slot_report.invalid",
     SlotReportLate = "slot_report.late",
     SlotReportNotFound = "slot_report.not_found",

@@ -3,6 +3,7 @@
 import { ApiProblem, call, staff, type Schemas } from '../lib/api';
 
 const enc = encodeURIComponent;
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export type PeriodListed = Schemas['PeriodListed'];
 export type PeriodOverview = Schemas['PeriodOverview'];
@@ -25,6 +26,13 @@ export const admin = {
   open: (n: number) => call<Schemas['Opened']>('POST', `/api/v1/admin/periods/${n}/open`),
   enterReport: (n: number, report: Schemas['ReportRequest']) =>
     call<Schemas['SetUpReport']>('POST', `/api/v1/admin/periods/${n}/slot-reports`, report),
+  /** A 予約枠報告様式 Excel file a clinic e-mailed, entered as it is. */
+  importReportFile: (n: number, file: Blob, lateCorrection: boolean) =>
+    call<Schemas['SetUpReport']>(
+      'POST',
+      `/api/v1/admin/periods/${n}/slot-reports.xlsx${lateCorrection ? '?late_correction=true' : ''}`,
+      new Blob([file], { type: XLSX }),
+    ),
   setUp: (id: string) => call<Schemas['ReportSetUp']>('POST', `/api/v1/admin/slot-reports/${enc(id)}/set-up`),
   sendBack: (id: string, reason: string) =>
     call<VenueReport>('POST', `/api/v1/admin/slot-reports/${enc(id)}/send-back`, { reason }),

@@ -45,17 +45,19 @@ export async function call<T>(
   headers: Record<string, string> = {},
 ): Promise<T> {
   let response: Response;
+  // A file goes as it is, under its own type; anything else as JSON.
+  const file = body instanceof Blob ? body : null;
   try {
     response = await fetch(path, {
       method,
       headers: {
         Accept: 'application/json, application/problem+json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(body === undefined ? {} : { 'Content-Type': file ? file.type : 'application/json' }),
         ...(staff.csrf && method !== 'GET' ? { 'X-Yoyaku-CSRF': staff.csrf } : {}),
         ...(staff.onBehalfOf ? { 'X-Yoyaku-On-Behalf-Of': staff.onBehalfOf } : {}),
         ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : (file ?? JSON.stringify(body)),
       credentials: 'same-origin',
       cache: 'no-store',
     });

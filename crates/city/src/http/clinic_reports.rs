@@ -22,7 +22,7 @@ use yoyaku_core::time::{to_tokyo, tokyo_today};
 use yoyaku_core::wire::Role;
 
 use super::ApiContext;
-use super::admin::slot_reports::check;
+use super::admin::slot_reports::{check, row_problems};
 use super::admin::{db_period_number, periods};
 use super::auth::CurrentAccount;
 use super::error::ApiError;
@@ -153,6 +153,7 @@ async fn submit_report(
         (account.id, &clinic_id),
         &report,
         Deadline::Clinic(tokyo_today()),
+        row_problems,
     )
     .await?;
     let current = reports::live(&mut tx, municipality, db_number, checked.venue_id).await?;

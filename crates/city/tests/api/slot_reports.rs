@@ -385,3 +385,94 @@ async fn after_the_correction_deadline_a_clinic_is_sent_to_the_city() {
         .await;
     expect_problem(response, StatusCode::NOT_FOUND, Code::SlotReportNotFound).await;
 }
+
+/// Posts an Excel file to the console's import of e-mailed reports.
+async fn post_file(admin: &Admin<'_>, file: Vec<u8>, content_type: &str) -> reqwest::Response {
+    admin
+        .app
+        .client
+        .post(admin.app.url(&format!("{PERIODS}/8/slot-reports.xlsx")))
+        .bearer_auth(&admin.token)
+        .header("content-type", content_type)
+        .body(file)
+        .send()
+        .await
+        .unwrap()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[tokio::test]
+async fn an_emailed_excel_form_is_entered_as_it_is_or_refused_by_its_cells() {
+    use yoyaku_core::slot_report::{ReportForm, ReportRow};
+    use yoyaku_report_xlsx::{SheetHeader, write};
+
+    let app = spawn_app().await;
+    let admin = Admin::login(&app).await;
+    let dates = admin.period_with_cap(8, 10, 60).await;
+    let header = SheetHeader {
+        period_number: 8,
+        venue_number: 101,
+        clinic_name: "A胃腸科内科医院",
+    };
+    let at = |date, hour| ReportRow {
+        date,
+        start: chrono::NaiveTime::from_hms_opt(hour, 0, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(hour, 30, 0).unwrap(),
+        public_seats: 4,
+        private_seats: 2,
+    };
+
+    // A date outside both windows, named by its cell; nothing stored.
+    let outside = dates.second_dose + chrono::TimeDelta::days(30);
+    let rows = [at(dates.first_dose, 9), at(outside, 9)];
+    let file = write(&header, ReportForm::Both, &rows).unwrap();
+    let response = post_file(&admin, file, XLSX).await;
+    let problem = expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Code::SlotReportInvalid,
+    )
+    .await;
+    assert!(
+        problem.message_ja.starts_with("セルA8: "),
+        "{}",
+        problem.message_ja
+    );
+    assert_eq!(count(&app, "select count(*) from slot_reports").await, 0);
+
+    // Not the 様式, or not an Excel file at all.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().set_name("Sheet1").unwrap();
+    let response = post_file(&admin, book.save_to_buffer().unwrap(), XLSX).await;
+    let problem = expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Code::SlotReportFile,
+    )
+    .await;
+    assert!(
+        problem.message_ja.contains("Sheet1"),
+        "{}",
+        problem.message_ja
+    );
+    let response = post_file(&admin, b"ticket_number\n".to_vec(), "text/csv").await;
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(count(&app, "select count(*) from slot_reports").await, 0);
+
+    // As the clinic filled it: entered and set up for venue 101's clinic.
+    let file = write(&header, ReportForm::Both, &[at(dates.first_dose, 9)]).unwrap();
+    let response = post_file(&admin, file, XLSX).await;
+    let set_up = expect_json(response, StatusCode::CREATED).await;
+    assert_eq!(
+        slot_names(&set_up),
+        [
+            name("public", 101, dates.first_dose, "09:00"),
+            name("private", 101, dates.first_dose, "09:00"),
+        ]
+    );
+    assert_eq!(
+        console_report(&admin, 101).await["report"]["entered_by_city"],
+        true
+    );
+}

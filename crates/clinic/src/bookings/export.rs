@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Writes `contents` to `<dir>/<stem>.<ext>`, or `<stem> (2).<ext>`, `(3)` … when that name is
 /// taken, and answers the path written.
-pub(super) fn save_new(dir: &Path, stem: &str, ext: &str, contents: &[u8]) -> io::Result<PathBuf> {
+pub(crate) fn save_new(dir: &Path, stem: &str, ext: &str, contents: &[u8]) -> io::Result<PathBuf> {
     fs::create_dir_all(dir)?;
     let path = reserve_name(dir, stem, ext)?;
     // The name is ours (empty); the contents go to a hidden file first and replace it in one

@@ -10,7 +10,7 @@ mod cache;
 mod city_answer;
 mod day_list;
 mod error;
-mod export;
+pub(crate) mod export;
 mod lifecycle;
 mod mass_venue;
 mod open_vial;

@@ -7,6 +7,7 @@ export type {
   ReportDraft,
   ReportForm,
   ReportedSlot,
+  ReportFile,
   RowInput,
   SlotReportScreen,
   Submitted,
@@ -17,4 +18,6 @@ export const slotReportsApi = {
   screen: commands.slotReports,
   submit: commands.submitSlotReport,
   discard: commands.discardUnsentReport,
+  readFile: commands.readReportFile,
+  saveFile: commands.saveReportFile,
 };

@@ -5,6 +5,7 @@
 pub(super) mod accounts;
 pub(super) mod audit;
 pub(super) mod periods;
+pub(super) mod slot_report_files;
 pub(super) mod slot_reports;
 pub(super) mod tickets;
 pub(super) mod vaccines;
@@ -31,6 +32,7 @@ pub(super) fn router() -> OpenApiRouter<ApiContext> {
         .merge(audit::router())
         .merge(periods::router())
         .merge(slot_reports::router())
+        .merge(slot_report_files::router())
         .merge(vaccines::router())
 }
 
@@ -81,6 +83,8 @@ enum Refusal {
     NoCap { period: u32, clinic: String },
     #[error("a cap of {doses} doses is below the {seats} seats already set up")]
     CapBelowSlots { doses: u32, seats: i64 },
+    #[error("venue {0} is run by no clinic: the city's own venues take no slot reports")]
+    VenueWithoutClinic(u32),
     #[error("there is no slot report {0}")]
     ReportNotFound(Uuid),
     #[error("say why the report goes back, in 1 to {0} characters")]
@@ -103,7 +107,8 @@ impl Refusal {
             | Self::VenueOfAnotherClinic { .. }
             | Self::UnknownVaccine(_)
             | Self::NoCap { .. }
-            | Self::ReasonRequired(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::ReasonRequired(_)
+            | Self::VenueWithoutClinic(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -124,6 +129,7 @@ impl Coded for Refusal {
             Self::NoCap { .. } => Code::PeriodNoCap,
             Self::CapBelowSlots { .. } => Code::PeriodCapBelowSlots,
             Self::ReportNotFound(_) => Code::SlotReportNotFound,
+            Self::VenueWithoutClinic(_) => Code::VenueClinicRequired,
             Self::ReasonRequired(_) => Code::SlotReportReasonRequired,
         }
     }
@@ -154,6 +160,11 @@ impl Coded for Refusal {
             }
             Self::ReportNotFound(_) => {
                 "この予約枠報告は見つかりません。画面を更新してください。".into()
+            }
+            Self::VenueWithoutClinic(number) => {
+                format!(
+                    "会場番号{number}は医療機関の会場ではないため、予約枠報告は登録できません。"
+                )
             }
             Self::ReasonRequired(max) => {
                 format!("差し戻す理由を{max}文字以内で入力してください。")

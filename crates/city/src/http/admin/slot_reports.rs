@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 use yoyaku_core::MunicipalityCode;
 use yoyaku_core::slot_report::{
-    self, Deadline, LateCorrection, ReportForm, ReportRow, ReportState, SlotReport,
+    self, Deadline, LateCorrection, ReportErrors, ReportForm, ReportRow, ReportState, SlotReport,
 };
 use yoyaku_core::time::tokyo_today;
 
@@ -57,7 +57,7 @@ struct ReportRequest {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct SetUpReport {
+pub(super) struct SetUpReport {
     report_id: Uuid,
     period_number: u32,
     venue_number: u32,
@@ -92,6 +92,7 @@ pub(in crate::http) async fn check(
     (clinic, clinic_id): (Uuid, &str),
     report: &SlotReport,
     deadline: Deadline,
+    refuse: fn(ReportErrors) -> ApiError,
 ) -> Result<Checked, ApiError> {
     let seats: u64 = report
         .rows
@@ -125,8 +126,7 @@ pub(in crate::http) async fn check(
     .unsigned_abs();
     let others = reports::other_venues_seats(tx, municipality, db_number, clinic, venue_id).await?;
     let left = u32::try_from(i64::from(cap) - others).unwrap_or(0);
-    let accepted = slot_report::validate(report, &period.period, left, deadline)
-        .map_err(|errors| ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, errors))?;
+    let accepted = slot_report::validate(report, &period.period, left, deadline).map_err(refuse)?;
     Ok(Checked {
         period,
         venue_id,
@@ -180,26 +180,67 @@ async fn enter_report(
     Path(number): Path<u32>,
     ApiJson(request): ApiJson<ReportRequest>,
 ) -> Result<(StatusCode, Json<SetUpReport>), ApiError> {
-    let municipality = admin.municipality_code;
     let clinic_id = request.clinic_account_id.trim().to_owned();
-    let mut tx = ctx.db.begin().await?;
-    let clinic = find_clinic(&mut *tx, municipality, &clinic_id).await?;
     let report = SlotReport {
         form: request.form,
         venue_number: request.venue_number,
         rows: request.rows,
     };
+    let entered = Entry {
+        number,
+        clinic_id: &clinic_id,
+        report,
+        late_correction: request.late_correction,
+        refuse: row_problems,
+    };
+    let set_up = enter(&admin, &ctx, entered).await?;
+    Ok((StatusCode::CREATED, Json(set_up)))
+}
+
+/// Problems of rows as typed, by row number.
+pub(in crate::http) fn row_problems(errors: ReportErrors) -> ApiError {
+    ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, errors)
+}
+
+/// A report the city received, to enter and set up.
+pub(super) struct Entry<'a> {
+    pub number: u32,
+    pub clinic_id: &'a str,
+    pub report: SlotReport,
+    pub late_correction: bool,
+    /// How the report's problems are worded: by row, or by a file's cells.
+    pub refuse: fn(ReportErrors) -> ApiError,
+}
+
+/// Enters a received report and sets up the venue's slots; after 修正受付期限 only when the city
+/// said it knows the notice's warning.
+pub(super) async fn enter(
+    admin: &Admin,
+    ctx: &ApiContext,
+    entry: Entry<'_>,
+) -> Result<SetUpReport, ApiError> {
+    let Entry {
+        number,
+        clinic_id,
+        report,
+        late_correction,
+        refuse,
+    } = entry;
+    let municipality = admin.municipality_code;
+    let mut tx = ctx.db.begin().await?;
+    let clinic = find_clinic(&mut *tx, municipality, clinic_id).await?;
     let checked = check(
         &mut tx,
         municipality,
         number,
-        (clinic, &clinic_id),
+        (clinic, clinic_id),
         &report,
         Deadline::City,
+        refuse,
     )
     .await?;
     let late = LateCorrection::on(&checked.period.period, tokyo_today());
-    if let Some(warning) = late.filter(|_| !request.late_correction) {
+    if let Some(warning) = late.filter(|_| !late_correction) {
         return Err(ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, warning));
     }
     let (slots, removed_slots) = set_up(&mut tx, municipality, number, &checked).await?;
@@ -254,22 +295,19 @@ async fn enter_report(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(SetUpReport {
-            report_id,
-            period_number: number,
-            venue_number: report.venue_number,
-            form: report.form,
-            dose_cap: checked.dose_cap,
-            total_seats: checked.accepted.total_seats,
-            own_reception: checked.accepted.own_reception,
-            slots,
-            removed_slots,
-            late: late.is_some(),
-            warning_ja: late.map(|warning| yoyaku_core::Coded::message_ja(&warning)),
-        }),
-    ))
+    Ok(SetUpReport {
+        report_id,
+        period_number: number,
+        venue_number: report.venue_number,
+        form: report.form,
+        dose_cap: checked.dose_cap,
+        total_seats: checked.accepted.total_seats,
+        own_reception: checked.accepted.own_reception,
+        slots,
+        removed_slots,
+        late: late.is_some(),
+        warning_ja: late.map(|warning| yoyaku_core::Coded::message_ja(&warning)),
+    })
 }
 
 /// The live report `id`, locked; 404 `slot_report.not_found` otherwise.
@@ -335,6 +373,7 @@ async fn set_up_report(
         (stored.clinic, &stored.clinic_account_id),
         &report,
         Deadline::City,
+        row_problems,
     )
     .await?;
     let (slots, removed_slots) =
