@@ -13,53 +13,25 @@ use fantoccini::Client;
 use fantoccini::elements::Element;
 use serde_json::{Value, json};
 use support::city::City;
+use support::console::{Api, period};
 use support::desktop::{by_testid, click, open_logged_in, screenshot, text_of};
 use yoyaku_core::time::tokyo_today;
 
 /// The city's administrator over HTTP.
 struct Admin {
-    http: reqwest::Client,
-    base: String,
+    api: Api,
     token: String,
 }
 
 impl Admin {
     async fn log_in(city: &City) -> Self {
-        let http = reqwest::Client::new();
-        let admin = &city.demo.city_admin;
-        let login: Value = http
-            .post(format!("{}/api/v1/login", city.url()))
-            .json(
-                &json!({"municipality_code": "431001", "account_id": admin.account_id,
-                          "password": admin.password, "agreed_to_terms": true}),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["token"].as_str().unwrap().to_owned();
-        Self {
-            http,
-            base: city.url(),
-            token,
-        }
+        let api = Api::new(city);
+        let token = api.token(&city.demo.city_admin).await;
+        Self { api, token }
     }
 
     async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body
+        self.api.send(method, &self.token, path, body).await
     }
 
     /// The live report of venue 101 in period 8, as the city's console reads it.
@@ -79,21 +51,18 @@ impl Admin {
 
 /// Period 8 with its dates from today and clinic-a's cap; its first day of first doses.
 async fn period_8(admin: &Admin, cap: u32) -> NaiveDate {
-    let day = |offset: i64| tokyo_today() + TimeDelta::days(offset);
-    let period = json!({
-        "number": 8, "vaccine_code": "pfizer",
-        "first_dose": {"first": day(22), "last": day(37)},
-        "second_dose": {"first": day(43), "last": day(58)},
-        "submission_deadline": day(5), "correction_deadline": day(10), "reception_opens": day(13),
-    });
     admin
-        .send(reqwest::Method::POST, "/api/v1/admin/periods", period)
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/admin/periods",
+            period(8, 10),
+        )
         .await;
     let cap_path = "/api/v1/admin/periods/8/caps/clinic-a";
     admin
         .send(reqwest::Method::PUT, cap_path, json!({"doses": cap}))
         .await;
-    day(22)
+    tokyo_today() + TimeDelta::days(22)
 }
 
 /// The control `id` in row `row` of the form.

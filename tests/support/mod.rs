@@ -6,4 +6,5 @@
 pub mod browser;
 pub mod city;
 pub mod clinic_api;
+pub mod console;
 pub mod desktop;
