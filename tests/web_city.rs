@@ -349,19 +349,27 @@ async fn the_city_runs_a_period_from_caps_to_confirmed_reports_in_its_console() 
     assert_eq!(after, before, "nothing half-imported");
     assert_accessible(&client, "有効接種券（誤りあり）").await;
     screenshot(&client, "city-tickets-errors").await;
+    // A whole city's file: the bar shows the server at work until every line is in.
     let good = dir.path().join("good.csv");
-    std::fs::write(
-        &good,
-        "ticket_number,birth_date\n9100000001,1950-04-01\n9100000002,1950-04-02\n",
-    )
-    .unwrap();
+    let mut csv = String::from("ticket_number,birth_date\n");
+    for i in 0..100_000u64 {
+        csv.push_str(&format!("{},1950-04-01\n", 8_100_000_000 + i));
+    }
+    std::fs::write(&good, csv).unwrap();
     by_testid(&client, "tickets-file")
         .await
         .send_keys(good.to_str().unwrap())
         .await
         .unwrap();
     click(&client, "tickets-import").await;
-    assert!(text_of(&client, "tickets-done").await.contains("新規2件"));
+    let progress = text_of(&client, "tickets-progress").await;
+    assert!(
+        progress.contains("送信中") || progress.contains("サーバーで確認"),
+        "{progress}"
+    );
+    screenshot(&client, "city-tickets-progress").await;
+    let done = text_of(&client, "tickets-done").await;
+    assert!(done.contains("新規100000件"), "{done}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
