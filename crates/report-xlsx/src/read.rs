@@ -141,17 +141,7 @@ impl Coded for SlotProblems {
                         _ => Column::PublicSeats,
                     },
                 };
-                let only = ReportErrors {
-                    rows: vec![*e],
-                    over_cap: None,
-                    empty: false,
-                    past_correction_deadline: false,
-                    ..self.0.clone()
-                };
-                let said = only.message_ja();
-                let said = said
-                    .split_once(": ")
-                    .map_or(said.as_str(), |(_, text)| text);
+                let said = e.problem.message_ja(form);
                 format!("セル{}: {said}", cell_name(form, e.row, column))
             })
             .collect();

@@ -124,7 +124,7 @@ pub enum RowProblem {
 }
 
 impl RowProblem {
-    fn message_ja(self, form: ReportForm) -> String {
+    pub fn message_ja(self, form: ReportForm) -> String {
         match self {
             Self::OutsideWindows => "１回目・２回目接種期間の外の日付です。".into(),
             Self::SeatsDoNotMatchForm => format!("{}では設定できない枠数です。", form.label_ja()),
