@@ -241,11 +241,29 @@ async fn an_operator_books_for_callers_acts_for_a_clinic_sees_a_day_and_keeps_th
         .await
         .unwrap();
     click(&client, "day-show").await;
-    let seats = by_testid(&client, "release-seats").await;
+    // That slot's own row: the day may have earlier private slots, listed before it.
+    let row = |css: String| {
+        let client = client.clone();
+        async move {
+            client
+                .wait()
+                .at_most(std::time::Duration::from_secs(30))
+                .for_element(fantoccini::Locator::Css(&css))
+                .await
+                .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        }
+    };
+    let seats = row(format!("#release-{private}")).await;
     seats.clear().await.unwrap();
     seats.send_keys("2").await.unwrap();
     assert_accessible(&client, "非公開枠の空きをキャンセル待ちへ").await;
-    click(&client, "release-submit").await;
+    row(format!(
+        "tr:has(#release-{private}) [data-testid='release-submit']"
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
     let said = text_of(&client, "release-done").await;
     assert!(
         said.contains("2枠をキャンセル待ちへ提供しました") && said.contains("1名にご案内中"),
