@@ -103,8 +103,23 @@ async fn a_resident_books_both_doses_then_changes_prints_and_cancels_on_a_phone(
     click(&client, "venue-101").await;
     let day = click_first(&client, "[data-testid^='day-']").await;
     assert!(day.starts_with("day-20"), "{day}");
-    let slot = by_testid(&client, "slot-09:00").await;
-    assert!(slot.text().await.unwrap().contains("残り3枠"));
+    // The first time still open that day (today's morning may be past): 残りN枠 beside it.
+    let slot = client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css(
+            "[data-testid^='slot-']:not([disabled])",
+        ))
+        .await
+        .unwrap();
+    let said = slot.text().await.unwrap();
+    let left = said
+        .split_once("残り")
+        .and_then(|(_, rest)| rest.split_once('枠'));
+    assert!(
+        left.is_some_and(|(n, _)| n.parse::<u32>().is_ok_and(|n| n > 0)),
+        "{said}"
+    );
     assert_accessible(&client, "時間の選択").await;
     click_first(&client, "[data-testid^='slot-']").await;
 
