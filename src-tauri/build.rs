@@ -47,6 +47,9 @@ const COMMANDS: &[&str] = &[
     "terms_of_use",
     "contacts",
     "read_date",
+    "update_status",
+    "check_for_update",
+    "install_update",
 ];
 
 fn main() {

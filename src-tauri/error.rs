@@ -20,6 +20,10 @@ impl CommandError {
         })
     }
 
+    pub fn from_info(info: ErrorInfo) -> Self {
+        Self(info)
+    }
+
     /// The system would not open its print dialog.
     pub fn print(err: impl std::fmt::Display) -> Self {
         Self(ErrorInfo {

@@ -5,6 +5,7 @@
 mod commands;
 mod error;
 mod paths;
+mod updates;
 
 use std::sync::Arc;
 
@@ -29,12 +30,15 @@ pub fn run() {
     let ipc = ipc();
     tauri::Builder::default()
         .plugin(tauri_plugin_sql::Builder::new().build())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|app| {
             let state = tauri::async_runtime::block_on(open_engine(app.handle()));
-            if let Ok(clinic) = &state {
+            let updates: commands::updates::UpdatesState = state.clone().map(|clinic| {
                 start_background_tasks(app.handle().clone(), clinic.clone());
-            }
+                updates::Updates::start(app.handle().clone(), clinic)
+            });
             app.manage(state);
+            app.manage(updates);
             Ok(())
         })
         .invoke_handler(ipc.invoke_handler())
@@ -92,9 +96,14 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             commands::slot_reports::read_report_file,
             commands::slot_reports::save_report_file,
             commands::print::print_page,
+            commands::updates::update_status,
+            commands::updates::check_for_update,
+            commands::updates::install_update,
         ])
         .typ::<yoyaku_clinic::SyncStatus>()
+        .typ::<updates::UpdateStatus>()
         .constant("SYNC_STATUS_EVENT", SYNC_STATUS_EVENT)
+        .constant("UPDATE_STATUS_EVENT", updates::UPDATE_STATUS_EVENT)
         // The catalogue's codes, for reading an error of unknown shape, and the window's own.
         .constant("ERROR_CODES", yoyaku_core::Code::ALL)
         .constant("WINDOW_ERRORS", error::WindowErrors::new())

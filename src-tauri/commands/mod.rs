@@ -10,6 +10,7 @@ pub mod residents;
 pub mod session;
 pub mod slot_reports;
 pub mod sync;
+pub mod updates;
 
 use std::sync::Arc;
 

@@ -62,6 +62,11 @@ impl Desktop {
     /// Starts Xvfb and tauri-driver, for an app that talks to `city` and keeps its cache in
     /// `data`.
     pub fn start(city: &City, data: &Path) -> Self {
+        Self::start_with_env(city, data, &[])
+    }
+
+    /// As [`Desktop::start`], with these variables also in the app's environment.
+    pub fn start_with_env(city: &City, data: &Path, env: &[(&str, &str)]) -> Self {
         for tool in [
             "Xvfb",
             "dbus-run-session",
@@ -112,7 +117,8 @@ impl Desktop {
             .stdout(Stdio::null())
             .process_group(0);
         cmd.env("YOYAKU_SERVER_URL", city.url())
-            .env("YOYAKU_DATA_DIR", data);
+            .env("YOYAKU_DATA_DIR", data)
+            .envs(env.iter().copied());
         let driver = cmd.spawn().expect("start tauri-driver");
         wait_for_port(port, "tauri-driver");
         Self {
@@ -149,11 +155,14 @@ impl Desktop {
 
     /// Launches the app and returns a WebDriver session on its window.
     pub async fn open_app(&self) -> Client {
+        self.open_binary(&app_binary()).await
+    }
+
+    /// Launches this build of the app (an installed package's, say) and returns a WebDriver
+    /// session on its window.
+    pub async fn open_binary(&self, binary: &Path) -> Client {
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            json!({ "application": app_binary() }),
-        );
+        caps.insert("tauri:options".into(), json!({ "application": binary }));
         caps.insert("browserName".into(), json!("wry"));
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {

@@ -8,3 +8,4 @@ pub mod city;
 pub mod clinic_api;
 pub mod console;
 pub mod desktop;
+pub mod processes;

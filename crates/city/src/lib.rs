@@ -28,5 +28,5 @@ mod waiting_room;
 mod waitlist;
 
 pub use db::{DEFAULT_CONNECTIONS, connect, connect_with, migrate};
-pub use http::WebPages;
+pub use http::{AppUpdates, WebPages};
 pub use server::{Server, ServerOptions, TlsError, shutdown_signal};

@@ -14,7 +14,9 @@ use yoyaku_city::demo::seed_demo;
 use yoyaku_city::first_start::{FirstStart, FirstStartError, start_municipality};
 #[cfg(feature = "demo")]
 use yoyaku_city::throwaway_pg::Cluster;
-use yoyaku_city::{DEFAULT_CONNECTIONS, Server, WebPages, connect_with, migrate, shutdown_signal};
+use yoyaku_city::{
+    AppUpdates, DEFAULT_CONNECTIONS, Server, WebPages, connect_with, migrate, shutdown_signal,
+};
 
 #[derive(Parser)]
 #[command(version, about)]
@@ -119,6 +121,10 @@ struct Serving {
     /// (`npm run build --workspace web` writes web/dist); the API only unless set.
     #[arg(long, env = "YOYAKU_WEB_DIR", value_name = "DIR")]
     web_dir: Option<PathBuf>,
+    /// Host the clinic app's updates from this directory: a release's `latest.json` and the
+    /// signed packages it names, served at /app/updates/ (see README, Releases and updates).
+    #[arg(long, env = "YOYAKU_APP_UPDATES_DIR", value_name = "DIR")]
+    app_updates_dir: Option<PathBuf>,
 }
 
 impl Serving {
@@ -138,6 +144,9 @@ impl Serving {
         }
         if let Some(dir) = &self.web_dir {
             options = options.web_pages(WebPages::in_dir(dir)?);
+        }
+        if let Some(dir) = &self.app_updates_dir {
+            options = options.app_updates(AppUpdates::in_dir(dir)?);
         }
         let listener = TcpListener::bind(self.listen)
             .await

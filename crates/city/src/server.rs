@@ -23,7 +23,7 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::server::TlsStream;
 
 use crate::http::rate_limit::{LoginLimiter, LoginRate, LookupLimiter};
-use crate::http::{ApiContext, Config, WebPages, router};
+use crate::http::{ApiContext, AppUpdates, Config, WebPages, router};
 use crate::waiting_room::WaitingRoom;
 pub use tls::TlsError;
 
@@ -47,6 +47,7 @@ pub struct ServerOptions {
     change_retention: chrono::TimeDelta,
     waiting_room: Option<NonZeroU32>,
     pages: Option<WebPages>,
+    app_updates: Option<AppUpdates>,
 }
 
 impl ServerOptions {
@@ -97,6 +98,12 @@ impl ServerOptions {
         self
     }
 
+    /// Hosts the clinic app's update feed from this directory of releases.
+    pub fn app_updates(mut self, updates: AppUpdates) -> Self {
+        self.app_updates = Some(updates);
+        self
+    }
+
     /// Serves on `listener` from a task of the current tokio runtime.
     pub fn spawn(self, listener: TcpListener, pool: PgPool) -> io::Result<Server> {
         let addr = listener.local_addr()?;
@@ -130,6 +137,7 @@ impl ServerOptions {
                     .map(|per_second| Arc::new(WaitingRoom::new(per_second))),
             },
             self.pages.as_ref(),
+            self.app_updates.as_ref(),
         )
         // Where the login and look-up handlers find them (http::auth::throttle): per server, like
         // its settings.
@@ -204,6 +212,7 @@ impl Server {
             change_retention: crate::sync::retention::DEFAULT_RETENTION,
             waiting_room: None,
             pages: None,
+            app_updates: None,
         }
     }
 

@@ -25,6 +25,7 @@ mod slots;
 pub mod store;
 pub mod sync;
 mod sync_status;
+mod unsent;
 
 pub use bookings::{
     BookRequest, Booked, BookingRow, CITY_ANSWER_WAIT, Certainty, Changed, DayPlanView, DoseCount,
@@ -47,3 +48,4 @@ pub use secrets::SECRETS_FILE;
 pub use settings::Settings;
 pub use slots::SlotRow;
 pub use sync_status::{ErrorInfo, Schedule, SyncState, SyncStatus};
+pub use unsent::UnsentWork;

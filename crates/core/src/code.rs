@@ -42,6 +42,10 @@ catalogue! {
 
     AppPrint = "app.print",
     AppStartup = "app.startup",
+    AppUpdate = "app.update",
+    AppUpdateFeed = "app.update_feed",
+    AppUpdateSignature = "app.update_signature",
+    AppUpdateUnsent = "app.update_unsent",
 
     AuthCsrf = "auth.csrf",
     AuthForbidden = "auth.forbidden",

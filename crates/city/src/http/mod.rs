@@ -1,6 +1,7 @@
 //! The HTTP API: one router over one shared [`ApiContext`].
 
 mod admin;
+mod app_updates;
 mod auth;
 mod availability_cache;
 mod bookings;
@@ -20,6 +21,7 @@ mod venues;
 mod waiting_room;
 mod waitlist;
 
+pub use app_updates::AppUpdates;
 pub(crate) use auth::rate_limit;
 pub use pages::WebPages;
 
@@ -81,8 +83,15 @@ fn routes() -> OpenApiRouter<ApiContext> {
         .merge(openapi::router())
 }
 
-pub(crate) fn router(ctx: ApiContext, pages: Option<&WebPages>) -> Router {
+pub(crate) fn router(
+    ctx: ApiContext,
+    pages: Option<&WebPages>,
+    app_updates: Option<&AppUpdates>,
+) -> Router {
     let (mut routes, _) = routes().split_for_parts();
+    if let Some(updates) = app_updates {
+        routes = routes.merge(updates.router());
+    }
     if let Some(pages) = pages {
         routes = routes.merge(pages.router());
     }

@@ -134,7 +134,7 @@ mod tests {
             availability: Arc::default(),
             waiting_room: None,
         };
-        let debug = format!("{:?}", api_router(ctx, None));
+        let debug = format!("{:?}", api_router(ctx, None, None));
         let (routes, _) = debug
             .split_once("fallback_router")
             .expect("axum's Router debug form lists its path_router before its fallback_router");

@@ -5,6 +5,7 @@ mod admin_accounts;
 mod admin_audit;
 mod admin_tickets;
 mod admin_vaccines;
+mod app_updates;
 mod bookings;
 mod browser_session;
 mod concurrency;
