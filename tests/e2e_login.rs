@@ -3,11 +3,11 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use fantoccini::{Client, Locator};
 use support::city::City;
-use support::desktop::{Desktop, by_testid, click, log_in, log_in_to_top, screenshot, text_of};
+use support::desktop::{
+    Desktop, by_testid, click, log_in, log_in_to_top, screenshot, text_of, wait_for_attr,
+};
 
 /// One window at a time: two WebKit processes on a small machine only slow each other down.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -19,21 +19,6 @@ async fn slot_rows(client: &Client) -> Vec<fantoccini::elements::Element> {
         .find_all(Locator::Css("[data-testid='slot-row']"))
         .await
         .unwrap()
-}
-
-async fn wait_for_attr(client: &Client, testid: &str, attr: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let got = by_testid(client, testid).await.attr(attr).await.unwrap();
-        if got.as_deref() == Some(want) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{testid}[{attr}] stayed {got:?}, wanted {want}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// The demo's slots of a venue from today (Tokyo) on, as the city holds them.

@@ -13,6 +13,7 @@ use support::city::{City, WebResident};
 use support::clinic_api::ClinicApi;
 use support::desktop::{
     Desktop, by_testid, click, log_in_to_top, open_logged_in, screenshot, text_of, type_into,
+    wait_for_text,
 };
 use yoyaku_core::time::tokyo_today;
 
@@ -88,19 +89,6 @@ async fn keys(client: &Client, text: &str) {
         .send_keys(text)
         .await
         .unwrap();
-}
-
-/// Waits until the element's text contains `want`.
-async fn wait_for_text(client: &Client, id: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let got = text_of(client, id).await;
-        if got.contains(want) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{id} says {got:?}, not {want:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 async fn is_shown(client: &Client, id: &str) -> bool {

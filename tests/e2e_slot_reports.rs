@@ -14,7 +14,7 @@ use fantoccini::elements::Element;
 use serde_json::{Value, json};
 use support::city::City;
 use support::console::{Api, period};
-use support::desktop::{by_testid, click, open_logged_in, screenshot, text_of};
+use support::desktop::{by_testid, click, open_logged_in, screenshot, text_of, wait_for_text};
 use yoyaku_core::time::tokyo_today;
 
 /// The city's administrator over HTTP.
@@ -80,21 +80,6 @@ async fn retype(client: &Client, row: usize, id: &str, text: &str) {
     let input = cell(client, row, id).await;
     input.clear().await.unwrap();
     input.send_keys(text).await.unwrap();
-}
-
-async fn wait_for_text(client: &Client, id: &str, expected: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let text = text_of(client, id).await;
-        if text.contains(expected) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{id}: {text:?}, never {expected:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// Opens the screen afresh (the city's view read again) and waits for venue 101's `state`.

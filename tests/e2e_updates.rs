@@ -17,7 +17,9 @@ use chrono::{Days, NaiveDate};
 use fantoccini::Client;
 use serde_json::json;
 use support::city::City;
-use support::desktop::{Desktop, by_testid, click, log_in_to_top, text_of, type_into};
+use support::desktop::{
+    Desktop, by_testid, click, log_in_to_top, screenshot, type_into, wait_for_attr, wait_for_text,
+};
 use yoyaku_city::{AppUpdates, Server, ServerOptions};
 
 const NEWER: &str = "9.9.9";
@@ -92,31 +94,13 @@ fn publish(city: &City, key: &Path) {
     std::fs::write(feed().join("latest.json"), manifest.to_string()).unwrap();
 }
 
-async fn wait_for_text(client: &Client, id: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let got = text_of(client, id).await;
-        if got.contains(want) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{id} says {got:?}, not {want:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn wait_for_attr(client: &Client, id: &str, attr: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let got = by_testid(client, id).await.attr(attr).await.unwrap();
-        if got.as_deref() == Some(want) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{id}[{attr}] is {got:?}, not {want}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+/// Whether 更新して再起動 can be pressed.
+async fn offered(client: &Client) -> bool {
+    by_testid(client, "update-install")
+        .await
+        .is_enabled()
+        .await
+        .unwrap()
 }
 
 async fn registered_at_city(city: &City, ticket: &str) -> bool {
@@ -175,6 +159,11 @@ async fn only_a_version_signed_with_the_apps_key_is_offered_and_it_waits_for_uns
     let said = alert.text().await.unwrap();
     assert!(said.contains(&format!("バージョン {NEWER}")), "{said}");
     assert!(said.contains("署名が正しくない"), "{said}");
+    // TOP says it too, above the menu.
+    click(&client, "back").await;
+    by_testid(&client, "update-refused").await;
+    screenshot(&client, "update-refused").await;
+    click(&client, "menu-help").await;
     assert!(
         client
             .find(fantoccini::Locator::Css("[data-testid='update-install']"))
@@ -194,13 +183,7 @@ async fn only_a_version_signed_with_the_apps_key_is_offered_and_it_waits_for_uns
     .await;
     wait_for_text(&client, "update-ready", "予約一覧の印刷を改善しました。").await;
     wait_for_attr(&client, "update-ready", "data-waiting", "false").await;
-    assert!(
-        by_testid(&client, "update-install")
-            .await
-            .is_enabled()
-            .await
-            .unwrap()
-    );
+    assert!(offered(&client).await);
 
     // Work done offline waits to be sent: the update waits with it, and says so.
     city.stop().await;
@@ -243,13 +226,8 @@ async fn only_a_version_signed_with_the_apps_key_is_offered_and_it_waits_for_uns
         "送信が終わるまで更新を待っています",
     )
     .await;
-    assert!(
-        !by_testid(&client, "update-install")
-            .await
-            .is_enabled()
-            .await
-            .unwrap()
-    );
+    assert!(!offered(&client).await);
+    screenshot(&client, "update-waiting").await;
     // The engine refuses it too, whatever the window does.
     let refusal = install_refusal(&client).await;
     assert_eq!(refusal["code"], "app.update_unsent", "{refusal}");
@@ -266,12 +244,6 @@ async fn only_a_version_signed_with_the_apps_key_is_offered_and_it_waits_for_uns
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     wait_for_attr(&client, "update-ready", "data-waiting", "false").await;
-    assert!(
-        by_testid(&client, "update-install")
-            .await
-            .is_enabled()
-            .await
-            .unwrap()
-    );
+    assert!(offered(&client).await);
     client.close().await.unwrap();
 }

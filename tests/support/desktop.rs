@@ -213,6 +213,35 @@ pub async fn text_of(client: &Client, id: &str) -> String {
     by_testid(client, id).await.text().await.unwrap()
 }
 
+/// Waits until the element with this `data-testid` says `want` (among its text).
+pub async fn wait_for_text(client: &Client, id: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = text_of(client, id).await;
+        if got.contains(want) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{id} says {got:?}, not {want:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until the element with this `data-testid` has `attr` set to `want`.
+pub async fn wait_for_attr(client: &Client, id: &str, attr: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = by_testid(client, id).await.attr(attr).await.unwrap();
+        if got.as_deref() == Some(want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{id}[{attr}] stayed {got:?}, wanted {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Fills the §1 login screen (自治体番号 comes prefilled from the settings) and submits it.
 pub async fn log_in(client: &Client, account_id: &str, password: &str) {
     let code = by_testid(client, "login-municipality-code").await;

@@ -8,4 +8,5 @@ pub mod city;
 pub mod clinic_api;
 pub mod console;
 pub mod desktop;
+pub mod figures;
 pub mod processes;

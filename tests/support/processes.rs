@@ -7,11 +7,12 @@ use std::time::{Duration, SystemTime};
 
 /// The memory of a process tree, in KiB: resident (RSS, pages shared between the processes
 /// counted in each) and proportional (PSS, shared pages split between their users).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Memory {
-    pub processes: usize,
     pub rss_kib: u64,
     pub pss_kib: u64,
+    /// Each process's name and PSS.
+    pub each: Vec<(String, u64)>,
 }
 
 fn stat_fields(pid: u32) -> Option<Vec<String>> {
@@ -69,16 +70,21 @@ fn kib(file: &str, key: &str) -> u64 {
 }
 
 pub fn memory(pids: &BTreeSet<u32>) -> Memory {
+    let each: Vec<(String, u64)> = pids
+        .iter()
+        .map(|pid| {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            let pss = kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:");
+            (name.trim().to_owned(), pss)
+        })
+        .collect();
     Memory {
-        processes: pids.len(),
         rss_kib: pids
             .iter()
             .map(|pid| kib(&format!("/proc/{pid}/status"), "VmRSS:"))
             .sum(),
-        pss_kib: pids
-            .iter()
-            .map(|pid| kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:"))
-            .sum(),
+        pss_kib: each.iter().map(|(_, pss)| pss).sum(),
+        each,
     }
 }
 
