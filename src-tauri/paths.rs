@@ -60,8 +60,14 @@ mod tests {
             // Both are that directory then, by design: nothing of the platform's to check.
             return;
         }
-        let app = tauri::test::mock_app();
-        let identifier = app.config().identifier.clone();
+        // The app's own identifier, from the config every build reads.
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        let identifier = config["identifier"].as_str().unwrap().to_owned();
+        assert_eq!(identifier, "jp.yoyaku.clinic");
+        let mut context = tauri::test::mock_context(tauri::test::noop_assets());
+        context.config_mut().identifier = identifier.clone();
+        let app = tauri::test::mock_builder().build(context).unwrap();
         let dirs = AppDirs::resolve(app.handle()).expect("the platform names the directories");
         let settings = dirs.config.join(SETTINGS_FILE);
         let (config_base, data_base) = if cfg!(target_os = "macos") {

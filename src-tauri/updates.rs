@@ -2,9 +2,9 @@
 //! `<server>/app/updates/latest.json`, which the city server hosts. The app checks it at start
 //! and daily, downloads a newer version in the background and verifies it against the public key
 //! built into the app; a download whose signature is not that key's is discarded. It installs
-//! only when the receptionist asks and nothing on this computer is unsent (otherwise it says so
-//! and waits): a reception desk is never restarted in the middle of a call, and a new version
-//! never has to send what the old one wrote.
+//! only when the receptionist asks and nothing on this computer is unsent or refused (otherwise it
+//! says so and waits): a reception desk is never restarted in the middle of a call, and a new
+//! version never has to send what the old one wrote.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +26,9 @@ const FEED_PATH: &str = "/app/updates/latest.json";
 const CHECK_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 /// A feed that does not answer within this is tried again at the next check.
 const FEED_TIMEOUT: Duration = Duration::from_secs(30);
+/// A download that has not finished within this (a connection that hangs after a network
+/// change, say) is given up and tried again at the next check.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Where the app's updates stand, as the window shows them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
@@ -165,26 +168,35 @@ impl Updates {
         tracing::info!(%version, "downloading an update");
         let mut received = 0u64;
         let status = &self.status;
-        let downloaded = update
-            .download(
-                |chunk, total| {
-                    received += chunk as u64;
-                    let percent = total
-                        .filter(|t| *t > 0)
-                        .map(|t| u8::try_from(received.min(t) * 100 / t).unwrap_or(100));
-                    status.send_if_modified(|s| {
-                        let next = UpdateStatus::Downloading {
-                            version: version.clone(),
-                            percent,
-                        };
-                        let changed = *s != next;
-                        *s = next;
-                        changed
-                    });
-                },
-                || {},
-            )
-            .await;
+        let download = update.download(
+            |chunk, total| {
+                received += chunk as u64;
+                let percent = total
+                    .filter(|t| *t > 0)
+                    .map(|t| u8::try_from(received.min(t) * 100 / t).unwrap_or(100));
+                status.send_if_modified(|s| {
+                    let next = UpdateStatus::Downloading {
+                        version: version.clone(),
+                        percent,
+                    };
+                    let changed = *s != next;
+                    *s = next;
+                    changed
+                });
+            },
+            || {},
+        );
+        let Ok(downloaded) = tokio::time::timeout(DOWNLOAD_TIMEOUT, download).await else {
+            return failed(info(
+                Code::AppUpdate,
+                &format!(
+                    "バージョン {version} のダウンロードが終わりませんでした。次の確認で再試行します。"
+                ),
+                &format!(
+                    "The download of version {version} did not finish. The next check tries again."
+                ),
+            ));
+        };
         match downloaded {
             Ok(bytes) => {
                 let notes = update.body.clone();
@@ -339,12 +351,12 @@ fn unsent_error(unsent: UnsentWork) -> ErrorInfo {
     info(
         Code::AppUpdateUnsent,
         &format!(
-            "未送信の操作が{}件、未送信の予約枠報告が{}件あるため、更新を待っています。通信が戻り、送信が終わってから更新してください。",
-            unsent.intents, unsent.reports
+            "未送信の操作が{}件、同期の問題が{}件、未送信の予約枠報告が{}件あるため、更新を待っています。送信し、同期の問題を解決してから更新してください。",
+            unsent.intents, unsent.problems, unsent.reports
         ),
         &format!(
-            "The update waits: {} changes and {} slot reports are not sent yet. Update once the connection is back and they are sent.",
-            unsent.intents, unsent.reports
+            "The update waits: {} changes are not sent, {} sync problems are open and {} slot reports are not sent. Update once they are sent and resolved.",
+            unsent.intents, unsent.problems, unsent.reports
         ),
     )
 }

@@ -1,7 +1,8 @@
 //! The app's updates from the city's feed, in the real window against a real city server hosting
 //! a feed of its own: up to date while the feed has no release; a newer version whose signature
-//! is not the app's key's refused and never offered; a correctly signed one downloaded, then
-//! waiting while work is unsent, and offered once the work has reached the city.
+//! is not the app's key's, or was made for another version, refused and never offered; a
+//! correctly signed one downloaded, then waiting while work is unsent, and offered once the work
+//! has reached the city.
 //!
 //! The app is a debug build, which trusts the key in `YOYAKU_UPDATE_PUBKEY` instead of the one
 //! built in: the tests sign with a key of their own, made by the Tauri CLI as a release is.
@@ -67,9 +68,9 @@ fn key_pair(dir: &Path, name: &str) -> (PathBuf, String) {
     (key, public.trim().to_owned())
 }
 
-/// Publishes version [`NEWER`] in the feed: a package signed with `key`, and the manifest
-/// naming it for this platform.
-fn publish(city: &City, key: &Path) {
+/// Publishes version [`NEWER`] in the feed: a package signed with `key` for version
+/// `signed_for`, and the manifest naming it for this platform.
+fn publish(city: &City, key: &Path, signed_for: &str) {
     let name = format!("yoyaku_{NEWER}_amd64.deb");
     let package = feed().join(&name);
     std::fs::write(
@@ -78,7 +79,14 @@ fn publish(city: &City, key: &Path) {
     )
     .unwrap();
     run(Command::new(tauri_cli())
-        .args(["signer", "sign", "--password", "", "--app-version", NEWER])
+        .args([
+            "signer",
+            "sign",
+            "--password",
+            "",
+            "--app-version",
+            signed_for,
+        ])
         .arg("--private-key-path")
         .arg(key)
         .arg(&package));
@@ -94,13 +102,61 @@ fn publish(city: &City, key: &Path) {
     std::fs::write(feed().join("latest.json"), manifest.to_string()).unwrap();
 }
 
-/// Whether 更新して再起動 can be pressed.
-async fn offered(client: &Client) -> bool {
-    by_testid(client, "update-install")
+/// Waits until 更新して再起動 can be pressed (`true`) or not: the button is also held while a
+/// command of the notice runs.
+async fn wait_offered(client: &Client, offered: bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while by_testid(client, "update-install")
         .await
         .is_enabled()
         .await
         .unwrap()
+        != offered
+    {
+        assert!(
+            Instant::now() < deadline,
+            "更新して再起動 never became {offered}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// 更新を確認, and waits for the check to end.
+async fn check_now(client: &Client) {
+    click(client, "update-check").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !by_testid(client, "update-check")
+        .await
+        .is_enabled()
+        .await
+        .unwrap()
+    {
+        assert!(Instant::now() < deadline, "the check never ended");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The refusal of version [`NEWER`] for its signature, as the screen says it.
+async fn assert_refused(client: &Client) {
+    let refused = by_testid(client, "update-refused").await;
+    let alert = refused
+        .find(fantoccini::Locator::Css("[role='alert']"))
+        .await
+        .unwrap();
+    assert_eq!(
+        alert.attr("data-code").await.unwrap().as_deref(),
+        Some("app.update_signature")
+    );
+    let said = alert.text().await.unwrap();
+    assert!(said.contains(&format!("バージョン {NEWER}")), "{said}");
+    assert!(said.contains("署名が正しくない"), "{said}");
+    assert!(
+        client
+            .find(fantoccini::Locator::Css("[data-testid='update-install']"))
+            .await
+            .is_err(),
+        "a refused update must not be offered"
+    );
 }
 
 async fn registered_at_city(city: &City, ticket: &str) -> bool {
@@ -145,36 +201,24 @@ async fn only_a_version_signed_with_the_apps_key_is_offered_and_it_waits_for_uns
     wait_for_text(&client, "help-update-state", "最新です").await;
 
     // A newer version signed by another key: downloaded, refused, never offered.
-    publish(&city, &other_key);
-    click(&client, "update-check").await;
-    let refused = by_testid(&client, "update-refused").await;
-    let alert = refused
-        .find(fantoccini::Locator::Css("[role='alert']"))
-        .await
-        .unwrap();
-    assert_eq!(
-        alert.attr("data-code").await.unwrap().as_deref(),
-        Some("app.update_signature")
-    );
-    let said = alert.text().await.unwrap();
-    assert!(said.contains(&format!("バージョン {NEWER}")), "{said}");
-    assert!(said.contains("署名が正しくない"), "{said}");
+    publish(&city, &other_key, NEWER);
+    check_now(&client).await;
+    assert_refused(&client).await;
     // TOP says it too, above the menu.
     click(&client, "back").await;
-    by_testid(&client, "update-refused").await;
+    assert_refused(&client).await;
     screenshot(&client, "update-refused").await;
     click(&client, "menu-help").await;
-    assert!(
-        client
-            .find(fantoccini::Locator::Css("[data-testid='update-install']"))
-            .await
-            .is_err(),
-        "a refused update must not be offered"
-    );
+
+    // The app's key, but a signature made for another version than the feed announces: an old
+    // release passed off as new is refused too.
+    publish(&city, &city_key, "9.9.8");
+    check_now(&client).await;
+    assert_refused(&client).await;
 
     // Signed with the app's key: downloaded and offered, nothing being unsent.
-    publish(&city, &city_key);
-    click(&client, "update-check").await;
+    publish(&city, &city_key, NEWER);
+    check_now(&client).await;
     wait_for_text(
         &client,
         "update-ready",
@@ -183,7 +227,7 @@ async fn only_a_version_signed_with_the_apps_key_is_offered_and_it_waits_for_uns
     .await;
     wait_for_text(&client, "update-ready", "予約一覧の印刷を改善しました。").await;
     wait_for_attr(&client, "update-ready", "data-waiting", "false").await;
-    assert!(offered(&client).await);
+    wait_offered(&client, true).await;
 
     // Work done offline waits to be sent: the update waits with it, and says so.
     city.stop().await;
@@ -217,16 +261,16 @@ async fn only_a_version_signed_with_the_apps_key_is_offered_and_it_waits_for_uns
     wait_for_text(
         &client,
         "update-waiting",
-        "未送信の操作が1件、未送信の予約枠報告が0件あります",
+        "未送信の操作が1件、同期の問題が0件、未送信の予約枠報告が0件あります",
     )
     .await;
     wait_for_text(
         &client,
         "update-waiting",
-        "送信が終わるまで更新を待っています",
+        "同期の問題を解決するまで更新を待っています",
     )
     .await;
-    assert!(!offered(&client).await);
+    wait_offered(&client, false).await;
     screenshot(&client, "update-waiting").await;
     // The engine refuses it too, whatever the window does.
     let refusal = install_refusal(&client).await;
@@ -244,6 +288,6 @@ async fn only_a_version_signed_with_the_apps_key_is_offered_and_it_waits_for_uns
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     wait_for_attr(&client, "update-ready", "data-waiting", "false").await;
-    assert!(offered(&client).await);
+    wait_offered(&client, true).await;
     client.close().await.unwrap();
 }

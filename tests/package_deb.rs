@@ -7,6 +7,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::SystemTime;
 
 use support::city::City;
 use support::desktop::{Desktop, by_testid, log_in_to_top, require};
@@ -31,7 +32,44 @@ fn package() -> PathBuf {
         "{} is not built: run `npx tauri build --bundles deb` (./scripts/test does)",
         path.display()
     );
+    // A package older than the app's sources is not the app being tested.
+    let built = modified(&path);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for source in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "tauri.conf.json",
+        "src-tauri",
+        "crates/core/src",
+        "crates/clinic/src",
+        "crates/clinic/migrations",
+        "ui/src",
+    ] {
+        if let Some((file, changed)) = newest(&root.join(source)) {
+            assert!(
+                changed <= built,
+                "{} is older than {}: rebuild it with `npx tauri build --bundles deb`",
+                path.display(),
+                file.display()
+            );
+        }
+    }
     path
+}
+
+fn modified(path: &Path) -> SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+/// The most recently changed file at or under `path`.
+fn newest(path: &Path) -> Option<(PathBuf, SystemTime)> {
+    if path.is_file() {
+        return Some((path.to_owned(), modified(path)));
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|entry| newest(&entry.ok()?.path()))
+        .max_by_key(|(_, changed)| *changed)
 }
 
 fn output(cmd: &mut Command) -> String {

@@ -29,11 +29,11 @@ export class UpdateMonitor {
     }
   }
 
+  /** 更新を確認; its outcome arrives as status events, which are never older than the answer. */
   async check(): Promise<void> {
     await this.#run(async () => {
       const view = await updatesApi.check();
       this.currentVersion = view.current_version;
-      this.status = view.status;
     });
   }
 

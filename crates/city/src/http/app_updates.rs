@@ -1,7 +1,8 @@
 //! The clinic app's update feed, which the city hosts for its clinics: a directory the city fills
 //! from a release (`latest.json`, the updater's manifest, beside the signed packages it names),
 //! served at `/app/updates/`. The app checks `/app/updates/latest.json`; until a release is put
-//! there the answer is 204 No Content, which the app reads as nothing newer. The manifest is read
+//! there, or when the city hosts no feed at all, the answer is 204 No Content, which the app reads
+//! as nothing newer. The manifest is read
 //! at each request, so a new release reaches clinics once its files are copied in, without a
 //! restart; a manifest the app could not use is refused with 503 and logged, never passed on.
 
@@ -23,6 +24,7 @@ use yoyaku_core::{Code, Coded};
 use super::error::ApiError;
 
 const MANIFEST: &str = "latest.json";
+const MANIFEST_PATH: &str = "/app/updates/latest.json";
 
 /// A directory of the app's releases: `latest.json` and the packages it names.
 #[derive(Debug, Clone)]
@@ -40,20 +42,21 @@ impl AppUpdates {
             ))
         }
     }
+}
 
-    pub(crate) fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        Router::new()
-            .route(
-                "/app/updates/latest.json",
-                get(manifest).with_state(self.clone()),
-            )
-            .nest_service("/app/updates", ServeDir::new(&self.0))
-            // A new release must reach every clinic at its next check.
-            .layer(SetResponseHeaderLayer::overriding(
-                CACHE_CONTROL,
-                HeaderValue::from_static("no-cache"),
-            ))
-    }
+/// The feed's routes: the releases in `updates`, or none to offer.
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(updates: Option<&AppUpdates>) -> Router<S> {
+    let routes = match updates {
+        Some(updates) => Router::new()
+            .route(MANIFEST_PATH, get(manifest).with_state(updates.clone()))
+            .nest_service("/app/updates", ServeDir::new(&updates.0)),
+        None => Router::new().route(MANIFEST_PATH, get(|| async { StatusCode::NO_CONTENT })),
+    };
+    // A new release must reach every clinic at its next check.
+    routes.layer(SetResponseHeaderLayer::overriding(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    ))
 }
 
 /// What the updater needs of the manifest: a version and, per platform, a package and its

@@ -89,9 +89,7 @@ pub(crate) fn router(
     app_updates: Option<&AppUpdates>,
 ) -> Router {
     let (mut routes, _) = routes().split_for_parts();
-    if let Some(updates) = app_updates {
-        routes = routes.merge(updates.router());
-    }
+    routes = routes.merge(app_updates::router(app_updates));
     if let Some(pages) = pages {
         routes = routes.merge(pages.router());
     }

@@ -6,7 +6,14 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
 use yoyaku_city::{AppUpdates, Server};
 use yoyaku_core::Code;
 
-use crate::support::{expect_problem, spawn_app_with};
+use crate::support::{expect_problem, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_city_hosting_no_feed_tells_the_app_there_is_nothing_newer() {
+    let app = spawn_app().await;
+    let none = app.get("/app/updates/latest.json", None).await;
+    assert_eq!(none.status(), StatusCode::NO_CONTENT);
+}
 
 #[tokio::test]
 async fn a_release_put_in_the_directory_is_served_to_the_app_at_once() {

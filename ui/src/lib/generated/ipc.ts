@@ -1131,7 +1131,9 @@ export type UnsentReport = {
 export type UnsentWork = {
 	/**  Intents the city has not settled (未送信). */
 	intents: number,
-	/**  予約枠報告 kept to be sent by the next sync. */
+	/**  Intents the city refused, kept until resolved in 同期の問題 (which may send them again). */
+	problems: number,
+	/**  予約枠報告 kept on this computer: to be sent, or refused and not yet discarded. */
 	reports: number,
 };
 
