@@ -145,11 +145,7 @@ async fn the_clinic_sees_its_slots_and_works_on_its_cache_when_the_network_drops
     // Online: log in as A胃腸科内科医院 and see exactly its slots.
     let client = desktop.open_app().await;
     log_in_to_top(&client, &city).await;
-    let clinic = by_testid(&client, "clinic-name")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let clinic = text_of(&client, "clinic-name").await;
     assert!(clinic.contains("A胃腸科内科医院"), "{clinic}");
     wait_for_attr(&client, "connection-status", "data-online", "true").await;
     let rows = slot_rows(&client).await;

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use support::city::City;
-use support::desktop::{Desktop, by_testid, log_in_to_top, require};
+use support::desktop::{Desktop, log_in_to_top, require, text_of};
 
 /// The package of this version for this machine, from `YOYAKU_DEB` or where `tauri build` leaves
 /// it.
@@ -171,11 +171,7 @@ async fn the_installed_app_opens_and_logs_in_to_the_city() {
 
     assert_eq!(client.title().await.unwrap(), "yoyaku 予約受付");
     log_in_to_top(&client, &city).await;
-    let clinic = by_testid(&client, "clinic-name")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let clinic = text_of(&client, "clinic-name").await;
     assert!(clinic.contains("A胃腸科内科医院"), "{clinic}");
     client.close().await.unwrap();
 }
