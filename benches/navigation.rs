@@ -7,8 +7,8 @@
 //! click to the animation frame in which the screen shows its data, its rows read from the cache
 //! or its first field ready to type in (usable; the target), and to the frame in which its long
 //! tables hold every row (complete). The figures are p50 / p95 / max over the rounds, after
-//! warm-up rounds. At the end, the memory of the app and its WebKit processes together, having
-//! visited every screen. Nothing here is a timed test: the figures are printed against the
+//! warm-up rounds. Then the reads behind the long screens, each alone through the IPC. At the end,
+//! the memory of the app and its WebKit processes together, having visited every screen. Nothing here is a timed test: the figures are printed against the
 //! targets.
 //!
 //! `cd ui && npm run build && cd .. && cargo bench -p yoyaku --features custom-protocol --bench navigation`
@@ -121,6 +121,57 @@ async fn time_click(client: &Client, testid: &str, ready: &str) -> Timing {
     match (ms(0), ms(1)) {
         (Some(usable), Some(complete)) => Timing { usable, complete },
         _ => panic!("{testid} never became usable and complete"),
+    }
+}
+
+/// The slot list's read, as `ui/src/lib/db.ts` makes it.
+const SLOT_LIST_QUERY: &str = "SELECT slot_id, venue_id, venue_number, venue_name, vaccine_code, \
+    vaccine_name, slot_name, date, start_time, end_time, visibility, capacity, booked, remaining \
+    FROM slot_list WHERE date >= $1 ORDER BY date, start_time, venue_number, visibility DESC";
+
+/// The reads behind the long screens, each alone through the IPC (the page's call to the answer
+/// parsed): 受付 and the 4-1 list read today's `day_list` (受付 with `open_vials`), 接種予約枠 the
+/// slot list. Prints p50 / p95 per read, to tell the reads' share of a screen's time from the
+/// rendering's.
+async fn time_reads(client: &Client, venue_id: &str, vaccine_code: &str) {
+    let script = "
+        const done = arguments[arguments.length - 1];
+        const [venueId, vaccineCode, query, rounds] = arguments;
+        const invoke = window.__TAURI_INTERNALS__.invoke;
+        const date = new Date().toLocaleDateString('sv', { timeZone: 'Asia/Tokyo' });
+        const timed = async (call) => { const t = performance.now(); await call(); return performance.now() - t; };
+        (async () => {
+          const db = (await invoke('app_state')).cache_db_url;
+          const times = { day_list: [], open_vials: [], slot_list: [] };
+          for (let i = 0; i < rounds; i++) {
+            times.day_list.push(await timed(() => invoke('day_list', { venueId, vaccineCode, date })));
+            times.open_vials.push(await timed(() => invoke('open_vials', { venueId, vaccineCode, date })));
+            times.slot_list.push(await timed(() => invoke('plugin:sql|select', { db, query, values: [date] })));
+          }
+          done(times);
+        })().catch((e) => done(String(e)));";
+    let args = vec![
+        venue_id.into(),
+        vaccine_code.into(),
+        SLOT_LIST_QUERY.into(),
+        (WARM_UP + ROUNDS).into(),
+    ];
+    let answer = client.execute_async(script, args).await.unwrap();
+    let times = answer
+        .as_object()
+        .unwrap_or_else(|| panic!("timing the reads: {answer}"));
+    println!();
+    for (read, samples) in times {
+        let mut ms: Vec<f64> = samples.as_array().unwrap()[WARM_UP..]
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "read {read:<10}\tp50 {:>5.1} ms  p95 {:>5.1} ms",
+            percentile(&ms, 50.0),
+            percentile(&ms, 95.0)
+        );
     }
 }
 
@@ -296,6 +347,14 @@ async fn run() {
     }
     all_met &= report("住民情報", &resident);
     all_met &= report("予約(2回目)", &booking);
+    let (venue_id, vaccine_code): (String, String) = sqlx::query_as(
+        "select v.id, s.vaccine_code from venues v join slots s on s.venue_id = v.id
+         where v.venue_number = 101 limit 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    time_reads(&client, &venue_id, &vaccine_code).await;
     println!(
         "\ntarget: every screen p95 ≤ {TARGET_MS} ms: {}",
         if all_met { "met" } else { "NOT met" }

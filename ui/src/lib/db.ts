@@ -46,7 +46,10 @@ export const SLOT_LIST_QUERY =
   'visibility, capacity, booked, remaining FROM slot_list WHERE date >= $1 ' +
   'ORDER BY date, start_time, venue_number, visibility DESC'; // 公開枠 before 非公開枠, as the manual lists them
 
-/** The TOP screen's 接種予約枠: every slot from `fromDate` ('YYYY-MM-DD', Asia/Tokyo) on. */
-export function selectSlotsFrom(url: string, fromDate: string): Promise<SlotRow[]> {
-  return select<SlotRow>(url, SLOT_LIST_QUERY, [fromDate]);
+/** The TOP screen's 接種予約枠: every slot from `fromDate` ('YYYY-MM-DD', Asia/Tokyo) on, or only
+ *  the first `limit` of them. */
+export function selectSlotsFrom(url: string, fromDate: string, limit?: number): Promise<SlotRow[]> {
+  return limit === undefined
+    ? select<SlotRow>(url, SLOT_LIST_QUERY, [fromDate])
+    : select<SlotRow>(url, `${SLOT_LIST_QUERY} LIMIT $2`, [fromDate, limit]);
 }

@@ -3,10 +3,17 @@
 // table rows at once would hold the window for well over 100 ms; the first screenful is what the
 // receptionist reads and acts on first.
 
-/** Rows in the first frame: more than a screenful. */
-export const FIRST_ROWS = 40;
-/** Rows added per frame after that. */
+/** No row of these lists is shorter than this (CSS pixels): one line of text and its padding. */
+const SHORTEST_ROW_PX = 30;
+/** Rows added per frame after the first. */
 export const ROWS_PER_FRAME = 120;
+
+/** Rows in the first frame: as many as the window could show if a list filled all its height,
+ *  so that the first frame is a screenful however large the window, and no more (each row costs
+ *  the first frame time). */
+export function firstRows(windowHeight: number = window.innerHeight): number {
+  return Math.max(1, Math.ceil(windowHeight / SHORTEST_ROW_PX));
+}
 
 type Schedule = (run: () => void) => number;
 type Cancel = (handle: number) => void;
@@ -21,30 +28,34 @@ export class Reveal {
 
   #schedule: Schedule;
   #cancel: Cancel;
+  #first: () => number;
   #pending: number | null = null;
   #key: string | null = null;
 
   constructor(
     schedule: Schedule = (run) => requestAnimationFrame(run),
     cancel: Cancel = (handle) => cancelAnimationFrame(handle),
+    first: () => number = () => firstRows(),
   ) {
     this.#schedule = schedule;
     this.#cancel = cancel;
+    this.#first = first;
   }
 
   /** A new list (another day, a first read): start again from the first rows. */
   start(total: number): void {
     this.#stop();
     this.total = total;
-    this.count = Math.min(total, FIRST_ROWS);
+    this.count = Math.min(total, this.#first());
     this.#next();
   }
 
   /** The same list read again (after a sync or a row's update): rows already shown stay shown. */
   update(total: number): void {
     this.total = total;
+    const first = Math.min(total, this.#first());
     if (this.count > total) this.count = total;
-    if (this.count < Math.min(total, FIRST_ROWS)) this.count = Math.min(total, FIRST_ROWS);
+    if (this.count < first) this.count = first;
     if (this.#pending === null) this.#next();
   }
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FIRST_ROWS, ROWS_PER_FRAME, Reveal } from './reveal.svelte';
+import { ROWS_PER_FRAME, Reveal, firstRows } from './reveal.svelte';
+
+/** The first frame's rows in these tests. */
+const FIRST_ROWS = 29;
 
 /** A scheduler run by hand: `frame()` runs what waits for the next frame. */
 function frames() {
@@ -25,7 +28,7 @@ function frames() {
 describe('Reveal', () => {
   it('shows the first rows at once and the rest over the following frames', () => {
     const f = frames();
-    const reveal = new Reveal(f.schedule, f.cancel);
+    const reveal = new Reveal(f.schedule, f.cancel, () => FIRST_ROWS);
     reveal.start(FIRST_ROWS + 2 * ROWS_PER_FRAME - 10);
     expect(reveal.count).toBe(FIRST_ROWS);
     expect(reveal.complete).toBe(false);
@@ -39,7 +42,7 @@ describe('Reveal', () => {
 
   it('a short list is complete at once and schedules nothing', () => {
     const f = frames();
-    const reveal = new Reveal(f.schedule, f.cancel);
+    const reveal = new Reveal(f.schedule, f.cancel, () => FIRST_ROWS);
     reveal.start(3);
     expect(reveal.count).toBe(3);
     expect(reveal.complete).toBe(true);
@@ -48,7 +51,7 @@ describe('Reveal', () => {
 
   it('a list read again keeps the rows already shown', () => {
     const f = frames();
-    const reveal = new Reveal(f.schedule, f.cancel);
+    const reveal = new Reveal(f.schedule, f.cancel, () => FIRST_ROWS);
     reveal.start(500);
     f.frame();
     f.frame();
@@ -63,7 +66,7 @@ describe('Reveal', () => {
 
   it('a new list starts again from the first rows and drops the old schedule', () => {
     const f = frames();
-    const reveal = new Reveal(f.schedule, f.cancel);
+    const reveal = new Reveal(f.schedule, f.cancel, () => FIRST_ROWS);
     reveal.start(500);
     f.frame();
     reveal.start(300);
@@ -73,7 +76,7 @@ describe('Reveal', () => {
 
   it('finish shows every row now', () => {
     const f = frames();
-    const reveal = new Reveal(f.schedule, f.cancel);
+    const reveal = new Reveal(f.schedule, f.cancel, () => FIRST_ROWS);
     reveal.start(500);
     reveal.finish();
     expect(reveal.count).toBe(500);
@@ -83,12 +86,23 @@ describe('Reveal', () => {
 
   it('show keeps the rows of the same list and starts another from the first rows', () => {
     const f = frames();
-    const reveal = new Reveal(f.schedule, f.cancel);
+    const reveal = new Reveal(f.schedule, f.cancel, () => FIRST_ROWS);
     reveal.show('2026-11-24', 500);
     f.frame();
     reveal.show('2026-11-24', 500);
     expect(reveal.count).toBe(FIRST_ROWS + ROWS_PER_FRAME);
     reveal.show('2026-11-25', 500);
     expect(reveal.count).toBe(FIRST_ROWS);
+  });
+});
+
+describe('firstRows', () => {
+  it('is a screenful of the shortest rows, however tall the window', () => {
+    // The app's window (860 px) and a full-HD screen: 30 px per row at the least.
+    expect(firstRows(860)).toBe(29);
+    expect(firstRows(1080)).toBe(36);
+    // A partly hidden row still counts; a window with no height still shows one.
+    expect(firstRows(861)).toBe(29);
+    expect(firstRows(0)).toBe(1);
   });
 });
