@@ -406,6 +406,153 @@ async fn a_resync_rebuilds_the_cache_and_keeps_pending_work() {
     assert_eq!(city_bookings(&city).await, cached);
 }
 
+/// Starts a sync round with `request` held at the proxy, and once the round waits there (its push
+/// done, the server's answer still to come) cancels `booking` at the desk, then lets the round
+/// finish: what the server sends next was read before the cancellation.
+async fn cancel_while_the_round_waits_at(
+    proxy: &Proxy,
+    clinic: &Arc<Clinic>,
+    request: &'static str,
+    booking: Uuid,
+) -> yoyaku_clinic::SyncStatus {
+    proxy.hold(request);
+    let round = tokio::spawn({
+        let clinic = clinic.clone();
+        async move { clinic.sync_now().await }
+    });
+    proxy.until_held().await;
+    let cancelled = clinic.cancel(booking).await.unwrap();
+    assert_eq!(cancelled.status, "cancelled");
+    proxy.release();
+    round.await.unwrap()
+}
+
+/// (status, sync state) of a booking in the cache, as 受付 and the 4-1 list read it.
+async fn cached_state(clinic: &Clinic, booking: &str) -> (String, String) {
+    sqlx::query_as("SELECT status, sync_state FROM day_list WHERE booking_id = ?")
+        .bind(booking)
+        .fetch_one(clinic.store().pool())
+        .await
+        .unwrap()
+}
+
+/// The round pushes the booking, then pulls: the page brings the booking back as the server
+/// holds it (reserved). A cancellation typed at the desk between the two is held local work, and
+/// the pull must not overwrite it; the next round sends it.
+#[tokio::test]
+async fn a_cancellation_typed_while_the_round_pulls_is_kept_and_sent_next() {
+    let (city, proxy, _dir, clinic) = booked_behind_a_proxy(1).await;
+    let booking = cached_bookings(&clinic).await.remove(0).0;
+
+    let status = cancel_while_the_round_waits_at(
+        &proxy,
+        &clinic,
+        "GET /api/v1/sync/pull",
+        booking.parse().unwrap(),
+    )
+    .await;
+    assert_eq!((status.pending, status.problems), (1, 0), "{status:?}");
+    assert!(status.last_error.is_none(), "{status:?}");
+    assert_eq!(
+        city_bookings(&city).await[0].4,
+        "reserved",
+        "pushed before the pull"
+    );
+    assert_eq!(
+        cached_state(&clinic, &booking).await,
+        ("cancelled".into(), "pending".into()),
+        "the pull overwrote the cancellation"
+    );
+
+    sync_until_settled(&clinic).await;
+    assert_eq!(city_bookings(&city).await[0].4, "cancelled");
+    assert_eq!(city_bookings(&city).await, cached_bookings(&clinic).await);
+}
+
+/// The server answers the pull with `Resync` (a cursor it never issued) and the cache is rebuilt
+/// from a snapshot while two kinds of local work are held: a cancellation typed while the round
+/// waited for the snapshot, and a refused registration with its booking in 同期の問題 (which the
+/// snapshot does not hold). The rebuild keeps both, and the slot the refused booking names.
+#[tokio::test]
+async fn a_rebuild_from_a_snapshot_keeps_held_work_a_cancellation_and_a_refused_booking() {
+    let (city, proxy, _dir, clinic) = booked_behind_a_proxy(1).await;
+    let booking = cached_bookings(&clinic).await.remove(0).0;
+    let slots = open_slots(&clinic, 1).await;
+    let made_up = clinic
+        .register_resident(RegistrationForm {
+            key: ResidentKeyInput {
+                municipality_code: Some("431001".into()),
+                ticket: "9999999999".into(),
+                birth_date: "1960-01-01".into(),
+            },
+            details: ResidentForm {
+                family_name_kana: "ニセ".into(),
+                given_name_kana: "モノ".into(),
+                sex: Some(Sex::Unset),
+                phone: "0963280001".into(),
+                email: String::new(),
+                memo: String::new(),
+            },
+            outside: None,
+        })
+        .await
+        .unwrap();
+    let refused = clinic
+        .book(BookRequest {
+            resident: made_up.key,
+            slot_id: slot_id(&slots[5]),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap()
+        .booking
+        .booking_id;
+    let snapshot_at = || async {
+        sqlx::query_scalar::<_, Option<String>>("SELECT snapshot_at FROM sync_state")
+            .fetch_one(clinic.store().pool())
+            .await
+            .unwrap()
+    };
+    let first_snapshot = snapshot_at().await;
+    sqlx::query("UPDATE sync_state SET cursor = 999999999")
+        .execute(clinic.store().pool())
+        .await
+        .unwrap();
+
+    let status = cancel_while_the_round_waits_at(
+        &proxy,
+        &clinic,
+        "GET /api/v1/sync/snapshot",
+        booking.parse().unwrap(),
+    )
+    .await;
+    assert!(status.last_error.is_none(), "{status:?}");
+    assert_ne!(snapshot_at().await, first_snapshot, "the cache was rebuilt");
+    assert_eq!((status.pending, status.problems), (1, 2), "{status:?}");
+    assert_eq!(
+        cached_state(&clinic, &booking).await,
+        ("cancelled".into(), "pending".into()),
+        "the rebuild overwrote the cancellation"
+    );
+    assert_eq!(
+        cached_state(&clinic, &refused).await,
+        ("reserved".into(), "rejected".into()),
+        "the rebuild dropped the refused booking"
+    );
+    let problems = clinic.sync_problems().await.unwrap();
+    let codes: Vec<Code> = problems.iter().map(|p| p.rejection.known_code()).collect();
+    assert_eq!(
+        codes,
+        vec![Code::TicketNotInRegistry, Code::SyncDependencyRejected]
+    );
+
+    sync_until_settled(&clinic).await;
+    assert_eq!(city_bookings(&city).await[0].4, "cancelled");
+    let mut kept = cached_bookings(&clinic).await;
+    kept.retain(|b| b.0 != refused);
+    assert_eq!(city_bookings(&city).await, kept);
+}
+
 #[tokio::test]
 async fn a_made_up_ticket_and_a_dose_booked_twice_come_back_as_problems_and_hold_back_nothing() {
     let mut city = City::start().await;

@@ -110,6 +110,25 @@ async fn pending_batch(db: &mut SqliteConnection, after: i64) -> Result<(Uuid, V
     Ok((device, intents))
 }
 
+/// The city took a booking this device placed (booked, or changed to another slot): its seat is
+/// certain now, so it is no longer 仮予約, even where later work on it (a cancellation typed
+/// meanwhile, say) keeps the server's copy from replacing the cached row.
+async fn confirm_placed_seat(db: &mut SqliteConnection, device: &str, seq: i64) -> Result<()> {
+    sqlx::query!(
+        "UPDATE bookings SET tentative = 0
+         WHERE tentative = 1
+           AND id IN (SELECT t.key FROM outbox_touches t
+                      JOIN outbox o ON o.device_id = t.device_id AND o.seq = t.seq
+                      WHERE t.device_id = ? AND t.seq = ? AND t.kind = 'booking'
+                        AND o.kind IN ('book', 'change_booking'))",
+        device,
+        seq,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Stores the server's answers in one transaction.
 async fn settle(store: &Store, request: &PushRequest, response: &PushResponse) -> Result<Pushed> {
     let device = request.device_id.to_string();
@@ -156,6 +175,7 @@ async fn settle(store: &Store, request: &PushRequest, response: &PushResponse) -
                 )
                 .execute(&mut *tx)
                 .await?;
+                confirm_placed_seat(&mut tx, &device, seq).await?;
             }
             Outcome::Rejected(rejection) => {
                 pushed.rejected += 1;

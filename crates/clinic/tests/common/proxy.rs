@@ -1,6 +1,7 @@
 //! A TCP proxy between the clinic and the city server that can lose the network in the ugly
 //! places: it can swallow the server's reply after the server has done the work (the reply lost
-//! after commit), or cut a request halfway through (the line dropping mid-push).
+//! after commit), or cut a request halfway through (the line dropping mid-push). It can also hold
+//! one kind of request at the door, so that a test acts while a sync round waits there.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -24,6 +26,10 @@ pub struct Proxy {
     addr: SocketAddr,
     fault: Arc<AtomicU8>,
     faulted: Arc<AtomicUsize>,
+    /// Requests starting with this (say `GET /api/v1/sync/pull`) wait until it is cleared.
+    gate: watch::Sender<Option<&'static str>>,
+    /// How many requests the gate has stopped so far.
+    held: watch::Sender<usize>,
 }
 
 impl Proxy {
@@ -37,12 +43,19 @@ impl Proxy {
         let addr = listener.local_addr().unwrap();
         let fault = Arc::new(AtomicU8::new(Fault::None as u8));
         let faulted = Arc::new(AtomicUsize::new(0));
-        let (f, n) = (fault.clone(), faulted.clone());
+        let gate = watch::Sender::new(None);
+        let held = watch::Sender::new(0);
+        let faults = Faults {
+            fault: fault.clone(),
+            faulted: faulted.clone(),
+            gate: gate.clone(),
+            held: held.clone(),
+        };
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let (f, n) = (f.clone(), n.clone());
+                let faults = faults.clone();
                 tokio::spawn(async move {
-                    let _ = relay(client, upstream, &f, &n).await;
+                    let _ = relay(client, upstream, &faults).await;
                 });
             }
         });
@@ -50,6 +63,8 @@ impl Proxy {
             addr,
             fault,
             faulted,
+            gate,
+            held,
         }
     }
 
@@ -65,6 +80,52 @@ impl Proxy {
     pub fn faulted(&self) -> usize {
         self.faulted.load(Ordering::SeqCst)
     }
+
+    /// Holds every request that starts with `request` (method and path) until [`Self::release`].
+    pub fn hold(&self, request: &'static str) {
+        self.held.send_replace(0);
+        self.gate.send_replace(Some(request));
+    }
+
+    /// Waits until a request is held at the gate (10 s at most).
+    pub async fn until_held(&self) {
+        let mut held = self.held.subscribe();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            held.wait_for(|&n| n > 0),
+        )
+        .await
+        .expect("no request reached the gate")
+        .unwrap();
+    }
+
+    /// Lets the held requests through, and every later one.
+    pub fn release(&self) {
+        self.gate.send_replace(None);
+    }
+}
+
+/// What the proxy does to the requests it relays, shared by every connection.
+#[derive(Clone)]
+struct Faults {
+    fault: Arc<AtomicU8>,
+    faulted: Arc<AtomicUsize>,
+    gate: watch::Sender<Option<&'static str>>,
+    held: watch::Sender<usize>,
+}
+
+impl Faults {
+    /// Waits while the gate holds requests like this one.
+    async fn pass_gate(&self, request: &[u8]) {
+        let mut gate = self.gate.subscribe();
+        let held_here =
+            |g: &Option<&'static str>| g.is_some_and(|p| request.starts_with(p.as_bytes()));
+        if !held_here(&gate.borrow_and_update()) {
+            return;
+        }
+        self.held.send_modify(|n| *n += 1);
+        let _ = gate.wait_for(|g| !held_here(g)).await;
+    }
 }
 
 /// Relays one connection, request by request (the client's keep-alive reuse included), applying
@@ -72,9 +133,9 @@ impl Proxy {
 async fn relay(
     mut client: TcpStream,
     upstream: SocketAddr,
-    fault: &AtomicU8,
-    faulted: &AtomicUsize,
+    faults: &Faults,
 ) -> std::io::Result<()> {
+    let (fault, faulted) = (&faults.fault, &faults.faulted);
     let mut server = TcpStream::connect(upstream).await?;
     let mut request = vec![0u8; 64 * 1024];
     let mut n = client.read(&mut request).await?;
@@ -82,6 +143,7 @@ async fn relay(
         if n == 0 {
             return Ok(());
         }
+        faults.pass_gate(&request[..n]).await;
         match fault.load(Ordering::SeqCst) {
             1 => {
                 server.write_all(&request[..n]).await?;
