@@ -349,6 +349,55 @@ async fn a_push_cut_off_halfway_is_sent_again_whole() {
     assert_eq!(city_bookings(&city).await, cached_bookings(&clinic).await);
 }
 
+/// The line drops while the server is in the middle of a push: it has committed the first
+/// residents' intents and waits on the next one (its slot locked by another transaction), and no
+/// answer reaches the clinic. Whatever the server then does with the rest (goes on, or stops with
+/// the connection), the batch sent again is applied once, each intent with its first outcome.
+#[tokio::test]
+async fn a_push_dropped_mid_batch_on_the_server_is_applied_once_when_sent_again() {
+    let (city, proxy, _dir, clinic) = booked_behind_a_proxy(5).await;
+    let blocked = open_slots(&clinic, 1).await[3].slot_id.clone();
+    let mut lock = city.pool.begin().await.unwrap();
+    sqlx::query("select 1 from slots where id = $1::uuid for update")
+        .bind(&blocked)
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+
+    proxy.set(Fault::DropPushes);
+    let round = tokio::spawn({
+        let clinic = clinic.clone();
+        async move { clinic.sync_now().await }
+    });
+    // Three residents booked, the fourth waiting on its slot: then the line drops.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while city_bookings(&city).await.len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server committed nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    proxy.cut();
+    let dropped = round.await.unwrap();
+    assert!(!dropped.online && dropped.pending == 10, "{dropped:?}");
+    assert_eq!(proxy.faulted(), 1);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        city_bookings(&city).await.len(),
+        3,
+        "the fourth waits on its slot"
+    );
+    lock.rollback().await.unwrap();
+
+    proxy.set(Fault::None);
+    sync_until_settled(&clinic).await;
+    assert_eq!(outbox_states(&clinic).await, vec![("applied".into(), 10)]);
+    let at_city = city_bookings(&city).await;
+    assert_eq!(at_city.len(), 5);
+    assert_eq!(at_city, cached_bookings(&clinic).await);
+}
+
 #[tokio::test]
 async fn killed_between_the_local_write_and_the_push_or_after_the_server_committed() {
     let city = City::start().await;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -20,6 +20,9 @@ pub enum Fault {
     LoseReplies = 1,
     /// Forward only the first part of each request, then close both sides.
     CutRequests = 2,
+    /// Forward each push whole, then wait for [`Proxy::cut`] and close both sides: the server is
+    /// left mid-batch with no one to answer (other requests pass).
+    DropPushes = 3,
 }
 
 pub struct Proxy {
@@ -30,6 +33,8 @@ pub struct Proxy {
     gate: watch::Sender<Option<&'static str>>,
     /// How many requests the gate has stopped so far.
     held: watch::Sender<usize>,
+    /// Closes a push held by [`Fault::DropPushes`].
+    cut: Arc<Notify>,
 }
 
 impl Proxy {
@@ -45,11 +50,13 @@ impl Proxy {
         let faulted = Arc::new(AtomicUsize::new(0));
         let gate = watch::Sender::new(None);
         let held = watch::Sender::new(0);
+        let cut = Arc::new(Notify::new());
         let faults = Faults {
             fault: fault.clone(),
             faulted: faulted.clone(),
             gate: gate.clone(),
             held: held.clone(),
+            cut: cut.clone(),
         };
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -65,6 +72,7 @@ impl Proxy {
             faulted,
             gate,
             held,
+            cut,
         }
     }
 
@@ -103,6 +111,11 @@ impl Proxy {
     pub fn release(&self) {
         self.gate.send_replace(None);
     }
+
+    /// Drops the line of the push [`Fault::DropPushes`] holds (or of the next one).
+    pub fn cut(&self) {
+        self.cut.notify_one();
+    }
 }
 
 /// What the proxy does to the requests it relays, shared by every connection.
@@ -112,6 +125,7 @@ struct Faults {
     faulted: Arc<AtomicUsize>,
     gate: watch::Sender<Option<&'static str>>,
     held: watch::Sender<usize>,
+    cut: Arc<Notify>,
 }
 
 impl Faults {
@@ -160,11 +174,47 @@ async fn relay(
                 faulted.fetch_add(1, Ordering::SeqCst);
                 return Ok(());
             }
+            3 if request[..n].starts_with(b"POST /api/v1/sync/push") => {
+                forward_whole_request(&mut client, &mut server, &request[..n]).await?;
+                faults.cut.notified().await;
+                faulted.fetch_add(1, Ordering::SeqCst);
+                return Ok(());
+            }
             _ => {
                 server.write_all(&request[..n]).await?;
                 n = pump_until_next_request(&mut client, &mut server, &mut request).await?;
             }
         }
+    }
+}
+
+/// Forwards a request whose first bytes are `start`, reading from the client until its headers
+/// and its `Content-Length` of body have all gone to the server.
+async fn forward_whole_request(
+    client: &mut TcpStream,
+    server: &mut TcpStream,
+    start: &[u8],
+) -> std::io::Result<()> {
+    let mut sent = start.to_vec();
+    server.write_all(start).await?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if let Some(end) = sent.windows(4).position(|w| w == b"\r\n\r\n") {
+            let headers = String::from_utf8_lossy(&sent[..end]).to_ascii_lowercase();
+            let length: usize = headers
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap_or(0));
+            if sent.len() >= end + 4 + length {
+                return Ok(());
+            }
+        }
+        let n = client.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        server.write_all(&buf[..n]).await?;
+        sent.extend_from_slice(&buf[..n]);
     }
 }
 
