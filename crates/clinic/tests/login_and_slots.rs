@@ -4,6 +4,7 @@
 mod common;
 
 use chrono::NaiveDate;
+use common::work::{register, sync_until_settled};
 use common::{City, form, open_clinic, open_clinic_on};
 use yoyaku_clinic::{ClinicError, LoginForm};
 use yoyaku_core::Code;
@@ -204,6 +205,54 @@ async fn another_account_on_the_same_device_starts_from_its_own_slots() {
     let dir = tempfile::tempdir().unwrap();
     let clinic = open_clinic(&city, dir.path()).await;
     clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    clinic.logout().await.unwrap();
+    clinic.login(form(&city.demo.clinic_e)).await.unwrap();
+    assert_eq!(
+        cached_slot_ids(&clinic).await,
+        city_slot_ids(&city, 105).await
+    );
+}
+
+/// Another account's login would empty the cache for it: while the first account's work is
+/// unsent it is refused, saying whose work and what to do, and nothing of that work is lost; once
+/// the work has reached the city, the other account starts from its own slots.
+#[tokio::test]
+async fn another_accounts_login_waits_for_the_unsent_work_and_loses_none_of_it() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = open_clinic(&city, dir.path()).await;
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    city.stop().await;
+    let resident = register(&clinic, 1).await;
+    city.restart().await;
+    clinic.logout().await.unwrap();
+
+    let refused = clinic
+        .login(form(&city.demo.clinic_e))
+        .await
+        .expect_err("clinic-e over clinic-a's unsent work");
+    assert_eq!(refused.code(), Code::SyncOtherAccountUnsent);
+    let words = refused.message_ja();
+    assert!(
+        words.contains(city.demo.clinic_a.account_id) && words.contains("未送信の操作が1件"),
+        "{words}"
+    );
+    assert_eq!(
+        cached_slot_ids(&clinic).await,
+        city_slot_ids(&city, 101).await,
+        "the cache is still clinic-a's"
+    );
+    assert_eq!(clinic.status().pending, 1);
+
+    clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+    sync_until_settled(&clinic).await;
+    let at_city: i64 =
+        sqlx::query_scalar("select count(*) from residents where ticket_number = $1")
+            .bind(resident.ticket_number.as_string())
+            .fetch_one(&city.pool)
+            .await
+            .unwrap();
+    assert_eq!(at_city, 1, "the registration reached the city");
     clinic.logout().await.unwrap();
     clinic.login(form(&city.demo.clinic_e)).await.unwrap();
     assert_eq!(
