@@ -455,6 +455,111 @@ async fn a_resync_rebuilds_the_cache_and_keeps_pending_work() {
     assert_eq!(city_bookings(&city).await, cached);
 }
 
+/// 接種券番号 9999999999, typed in offline: the city's registry does not hold it.
+const MADE_UP_TICKET: &str = "9999999999";
+
+/// Registers a resident with [`MADE_UP_TICKET`] while offline (not verified by the registry).
+async fn register_made_up(clinic: &Clinic) -> ResidentKey {
+    let made_up = clinic
+        .register_resident(RegistrationForm {
+            key: ResidentKeyInput {
+                municipality_code: Some("431001".into()),
+                ticket: MADE_UP_TICKET.into(),
+                birth_date: "1960-01-01".into(),
+            },
+            details: ResidentForm {
+                family_name_kana: "ニセ".into(),
+                given_name_kana: "モノ".into(),
+                sex: Some(Sex::Unset),
+                phone: "0963280001".into(),
+                email: String::new(),
+                memo: String::new(),
+            },
+            outside: None,
+        })
+        .await
+        .unwrap();
+    assert!(!made_up.verified);
+    made_up.key
+}
+
+/// 再送 of a refused registration and the booking that rested on it: sent again while the
+/// registry still lacks the ticket, refused again (the same two problems, nothing at the city);
+/// sent again once the city has corrected its registry, both go through, once.
+#[tokio::test]
+async fn a_refusal_sent_again_is_refused_again_until_the_registry_is_corrected() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    let slots = open_slots(&clinic, 2).await;
+    city.stop().await;
+    let made_up = register_made_up(&clinic).await;
+    let booking = clinic
+        .book(BookRequest {
+            resident: made_up,
+            slot_id: slot_id(&slots[0]),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap()
+        .booking
+        .booking_id;
+    city.restart().await;
+    let status = clinic.sync_now().await;
+    assert_eq!((status.pending, status.problems), (0, 2), "{status:?}");
+    let at_city = || async {
+        sqlx::query_as::<_, (i64, i64)>(
+            "select (select count(*) from residents where ticket_number = $1),
+                    (select count(*) from bookings where ticket_number = $1)",
+        )
+        .bind(MADE_UP_TICKET)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap()
+    };
+
+    let first = clinic.sync_problems().await.unwrap()[0].intent_id;
+    clinic.retry_problem(first).await.unwrap();
+    assert_eq!(clinic.status().pending, 2, "both sent again");
+    let status = clinic.sync_now().await;
+    assert_eq!((status.pending, status.problems), (0, 2), "{status:?}");
+    let codes: Vec<Code> = clinic
+        .sync_problems()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.rejection.known_code())
+        .collect();
+    assert_eq!(
+        codes,
+        vec![Code::TicketNotInRegistry, Code::SyncDependencyRejected]
+    );
+    assert_eq!(at_city().await, (0, 0));
+
+    sqlx::query(
+        "insert into valid_tickets (municipality_code, ticket_number, birth_date)
+         values ('431001', $1, date '1960-01-01')",
+    )
+    .bind(MADE_UP_TICKET)
+    .execute(&city.pool)
+    .await
+    .unwrap();
+    let again = clinic.sync_problems().await.unwrap()[0].intent_id;
+    assert_ne!(again, first, "the refusal of the second sending");
+    clinic.retry_problem(again).await.unwrap();
+    sync_until_settled(&clinic).await;
+    assert_eq!(clinic.status().problems, 0);
+    assert_eq!(at_city().await, (1, 1));
+    assert_eq!(
+        cached_state(&clinic, &booking).await,
+        ("reserved".into(), "synced".into())
+    );
+    assert_eq!(
+        outbox_states(&clinic).await,
+        vec![("applied".into(), 2), ("superseded".into(), 4)]
+    );
+}
+
 /// Starts a sync round with `request` held at the proxy, and once the round waits there (its push
 /// done, the server's answer still to come) cancels `booking` at the desk, then lets the round
 /// finish: what the server sends next was read before the cancellation.
@@ -527,28 +632,10 @@ async fn a_rebuild_from_a_snapshot_keeps_held_work_a_cancellation_and_a_refused_
     let (city, proxy, _dir, clinic) = booked_behind_a_proxy(1).await;
     let booking = cached_bookings(&clinic).await.remove(0).0;
     let slots = open_slots(&clinic, 1).await;
-    let made_up = clinic
-        .register_resident(RegistrationForm {
-            key: ResidentKeyInput {
-                municipality_code: Some("431001".into()),
-                ticket: "9999999999".into(),
-                birth_date: "1960-01-01".into(),
-            },
-            details: ResidentForm {
-                family_name_kana: "ニセ".into(),
-                given_name_kana: "モノ".into(),
-                sex: Some(Sex::Unset),
-                phone: "0963280001".into(),
-                email: String::new(),
-                memo: String::new(),
-            },
-            outside: None,
-        })
-        .await
-        .unwrap();
+    let made_up = register_made_up(&clinic).await;
     let refused = clinic
         .book(BookRequest {
-            resident: made_up.key,
+            resident: made_up,
             slot_id: slot_id(&slots[5]),
             dose: DoseNumber::FIRST,
         })
@@ -613,29 +700,10 @@ async fn a_made_up_ticket_and_a_dose_booked_twice_come_back_as_problems_and_hold
 
     city.stop().await;
     // A ticket typed in offline that the registry does not hold, and its booking.
-    let made_up = clinic
-        .register_resident(RegistrationForm {
-            key: ResidentKeyInput {
-                municipality_code: Some("431001".into()),
-                ticket: "9999999999".into(),
-                birth_date: "1960-01-01".into(),
-            },
-            details: ResidentForm {
-                family_name_kana: "ニセ".into(),
-                given_name_kana: "モノ".into(),
-                sex: Some(Sex::Unset),
-                phone: "0963280001".into(),
-                email: String::new(),
-                memo: String::new(),
-            },
-            outside: None,
-        })
-        .await
-        .unwrap();
-    assert!(!made_up.verified);
+    let made_up = register_made_up(&clinic).await;
     clinic
         .book(BookRequest {
-            resident: made_up.key,
+            resident: made_up,
             slot_id: slot_id(&slots[0]),
             dose: DoseNumber::FIRST,
         })
