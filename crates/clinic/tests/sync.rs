@@ -455,6 +455,103 @@ async fn a_resync_rebuilds_the_cache_and_keeps_pending_work() {
     assert_eq!(city_bookings(&city).await, cached);
 }
 
+/// The whole lease path: a sync round leases seats of the next day's 公開枠; offline, a booking
+/// on one is 予約確定 (not a 仮予約); meanwhile the web books every other seat of that slot;
+/// pushed, the booking is applied on its leased seat and the slot is exactly full, not over.
+#[tokio::test]
+async fn a_booking_on_a_leased_seat_stands_when_the_web_fills_the_slot_meanwhile() {
+    let mut city = City::start().await;
+    // A 公開枠 of three seats six hours from now, whatever the day and hour the test runs.
+    let leased_slot: String = sqlx::query_scalar(
+        "insert into slots (municipality_code, venue_id, vaccine_code, id, name, starts_at,
+                            ends_at, visibility, capacity)
+         select s.municipality_code, s.venue_id, s.vaccine_code, gen_random_uuid(), '検証枠',
+                now() + interval '6 hours', now() + interval '6 hours 30 minutes', 'public', 3
+         from slots s join venues v on v.municipality_code = s.municipality_code
+                                    and v.id = s.venue_id
+         where v.venue_number = 101 and s.visibility = 'public' limit 1
+         returning id::text",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    sync_until_settled(&clinic).await;
+    let seats: i64 = sqlx::query_scalar(
+        "SELECT seats FROM leases WHERE slot_id = ? AND julianday(expires_at) > julianday('now')",
+    )
+    .bind(&leased_slot)
+    .fetch_one(clinic.store().pool())
+    .await
+    .expect("a lease on the slot");
+    assert!((1..3).contains(&seats), "{seats} of 3 seats leased");
+
+    city.stop().await;
+    let resident = register(&clinic, 70).await;
+    // The registration is not accepted yet, so that booking would be a 仮予約 whatever the seat:
+    // register online first, then book offline.
+    city.restart().await;
+    sync_until_settled(&clinic).await;
+    city.stop().await;
+    let booked = clinic
+        .book(BookRequest {
+            resident,
+            slot_id: leased_slot.parse().unwrap(),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(booked.certainty, Certainty::LeasedSeat { .. }),
+        "{:?}",
+        booked.certainty
+    );
+    city.restart().await;
+
+    // The web takes every seat the city sees free (the lease's seats are not among them).
+    let free: i32 = sqlx::query_scalar("select capacity - booked from slots where id = $1::uuid")
+        .bind(&leased_slot)
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+    let url = city.url();
+    for i in 0..free {
+        let (ticket, born) = registry_entry(100 + i as u32);
+        let web = WebResident {
+            url: &url,
+            ticket: &ticket,
+            born,
+        };
+        web.register().await;
+        web.book(&leased_slot, 1).await;
+    }
+
+    sync_until_settled(&clinic).await;
+    assert_eq!(clinic.status().problems, 0);
+    // Full, not over: the web's bookings, the clinic's, and the leased seat it has not used yet.
+    let (capacity, booked_at_city, active, unused): (i32, i32, i64, i64) = sqlx::query_as(
+        "select s.capacity, s.booked,
+                (select count(*) from bookings b where b.slot_id = s.id
+                   and b.status in ('reserved', 'checked_in', 'vaccinated')),
+                (select coalesce(sum(l.seats - l.used), 0) from leases l
+                   where l.slot_id = s.id and l.released_at is null)
+         from slots s where s.id = $1::uuid",
+    )
+    .bind(&leased_slot)
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert_eq!(booked_at_city, capacity);
+    assert_eq!(active, i64::from(free) + 1);
+    assert_eq!((active + unused, unused), (i64::from(capacity), seats - 1));
+    assert_eq!(
+        cached_state(&clinic, &booked.booking.booking_id).await,
+        ("reserved".into(), "synced".into())
+    );
+    assert_agree_after_sync(&city, &clinic).await;
+}
+
 /// 接種券番号 9999999999, typed in offline: the city's registry does not hold it.
 const MADE_UP_TICKET: &str = "9999999999";
 
