@@ -872,6 +872,63 @@ async fn a_made_up_ticket_and_a_dose_booked_twice_come_back_as_problems_and_hold
     assert_eq!(gone, 0);
 }
 
+/// How many sync rounds the status shows within `window`: each round is one burst of changes
+/// (its outcome, then its counts, a few ms apart), and rounds are at least half a second apart.
+async fn rounds_within(
+    status: &mut tokio::sync::watch::Receiver<yoyaku_clinic::SyncStatus>,
+    window: Duration,
+) -> usize {
+    let end = tokio::time::Instant::now() + window;
+    let mut rounds = 0;
+    while tokio::time::timeout_at(end, status.changed()).await.is_ok() {
+        rounds += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        status.borrow_and_update();
+    }
+    rounds
+}
+
+/// While the city cannot be reached the loop retries sooner than its steady interval, backing off
+/// with jitter and never in a tight loop; its first success puts it back on the steady interval.
+#[tokio::test]
+async fn the_loop_backs_off_while_the_city_is_gone_and_returns_to_its_interval() {
+    let mut city = City::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clinic = logged_in(&city.url(), &city, dir.path()).await;
+    city.stop().await;
+    let schedule = yoyaku_clinic::Schedule {
+        interval: Duration::from_secs(3600),
+        first_retry: Duration::from_secs(1),
+        max_retry: Duration::from_secs(2),
+    };
+    let mut status = clinic.subscribe();
+    status.borrow_and_update();
+    let looping = tokio::spawn(clinic.clone().run_sync_loop(schedule));
+
+    // A round at once, then after 0.5–1 s, then every 0.5–2 s: 3 to 11 rounds in 5 s (an hourly
+    // interval would give 1, a loop without backoff hundreds).
+    let rounds = rounds_within(&mut status, Duration::from_secs(5)).await;
+    assert!((3..=11).contains(&rounds), "{rounds} rounds in 5 s");
+    assert!(!clinic.status().online);
+
+    city.restart().await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !(status.borrow_and_update().online && clinic.status().last_error.is_none()) {
+            status.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the next retry reached the city");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    status.borrow_and_update();
+    assert_eq!(
+        rounds_within(&mut status, Duration::from_secs(3)).await,
+        0,
+        "back on the hourly interval"
+    );
+    looping.abort();
+}
+
 #[tokio::test]
 async fn the_background_loop_pushes_a_new_write_without_being_asked() {
     let city = City::start().await;
