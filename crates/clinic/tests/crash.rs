@@ -2,6 +2,10 @@
 //! (SIGKILL) at a random moment. Reopened, the cache holds whole use cases only — every booking
 //! with its intent, sequence numbers without gaps — and, with the network back, the city ends up
 //! with exactly what the cache has.
+//!
+//! Then the same online, over many kill points: the child books with the city reachable (each
+//! booking sent at once) and syncs every few bookings, and is killed wherever it is — in a push,
+//! between the city's answer and settling it, in a pull, a lease or a snapshot.
 
 mod common;
 
@@ -17,6 +21,15 @@ use yoyaku_core::time::tokyo_today;
 
 const CHILD_DIR: &str = "YOYAKU_CRASH_CHILD_DIR";
 const CHILD_SERVER: &str = "YOYAKU_CRASH_CHILD_SERVER";
+/// The online child's first 接種券番号 (it books from there on).
+const CHILD_FIRST_TICKET: &str = "YOYAKU_CRASH_CHILD_FIRST_TICKET";
+/// Kill points of the online campaign (default [`KILLS`]) and the seed of its delays.
+const KILLS_VAR: &str = "YOYAKU_SYNC_KILLS";
+const SEED_VAR: &str = "YOYAKU_SYNC_KILL_SEED";
+const KILLS: u32 = 24;
+/// Tickets the city's registry gets for each kill point, far more than a child books before it.
+const TICKETS_PER_KILL: u64 = 200;
+const FIRST_CAMPAIGN_TICKET: u64 = 7_300_000_000;
 
 /// In the child: log in offline on the cache and book resident after resident until killed.
 async fn write_until_killed(dir: &str, server_url: &str) {
@@ -182,4 +195,264 @@ fn rand_millis() -> u32 {
         .unwrap()
         .subsec_nanos()
         % 50
+}
+
+/// The registry's birth date of a campaign ticket.
+fn born(ticket: u64) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1930, 1, 1).unwrap()
+        + chrono::TimeDelta::days((ticket % 20_000) as i64)
+}
+
+/// In the online child: log in, then book resident after resident (a 非公開枠 while any is left,
+/// then a 公開枠), each sent at once, cancel every fourth booking again, and sync after every
+/// third resident, until killed.
+async fn book_and_sync_until_killed(dir: &str, server_url: &str, first_ticket: u64) {
+    let settings = yoyaku_clinic::Settings {
+        server_url: server_url.to_owned(),
+        ..yoyaku_clinic::Settings::default()
+    };
+    let clinic = yoyaku_clinic::Clinic::open(std::path::Path::new(dir), settings)
+        .await
+        .unwrap();
+    clinic
+        .login(yoyaku_clinic::LoginForm {
+            municipality_code: "431001".into(),
+            account_id: "clinic-a".into(),
+            password: "demo-clinic-a".into(),
+            agreed_to_terms: true,
+        })
+        .await
+        .unwrap();
+    for ticket in first_ticket.. {
+        let registration = clinic
+            .register_resident(RegistrationForm {
+                key: ResidentKeyInput {
+                    municipality_code: Some("431001".into()),
+                    ticket: ticket.to_string(),
+                    birth_date: born(ticket).to_string(),
+                },
+                details: ResidentForm {
+                    family_name_kana: "クラッシュ".into(),
+                    given_name_kana: "ドウキ".into(),
+                    sex: Some(Sex::Unset),
+                    phone: "0963281111".into(),
+                    email: String::new(),
+                    memo: String::new(),
+                },
+                outside: None,
+            })
+            .await
+            .unwrap();
+        let slots = clinic
+            .slot_list(tokyo_today() + chrono::Days::new(1))
+            .await
+            .unwrap();
+        let open = |visibility: &str| {
+            slots
+                .iter()
+                .find(|s| s.visibility == visibility && s.remaining > 0)
+                .map(|s| s.slot_id.clone())
+        };
+        let Some(slot) = open("private").or_else(|| open("public")) else {
+            break;
+        };
+        let booked = clinic
+            .book(BookRequest {
+                resident: registration.key,
+                slot_id: slot.parse().unwrap(),
+                dose: DoseNumber::FIRST,
+            })
+            .await
+            .unwrap();
+        if ticket % 4 == 1 {
+            clinic
+                .cancel(booked.booking.booking_id.parse().unwrap())
+                .await
+                .unwrap();
+        }
+        if ticket % 3 == 2 {
+            clinic.sync_now().await;
+        }
+    }
+    std::thread::sleep(Duration::from_secs(600));
+}
+
+/// The next of a seeded sequence (xorshift64*), so that a run's kill delays can be replayed.
+fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
+/// The cache's intents so far, read while the child writes (read-only; 0 while it is locked).
+async fn intents_written(file: &std::path::Path) -> i64 {
+    let url = format!("sqlite:{}?mode=ro", file.display());
+    let Ok(pool) = sqlx::SqlitePool::connect(&url).await else {
+        return 0;
+    };
+    let n = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or(0);
+    pool.close().await;
+    n
+}
+
+/// The campaign's bookings, as (id, ticket, slot, status): at the city, or in the cache.
+async fn campaign_bookings_at_city(city: &City) -> Vec<(String, String, String, String)> {
+    sqlx::query_as(
+        "select id::text, ticket_number, slot_id::text, status::text from bookings
+         where ticket_number >= $1 order by id",
+    )
+    .bind(FIRST_CAMPAIGN_TICKET.to_string())
+    .fetch_all(&city.pool)
+    .await
+    .unwrap()
+}
+
+async fn campaign_bookings_cached(
+    clinic: &yoyaku_clinic::Clinic,
+) -> Vec<(String, String, String, String)> {
+    sqlx::query_as(
+        "SELECT id, ticket_number, slot_id, status FROM bookings WHERE ticket_number >= ? ORDER BY id",
+    )
+    .bind(FIRST_CAMPAIGN_TICKET.to_string())
+    .fetch_all(clinic.store().pool())
+    .await
+    .unwrap()
+}
+
+/// Kill points over online work: after each kill, the cache reopens whole (integrity, no gap in
+/// the intents' numbers, every booking with its intent), and once synced no intent is lost or
+/// applied twice: the city and the cache hold the same bookings, no slot is overbooked and no
+/// resident holds two active first doses.
+#[tokio::test]
+async fn killed_at_random_points_of_online_work_and_sync_the_city_and_cache_agree() {
+    if let (Ok(dir), Ok(server), Ok(first)) = (
+        std::env::var(CHILD_DIR),
+        std::env::var(CHILD_SERVER),
+        std::env::var(CHILD_FIRST_TICKET),
+    ) {
+        book_and_sync_until_killed(&dir, &server, first.parse().unwrap()).await;
+        return;
+    }
+    let kills: u32 = std::env::var(KILLS_VAR).map_or(KILLS, |v| v.parse().expect(KILLS_VAR));
+    let seed: u64 = std::env::var(SEED_VAR).map_or(0x5eed_1234, |v| v.parse().expect(SEED_VAR));
+    let mut random = seed.max(1);
+    let city = City::start().await;
+    sqlx::query(
+        "insert into valid_tickets (municipality_code, ticket_number, birth_date)
+         select '431001', ($1 + g)::text, date '1930-01-01' + (($1 + g) % 20000)::int
+         from generate_series(0, $2 - 1) g",
+    )
+    .bind(FIRST_CAMPAIGN_TICKET as i64)
+    .bind(i64::from(kills) * TICKETS_PER_KILL as i64)
+    .execute(&city.pool)
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(yoyaku_clinic::store::DATABASE_FILE);
+    let mut booked = 0;
+    for kill in 0..kills {
+        let before = intents_written(&file).await;
+        let first = FIRST_CAMPAIGN_TICKET + u64::from(kill) * TICKETS_PER_KILL;
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "killed_at_random_points_of_online_work_and_sync_the_city_and_cache_agree",
+                "--nocapture",
+            ])
+            .env(CHILD_DIR, dir.path())
+            .env(CHILD_SERVER, city.url())
+            .env(CHILD_FIRST_TICKET, first.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Once the child is under way (a few intents written), kill it 0–299 ms later.
+        let mut written = before;
+        for _ in 0..400 {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            written = intents_written(&file).await;
+            if written >= before + 3 {
+                break;
+            }
+        }
+        assert!(
+            written >= before + 3,
+            "kill {kill}: the child wrote too little"
+        );
+        let delay = next_random(&mut random) % 300;
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let clinic = open_clinic(&city, dir.path()).await;
+        let pool = clinic.store().pool();
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok", "kill {kill}");
+        let (intents, max_seq, next_seq): (i64, i64, i64) = sqlx::query_as(
+            "SELECT count(*), max(seq), (SELECT next_seq FROM sync_state) FROM outbox",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            (max_seq, next_seq),
+            (intents, intents + 1),
+            "kill {kill}: a gap or a reuse"
+        );
+        let orphans: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM bookings b WHERE b.ticket_number >= ?
+               AND NOT EXISTS (SELECT 1 FROM outbox_touches t
+                               WHERE t.kind = 'booking' AND t.key = b.id)",
+        )
+        .bind(FIRST_CAMPAIGN_TICKET.to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(orphans, 0, "kill {kill}: a booking without its intent");
+
+        clinic.login(form(&city.demo.clinic_a)).await.unwrap();
+        for _ in 0..5 {
+            if clinic.sync_now().await.pending == 0 {
+                break;
+            }
+        }
+        let status = clinic.status();
+        assert_eq!(
+            (status.pending, status.problems),
+            (0, 0),
+            "kill {kill}: {status:?}"
+        );
+        let at_city = campaign_bookings_at_city(&city).await;
+        assert_eq!(
+            at_city,
+            campaign_bookings_cached(&clinic).await,
+            "kill {kill}"
+        );
+        let (overbooked, doubled): (i64, i64) = sqlx::query_as(
+            "select (select count(*) from slots where booked > capacity),
+                    (select count(*) from (select ticket_number from bookings
+                                           where status in ('reserved', 'checked_in', 'vaccinated')
+                                             and dose = 1
+                                           group by municipality_code, ticket_number
+                                           having count(*) > 1) d)",
+        )
+        .fetch_one(&city.pool)
+        .await
+        .unwrap();
+        assert_eq!((overbooked, doubled), (0, 0), "kill {kill}");
+        booked = at_city.len();
+        clinic.store().close().await;
+    }
+    println!("{kills} kill points (seed {seed}): {booked} bookings, 0 invariant violations");
+    assert!(
+        booked >= kills as usize,
+        "the children booked too little: {booked}"
+    );
 }
