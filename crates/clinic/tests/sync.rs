@@ -555,8 +555,9 @@ async fn a_booking_on_a_leased_seat_stands_when_the_web_fills_the_slot_meanwhile
 /// 接種券番号 9999999999, typed in offline: the city's registry does not hold it.
 const MADE_UP_TICKET: &str = "9999999999";
 
-/// Registers a resident with [`MADE_UP_TICKET`] while offline (not verified by the registry).
-async fn register_made_up(clinic: &Clinic) -> ResidentKey {
+/// Registers a resident with [`MADE_UP_TICKET`] while offline (not verified by the registry) and
+/// books their first dose in `slot`: the booking's id.
+async fn book_made_up(clinic: &Clinic, slot: &SlotRow) -> String {
     let made_up = clinic
         .register_resident(RegistrationForm {
             key: ResidentKeyInput {
@@ -577,7 +578,16 @@ async fn register_made_up(clinic: &Clinic) -> ResidentKey {
         .await
         .unwrap();
     assert!(!made_up.verified);
-    made_up.key
+    clinic
+        .book(BookRequest {
+            resident: made_up.key,
+            slot_id: slot_id(slot),
+            dose: DoseNumber::FIRST,
+        })
+        .await
+        .unwrap()
+        .booking
+        .booking_id
 }
 
 /// 再送 of a refused registration and the booking that rested on it: sent again while the
@@ -590,17 +600,7 @@ async fn a_refusal_sent_again_is_refused_again_until_the_registry_is_corrected()
     let clinic = logged_in(&city.url(), &city, dir.path()).await;
     let slots = open_slots(&clinic, 2).await;
     city.stop().await;
-    let made_up = register_made_up(&clinic).await;
-    let booking = clinic
-        .book(BookRequest {
-            resident: made_up,
-            slot_id: slot_id(&slots[0]),
-            dose: DoseNumber::FIRST,
-        })
-        .await
-        .unwrap()
-        .booking
-        .booking_id;
+    let booking = book_made_up(&clinic, &slots[0]).await;
     city.restart().await;
     let status = clinic.sync_now().await;
     assert_eq!((status.pending, status.problems), (0, 2), "{status:?}");
@@ -729,17 +729,7 @@ async fn a_rebuild_from_a_snapshot_keeps_held_work_a_cancellation_and_a_refused_
     let (city, proxy, _dir, clinic) = booked_behind_a_proxy(1).await;
     let booking = cached_bookings(&clinic).await.remove(0).0;
     let slots = open_slots(&clinic, 1).await;
-    let made_up = register_made_up(&clinic).await;
-    let refused = clinic
-        .book(BookRequest {
-            resident: made_up,
-            slot_id: slot_id(&slots[5]),
-            dose: DoseNumber::FIRST,
-        })
-        .await
-        .unwrap()
-        .booking
-        .booking_id;
+    let refused = book_made_up(&clinic, &slots[5]).await;
     let snapshot_at = || async {
         sqlx::query_scalar::<_, Option<String>>("SELECT snapshot_at FROM sync_state")
             .fetch_one(clinic.store().pool())
@@ -797,15 +787,7 @@ async fn a_made_up_ticket_and_a_dose_booked_twice_come_back_as_problems_and_hold
 
     city.stop().await;
     // A ticket typed in offline that the registry does not hold, and its booking.
-    let made_up = register_made_up(&clinic).await;
-    clinic
-        .book(BookRequest {
-            resident: made_up,
-            slot_id: slot_id(&slots[0]),
-            dose: DoseNumber::FIRST,
-        })
-        .await
-        .unwrap();
+    book_made_up(&clinic, &slots[0]).await;
     clinic
         .book(BookRequest {
             resident: twice.clone(),
