@@ -199,6 +199,7 @@ impl Clinic {
                 "DELETE FROM details_conflicts;
                  DELETE FROM bookings_elsewhere;
                  DELETE FROM leases;
+                 DELETE FROM lease_requests;
                  DELETE FROM bookings;
                  DELETE FROM residents;
                  DELETE FROM slots;

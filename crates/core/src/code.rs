@@ -105,6 +105,7 @@ catalogue! {
     KanaNameRequired = "kana_name.required",
     KanaNameTooLong = "kana_name.too_long",
 
+    LeaseIdTaken = "lease.id_taken",
     LeasePrivateSlot = "lease.private_slot",
     LeaseSeats = "lease.seats",
 

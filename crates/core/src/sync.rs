@@ -262,6 +262,10 @@ pub struct PeriodInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeaseRequest {
+    /// The lease's id, chosen by the clinic: the same request sent again (its answer lost, or
+    /// the line sending it twice) is answered with the lease it made the first time, and takes
+    /// no more seats.
+    pub id: Uuid,
     pub slot_id: Uuid,
     pub seats: u32,
 }

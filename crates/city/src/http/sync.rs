@@ -39,7 +39,9 @@ impl From<SyncError> for ApiError {
             SyncError::Lease(refusal) => {
                 let status = match refusal {
                     crate::sync::LeaseRefusal::NotOwnSlot => StatusCode::NOT_FOUND,
-                    crate::sync::LeaseRefusal::Full => StatusCode::CONFLICT,
+                    crate::sync::LeaseRefusal::Full | crate::sync::LeaseRefusal::IdTaken => {
+                        StatusCode::CONFLICT
+                    }
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 ApiError::refused(status, refusal)
@@ -162,12 +164,12 @@ async fn take_snapshot(
     security(("bearer" = [])),
     request_body = LeaseRequest,
     responses(
-        (status = 201, description = "The lease", body = Lease),
+        (status = 201, description = "The lease (the same one again for a request sent again)", body = Lease),
         (status = 400, description = "A malformed body", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 401, description = "`auth.session_invalid`", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.forbidden`: not a clinic", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a slot of the clinic's own venues", body = yoyaku_core::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not enough free seats", body = yoyaku_core::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not enough free seats (`slot.full`), or the id is another lease's (`lease.id_taken`)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The lease is refused (a private or past slot, a period not open yet, too many seats …)", body = yoyaku_core::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -178,15 +180,7 @@ async fn take_lease(
 ) -> Result<(StatusCode, Json<Lease>), ApiError> {
     let scope = clinic_scope(&ctx, &account).await?;
     let mut tx = ctx.db.begin().await?;
-    let lease = leases::take(
-        &mut tx,
-        &scope,
-        account.id,
-        request.slot_id,
-        request.seats,
-        Utc::now(),
-    )
-    .await?;
+    let lease = leases::take(&mut tx, &scope, account.id, request, Utc::now()).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(lease)))
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
-use yoyaku_core::sync::Lease;
+use yoyaku_core::sync::{Lease, LeaseRequest};
 
 use crate::audit::{self, Entity};
 
@@ -16,60 +16,101 @@ pub(crate) const LEASE_LIFETIME: TimeDelta = TimeDelta::hours(12);
 /// More than this would take public seats away from the web and the call center for long.
 pub(crate) const MAX_SEATS: u32 = 10;
 
+/// Takes `request.seats` public seats of the slot for the lease `request.id`. The same request
+/// sent again (its answer lost on the way, or sent twice by the line) gets the lease it made the
+/// first time and takes no more seats: otherwise every lost answer would hold seats away from the
+/// web until they expire, and the clinic, not knowing of them, would lease again.
 pub(crate) async fn take(
     db: &mut PgConnection,
     scope: &Scope,
     account: Uuid,
-    slot_id: Uuid,
-    seats: u32,
+    request: LeaseRequest,
     now: DateTime<Utc>,
 ) -> Result<Lease, SyncError> {
+    let LeaseRequest { id, slot_id, seats } = request;
     if !(1..=MAX_SEATS).contains(&seats) {
         return Err(LeaseRefusal::Seats.into());
     }
-    let taken = sqlx::query!(
-        r#"update slots set booked = booked + $4, updated_at = now()
-           where municipality_code = $1 and id = $2 and venue_id = any($3)
-             and visibility = 'public' and booked + $4 <= capacity and ends_at > $5
-             and slot_reception_open(municipality_code, period_number)
-           returning venue_id, ends_at as "ends_at: DateTime<Utc>""#,
+    // The lease row first: a request sent twice at once waits here for the first one's outcome.
+    let claimed = sqlx::query_scalar!(
+        r#"insert into leases (municipality_code, id, slot_id, account_id, seats, expires_at)
+           select s.municipality_code, $2, s.id, $4, $5, least($6, s.ends_at)
+           from slots s
+           where s.municipality_code = $1 and s.id = $3 and s.venue_id = any($7)
+           on conflict (municipality_code, id) do nothing
+           returning expires_at as "expires_at: DateTime<Utc>""#,
+        scope.municipality.as_string(),
+        id,
+        slot_id,
+        account,
+        seats as i32,
+        (now + LEASE_LIFETIME) as _,
+        &scope.venues,
+    )
+    .fetch_optional(&mut *db)
+    .await?;
+    let Some(expires_at) = claimed else {
+        return granted_before(db, scope, account, request, now).await;
+    };
+    // Refused, the caller's transaction rolls back with the lease row.
+    let taken = sqlx::query_scalar!(
+        "update slots set booked = booked + $3, updated_at = now()
+         where municipality_code = $1 and id = $2
+           and visibility = 'public' and booked + $3 <= capacity and ends_at > $4
+           and slot_reception_open(municipality_code, period_number)
+         returning venue_id",
         scope.municipality.as_string(),
         slot_id,
-        &scope.venues,
         seats as i32,
         now as _,
     )
     .fetch_optional(&mut *db)
     .await?;
-    let Some(taken) = taken else {
+    let Some(venue_id) = taken else {
         return Err(why_not(db, scope, slot_id, now).await?.into());
     };
-    let lease = Lease {
-        id: Uuid::new_v4(),
+    audit::record_change(db, scope.municipality, Entity::Slot(slot_id), venue_id).await?;
+    Ok(Lease {
+        id,
         slot_id,
         seats,
-        expires_at: (now + LEASE_LIFETIME).min(taken.ends_at),
-    };
-    sqlx::query!(
-        "insert into leases (municipality_code, id, slot_id, account_id, seats, expires_at)
-         values ($1, $2, $3, $4, $5, $6)",
+        expires_at,
+    })
+}
+
+/// The lease `request.id` already made, for the same clinic, slot and seats: answered again as
+/// it was. Another lease of that id is refused; with none, the slot is not the clinic's.
+async fn granted_before(
+    db: &mut PgConnection,
+    scope: &Scope,
+    account: Uuid,
+    request: LeaseRequest,
+    now: DateTime<Utc>,
+) -> Result<Lease, SyncError> {
+    let before = sqlx::query!(
+        r#"select slot_id, account_id, seats, expires_at as "expires_at: DateTime<Utc>"
+           from leases where municipality_code = $1 and id = $2"#,
         scope.municipality.as_string(),
-        lease.id,
-        slot_id,
-        account,
-        seats as i32,
-        lease.expires_at as _,
+        request.id,
     )
-    .execute(&mut *db)
+    .fetch_optional(&mut *db)
     .await?;
-    audit::record_change(
-        db,
-        scope.municipality,
-        Entity::Slot(slot_id),
-        taken.venue_id,
-    )
-    .await?;
-    Ok(lease)
+    match before {
+        Some(lease)
+            if lease.account_id == account
+                && lease.slot_id == request.slot_id
+                && lease.seats == request.seats as i32 =>
+        {
+            Ok(Lease {
+                id: request.id,
+                slot_id: lease.slot_id,
+                seats: request.seats,
+                expires_at: lease.expires_at,
+            })
+        }
+        Some(_) => Err(LeaseRefusal::IdTaken.into()),
+        None => Err(why_not(db, scope, request.slot_id, now).await?.into()),
+    }
 }
 
 async fn why_not(

@@ -82,6 +82,8 @@ pub(crate) enum LeaseRefusal {
     NotOpen,
     #[error("not enough public seats left in this slot")]
     Full,
+    #[error("this lease id names another slot's or another clinic's lease")]
+    IdTaken,
 }
 
 impl Coded for LeaseRefusal {
@@ -93,6 +95,7 @@ impl Coded for LeaseRefusal {
             Self::Past => Code::SlotPast,
             Self::NotOpen => Code::SlotNotOpen,
             Self::Full => Code::SlotFull,
+            Self::IdTaken => Code::LeaseIdTaken,
         }
     }
     fn message_ja(&self) -> String {
@@ -103,6 +106,9 @@ impl Coded for LeaseRefusal {
             Self::Past => "この予約枠の時間はすでに過ぎています。".into(),
             Self::NotOpen => "この公開枠の期の予約受付はまだ始まっていません。".into(),
             Self::Full => "この予約枠には確保できる公開枠が残っていません。".into(),
+            Self::IdTaken => {
+                "この確保IDは別の予約枠または別の医療機関の確保に使われています。".into()
+            }
         }
     }
 }

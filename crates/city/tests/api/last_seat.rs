@@ -143,7 +143,7 @@ async fn a_clinic_that_leased_the_last_seat_books_it_offline_whoever_else_tries(
         app.post_json(
             "/api/v1/sync/leases",
             Some(&clinic),
-            &json!({ "slot_id": slot, "seats": 1 }),
+            &json!({ "id": Uuid::new_v4(), "slot_id": slot, "seats": 1 }),
         )
         .await,
         StatusCode::CREATED,

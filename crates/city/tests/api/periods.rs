@@ -639,7 +639,7 @@ async fn an_earlier_periods_free_seats_made_private_go_to_the_line_when_the_clin
         .post(app.url("/api/v1/waitlist/release"))
         .bearer_auth(&operator)
         .header("x-yoyaku-on-behalf-of", "clinic-a")
-        .json(&json!({ "slot_id": slot, "seats": 2 }))
+        .json(&json!({ "id": Uuid::new_v4(), "slot_id": slot, "seats": 2 }))
         .send()
         .await
         .unwrap()
@@ -801,7 +801,7 @@ async fn set_up_slots_are_offered_to_the_web_and_the_call_center_only_from_recep
         .post_json(
             "/api/v1/sync/leases",
             Some(&clinic),
-            &json!({ "slot_id": public["id"], "seats": 1 }),
+            &json!({ "id": Uuid::new_v4(), "slot_id": public["id"], "seats": 1 }),
         )
         .await;
     expect_problem(lease, StatusCode::UNPROCESSABLE_ENTITY, Code::SlotNotOpen).await;

@@ -525,7 +525,7 @@ async fn a_cancelled_leased_booking_gives_its_seat_back_to_the_lease() {
         app.post_json(
             "/api/v1/sync/leases",
             Some(&token),
-            &json!({ "slot_id": slot, "seats": 1 }),
+            &json!({ "id": Uuid::new_v4(), "slot_id": slot, "seats": 1 }),
         )
         .await,
         StatusCode::CREATED,
@@ -577,6 +577,67 @@ async fn a_cancelled_leased_booking_gives_its_seat_back_to_the_lease() {
     assert_eq!((used().await, booked(&app.pool, slot).await), (1, 2));
 }
 
+/// A lease request sent again (its answer lost, or sent twice at once by the line) is answered
+/// with the lease it made and takes no more seats; its id is no one else's to use.
+#[tokio::test]
+async fn a_lease_asked_again_is_the_same_lease_and_takes_no_more_seats() {
+    let app = spawn_app().await;
+    let token = app.login(&app.accounts.clinic_a).await.token;
+    let venue = app.venue_id(101).await;
+    let slot = insert_slot(&app.pool, venue, next_slot_day(), (18, 0), 30, "public", 6).await;
+    let ask = |id: Uuid, slot: Uuid| {
+        let (app, token) = (&app, &token);
+        async move {
+            let body = json!({ "id": id, "slot_id": slot, "seats": 2 });
+            app.post_json("/api/v1/sync/leases", Some(token), &body)
+                .await
+        }
+    };
+    let id = Uuid::new_v4();
+    let first = expect_json(ask(id, slot).await, StatusCode::CREATED).await;
+    let again = expect_json(ask(id, slot).await, StatusCode::CREATED).await;
+    assert_eq!(first, again);
+    assert_eq!(first["id"], json!(id));
+    assert_eq!(booked(&app.pool, slot).await, 2);
+
+    // Twice at once: one lease, two seats.
+    let twin = Uuid::new_v4();
+    let (a, b) = tokio::join!(ask(twin, slot), ask(twin, slot));
+    let (a, b) = (
+        expect_json(a, StatusCode::CREATED).await,
+        expect_json(b, StatusCode::CREATED).await,
+    );
+    assert_eq!(a, b);
+    assert_eq!(booked(&app.pool, slot).await, 4);
+    let leases: i64 = sqlx::query_scalar("select count(*) from leases where slot_id = $1")
+        .bind(slot)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(leases, 2);
+
+    // The id names that lease only: not one of another slot, nor another clinic's.
+    let other_slot =
+        insert_slot(&app.pool, venue, next_slot_day(), (18, 30), 30, "public", 6).await;
+    expect_problem(
+        ask(id, other_slot).await,
+        StatusCode::CONFLICT,
+        Code::LeaseIdTaken,
+    )
+    .await;
+    let e = app.login(&app.accounts.clinic_e).await.token;
+    let theirs = demo_slot(&app.pool, 105, next_slot_day(), "0900", "public").await;
+    let response = app
+        .post_json(
+            "/api/v1/sync/leases",
+            Some(&e),
+            &json!({ "id": id, "slot_id": theirs, "seats": 2 }),
+        )
+        .await;
+    expect_problem(response, StatusCode::CONFLICT, Code::LeaseIdTaken).await;
+    assert_eq!(booked(&app.pool, other_slot).await, 0);
+}
+
 #[tokio::test]
 async fn a_lease_holds_public_seats_for_offline_bookings_and_returns_the_rest() {
     let app = spawn_app().await;
@@ -587,7 +648,7 @@ async fn a_lease_holds_public_seats_for_offline_bookings_and_returns_the_rest() 
         app.post_json(
             "/api/v1/sync/leases",
             Some(&token),
-            &json!({ "slot_id": slot, "seats": 2 }),
+            &json!({ "id": Uuid::new_v4(), "slot_id": slot, "seats": 2 }),
         )
         .await,
         StatusCode::CREATED,
@@ -645,7 +706,7 @@ async fn a_lease_holds_public_seats_for_offline_bookings_and_returns_the_rest() 
         .post_json(
             "/api/v1/sync/leases",
             Some(&token),
-            &json!({ "slot_id": private, "seats": 1 }),
+            &json!({ "id": Uuid::new_v4(), "slot_id": private, "seats": 1 }),
         )
         .await;
     expect_problem(
@@ -659,7 +720,7 @@ async fn a_lease_holds_public_seats_for_offline_bookings_and_returns_the_rest() 
         .post_json(
             "/api/v1/sync/leases",
             Some(&token),
-            &json!({ "slot_id": other, "seats": 1 }),
+            &json!({ "id": Uuid::new_v4(), "slot_id": other, "seats": 1 }),
         )
         .await;
     expect_problem(response, StatusCode::NOT_FOUND, Code::SlotNotFound).await;

@@ -537,7 +537,7 @@ async fn a_clinics_expired_lease_gives_its_unused_seat_to_the_line() {
         app.post_json(
             "/api/v1/sync/leases",
             Some(&clinic),
-            &json!({ "slot_id": slot, "seats": 1 }),
+            &json!({ "id": Uuid::new_v4(), "slot_id": slot, "seats": 1 }),
         )
         .await,
         StatusCode::CREATED,

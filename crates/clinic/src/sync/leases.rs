@@ -8,7 +8,7 @@ use uuid::Uuid;
 use yoyaku_core::sync::{Lease, LeaseRequest};
 
 use crate::city_client::CityClient;
-use crate::error::Result;
+use crate::error::{ClinicError, Result};
 use crate::store::Store;
 
 /// Seats per lease: enough for the calls of a network outage, few enough not to starve the web.
@@ -19,6 +19,8 @@ const HORIZON: TimeDelta = TimeDelta::hours(36);
 const RENEW_BEFORE: TimeDelta = TimeDelta::hours(1);
 /// At most this many new leases a round, so one round stays quick.
 const PER_ROUND: i64 = 20;
+/// The city's longest lease (`yoyaku_city::sync::leases::LEASE_LIFETIME`).
+const LEASE_LIFETIME: TimeDelta = TimeDelta::hours(12);
 
 /// Drops expired leases and takes new ones for public slots soon to start that have no usable
 /// lease. A slot the server cannot lease (full, closed) is simply skipped.
@@ -30,18 +32,22 @@ pub(crate) async fn refresh(
 ) -> Result<u64> {
     let (until, renew_before) = (now + HORIZON, now + RENEW_BEFORE);
     let wanted = sqlx::query_scalar!(
+        // A lease asked for and not answered is asked again first, whatever the seats now shown
+        // (they count its seats if the city made it).
         "SELECT s.id FROM slots s JOIN slot_seats seats ON seats.slot_id = s.id
          WHERE s.visibility = 'public'
            AND julianday(s.ends_at) > julianday(?1)
-           AND julianday(s.starts_at) < julianday(?2)
-           AND seats.capacity - seats.booked >= ?3
-           AND NOT EXISTS (
-               SELECT 1 FROM leases l
-               WHERE l.slot_id = s.id AND julianday(l.expires_at) > julianday(?4)
-                 AND l.seats > (SELECT count(*) FROM bookings b
-                                WHERE b.lease_id = l.id
-                                  AND b.status IN ('reserved', 'checked_in', 'vaccinated')))
-         ORDER BY s.starts_at LIMIT ?5",
+           AND (EXISTS (SELECT 1 FROM lease_requests r WHERE r.slot_id = s.id)
+                OR (julianday(s.starts_at) < julianday(?2)
+                    AND seats.capacity - seats.booked >= ?3
+                    AND NOT EXISTS (
+                        SELECT 1 FROM leases l
+                        WHERE l.slot_id = s.id AND julianday(l.expires_at) > julianday(?4)
+                          AND l.seats > (SELECT count(*) FROM bookings b
+                                         WHERE b.lease_id = l.id
+                                           AND b.status IN ('reserved', 'checked_in', 'vaccinated')))))
+         ORDER BY EXISTS (SELECT 1 FROM lease_requests r WHERE r.slot_id = s.id) DESC, s.starts_at
+         LIMIT ?5",
         now,
         until,
         SEATS,
@@ -51,12 +57,15 @@ pub(crate) async fn refresh(
     .fetch_all(store.pool())
     .await?;
     let mut granted = Vec::new();
+    // Answered with a refusal: the city made no lease of these ids.
+    let mut refused = Vec::new();
     let mut unreachable = None;
     for slot in wanted {
         let Ok(slot_id) = slot.parse::<Uuid>() else {
             continue;
         };
         let request = LeaseRequest {
+            id: asked_id(store, &slot, now).await?,
             slot_id,
             seats: SEATS,
         };
@@ -69,7 +78,12 @@ pub(crate) async fn refresh(
                 unreachable = Some(e);
                 break;
             }
-            Err(e) => tracing::debug!(%slot_id, error = %e, "slot not leased"),
+            Err(ClinicError::Rejected(problem)) => {
+                tracing::debug!(%slot_id, code = %problem.code, "slot not leased");
+                refused.push(request.id.to_string());
+            }
+            // No answer to trust: the request is asked again with its id next round.
+            Err(e) => tracing::debug!(%slot_id, error = %e, "lease unanswered"),
         }
     }
     // The leases' seats are now in the server's count: take them into ours at once, so the seats
@@ -81,28 +95,73 @@ pub(crate) async fn refresh(
     )
     .execute(&mut *tx)
     .await?;
+    // A request older than a lease lives made nothing that still holds a seat.
+    let forgotten = now - LEASE_LIFETIME;
+    let answered =
+        serde_json::to_string(&refused).map_err(|e| ClinicError::Internal(e.to_string()))?;
+    sqlx::query!(
+        "DELETE FROM lease_requests
+         WHERE id IN (SELECT value FROM json_each(?)) OR julianday(asked_at) <= julianday(?)",
+        answered,
+        forgotten,
+    )
+    .execute(&mut *tx)
+    .await?;
     for lease in &granted {
         let (id, slot_id) = (lease.id.to_string(), lease.slot_id.to_string());
-        sqlx::query!(
-            "INSERT INTO leases (id, slot_id, seats, expires_at) VALUES (?, ?, ?, ?)",
+        sqlx::query!("DELETE FROM lease_requests WHERE id = ?", id)
+            .execute(&mut *tx)
+            .await?;
+        // Answered again after a lost answer, an expired lease is of no use.
+        if lease.expires_at <= now {
+            continue;
+        }
+        let added = sqlx::query!(
+            "INSERT INTO leases (id, slot_id, seats, expires_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
             id,
             slot_id,
             lease.seats,
             lease.expires_at,
         )
         .execute(&mut *tx)
-        .await?;
-        sqlx::query!(
-            "UPDATE slots SET booked = booked + ? WHERE id = ?",
-            lease.seats,
-            slot_id,
-        )
-        .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if added == 1 {
+            sqlx::query!(
+                "UPDATE slots SET booked = booked + ? WHERE id = ?",
+                lease.seats,
+                slot_id,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
     }
     tx.commit().await?;
     match unreachable {
         Some(e) => Err(e),
         None => Ok(granted.len() as u64),
     }
+}
+
+/// The id of the lease asked for `slot` and not answered yet, or a new one, written before it is
+/// sent: asked again with it, the city answers with the lease it may have made already.
+async fn asked_id(store: &Store, slot: &str, now: DateTime<Utc>) -> Result<Uuid> {
+    let fresh = Uuid::new_v4().to_string();
+    let mut tx = store.begin_write().await?;
+    sqlx::query!(
+        "INSERT INTO lease_requests (id, slot_id, asked_at) VALUES (?, ?, ?)
+         ON CONFLICT (slot_id) DO NOTHING",
+        fresh,
+        slot,
+        now,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar!("SELECT id FROM lease_requests WHERE slot_id = ?", slot)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    id.parse()
+        .map_err(|_| ClinicError::Internal(format!("lease request id {id}")))
 }
