@@ -5,7 +5,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 // The Tauri window loads ui/dist through its own protocol under a strict CSP
 // (script-src 'self', style-src 'self'): keep every asset an external file with
 // a relative URL, and never inline scripts or styles.
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   base: './',
   plugins: [svelte()],
   clearScreen: false,
@@ -24,9 +24,11 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     sourcemap: false,
   },
+  // Components mounted in tests (jsdom) need Svelte's browser runtime, not its server one.
+  resolve: mode === 'test' ? { conditions: ['browser'] } : undefined,
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
     watch: false,
   },
-});
+}));
