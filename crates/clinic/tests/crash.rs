@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use common::{City, form, open_clinic};
+use common::work::{add_to_registry, registry_born};
+use common::{City, form, next_random, open_clinic};
 use yoyaku_clinic::{BookRequest, Booked, Clinic, RegistrationForm};
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
@@ -120,18 +121,13 @@ async fn write_until_killed(dir: &str, server_url: &str) {
     std::thread::sleep(Duration::from_secs(600));
 }
 
-/// The registry's birth date of a campaign ticket.
-fn campaign_born(ticket: u64) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + chrono::TimeDelta::days((ticket % 20_000) as i64)
-}
-
 /// In the online child: book resident after resident (a 非公開枠 while any is left, then a 公開枠),
 /// each sent at once, cancel every fourth booking again, and sync after every third resident,
 /// until killed.
 async fn book_and_sync_until_killed(dir: &str, server_url: &str, first_ticket: u64) {
     let clinic = child_clinic(dir, server_url).await;
     for ticket in first_ticket.. {
-        let born = campaign_born(ticket);
+        let born = registry_born(ticket);
         let Some(booked) =
             register_and_book(&clinic, ticket, born, "ドウキ", &["private", "public"]).await
         else {
@@ -289,14 +285,6 @@ fn rand_millis() -> u32 {
         % 50
 }
 
-/// The next of a seeded sequence (xorshift64*), so that a run's kill delays can be replayed.
-fn next_random(state: &mut u64) -> u64 {
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-}
-
 /// The campaign's bookings at the city, as (id, ticket, slot, status).
 async fn campaign_bookings_at_city(city: &City) -> Vec<(String, String, String, String)> {
     sqlx::query_as(
@@ -335,16 +323,12 @@ async fn killed_at_random_points_of_online_work_and_sync_the_city_and_cache_agre
     let seed: u64 = std::env::var(SEED_VAR).map_or(0x5eed_1234, |v| v.parse().expect(SEED_VAR));
     let mut random = seed.max(1);
     let city = City::start().await;
-    sqlx::query(
-        "insert into valid_tickets (municipality_code, ticket_number, birth_date)
-         select '431001', ($1 + g)::text, date '1930-01-01' + (($1 + g) % 20000)::int
-         from generate_series(0, $2 - 1) g",
+    add_to_registry(
+        &city,
+        FIRST_CAMPAIGN_TICKET,
+        u64::from(kills) * TICKETS_PER_KILL,
     )
-    .bind(FIRST_CAMPAIGN_TICKET as i64)
-    .bind(i64::from(kills) * TICKETS_PER_KILL as i64)
-    .execute(&city.pool)
-    .await
-    .unwrap();
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(yoyaku_clinic::store::DATABASE_FILE);
     let mut booked = 0;

@@ -50,3 +50,11 @@ pub fn form(account: &DemoAccount) -> LoginForm {
         agreed_to_terms: true,
     }
 }
+
+/// The next of a seeded sequence (xorshift64*), so that a run's random choices can be replayed.
+pub fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}

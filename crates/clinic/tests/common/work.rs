@@ -25,26 +25,36 @@ pub fn registry_entry(i: u32) -> (String, NaiveDate) {
 
 pub fn resident_key(i: u32) -> ResidentKey {
     let (ticket, born) = registry_entry(i);
+    key_of(&ticket, born)
+}
+
+fn key_of(ticket: &str, born: NaiveDate) -> ResidentKey {
     serde_json::from_value(serde_json::json!({
         "municipality_code": "431001", "ticket_number": ticket, "birth_date": born.to_string()
     }))
     .unwrap()
 }
 
+/// Registers resident `i` of the demo registry.
 pub async fn register(clinic: &Clinic, i: u32) -> ResidentKey {
     let (ticket, born) = registry_entry(i);
+    register_as(clinic, &ticket, born, i).await
+}
+
+/// Registers テスト ジロー… (its length from `i`) with `ticket` born on `born`.
+pub async fn register_as(clinic: &Clinic, ticket: &str, born: NaiveDate, i: u32) -> ResidentKey {
     clinic
         .register_resident(RegistrationForm {
             key: ResidentKeyInput {
                 municipality_code: Some("431001".into()),
-                ticket,
+                ticket: ticket.into(),
                 birth_date: born.to_string(),
             },
             details: ResidentForm {
                 family_name_kana: "ﾃｽﾄ".into(),
                 given_name_kana: format!("ｼﾞﾛｰ{}", "ｱ".repeat((i % 5 + 1) as usize)),
                 sex: Some(Sex::Unset),
-                phone: format!("096-328-{:04}", 1000 + i),
+                phone: format!("096-328-{:04}", 1000 + i % 9000),
                 email: String::new(),
                 memo: String::new(),
             },
@@ -52,7 +62,27 @@ pub async fn register(clinic: &Clinic, i: u32) -> ResidentKey {
         })
         .await
         .expect("register");
-    resident_key(i)
+    key_of(ticket, born)
+}
+
+/// The birth date the city's registry gets for a ticket added by [`add_to_registry`].
+pub fn registry_born(ticket: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1930, 1, 1).unwrap() + TimeDelta::days((ticket % 20_000) as i64)
+}
+
+/// Adds `count` tickets from `first` on to the city's 有効接種券 registry, born as
+/// [`registry_born`] says.
+pub async fn add_to_registry(city: &City, first: u64, count: u64) {
+    sqlx::query(
+        "insert into valid_tickets (municipality_code, ticket_number, birth_date)
+         select '431001', ($1 + g)::text, date '1930-01-01' + (($1 + g) % 20000)::int
+         from generate_series(0, $2 - 1) g",
+    )
+    .bind(first as i64)
+    .bind(count as i64)
+    .execute(&city.pool)
+    .await
+    .unwrap();
 }
 
 pub async fn logged_in(server_url: &str, city: &City, dir: &Path) -> Arc<Clinic> {
