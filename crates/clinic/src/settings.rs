@@ -36,8 +36,9 @@ impl Settings {
     /// Reads `dir/settings.json` if present, then applies the environment; validates the result.
     pub fn load(dir: &Path) -> Result<Self> {
         let file = dir.join(SETTINGS_FILE);
-        let mut settings = match std::fs::read_to_string(&file) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| ClinicError::Invalid {
+        // Read as bytes: a file that is not UTF-8 is a settings error like any other bad JSON.
+        let mut settings = match std::fs::read(&file) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ClinicError::Invalid {
                 code: Code::SettingsInvalid,
                 ja: format!("設定ファイル {} を読み取れません: {e}", file.display()),
                 en: format!("cannot read the settings file {}: {e}", file.display()),
@@ -87,6 +88,8 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
+    use yoyaku_core::Coded;
 
     #[test]
     fn defaults_point_at_the_local_demo_server() {
@@ -129,6 +132,44 @@ mod tests {
             ..Settings::default()
         };
         assert!(s.validate().is_err());
+    }
+
+    proptest::proptest! {
+        /// Whatever is in settings.json (not JSON, JSON of another shape, any URL or code in the
+        /// right shape): settings that work, or a coded error in both languages; never a panic.
+        #[test]
+        fn any_settings_file_loads_or_is_refused_with_a_clear_error(
+            file in proptest::prop_oneof![
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+                (".{0,40}", ".{0,12}").prop_map(|(url, code)| serde_json::to_vec(
+                    &serde_json::json!({"server_url": url, "default_municipality_code": code})
+                ).unwrap()),
+                ("(https?|ftp)://[a-z0-9.:/-]{0,24}", "[0-9０-９]{5,7}").prop_map(|(url, code)| {
+                    serde_json::to_vec(
+                        &serde_json::json!({"server_url": url, "default_municipality_code": code})
+                    ).unwrap()
+                }),
+            ]
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(SETTINGS_FILE), &file).unwrap();
+            match Settings::load(dir.path()) {
+                Ok(settings) => {
+                    let url = reqwest::Url::parse(&settings.server_url).unwrap();
+                    proptest::prop_assert!(matches!(url.scheme(), "http" | "https"));
+                    proptest::prop_assert!(
+                        MunicipalityCode::parse(&settings.default_municipality_code).is_ok()
+                    );
+                }
+                Err(error) => {
+                    // What the file says is the user's to fix, never an internal error.
+                    proptest::prop_assert!(error.code() != Code::Internal, "{error:?}");
+                    proptest::prop_assert!(Code::ALL.contains(&error.code()));
+                    proptest::prop_assert!(!error.message_ja().trim().is_empty());
+                    proptest::prop_assert!(!error.message_en().trim().is_empty());
+                }
+            }
+        }
     }
 
     #[test]
