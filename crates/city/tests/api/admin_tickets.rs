@@ -336,3 +336,92 @@ async fn only_city_admins_may_import_and_only_csv() {
     expect_problem(response, StatusCode::BAD_REQUEST, Code::RequestMalformed).await;
     assert_eq!(birth_date_of(&app, "9300000001").await, None);
 }
+
+/// The next of a seeded sequence (xorshift64*): the same files every run.
+fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
+/// Files an import may be handed by mistake: random bytes, Shift_JIS-looking bytes, the city's
+/// file with bytes spoiled, cut short, or with a byte-order mark and CRLF lines.
+fn ugly_files(count: usize) -> Vec<Vec<u8>> {
+    let good = generated_csv(20).into_bytes();
+    let mut random = 0x7e57_c5f1_u64;
+    let mut files = Vec::new();
+    for i in 0..count {
+        let r = next_random(&mut random);
+        let file = match i % 5 {
+            0 => (0..r % 2000)
+                .map(|_| next_random(&mut random) as u8)
+                .collect(),
+            1 => (0..r % 400)
+                .map(|_| 0x81 + (next_random(&mut random) % 0x1f) as u8)
+                .collect(),
+            2 => {
+                let mut spoiled = good.clone();
+                for _ in 0..1 + r % 6 {
+                    let at = next_random(&mut random) as usize % spoiled.len();
+                    spoiled[at] = next_random(&mut random) as u8;
+                }
+                spoiled
+            }
+            3 => good[..r as usize % good.len()].to_vec(),
+            _ => [b"\xef\xbb\xbf".as_slice(), &good]
+                .concat()
+                .iter()
+                .flat_map(|&b| {
+                    if b == b'\n' {
+                        vec![b'\r', b'\n']
+                    } else {
+                        vec![b]
+                    }
+                })
+                .collect(),
+        };
+        files.push(file);
+    }
+    files
+}
+
+/// Whatever the file, the import answers with its report or a coded refusal (never a server
+/// error), and a refused file changes nothing: all or nothing.
+#[tokio::test]
+async fn any_file_is_imported_whole_or_refused_with_nothing_changed() {
+    let app = spawn_app().await;
+    let token = admin_token(&app).await;
+    let (mut imported, mut refused) = (0, 0);
+    for (i, file) in ugly_files(60).into_iter().enumerate() {
+        let before = registry_size(&app).await;
+        let response = post_csv(&app, IMPORT, &token, file).await;
+        let status = response.status();
+        if status == StatusCode::OK {
+            let report: Value = response.json().await.unwrap();
+            let added = report["imported"].as_i64().unwrap();
+            assert_eq!(
+                registry_size(&app).await,
+                before + added,
+                "file {i}: {report}"
+            );
+            imported += 1;
+            continue;
+        }
+        assert!(status.is_client_error(), "file {i}: {status}");
+        let problem: yoyaku_core::Problem = response.json().await.unwrap();
+        assert_ne!(problem.known_code(), Code::Unknown, "file {i}: {problem:?}");
+        assert!(!problem.message_ja.is_empty() && !problem.message_en.is_empty());
+        assert_eq!(
+            registry_size(&app).await,
+            before,
+            "file {i}: refused, yet changed"
+        );
+        refused += 1;
+    }
+    // Both ways were taken: the good file with a BOM and CRLF imports, random bytes do not.
+    assert!(
+        imported >= 12 && refused >= 24,
+        "{imported} imported, {refused} refused"
+    );
+}
