@@ -24,6 +24,7 @@ pub fn serving_pages(options: ServerOptions) -> ServerOptions {
 pub struct City {
     pub pool: PgPool,
     pub demo: DemoAccounts,
+    database_url: String,
     addr: SocketAddr,
     server: Option<Server>,
     options: fn() -> ServerOptions,
@@ -46,6 +47,7 @@ impl City {
         Self {
             pool,
             demo,
+            database_url: url,
             addr,
             server: Some(server),
             options,
@@ -54,6 +56,11 @@ impl City {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The city's database, for another server process to serve.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// A slot of today at demo venue `venue_number`, open the whole day (00:00–23:59 in Tokyo), for

@@ -10,13 +10,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use common::work::{add_to_registry, registry_born};
-use common::{City, form, next_random, open_clinic};
+use common::{City, form, next_random, open_clinic, spawn_child};
 use yoyaku_clinic::{BookRequest, Booked, Clinic, RegistrationForm};
 use yoyaku_core::booking::DoseNumber;
 use yoyaku_core::resident::{ResidentForm, Sex};
@@ -144,17 +143,6 @@ async fn book_and_sync_until_killed(dir: &str, server_url: &str, first_ticket: u
         }
     }
     std::thread::sleep(Duration::from_secs(600));
-}
-
-/// This test binary again, as the child of the test `name`, with `env` set.
-fn spawn_child(name: &str, env: &[(&str, String)]) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--nocapture"])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
 }
 
 /// The cache's intents so far, read while the child writes (read-only; 0 while it is locked).
