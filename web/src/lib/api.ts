@@ -19,10 +19,18 @@ export class ApiProblem extends Error {
 
 const UNREACHABLE: Problem = {
   code: 'network.unreachable',
+  message_ja: '市のサーバーにつながりませんでした。通信状況を確かめて、もう一度お試しください。',
+  message_en: 'The city server could not be reached. Check your connection and try again.',
+};
+
+/** A write with no answer may still have been done: the line can drop after the server acted.
+ *  Asking again is safe (a booking is sent again with its own id, and answered with itself). */
+const UNANSWERED: Problem = {
+  code: 'network.unreachable',
   message_ja:
-    '市のサーバーにつながりませんでした。通信状況を確かめて、もう一度お試しください。予約はまだ完了していません。',
+    '市のサーバーから応答がありませんでした。受け付けられたかどうかは確認できていません。通信状況を確かめて、もう一度お試しください（同じ予約が二重になることはありません）。',
   message_en:
-    'The city server could not be reached. Check your connection and try again. Nothing has been booked yet.',
+    'The city server did not answer, so it is not known whether this was done. Check your connection and try again (the same booking is never made twice).',
 };
 
 const UNREADABLE: Problem = {
@@ -62,7 +70,7 @@ export async function call<T>(
       cache: 'no-store',
     });
   } catch {
-    throw new ApiProblem(UNREACHABLE);
+    throw new ApiProblem(method === 'GET' ? UNREACHABLE : UNANSWERED);
   }
   let json: unknown;
   try {
