@@ -170,8 +170,12 @@ impl WebResident<'_> {
                            "birth_date": self.born.to_string()})
     }
 
-    /// POSTs `body` to `path` on the web and returns the answer's JSON, which must be a success.
-    async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+    /// POSTs `body` to `path` on the web: the answer's status and JSON.
+    async fn try_post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
         let response = reqwest::Client::new()
             .post(format!("{}{path}", self.url))
             .json(&body)
@@ -179,15 +183,30 @@ impl WebResident<'_> {
             .await
             .unwrap();
         let status = response.status();
-        let answer: serde_json::Value = response.json().await.unwrap();
+        (status, response.json().await.unwrap())
+    }
+
+    /// POSTs `body` to `path` on the web and returns the answer's JSON, which must be a success.
+    async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let (status, answer) = self.try_post(path, body).await;
         assert!(status.is_success(), "{path}: {answer}");
         answer
     }
 
+    /// Dose `dose` asked for on the web in `slot_id`: the city's answer, whatever it is.
+    pub async fn try_book(
+        &self,
+        slot_id: &str,
+        dose: u8,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let body = serde_json::json!({ "resident": self.key(), "slot_id": slot_id, "dose": dose });
+        self.try_post("/api/v1/bookings", body).await
+    }
+
     /// Dose `dose` booked on the web in `slot_id`: the booking's id.
     pub async fn book(&self, slot_id: &str, dose: u8) -> String {
-        let body = serde_json::json!({ "resident": self.key(), "slot_id": slot_id, "dose": dose });
-        let booked = self.post("/api/v1/bookings", body).await;
+        let (status, booked) = self.try_book(slot_id, dose).await;
+        assert!(status.is_success(), "booking: {booked}");
         booked["booking"]["id"].as_str().unwrap().to_owned()
     }
 

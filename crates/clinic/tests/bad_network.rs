@@ -17,7 +17,10 @@ use std::time::Duration;
 
 use common::city::WebResident;
 use common::proxy::{Fault, Mishap, Proxy};
-use common::work::{add_to_registry, logged_in, open_slots, register_as, registry_born, slot_id};
+use common::work::{
+    add_to_registry, logged_in, open_slots, overbooked_and_doubled, register_as, registry_born,
+    slot_id,
+};
 use common::{City, next_random};
 use yoyaku_clinic::{BookRequest, Clinic, ClinicError, Schedule, SlotRow};
 use yoyaku_core::booking::DoseNumber;
@@ -60,19 +63,7 @@ async fn web_books(city: &City, ticket: u64, slot: &str) -> bool {
         born: registry_born(ticket),
     };
     web.register().await;
-    let body = serde_json::json!({
-        "resident": {"municipality_code": "431001", "ticket": number,
-                     "birth_date": registry_born(ticket).to_string()},
-        "slot_id": slot, "dose": 1,
-    });
-    let response = reqwest::Client::new()
-        .post(format!("{url}/api/v1/bookings"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let answer: serde_json::Value = response.json().await.unwrap();
+    let (status, answer) = web.try_book(slot, 1).await;
     match status.as_u16() {
         200 | 201 => true,
         409 if answer["code"] == "slot.full" => false,
@@ -355,17 +346,7 @@ async fn through_a_line_that_delays_cuts_loses_and_doubles_the_clinic_works_and_
         "seats leased at the city that the clinic does not know of: {unknown:?}; leases the \
          clinic counts on that the city does not hold: {imagined:?}"
     );
-    let (overbooked, doubled): (i64, i64) = sqlx::query_as(
-        "select (select count(*) from slots where booked > capacity),
-                (select count(*) from (select ticket_number from bookings
-                                       where status in ('reserved', 'checked_in', 'vaccinated')
-                                         and dose = 1
-                                       group by municipality_code, ticket_number
-                                       having count(*) > 1) d)",
-    )
-    .fetch_one(&city.pool)
-    .await
-    .unwrap();
+    let (overbooked, doubled) = overbooked_and_doubled(&city).await;
     assert_eq!(
         (overbooked, doubled),
         (0, 0),

@@ -14,7 +14,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::work::{add_to_registry, logged_in, private_slot, register_as, registry_born, slot_id};
+use common::work::{
+    add_to_registry, logged_in, overbooked_and_doubled, private_slot, register_as, registry_born,
+    slot_id,
+};
 use common::{City, next_random, spawn_child};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -338,17 +341,7 @@ async fn killed_mid_load_the_city_keeps_what_it_said_and_applies_each_intent_onc
     .unwrap();
     assert_eq!(at_city, cached);
     assert_eq!(at_city.len() as u64, clinic_booked);
-    let (overbooked, doubled): (i64, i64) = sqlx::query_as(
-        "select (select count(*) from slots where booked > capacity),
-                (select count(*) from (select ticket_number from bookings
-                                       where status in ('reserved', 'checked_in', 'vaccinated')
-                                         and dose = 1
-                                       group by municipality_code, ticket_number
-                                       having count(*) > 1) d)",
-    )
-    .fetch_one(&city.pool)
-    .await
-    .unwrap();
+    let (overbooked, doubled) = overbooked_and_doubled(&city).await;
     assert_eq!((overbooked, doubled), (0, 0));
     println!(
         "{kills} kills of the city server: {booked_web} web bookings kept of {} residents \

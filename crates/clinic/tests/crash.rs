@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use common::work::{add_to_registry, registry_born};
+use common::work::{add_to_registry, overbooked_and_doubled, registry_born};
 use common::{City, form, next_random, open_clinic, spawn_child};
 use yoyaku_clinic::{BookRequest, Booked, Clinic, RegistrationForm};
 use yoyaku_core::booking::DoseNumber;
@@ -344,17 +344,7 @@ async fn killed_at_random_points_of_online_work_and_sync_the_city_and_cache_agre
         sync_all(&city, &clinic, &context).await;
         let at_city = campaign_bookings_at_city(&city).await;
         assert_eq!(at_city, bookings_cached(&clinic).await, "{context}");
-        let (overbooked, doubled): (i64, i64) = sqlx::query_as(
-            "select (select count(*) from slots where booked > capacity),
-                    (select count(*) from (select ticket_number from bookings
-                                           where status in ('reserved', 'checked_in', 'vaccinated')
-                                             and dose = 1
-                                           group by municipality_code, ticket_number
-                                           having count(*) > 1) d)",
-        )
-        .fetch_one(&city.pool)
-        .await
-        .unwrap();
+        let (overbooked, doubled) = overbooked_and_doubled(&city).await;
         assert_eq!((overbooked, doubled), (0, 0), "{context}");
         booked = at_city.len();
         clinic.store().close().await;

@@ -161,3 +161,19 @@ pub async fn book_with_city(
     };
     clinic.book_with_city(request, WAIT).await
 }
+
+/// At the city: how many slots hold more bookings than seats, and how many residents hold two
+/// active first doses. Both must stay 0 whatever happens.
+pub async fn overbooked_and_doubled(city: &City) -> (i64, i64) {
+    sqlx::query_as(
+        "select (select count(*) from slots where booked > capacity),
+                (select count(*) from (select ticket_number from bookings
+                                       where status in ('reserved', 'checked_in', 'vaccinated')
+                                         and dose = 1
+                                       group by municipality_code, ticket_number
+                                       having count(*) > 1) d)",
+    )
+    .fetch_one(&city.pool)
+    .await
+    .unwrap()
+}
