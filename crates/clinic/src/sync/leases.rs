@@ -35,9 +35,10 @@ pub(crate) async fn refresh(
         // A lease asked for and not answered is asked again first, whatever the seats now shown
         // (they count its seats if the city made it).
         "SELECT s.id FROM slots s JOIN slot_seats seats ON seats.slot_id = s.id
+         LEFT JOIN lease_requests r ON r.slot_id = s.id
          WHERE s.visibility = 'public'
            AND julianday(s.ends_at) > julianday(?1)
-           AND (EXISTS (SELECT 1 FROM lease_requests r WHERE r.slot_id = s.id)
+           AND (r.id IS NOT NULL
                 OR (julianday(s.starts_at) < julianday(?2)
                     AND seats.capacity - seats.booked >= ?3
                     AND NOT EXISTS (
@@ -46,7 +47,7 @@ pub(crate) async fn refresh(
                           AND l.seats > (SELECT count(*) FROM bookings b
                                          WHERE b.lease_id = l.id
                                            AND b.status IN ('reserved', 'checked_in', 'vaccinated')))))
-         ORDER BY EXISTS (SELECT 1 FROM lease_requests r WHERE r.slot_id = s.id) DESC, s.starts_at
+         ORDER BY r.id IS NULL, s.starts_at
          LIMIT ?5",
         now,
         until,
@@ -57,8 +58,8 @@ pub(crate) async fn refresh(
     .fetch_all(store.pool())
     .await?;
     let mut granted = Vec::new();
-    // Answered with a refusal: the city made no lease of these ids.
-    let mut refused = Vec::new();
+    // Requests the city answered (with a lease or a refusal): not to be asked again.
+    let mut answered = Vec::new();
     let mut unreachable = None;
     for slot in wanted {
         let Ok(slot_id) = slot.parse::<Uuid>() else {
@@ -73,14 +74,17 @@ pub(crate) async fn refresh(
             .post_json::<_, Lease>(token, "/api/v1/sync/leases", &request)
             .await
         {
-            Ok(lease) => granted.push(lease),
+            Ok(lease) => {
+                answered.push(request.id.to_string());
+                granted.push(lease);
+            }
             Err(e) if e.is_unreachable() => {
                 unreachable = Some(e);
                 break;
             }
             Err(ClinicError::Rejected(problem)) => {
                 tracing::debug!(%slot_id, code = %problem.code, "slot not leased");
-                refused.push(request.id.to_string());
+                answered.push(request.id.to_string());
             }
             // No answer to trust: the request is asked again with its id next round.
             Err(e) => tracing::debug!(%slot_id, error = %e, "lease unanswered"),
@@ -98,7 +102,7 @@ pub(crate) async fn refresh(
     // A request older than a lease lives made nothing that still holds a seat.
     let forgotten = now - LEASE_LIFETIME;
     let answered =
-        serde_json::to_string(&refused).map_err(|e| ClinicError::Internal(e.to_string()))?;
+        serde_json::to_string(&answered).map_err(|e| ClinicError::Internal(e.to_string()))?;
     sqlx::query!(
         "DELETE FROM lease_requests
          WHERE id IN (SELECT value FROM json_each(?)) OR julianday(asked_at) <= julianday(?)",
@@ -109,9 +113,6 @@ pub(crate) async fn refresh(
     .await?;
     for lease in &granted {
         let (id, slot_id) = (lease.id.to_string(), lease.slot_id.to_string());
-        sqlx::query!("DELETE FROM lease_requests WHERE id = ?", id)
-            .execute(&mut *tx)
-            .await?;
         // Answered again after a lost answer, an expired lease is of no use.
         if lease.expires_at <= now {
             continue;
