@@ -274,8 +274,23 @@ async fn a_sync_round_without_login_is_refused_cleanly() {
     assert!(cached_slot_ids(&clinic).await.is_empty());
 }
 
-/// Every file of the cache in `from`, copied into `to` as a thief with the disk would.
-fn copy_cache(from: &std::path::Path, to: &std::path::Path) {
+/// Every file of the closed cache in `from`, copied into `to` as a thief with the disk would.
+///
+/// sqlx finishes closing a connection that was on its way back to the pool in a task of its own,
+/// after `close` has returned; SQLite removes the WAL when the last connection closes. Copying
+/// before then could catch the WAL as it is checkpointed and removed, so wait for it (on the
+/// runtime, which that task needs).
+async fn copy_cache(from: &std::path::Path, to: &std::path::Path) {
+    let wal = from.join("yoyaku.sqlite3-wal");
+    let mut waited = 0;
+    while wal.exists() {
+        assert!(
+            waited < 1000,
+            "the closed cache still has its WAL after 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        waited += 1;
+    }
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
@@ -298,7 +313,7 @@ async fn a_copied_cache_holds_no_session_token_another_computer_can_use() {
     clinic.store().close().await;
     drop(clinic);
     let copy = tempfile::tempdir().unwrap();
-    copy_cache(dir.path(), copy.path());
+    copy_cache(dir.path(), copy.path()).await;
 
     // Both caches open offline with the password (the cached check), as before.
     city.stop().await;
