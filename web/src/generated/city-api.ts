@@ -2666,6 +2666,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_account: {
@@ -2719,6 +2728,42 @@ export interface operations {
             };
             /** @description `account.duplicate`: the account ID is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2792,6 +2837,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reset_password: {
@@ -2853,6 +2907,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     unlock_account: {
@@ -2903,6 +2993,15 @@ export interface operations {
             };
             /** @description `account.not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2983,6 +3082,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     audit_csv: {
@@ -3056,6 +3164,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     set_information: {
@@ -3107,6 +3224,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_periods: {
@@ -3138,6 +3291,15 @@ export interface operations {
             };
             /** @description `auth.forbidden`: not the city's admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3205,8 +3367,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `vaccine.unknown` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3237,6 +3426,15 @@ export interface operations {
                     "application/json": components["schemas"]["PeriodOverview"];
                 };
             };
+            /** @description `request.malformed`: a path or query parameter cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `auth.session_invalid` */
             401: {
                 headers: {
@@ -3257,6 +3455,15 @@ export interface operations {
             };
             /** @description `period.not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3338,8 +3545,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `account.not_a_clinic` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3370,6 +3604,15 @@ export interface operations {
                     "application/json": components["schemas"]["Opened"];
                 };
             };
+            /** @description `request.malformed`: a path or query parameter cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `auth.session_invalid` */
             401: {
                 headers: {
@@ -3390,6 +3633,15 @@ export interface operations {
             };
             /** @description `period.not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3469,8 +3721,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `slot_report.invalid` (every bad row), `slot_report.late` (after 修正受付期限 without `late_correction`), `period.no_cap`, `venue.other_clinic` or `account.not_a_clinic` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3496,7 +3775,7 @@ export interface operations {
         /** @description The 予約枠報告様式 file as the clinic sent it */
         requestBody: {
             content: {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
             };
         };
         responses: {
@@ -3507,6 +3786,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SetUpReport"];
+                };
+            };
+            /** @description `request.malformed`: a path or query parameter cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `auth.session_invalid` */
@@ -3563,6 +3851,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     confirm_report: {
@@ -3584,6 +3881,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VenueReport"];
+                };
+            };
+            /** @description `request.malformed`: a path or query parameter cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `auth.session_invalid` */
@@ -3622,6 +3928,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     send_back_report: {
@@ -3647,6 +3962,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VenueReport"];
+                };
+            };
+            /** @description `request.malformed`: the body is not JSON, a field fails its parser, or a path or query parameter cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `auth.session_invalid` */
@@ -3685,8 +4009,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `slot_report.reason_required` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3715,6 +4066,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportSetUp"];
+                };
+            };
+            /** @description `request.malformed`: a path or query parameter cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `auth.session_invalid` */
@@ -3762,6 +4122,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_vaccines: {
@@ -3793,6 +4162,15 @@ export interface operations {
             };
             /** @description `auth.forbidden`: not the city's admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3853,6 +4231,42 @@ export interface operations {
             };
             /** @description `vaccine.duplicate`: the code is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3945,6 +4359,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_venues: {
@@ -3976,6 +4399,15 @@ export interface operations {
             };
             /** @description `auth.forbidden`: not the city's admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4052,8 +4484,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `account.not_a_clinic` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4113,6 +4572,24 @@ export interface operations {
             };
             /** @description `auth.forbidden`: a clinic asking for another's venue */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.unknown_clinic`: `X-Yoyaku-On-Behalf-Of` names no clinic of the municipality */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4204,6 +4681,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
@@ -4215,6 +4710,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4301,6 +4805,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
@@ -4312,6 +4834,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4406,6 +4937,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
@@ -4417,6 +4966,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4503,6 +5061,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
@@ -4514,6 +5090,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4600,6 +5185,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
@@ -4611,6 +5214,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4696,6 +5308,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
@@ -4707,6 +5337,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4792,6 +5431,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it (a past slot, a 公開枠 before its period's 受付開始 (`slot.not_open`), too early a dose, not the same day …) */
             422: {
                 headers: {
@@ -4803,6 +5460,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4863,6 +5529,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `auth.locked` or `auth.locked_by_city` */
             423: {
                 headers: {
@@ -4874,6 +5567,15 @@ export interface operations {
             };
             /** @description `auth.rate_limited`, with `Retry-After` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4917,6 +5619,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     browser_session: {
@@ -4939,6 +5650,15 @@ export interface operations {
             };
             /** @description `auth.session_invalid`: not signed in, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4977,6 +5697,15 @@ export interface operations {
             };
             /** @description `auth.forbidden`: not a clinic */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5056,8 +5785,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `slot_report.invalid` (every bad row, the cap, 修正受付期限 passed), `period.no_cap` or `venue.other_clinic` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5117,6 +5873,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     clinics: {
@@ -5148,6 +5913,15 @@ export interface operations {
             };
             /** @description `auth.forbidden`: for the call center and the city only */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5197,6 +5971,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `auth.locked` or `auth.locked_by_city`: the right password of an account locked after wrong passwords, or by the city's administrator */
             423: {
                 headers: {
@@ -5211,6 +6012,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5237,6 +6047,15 @@ export interface operations {
             };
             /** @description `auth.session_invalid`: no, an unknown or an expired token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5298,6 +6117,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     municipalities: {
@@ -5320,6 +6148,15 @@ export interface operations {
             };
             /** @description The database could not be read */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5389,6 +6226,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     terms: {
@@ -5433,6 +6279,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     venues: {
@@ -5461,6 +6316,15 @@ export interface operations {
             };
             /** @description A malformed 自治体番号 */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5501,6 +6365,15 @@ export interface operations {
             };
             /** @description A malformed 自治体番号 or venue id */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5561,6 +6434,24 @@ export interface operations {
             };
             /** @description `auth.forbidden`: another municipality's ticket */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.unknown_clinic`: `X-Yoyaku-On-Behalf-Of` names no clinic of the municipality */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5634,8 +6525,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `lookup.rate_limited`, with `Retry-After`: twenty checks an address on the open web, then one every three seconds; five failed checks of one ticket, then one every ten minutes */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5709,6 +6636,15 @@ export interface operations {
             };
             /** @description No registered resident the caller may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5802,6 +6738,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `outside.refer_to_call_center`: a reason the guidance does not list */
             422: {
                 headers: {
@@ -5813,6 +6767,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After`: from the web, the key is checked like a look-up's; its address or its ticket rests after failed checks */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5882,6 +6845,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     slots: {
@@ -5936,6 +6908,24 @@ export interface operations {
             };
             /** @description `auth.forbidden`: another municipality's code */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.unknown_clinic`: `X-Yoyaku-On-Behalf-Of` names no clinic of the municipality */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6012,8 +7002,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The lease is refused (a private or past slot, a period not open yet, too many seats …) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6073,6 +7090,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     push_intents: {
@@ -6124,6 +7150,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     take_snapshot: {
@@ -6155,6 +7217,15 @@ export interface operations {
             };
             /** @description `auth.forbidden`: not a clinic */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6204,6 +7275,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     place: {
@@ -6245,6 +7352,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     waitlist_of_municipality: {
@@ -6268,6 +7384,15 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistEntries"];
                 };
             };
+            /** @description `request.malformed`: a path or query parameter cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `auth.session_invalid` */
             401: {
                 headers: {
@@ -6279,6 +7404,15 @@ export interface operations {
             };
             /** @description `auth.forbidden`: for the call center and the city only */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6355,8 +7489,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `lookup.rate_limited`, with `Retry-After` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6433,6 +7603,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it */
             422: {
                 headers: {
@@ -6444,6 +7632,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6524,6 +7721,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it */
             422: {
                 headers: {
@@ -6535,6 +7750,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6615,6 +7839,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it */
             422: {
                 headers: {
@@ -6626,6 +7868,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6692,6 +7943,42 @@ export interface operations {
             };
             /** @description `waitlist.unknown_place`: no such venue or vaccine */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6774,6 +8061,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.malformed`: the JSON does not have the documented shape (a field missing or of another type) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     withdraw_from_waitlist: {
@@ -6847,6 +8170,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request.too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.unsupported_media_type`: the body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A booking rule refuses it */
             422: {
                 headers: {
@@ -6858,6 +8199,15 @@ export interface operations {
             };
             /** @description `lookup.rate_limited`, with `Retry-After` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server.database_unavailable`: the database cannot be reached; try again shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

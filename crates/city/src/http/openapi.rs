@@ -105,10 +105,18 @@ pub(super) struct OnBehalfOf {
          content_type = "application/json"),
     )
 )]
-async fn openapi_json() -> Json<&'static utoipa::openapi::OpenApi> {
-    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> =
-        LazyLock::new(|| super::routes().into_openapi());
+async fn openapi_json() -> Json<&'static serde_json::Value> {
+    static DOCUMENT: LazyLock<serde_json::Value> = LazyLock::new(document);
     Json(&DOCUMENT)
+}
+
+/// The routes' document, with the answers every operation may give and the links between
+/// operations added.
+fn document() -> serde_json::Value {
+    let openapi = super::common_responses::add_to(super::routes().into_openapi());
+    let mut document = serde_json::to_value(openapi).expect("the document is JSON");
+    super::links::add_to(&mut document);
+    document
 }
 
 #[cfg(test)]

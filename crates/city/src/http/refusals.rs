@@ -150,7 +150,7 @@ impl utoipa::IntoResponses for WaitlistRefusals {
 }
 
 /// Problem responses by status, each with its description.
-fn problem_responses(
+pub(super) fn problem_responses(
     refusals: &[(&str, &str)],
 ) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
     refusals

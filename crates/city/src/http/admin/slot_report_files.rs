@@ -48,7 +48,7 @@ fn cell_problems(errors: ReportErrors) -> ApiError {
     tag = "admin",
     security(("bearer" = [])),
     params(("number" = u32, Path, description = "第N期"), FileQuery),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The 予約枠報告様式 file as the clinic sent it"),
+    request_body(content = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The 予約枠報告様式 file as the clinic sent it"),
     responses(
         (status = 201, description = "Entered and set up", body = SetUpReport),
         (status = 404, description = "`period.not_found` or `venue.not_found`", body = yoyaku_core::Problem, content_type = "application/problem+json"),

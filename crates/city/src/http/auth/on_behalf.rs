@@ -9,7 +9,7 @@ use super::ClinicRef;
 use crate::http::error::ApiError;
 
 /// Sent by the call center operating for a clinic: the clinic's アカウントID.
-pub(super) const ON_BEHALF_OF: HeaderName = HeaderName::from_static("x-yoyaku-on-behalf-of");
+pub(crate) const ON_BEHALF_OF: HeaderName = HeaderName::from_static("x-yoyaku-on-behalf-of");
 
 /// `X-Yoyaku-On-Behalf-Of` names no clinic of the municipality.
 #[derive(Debug, thiserror::Error)]
