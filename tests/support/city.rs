@@ -38,6 +38,11 @@ impl City {
     /// As [`City::start`], with the server's options made by `options` (again on each restart).
     pub async fn start_with(options: fn() -> ServerOptions) -> Self {
         let url = yoyaku_city::throwaway_pg::fresh_database().await;
+        Self::start_on(url, options).await
+    }
+
+    /// As [`City::start_with`], on the (empty) database at `url`.
+    pub async fn start_on(url: String, options: fn() -> ServerOptions) -> Self {
         let pool = yoyaku_city::connect(&url).await.expect("connect");
         yoyaku_city::migrate(&pool).await.expect("migrate");
         let demo = yoyaku_city::demo::seed_demo(&pool).await.expect("seed");

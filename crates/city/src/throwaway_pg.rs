@@ -223,8 +223,9 @@ async fn create_database_on(server_url: &str) -> Result<String, Error> {
     Ok(url.into())
 }
 
-/// Debian and Ubuntu install each major version side by side; take the newest, else PATH.
-fn postgres_bin_dir() -> Option<PathBuf> {
+/// Where PostgreSQL's initdb and postgres are. Debian and Ubuntu install each major version side
+/// by side; take the newest, else PATH.
+pub fn postgres_bin_dir() -> Option<PathBuf> {
     let has_binaries = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
     let newest_versioned = fs::read_dir("/usr/lib/postgresql")
         .into_iter()

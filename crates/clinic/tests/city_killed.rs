@@ -1,12 +1,14 @@
 //! The city server killed (SIGKILL) and started again, over and over, while residents book on the
-//! web and a clinic registers, books and syncs. The server runs in a child process of its own on
-//! one PostgreSQL, so a kill lands wherever the server is: mid-request, mid-transaction, between
-//! the commit and the answer. Afterwards every booking a resident was told is booked is there; a
-//! resident whose answer was lost asks again with the same booking id, as the residents' page
-//! does, and is answered with that booking, whether or not the first try had committed; and the
-//! clinic's intents are each applied once, the city and the cache agreeing.
+//! web and a clinic registers, books and syncs; then the same with PostgreSQL killed instead. The
+//! server runs in a child process of its own, so a kill lands wherever the server is:
+//! mid-request, mid-transaction, between the commit and the answer. PostgreSQL, a durable cluster
+//! of the test's own, is killed with all its backends and recovers from its WAL. Afterwards every
+//! booking a resident was told is booked is there; a resident whose answer was lost asks again
+//! with the same booking id, as the residents' page does, and is answered with that booking,
+//! whether or not the first try had committed; and the clinic's intents are each applied once,
+//! the city and the cache agreeing.
 //!
-//! `YOYAKU_CITY_KILLS` sets how many kills (default [`KILLS`]).
+//! `YOYAKU_CITY_KILLS` and `YOYAKU_POSTGRES_KILLS` set how many kills (default [`KILLS`]).
 
 mod common;
 
@@ -14,6 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::killable_postgres::KillablePostgres;
 use common::work::{
     add_to_registry, logged_in, overbooked_and_doubled, private_slot, register_as, registry_born,
     slot_id,
@@ -27,7 +30,6 @@ use yoyaku_core::booking::DoseNumber;
 
 const CHILD_DATABASE: &str = "YOYAKU_CITY_CHILD_DATABASE";
 const CHILD_ADDR: &str = "YOYAKU_CITY_CHILD_ADDR";
-const KILLS_VAR: &str = "YOYAKU_CITY_KILLS";
 const KILLS: u32 = 6;
 const NAME: &str = "killed_mid_load_the_city_keeps_what_it_said_and_applies_each_intent_once";
 /// The web's residents, and the clinic's.
@@ -221,15 +223,45 @@ async fn clinic_work(clinic: Arc<Clinic>, residents: u64) -> u64 {
     booked
 }
 
+/// What the campaign kills.
+#[derive(Clone, Copy, Debug)]
+enum Victim {
+    CityServer,
+    Postgres,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_load_the_city_keeps_what_it_said_and_applies_each_intent_once() {
     if let (Ok(url), Ok(addr)) = (std::env::var(CHILD_DATABASE), std::env::var(CHILD_ADDR)) {
         serve_until_killed(&url, &addr).await;
         return;
     }
-    let kills: u32 = std::env::var(KILLS_VAR).map_or(KILLS, |v| v.parse().expect(KILLS_VAR));
-    // The database of a city that is not served from this process.
-    let city = City::start().await;
+    campaign(Victim::CityServer, "YOYAKU_CITY_KILLS").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_killed_mid_load_loses_nothing_the_city_said_and_applies_each_intent_once() {
+    campaign(Victim::Postgres, "YOYAKU_POSTGRES_KILLS").await;
+}
+
+/// One campaign at a time: each is a whole city under load, and this machine may have two cores.
+static ONE_CAMPAIGN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn campaign(victim: Victim, kills_var: &str) {
+    let _alone = ONE_CAMPAIGN.lock().await;
+    let kills: u32 = std::env::var(kills_var).map_or(KILLS, |v| v.parse().expect(kills_var));
+    // The database of a city that is not served from this process: on the shared cluster, or on
+    // a durable one of its own when PostgreSQL is what gets killed.
+    let mut postgres = match victim {
+        Victim::CityServer => None,
+        Victim::Postgres => Some(KillablePostgres::start().await),
+    };
+    let city = match &postgres {
+        None => City::start().await,
+        Some(cluster) => {
+            City::start_on(cluster.url("postgres"), yoyaku_city::Server::options).await
+        }
+    };
     let database = city.database_url().to_owned();
     let web_each = WEB_RESIDENTS_PER_KILL * u64::from(kills);
     let clinic_residents = CLINIC_RESIDENTS_PER_KILL * u64::from(kills);
@@ -275,13 +307,20 @@ async fn killed_mid_load_the_city_keeps_what_it_said_and_applies_each_intent_onc
         });
     }
 
-    // Kill the server every 0.4–1.2 s while the load runs, down for 0.1–0.4 s each time.
+    // Kill every 0.4–1.2 s while the load runs, down for 0.1–0.4 s each time.
     let mut random = 0xc17e_u64;
     for _ in 0..kills {
         let up = 400 + next_random(&mut random) % 800;
         tokio::time::sleep(Duration::from_millis(up)).await;
-        let down = 100 + next_random(&mut random) % 300;
-        server.kill_and_restart(Duration::from_millis(down)).await;
+        let down = Duration::from_millis(100 + next_random(&mut random) % 300);
+        match postgres.as_mut() {
+            None => server.kill_and_restart(down).await,
+            Some(cluster) => {
+                cluster.kill();
+                tokio::time::sleep(down).await;
+                cluster.restart().await;
+            }
+        }
     }
 
     let told: Vec<(u64, u32, Told)> = web.join_all().await.into_iter().flatten().collect();
@@ -344,7 +383,7 @@ async fn killed_mid_load_the_city_keeps_what_it_said_and_applies_each_intent_onc
     let (overbooked, doubled) = overbooked_and_doubled(&city).await;
     assert_eq!((overbooked, doubled), (0, 0));
     println!(
-        "{kills} kills of the city server: {booked_web} web bookings kept of {} residents \
+        "{kills} kills of {victim:?}: {booked_web} web bookings kept of {} residents \
          ({lost_answers} answers lost and asked again; {booked_before} answered with the booking \
          a lost answer had made), {clinic_booked} clinic bookings applied once; 0 invariant \
          violations",

@@ -6,6 +6,7 @@
 
 #[path = "../../../../tests/support/city.rs"]
 pub mod city;
+pub mod killable_postgres;
 pub mod proxy;
 pub mod work;
 
