@@ -7,9 +7,9 @@
 
 use serde_json::{Map, Value, json};
 
-/// From an operation's successful answers to others, each taking the same parameters.
+/// From the successful answers of operations to others, each taking the same parameters.
 struct Follows {
-    from: &'static str,
+    from: &'static [&'static str],
     to: &'static [&'static str],
     /// Each target's parameter and the runtime expression that fills it.
     parameters: &'static [(&'static str, &'static str)],
@@ -17,7 +17,7 @@ struct Follows {
 
 const FOLLOWS: &[Follows] = &[
     Follows {
-        from: "create",
+        from: &["create"],
         to: &[
             "cancel",
             "change",
@@ -29,7 +29,7 @@ const FOLLOWS: &[Follows] = &[
         parameters: &[("id", "$response.body#/booking/id")],
     },
     Follows {
-        from: "register",
+        from: &["register"],
         to: &["detail"],
         parameters: &[
             ("municipality_code", "$request.path.municipality_code"),
@@ -37,32 +37,27 @@ const FOLLOWS: &[Follows] = &[
         ],
     },
     Follows {
-        from: "enter",
+        from: &["enter"],
         to: &["place"],
         parameters: &[("token", "$response.body#/token")],
     },
     Follows {
-        from: "join_waitlist",
+        from: &["join_waitlist"],
         to: &["withdraw_from_waitlist"],
         parameters: &[("id", "$response.body#/id")],
     },
     Follows {
-        from: "create_account",
+        from: &["create_account"],
         to: &["lock_account", "unlock_account", "reset_password"],
         parameters: &[("account_id", "$response.body#/account_id")],
     },
     Follows {
-        from: "create_period",
+        from: &["create_period"],
         to: &["period_overview", "open_period"],
         parameters: &[("number", "$response.body#/number")],
     },
     Follows {
-        from: "enter_report",
-        to: &["confirm_report", "send_back_report", "set_up_report"],
-        parameters: &[("id", "$response.body#/report_id")],
-    },
-    Follows {
-        from: "import_report_file",
+        from: &["enter_report", "import_report_file"],
         to: &["confirm_report", "send_back_report", "set_up_report"],
         parameters: &[("id", "$response.body#/report_id")],
     },
@@ -74,7 +69,7 @@ pub(super) fn add_to(openapi: &mut Value) {
     for operation in operations(openapi) {
         let Some(follows) = FOLLOWS
             .iter()
-            .find(|f| operation["operationId"].as_str() == Some(f.from))
+            .find(|f| f.from.iter().any(|from| operation["operationId"] == *from))
         else {
             continue;
         };
@@ -138,11 +133,9 @@ mod tests {
             );
         }
         for follows in FOLLOWS {
-            assert!(
-                path_parameters.contains_key(follows.from),
-                "no operation {}",
-                follows.from
-            );
+            for from in follows.from {
+                assert!(path_parameters.contains_key(*from), "no operation {from}");
+            }
             let mut filled: Vec<String> = follows
                 .parameters
                 .iter()
@@ -153,7 +146,7 @@ mod tests {
                 let wanted = path_parameters
                     .get(*target)
                     .unwrap_or_else(|| panic!("no operation {target}"));
-                assert_eq!(&filled, wanted, "{} → {target}", follows.from);
+                assert_eq!(&filled, wanted, "{:?} → {target}", follows.from);
             }
         }
         add_to(&mut openapi);
