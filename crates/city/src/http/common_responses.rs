@@ -1,7 +1,8 @@
 //! The answers an operation may give whatever its handler does, added to every operation of the
 //! OpenAPI document so that no status the server sends goes undocumented: the JSON body's and the
 //! query's refusals (axum's extractors, answered as problems by [`super::extract`]), a stale
-//! session's, the call center's acting for an unknown clinic, and the database's. An operation that documents a status itself keeps its own words.
+//! session's, the call center's acting for an unknown clinic, and the database's. An operation
+//! that documents a status itself keeps its own words.
 
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -38,8 +39,9 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
 }
 
 fn add(operation: &mut Operation, touches_database: bool) {
+    let (json, parameters) = (takes_json(operation), takes_parameters(operation));
     let mut common = Vec::new();
-    match (takes_json(operation), takes_parameters(operation)) {
+    match (json, parameters) {
         (true, false) => common.push((
             "400",
             "`request.malformed`: the body is not JSON, or a field fails its parser",
@@ -54,7 +56,7 @@ fn add(operation: &mut Operation, touches_database: bool) {
         )),
         (false, false) => {}
     }
-    if takes_json(operation) {
+    if json {
         common.extend([
             (
                 "413",
