@@ -29,6 +29,18 @@ pub async fn connect_with(database_url: &str, connections: u32) -> Result<PgPool
         .await
 }
 
+/// A pool on a streaming replica, for the web's availability reads: a few connections (the
+/// availability cache reads each question once a second), made when first needed, so that the
+/// server starts while the replica is down; and a short wait for one, after which the primary
+/// answers instead.
+pub fn connect_replica(database_url: &str) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(1))
+        .test_before_acquire(false)
+        .connect_lazy(database_url)
+}
+
 /// Brings the schema up to date (migrations/ of this crate, embedded at build time).
 pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
     sqlx::migrate!().run(pool).await

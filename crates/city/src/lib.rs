@@ -27,6 +27,6 @@ mod token;
 mod waiting_room;
 mod waitlist;
 
-pub use db::{DEFAULT_CONNECTIONS, connect, connect_with, migrate};
+pub use db::{DEFAULT_CONNECTIONS, connect, connect_replica, connect_with, migrate};
 pub use http::{AppUpdates, WebPages};
 pub use server::{Server, ServerOptions, TlsError, shutdown_signal};

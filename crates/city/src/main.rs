@@ -15,7 +15,8 @@ use yoyaku_city::first_start::{FirstStart, FirstStartError, start_municipality};
 #[cfg(feature = "demo")]
 use yoyaku_city::throwaway_pg::Cluster;
 use yoyaku_city::{
-    AppUpdates, DEFAULT_CONNECTIONS, Server, WebPages, connect_with, migrate, shutdown_signal,
+    AppUpdates, DEFAULT_CONNECTIONS, Server, WebPages, connect_replica, connect_with, migrate,
+    shutdown_signal,
 };
 
 #[derive(Parser)]
@@ -105,6 +106,15 @@ struct Serving {
     /// rate limit. Nobody else's X-Forwarded-For is believed.
     #[arg(long, env = "YOYAKU_TRUSTED_PROXY", value_name = "IP")]
     trusted_proxy: Option<IpAddr>,
+    /// A streaming replica of the database (a hot standby), which then answers the web's
+    /// availability reads while it is current; the primary answers them otherwise.
+    #[arg(
+        long,
+        env = "YOYAKU_REPLICA_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    replica_database_url: Option<String>,
     /// Database connections the server keeps: the bookings it can have in flight at once.
     #[arg(long, env = "YOYAKU_DB_CONNECTIONS", default_value_t = DEFAULT_CONNECTIONS)]
     db_connections: u32,
@@ -138,6 +148,9 @@ impl Serving {
         }
         if let Some(proxy) = self.trusted_proxy {
             options = options.trusted_proxy(proxy);
+        }
+        if let Some(url) = &self.replica_database_url {
+            options = options.replica(connect_replica(url).context("the replica's URL")?);
         }
         if let Some(per_second) = self.waiting_room_per_second {
             options = options.waiting_room(per_second);

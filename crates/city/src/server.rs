@@ -23,7 +23,7 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::server::TlsStream;
 
 use crate::http::rate_limit::{LoginLimiter, LoginRate, LookupLimiter};
-use crate::http::{ApiContext, AppUpdates, Config, WebPages, router};
+use crate::http::{ApiContext, AppUpdates, Config, WebPages, WebReads, router};
 use crate::waiting_room::WaitingRoom;
 pub use tls::TlsError;
 
@@ -48,6 +48,7 @@ pub struct ServerOptions {
     waiting_room: Option<NonZeroU32>,
     pages: Option<WebPages>,
     app_updates: Option<AppUpdates>,
+    replica: Option<PgPool>,
 }
 
 impl ServerOptions {
@@ -104,6 +105,13 @@ impl ServerOptions {
         self
     }
 
+    /// Answer the web's availability reads from this streaming replica of the database while it
+    /// is current (see `http::web_reads`); everything else goes to the primary.
+    pub fn replica(mut self, replica: PgPool) -> Self {
+        self.replica = Some(replica);
+        self
+    }
+
     /// Serves on `listener` from a task of the current tokio runtime.
     pub fn spawn(self, listener: TcpListener, pool: PgPool) -> io::Result<Server> {
         let addr = listener.local_addr()?;
@@ -129,6 +137,7 @@ impl ServerOptions {
         };
         let app = router(
             ApiContext {
+                web_reads: WebReads::new(pool.clone(), self.replica),
                 db: pool,
                 config: Arc::new(Config::default()),
                 availability: Arc::default(),
@@ -213,6 +222,7 @@ impl Server {
             waiting_room: None,
             pages: None,
             app_updates: None,
+            replica: None,
         }
     }
 

@@ -7,6 +7,7 @@ mod on_behalf;
 pub(crate) mod rate_limit;
 pub(super) mod session;
 mod throttle;
+pub(crate) mod ticket_rests;
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};

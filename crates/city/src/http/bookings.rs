@@ -158,20 +158,22 @@ async fn web_slots(
         venue: query.venue_id,
         vaccine: query.vaccine.clone(),
     };
+    let query = &query;
+    let read = |db: PgPool| async move {
+        let mut conn = db.acquire().await?;
+        let slots = bookings::available_slots(
+            &mut conn,
+            municipality,
+            query.date,
+            query.venue_id,
+            query.vaccine.as_deref(),
+            &PrivateSlots::None,
+        )
+        .await?;
+        Ok(SlotList { slots })
+    };
     ctx.availability
-        .json(&question, || async {
-            let mut conn = ctx.db.acquire().await?;
-            let slots = bookings::available_slots(
-                &mut conn,
-                municipality,
-                query.date,
-                query.venue_id,
-                query.vaccine.as_deref(),
-                &PrivateSlots::None,
-            )
-            .await?;
-            Ok(SlotList { slots })
-        })
+        .json(&question, || ctx.web_reads.run(read))
         .await
 }
 
@@ -244,7 +246,7 @@ async fn create(
     let mut conn = ctx.db.acquire().await?;
     let mut tx = conn.begin().await?;
     let booked = bookings::book(&mut tx, &caller, municipality, &new).await;
-    let booked = counting_web_key(&limits, &caller, booked.map_err(ApiError::from))?;
+    let booked = counting_web_key(&limits, &caller, booked.map_err(ApiError::from)).await?;
     tx.commit().await?;
     let created = booked.created;
     let response = advise(&mut conn, &caller, booked).await?;
@@ -310,7 +312,7 @@ async fn cancel(
     let (municipality, caller) = body.caller(&ctx.db, requester, &limits).await?;
     let mut tx = ctx.db.begin().await?;
     let booking = bookings::cancel(&mut tx, &caller, municipality, id).await;
-    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from))?;
+    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from)).await?;
     tx.commit().await?;
     Ok(Json(booking))
 }
@@ -338,7 +340,7 @@ async fn check_in(
     let (municipality, caller) = body.caller(&ctx.db, requester, &limits).await?;
     let mut tx = ctx.db.begin().await?;
     let booking = bookings::check_in(&mut tx, &caller, municipality, id).await;
-    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from))?;
+    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from)).await?;
     tx.commit().await?;
     Ok(Json(booking))
 }
@@ -366,7 +368,7 @@ async fn no_show(
     let (municipality, caller) = body.caller(&ctx.db, requester, &limits).await?;
     let mut tx = ctx.db.begin().await?;
     let booking = bookings::mark_no_show(&mut tx, &caller, municipality, id).await;
-    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from))?;
+    let booking = counting_web_key(&limits, &caller, booking.map_err(ApiError::from)).await?;
     tx.commit().await?;
     Ok(Json(booking))
 }
@@ -466,7 +468,7 @@ async fn change(
     let mut tx = conn.begin().await?;
     let changed =
         bookings::change(&mut tx, &caller, municipality, id, new_id, request.slot_id).await;
-    let changed = counting_web_key(&limits, &caller, changed.map_err(ApiError::from))?;
+    let changed = counting_web_key(&limits, &caller, changed.map_err(ApiError::from)).await?;
     tx.commit().await?;
     let created = changed.booked.created;
     let booked = advise(&mut conn, &caller, changed.booked).await?;

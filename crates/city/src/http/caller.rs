@@ -70,7 +70,9 @@ pub(super) async fn writer(
     let account = match requester {
         Requester::Web => {
             let resident = key.ok_or_else(|| ApiError::invalid(ResidentKeyRequired))?;
-            limits.admit_web_key((resident.municipality_code, resident.ticket_number))?;
+            limits
+                .admit_web_key((resident.municipality_code, resident.ticket_number))
+                .await?;
             return Ok((resident.municipality_code, Caller::Web { resident }));
         }
         Requester::Staff(account) => account,
@@ -94,7 +96,7 @@ pub(super) async fn writer(
 
 /// A write's outcome, with a key from the web that the registry refused counted as a failed check
 /// of its ticket and its address (see [`LookupLimits::admit_web_key`]).
-pub(super) fn counting_web_key<T>(
+pub(super) async fn counting_web_key<T>(
     limits: &LookupLimits,
     caller: &Caller,
     outcome: Result<T, ApiError>,
@@ -102,7 +104,9 @@ pub(super) fn counting_web_key<T>(
     if let (Caller::Web { resident }, Err(error)) = (caller, &outcome)
         && error.refusal_code() == Some(Code::TicketNotInRegistry)
     {
-        limits.web_key_failed((resident.municipality_code, resident.ticket_number));
+        limits
+            .web_key_failed((resident.municipality_code, resident.ticket_number))
+            .await;
     }
     outcome
 }

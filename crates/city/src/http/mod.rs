@@ -22,10 +22,12 @@ mod sync;
 mod venues;
 mod waiting_room;
 mod waitlist;
+mod web_reads;
 
 pub use app_updates::AppUpdates;
-pub(crate) use auth::rate_limit;
+pub(crate) use auth::{rate_limit, ticket_rests};
 pub use pages::WebPages;
+pub(crate) use web_reads::WebReads;
 
 use std::sync::Arc;
 
@@ -49,6 +51,8 @@ pub(crate) struct ApiContext {
     pub config: Arc<Config>,
     /// The web's availability reads of the last second.
     pub availability: Arc<availability_cache::AvailabilityCache>,
+    /// Where those reads go: the replica when there is one.
+    pub web_reads: web_reads::WebReads,
     /// Opening day's line in front of the web's bookings, when the server keeps one.
     pub waiting_room: Option<Arc<crate::waiting_room::WaitingRoom>>,
 }

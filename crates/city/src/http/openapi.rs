@@ -127,7 +127,7 @@ mod tests {
     use sqlx::postgres::PgPoolOptions;
 
     use super::*;
-    use crate::http::{Config, router as api_router};
+    use crate::http::{Config, WebReads, router as api_router};
 
     /// The API's paths the router serves, read from its debug form: axum lists each route's path
     /// in its `path_router` (the `fallback_router` after it has only the catch-all), as a quoted
@@ -137,6 +137,7 @@ mod tests {
             .connect_lazy("postgres://nobody@127.0.0.1:1/none")
             .unwrap();
         let ctx = ApiContext {
+            web_reads: WebReads::new(db.clone(), None),
             db,
             config: Arc::new(Config::default()),
             availability: Arc::default(),

@@ -103,20 +103,21 @@ async fn lookup(
     let key = parse_key(&input).map_err(IntoResponse::into_response)?;
     let municipality = municipality_of(&requester, &key);
     let (home, ticket) = (key.municipality_code, key.ticket_number);
-    limits.admit_ticket((home, ticket))?;
     let respond = |error: ApiError| error.into_response();
+    limits.admit_ticket((home, ticket)).await.map_err(respond)?;
     let mut conn = ctx.db.acquire().await.map_err(|e| respond(e.into()))?;
-    let registered = residents::registry_status(&mut conn, municipality, &key)
-        .await
-        .map_err(|error| {
+    let registered = match residents::registry_status(&mut conn, municipality, &key).await {
+        Ok(registered) => registered,
+        Err(error) => {
             if matches!(
                 error,
                 ResidentError::Refused(ResidentRefusal::NotInRegistry)
             ) {
-                limits.failed((home, ticket));
+                limits.failed((home, ticket)).await;
             }
-            respond(error.into())
-        })?;
+            return Err(respond(error.into()));
+        }
+    };
     let answer = answer_lookup(&mut conn, &requester, municipality, key, registered).await;
     Ok(Json(answer.map_err(respond)?))
 }
@@ -351,7 +352,8 @@ async fn register(
         Replaces::Current,
     )
     .await;
-    let registration = counting_web_key(&limits, &caller, registration.map_err(ApiError::from))?;
+    let registration =
+        counting_web_key(&limits, &caller, registration.map_err(ApiError::from)).await?;
     let outside = residents::find(&mut tx, municipality, ResidentId::from(&key))
         .await?
         .and_then(|r| r.outside);

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -94,11 +95,10 @@ async fn venues(
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     let municipality = municipality(&code)?;
-    ctx.availability
-        .json(&WebQuestion::Venues { municipality }, || async {
-            let rows = sqlx::query_as!(
-                VenueVaccineRow,
-                "select distinct v.id, v.venue_number, v.name, v.ward, v.address, v.mass_venue,
+    let read = |db: PgPool| async move {
+        let rows = sqlx::query_as!(
+            VenueVaccineRow,
+            "select distinct v.id, v.venue_number, v.name, v.ward, v.address, v.mass_venue,
                         vc.code as vaccine_code, vc.name_ja, vc.name_en
                  from venues v
                  join slots s on s.municipality_code = v.municipality_code and s.venue_id = v.id
@@ -107,13 +107,17 @@ async fn venues(
                  where v.municipality_code = $1 and s.visibility = 'public' and s.starts_at > now()
                    and slot_reception_open(s.municipality_code, s.period_number)
                  order by v.ward nulls last, v.venue_number, vc.code",
-                municipality.as_string(),
-            )
-            .fetch_all(&ctx.db)
-            .await?;
-            Ok(PublicVenueList {
-                venues: venues_of(rows),
-            })
+            municipality.as_string(),
+        )
+        .fetch_all(&db)
+        .await?;
+        Ok(PublicVenueList {
+            venues: venues_of(rows),
+        })
+    };
+    ctx.availability
+        .json(&WebQuestion::Venues { municipality }, || {
+            ctx.web_reads.run(read)
         })
         .await
 }
@@ -197,31 +201,33 @@ async fn days(
         venue,
         vaccine: query.vaccine.clone(),
     };
-    ctx.availability
-        .json(&question, || async {
-            let until = yoyaku_core::time::from_tokyo(
-                tokyo_today() + Days::new(DAYS_AHEAD),
-                chrono::NaiveTime::MIN,
-            );
-            let rows = sqlx::query_as!(
-                SeatRow,
-                r#"select s.starts_at as "starts_at: DateTime<Utc>", s.capacity, s.booked
+    let vaccine = query.vaccine.as_deref();
+    let read = |db: PgPool| async move {
+        let until = yoyaku_core::time::from_tokyo(
+            tokyo_today() + Days::new(DAYS_AHEAD),
+            chrono::NaiveTime::MIN,
+        );
+        let rows = sqlx::query_as!(
+            SeatRow,
+            r#"select s.starts_at as "starts_at: DateTime<Utc>", s.capacity, s.booked
                    from slots s
                    where s.municipality_code = $1 and s.venue_id = $2
                      and ($3::text is null or s.vaccine_code = $3)
                      and s.visibility = 'public' and s.starts_at > now() and s.starts_at < $4
                      and slot_reception_open(s.municipality_code, s.period_number)"#,
-                municipality.as_string(),
-                venue,
-                query.vaccine.as_deref(),
-                until as _,
-            )
-            .fetch_all(&ctx.db)
-            .await?;
-            Ok(OpenDays {
-                days: days_of(&rows),
-            })
+            municipality.as_string(),
+            venue,
+            vaccine,
+            until as _,
+        )
+        .fetch_all(&db)
+        .await?;
+        Ok(OpenDays {
+            days: days_of(&rows),
         })
+    };
+    ctx.availability
+        .json(&question, || ctx.web_reads.run(read))
         .await
 }
 

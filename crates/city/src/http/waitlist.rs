@@ -137,7 +137,7 @@ async fn join_waitlist(
     let entered = waitlist::enter(&mut tx, &caller, municipality, &new)
         .await
         .map_err(ApiError::from);
-    let entry = counting_web_key(&limits, &caller, entered)?;
+    let entry = counting_web_key(&limits, &caller, entered).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }
@@ -177,7 +177,7 @@ async fn my_waitlist(
     let read = waitlist::entries_of(&mut conn, &caller, municipality, &key)
         .await
         .map_err(ApiError::from);
-    let entries = counting_web_key(&limits, &caller, read)?;
+    let entries = counting_web_key(&limits, &caller, read).await?;
     Ok(Json(WaitlistEntries { entries }))
 }
 

@@ -1,7 +1,7 @@
 //! Periodic chores of a running server: expired sessions leave the database, changes older than
-//! the retention the change log, idle clients and tickets the rate limiters. None is needed for
-//! correctness (an expired session logs nobody in, an old cursor gets a snapshot); all keep what
-//! is stored from growing without end.
+//! the retention the change log, idle clients the rate limiters, rested tickets their table.
+//! None is needed for correctness (an expired session logs nobody in, an old cursor gets a
+//! snapshot, a full bucket is the same as none); all keep what is stored from growing without end.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use sqlx::PgPool;
 use tokio::time::MissedTickBehavior;
 
 use crate::http::rate_limit::{LoginLimiter, LookupLimiter};
+use crate::http::ticket_rests;
 use crate::sync::retention;
 
 /// Every ten minutes by default: a session outlives its expiry by at most that.
@@ -31,6 +32,9 @@ pub(super) async fn run(
         ticks.tick().await;
         login_limiter.forget_idle();
         lookup_limiter.forget_idle();
+        if let Err(error) = ticket_rests::forget_idle(&db).await {
+            tracing::warn!(%error, "could not delete rested tickets");
+        }
         match delete_expired_sessions(&db).await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "deleted expired sessions"),

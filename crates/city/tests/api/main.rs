@@ -35,5 +35,6 @@ mod support;
 mod sync;
 mod throwaway_pg;
 mod tls;
+mod two_instances;
 mod waiting_room;
 mod waitlist;

@@ -36,6 +36,20 @@ async fn serve_seeded(pool: PgPool) -> TestApp {
 }
 
 impl TestApp {
+    /// Another instance of the server on the same database, as a city runs behind a load
+    /// balancer: it shares nothing with this one but PostgreSQL.
+    pub fn another_instance(&self) -> TestApp {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let listener = TcpListener::from_std(listener).unwrap();
+        TestApp {
+            server: Server::spawn(listener, self.pool.clone()).unwrap(),
+            pool: self.pool.clone(),
+            accounts: self.accounts.clone(),
+            client: reqwest::Client::new(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
     }

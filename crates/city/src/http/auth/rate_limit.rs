@@ -1,7 +1,9 @@
-//! Rate limits against guessing, as token buckets: `POST /api/v1/login` per client address, so
-//! that one address cannot try passwords quickly while people elsewhere log in undisturbed; and
-//! `POST /api/v1/residents/lookup` per address on the open web and per ticket for everyone, so
-//! that neither ticket numbers nor a ticket's birth date can be found by trying.
+//! Rate limits against guessing by address, as token buckets in this instance's memory:
+//! `POST /api/v1/login` per client address, so that one address cannot try passwords quickly
+//! while people elsewhere log in undisturbed; and `POST /api/v1/residents/lookup` per address on
+//! the open web. They answer before any query, so a flood from one address costs the database
+//! nothing. Each ticket's limit, which must hold across instances, is in PostgreSQL
+//! ([`super::ticket_rests`]), as is each account's lockout.
 //!
 //! In-crate rather than `governor`/`tower_governor`: it is a few dozen lines, its refusal must be a
 //! problem document with our code, it applies to two routes only, and the client address needs a
@@ -15,8 +17,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
-use yoyaku_core::MunicipalityCode;
-use yoyaku_core::ticket::TicketNumber;
 
 /// Beyond this many tracked addresses the limiter refuses new ones rather than grow: at ~50 bytes
 /// each, a few megabytes at most.
@@ -157,25 +157,21 @@ impl LoginLimiter {
     }
 }
 
-/// The limits of the registry check (manual 2-1 ②), which answers a made-up ticket and a wrong
-/// birth date alike. The open web: twenty checks, then one every three seconds, per address.
-/// Every channel: five failed checks of one ticket, then one every ten minutes, however many
-/// addresses try, whether or not the ticket exists (so the limit tells nothing about it either).
+/// The open web's limit on the registry check (manual 2-1 ②): twenty checks, then one every
+/// three seconds, per address. Each ticket's own limit is [`super::ticket_rests`].
 pub(crate) struct LookupLimiter {
     clients: Buckets<IpAddr>,
-    tickets: Buckets<(MunicipalityCode, TicketNumber)>,
     trusted_proxy: Option<IpAddr>,
 }
 
 impl LookupLimiter {
     pub fn new(trusted_proxy: Option<IpAddr>) -> Self {
-        let rate = |burst, seconds| LoginRate {
-            burst: NonZeroU32::new(burst).expect("not zero"),
-            refill_every: Duration::from_secs(seconds),
+        let rate = LoginRate {
+            burst: NonZeroU32::new(20).expect("not zero"),
+            refill_every: Duration::from_secs(3),
         };
         Self {
-            clients: Buckets::new(rate(20, 3)),
-            tickets: Buckets::new(rate(5, 600)),
+            clients: Buckets::new(rate),
             trusted_proxy: trusted_proxy.map(|proxy| proxy.to_canonical()),
         }
     }
@@ -199,20 +195,8 @@ impl LookupLimiter {
         let _ = self.admit_web_client(peer, headers);
     }
 
-    /// How long the ticket must rest after its failed checks, if it must.
-    pub fn ticket_wait(&self, ticket: (MunicipalityCode, TicketNumber)) -> Option<Duration> {
-        self.tickets.wait_at(&ticket, Instant::now())
-    }
-
-    /// Counts a failed check of the ticket.
-    pub fn ticket_failed(&self, ticket: (MunicipalityCode, TicketNumber)) {
-        // A ticket already resting has no attempt to take: it keeps resting.
-        let _ = self.tickets.admit_at(ticket, Instant::now());
-    }
-
     pub fn forget_idle(&self) {
         self.clients.forget_idle();
-        self.tickets.forget_idle();
     }
 }
 

@@ -10,11 +10,11 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 
-use yoyaku_core::MunicipalityCode;
-use yoyaku_core::ticket::TicketNumber;
+use sqlx::PgPool;
 use yoyaku_core::{Code, Coded};
 
 use super::rate_limit::{LoginLimiter, LookupLimiter};
+use super::ticket_rests::{self, TicketKey};
 use crate::http::ApiContext;
 use crate::http::error::ApiError;
 
@@ -92,6 +92,7 @@ impl From<LookupLimited> for Response {
 /// The look-up's limits for this request: its client's (for the open web) and each ticket's.
 pub(in crate::http) struct LookupLimits {
     limiter: Arc<LookupLimiter>,
+    db: PgPool,
     peer: SocketAddr,
     headers: axum::http::HeaderMap,
 }
@@ -105,47 +106,44 @@ impl LookupLimits {
     }
 
     /// Refuses a ticket resting after its failed checks.
-    pub fn admit_ticket(
-        &self,
-        ticket: (MunicipalityCode, TicketNumber),
-    ) -> Result<(), LookupLimited> {
-        match self.limiter.ticket_wait(ticket) {
-            Some(wait) => Err(LookupLimited(wait)),
+    pub async fn admit_ticket(&self, ticket: TicketKey) -> Result<(), ApiError> {
+        match ticket_rests::wait(&self.db, ticket).await? {
+            Some(wait) => Err(LookupLimited(wait).into()),
             None => Ok(()),
         }
     }
 
-    /// Counts a check of the ticket that failed.
-    pub fn failed(&self, ticket: (MunicipalityCode, TicketNumber)) {
-        self.limiter.ticket_failed(ticket);
+    /// Counts a check of the ticket that failed. The check's own answer stands if the count
+    /// cannot be written (the database is then refusing the checks too).
+    pub async fn failed(&self, ticket: TicketKey) {
+        if let Err(error) = ticket_rests::failed(&self.db, ticket).await {
+            tracing::warn!(%error, "could not count a failed check of a ticket");
+        }
     }
 
     /// A write from the open web carries the resident key as its credential, so trying keys
     /// through it is held back like trying them through a look-up: it waits while its address or
     /// its ticket rests after failed checks. Only a failed key costs a check
     /// ([`Self::web_key_failed`]), so a resident's own bookings never do.
-    pub fn admit_web_key(
-        &self,
-        ticket: (MunicipalityCode, TicketNumber),
-    ) -> Result<(), LookupLimited> {
+    pub async fn admit_web_key(&self, ticket: TicketKey) -> Result<(), ApiError> {
         if let Some(wait) = self.limiter.web_client_wait(self.peer, &self.headers) {
-            return Err(LookupLimited(wait));
+            return Err(LookupLimited(wait).into());
         }
-        self.admit_ticket(ticket)
+        self.admit_ticket(ticket).await
     }
 
     /// Counts a web write the registry refused for its key: a failed check of its ticket and of
     /// its address.
-    pub fn web_key_failed(&self, ticket: (MunicipalityCode, TicketNumber)) {
-        self.limiter.ticket_failed(ticket);
+    pub async fn web_key_failed(&self, ticket: TicketKey) {
         self.limiter.web_client_failed(self.peer, &self.headers);
+        self.failed(ticket).await;
     }
 }
 
 impl FromRequestParts<ApiContext> for LookupLimits {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _: &ApiContext) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, Response> {
         let limiter = parts.extensions.get::<Arc<LookupLimiter>>().cloned();
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
         let (Some(limiter), Some(ConnectInfo(peer))) = (limiter, peer) else {
@@ -154,6 +152,7 @@ impl FromRequestParts<ApiContext> for LookupLimits {
         };
         Ok(Self {
             limiter,
+            db: ctx.db.clone(),
             peer: *peer,
             headers: parts.headers.clone(),
         })
