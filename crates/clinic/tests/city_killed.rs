@@ -1,14 +1,17 @@
 //! The city server killed (SIGKILL) and started again, over and over, while residents book on the
-//! web and a clinic registers, books and syncs; then the same with PostgreSQL killed instead. The
-//! server runs in a child process of its own, so a kill lands wherever the server is:
-//! mid-request, mid-transaction, between the commit and the answer. PostgreSQL, a durable cluster
-//! of the test's own, is killed with all its backends and recovers from its WAL. Afterwards every
+//! web and a clinic registers, books and syncs; then the same with PostgreSQL killed instead; then
+//! with two server instances behind nginx (a streaming replica answering the web's availability
+//! reads), one or the other killed. The server runs in a child process of its own, so a kill lands
+//! wherever the server is: mid-request, mid-transaction, between the commit and the answer.
+//! PostgreSQL, a durable cluster of the test's own, is killed with all its backends and recovers
+//! from its WAL. Afterwards every
 //! booking a resident was told is booked is there; a resident whose answer was lost asks again
 //! with the same booking id, as the residents' page does, and is answered with that booking,
 //! whether or not the first try had committed; and the clinic's intents are each applied once,
 //! the city and the cache agreeing.
 //!
-//! `YOYAKU_CITY_KILLS` and `YOYAKU_POSTGRES_KILLS` set how many kills (default [`KILLS`]).
+//! `YOYAKU_CITY_KILLS`, `YOYAKU_POSTGRES_KILLS` and `YOYAKU_INSTANCE_KILLS` set how many kills
+//! (default [`KILLS`]).
 
 mod common;
 
@@ -16,6 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::balancer::Balancer;
 use common::killable_postgres::KillablePostgres;
 use common::work::{
     add_to_registry, logged_in, overbooked_and_doubled, private_slot, register_as, registry_born,
@@ -30,6 +34,7 @@ use yoyaku_core::booking::DoseNumber;
 
 const CHILD_DATABASE: &str = "YOYAKU_CITY_CHILD_DATABASE";
 const CHILD_ADDR: &str = "YOYAKU_CITY_CHILD_ADDR";
+const CHILD_REPLICA: &str = "YOYAKU_CITY_CHILD_REPLICA";
 const KILLS: u32 = 6;
 const NAME: &str = "killed_mid_load_the_city_keeps_what_it_said_and_applies_each_intent_once";
 /// The web's residents, and the clinic's.
@@ -40,13 +45,16 @@ const WEB_WORKERS: u64 = 4;
 const WEB_RESIDENTS_PER_KILL: u64 = 5;
 const CLINIC_RESIDENTS_PER_KILL: u64 = 7;
 
-/// In the child: the city server on `addr` over the database at `url`, until killed.
-async fn serve_until_killed(url: &str, addr: &str) {
+/// In the child: the city server on `addr` over the database at `url` (and its replica, if
+/// any), until killed.
+async fn serve_until_killed(url: &str, addr: &str, replica: Option<&str>) {
     let pool = yoyaku_city::connect(url).await.unwrap();
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-    let _server = yoyaku_city::Server::options()
-        .spawn(listener, pool)
-        .unwrap();
+    let mut options = yoyaku_city::Server::options();
+    if let Some(replica) = replica {
+        options = options.replica(yoyaku_city::connect_replica(replica).unwrap());
+    }
+    let _server = options.spawn(listener, pool).unwrap();
     tokio::time::sleep(Duration::from_secs(3600)).await;
 }
 
@@ -58,11 +66,14 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
-    async fn start(database: &str, addr: SocketAddr) -> Self {
-        let env = vec![
+    async fn start(database: &str, addr: SocketAddr, replica: Option<&str>) -> Self {
+        let mut env = vec![
             (CHILD_DATABASE, database.to_owned()),
             (CHILD_ADDR, addr.to_string()),
         ];
+        if let Some(replica) = replica {
+            env.push((CHILD_REPLICA, replica.to_owned()));
+        }
         let child = spawn_child(NAME, &env);
         let process = Self { env, addr, child };
         process.until_listening().await;
@@ -228,12 +239,15 @@ async fn clinic_work(clinic: Arc<Clinic>, residents: u64) -> u64 {
 enum Victim {
     CityServer,
     Postgres,
+    /// One of two instances behind nginx, in turn.
+    OneOfTwoServers,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_load_the_city_keeps_what_it_said_and_applies_each_intent_once() {
     if let (Ok(url), Ok(addr)) = (std::env::var(CHILD_DATABASE), std::env::var(CHILD_ADDR)) {
-        serve_until_killed(&url, &addr).await;
+        let replica = std::env::var(CHILD_REPLICA).ok();
+        serve_until_killed(&url, &addr, replica.as_deref()).await;
         return;
     }
     campaign(Victim::CityServer, "YOYAKU_CITY_KILLS").await;
@@ -242,6 +256,11 @@ async fn killed_mid_load_the_city_keeps_what_it_said_and_applies_each_intent_onc
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_killed_mid_load_loses_nothing_the_city_said_and_applies_each_intent_once() {
     campaign(Victim::Postgres, "YOYAKU_POSTGRES_KILLS").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_of_two_instances_behind_nginx_killed_mid_load_loses_nothing_the_city_said() {
+    campaign(Victim::OneOfTwoServers, "YOYAKU_INSTANCE_KILLS").await;
 }
 
 /// One campaign at a time: each is a whole city under load, and this machine may have two cores.
@@ -254,7 +273,7 @@ async fn campaign(victim: Victim, kills_var: &str) {
     // a durable one of its own when PostgreSQL is what gets killed.
     let mut postgres = match victim {
         Victim::CityServer => None,
-        Victim::Postgres => Some(KillablePostgres::start().await),
+        Victim::Postgres | Victim::OneOfTwoServers => Some(KillablePostgres::start().await),
     };
     let city = match &postgres {
         None => City::start().await,
@@ -276,12 +295,35 @@ async fn campaign(victim: Victim, kills_var: &str) {
     .fetch_all(&city.pool)
     .await
     .unwrap();
-    let addr: SocketAddr = {
+    let free_addr = || -> SocketAddr {
         let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         free.local_addr().unwrap()
     };
-    let mut server = ServerProcess::start(&database, addr).await;
-    let url = format!("http://{addr}");
+    // With two instances: a replica for their availability reads, and nginx in front.
+    let replica = match (victim, &postgres) {
+        (Victim::OneOfTwoServers, Some(primary)) => Some(primary.replica(&[]).await),
+        _ => None,
+    };
+    let replica_url = replica.as_ref().map(|replica| replica.url("postgres"));
+    let instances = match victim {
+        Victim::OneOfTwoServers => 2,
+        Victim::CityServer | Victim::Postgres => 1,
+    };
+    let mut servers = Vec::new();
+    for _ in 0..instances {
+        servers.push(ServerProcess::start(&database, free_addr(), replica_url.as_deref()).await);
+    }
+    let balancer = match victim {
+        Victim::OneOfTwoServers => {
+            let addrs: Vec<SocketAddr> = servers.iter().map(|server| server.addr).collect();
+            Some(Balancer::start(&addrs).await)
+        }
+        Victim::CityServer | Victim::Postgres => None,
+    };
+    let url = match &balancer {
+        Some(balancer) => balancer.url(),
+        None => format!("http://{}", servers[0].addr),
+    };
 
     let dir = tempfile::tempdir().unwrap();
     let clinic = logged_in(&url, &city, dir.path()).await;
@@ -309,16 +351,25 @@ async fn campaign(victim: Victim, kills_var: &str) {
 
     // Kill every 0.4–1.2 s while the load runs, down for 0.1–0.4 s each time.
     let mut random = 0xc17e_u64;
-    for _ in 0..kills {
-        let up = 400 + next_random(&mut random) % 800;
+    for kill in 0..kills {
+        // nginx rests an instance it failed to reach for a second (`fail_timeout`): one killed
+        // sooner after the other came back would leave none, which is not this campaign's fault.
+        let rest = match victim {
+            Victim::OneOfTwoServers => 1_200,
+            Victim::CityServer | Victim::Postgres => 0,
+        };
+        let up = rest + 400 + next_random(&mut random) % 800;
         tokio::time::sleep(Duration::from_millis(up)).await;
         let down = Duration::from_millis(100 + next_random(&mut random) % 300);
-        match postgres.as_mut() {
-            None => server.kill_and_restart(down).await,
-            Some(cluster) => {
+        match (victim, postgres.as_mut()) {
+            (Victim::Postgres, Some(cluster)) => {
                 cluster.kill();
                 tokio::time::sleep(down).await;
                 cluster.restart().await;
+            }
+            _ => {
+                let which = kill as usize % servers.len();
+                servers[which].kill_and_restart(down).await;
             }
         }
     }

@@ -1,7 +1,8 @@
 //! A PostgreSQL cluster of a test's own, as durable as a city's (fsync, synchronous commit and
 //! full-page writes on, unlike the shared throwaway cluster), that can be killed (SIGKILL to the
 //! server and every backend at once, as a crash leaves it) and started again on the same data,
-//! which it recovers from its WAL. Dropping it kills it and deletes its data.
+//! which it recovers from its WAL. It can have a streaming replica (a hot standby made by
+//! `pg_basebackup`), itself a cluster of this kind. Dropping it kills it and deletes its data.
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -15,6 +16,8 @@ pub struct KillablePostgres {
     bin: PathBuf,
     dir: PathBuf,
     port: u16,
+    /// `-c` settings the server starts with.
+    settings: Vec<String>,
     server: Option<Child>,
 }
 
@@ -44,7 +47,8 @@ fn running_as_root() -> bool {
 }
 
 impl KillablePostgres {
-    pub async fn start() -> Self {
+    /// A cluster in a directory of its own, not started.
+    fn new(settings: &[&str]) -> Self {
         let bin = yoyaku_city::throwaway_pg::postgres_bin_dir().expect("PostgreSQL's binaries");
         let dir = std::env::temp_dir().join(format!("yoyaku-killable-pg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir(&dir).unwrap();
@@ -60,12 +64,17 @@ impl KillablePostgres {
             .local_addr()
             .unwrap()
             .port();
-        let mut cluster = Self {
+        Self {
             bin,
             dir,
             port,
+            settings: settings.iter().map(|&s| s.to_owned()).collect(),
             server: None,
-        };
+        }
+    }
+
+    pub async fn start() -> Self {
+        let mut cluster = Self::new(&[]);
         let initdb = as_owner(&cluster.bin.join("initdb"))
             .arg("-D")
             .arg(cluster.data())
@@ -81,6 +90,36 @@ impl KillablePostgres {
         );
         cluster.restart().await;
         cluster
+    }
+
+    /// A hot standby of this cluster, streaming its WAL from now on, started with `settings`
+    /// (such as `recovery_min_apply_delay=5s`) besides.
+    pub async fn replica(&self, settings: &[&str]) -> Self {
+        let mut replica = Self::new(settings);
+        // -R writes standby.signal and the primary's connection; -X stream copies the WAL made
+        // during the copy too.
+        let copy = as_owner(&self.bin.join("pg_basebackup"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .arg("-D")
+            .arg(replica.data())
+            .args(["-R", "-X", "stream", "-c", "fast"])
+            .current_dir("/")
+            .output()
+            .unwrap();
+        assert!(
+            copy.status.success(),
+            "pg_basebackup: {}",
+            String::from_utf8_lossy(&copy.stderr)
+        );
+        replica.restart().await;
+        replica
     }
 
     fn data(&self) -> PathBuf {
@@ -121,6 +160,7 @@ impl KillablePostgres {
                 "-p",
                 &self.port.to_string(),
             ])
+            .args(self.settings.iter().flat_map(|setting| ["-c", setting]))
             .current_dir("/")
             .stdout(Stdio::null())
             .stderr(log)

@@ -4,6 +4,7 @@
 // Each test file is its own crate and uses only part of this.
 #![allow(dead_code)]
 
+pub mod balancer;
 #[path = "../../../../tests/support/city.rs"]
 pub mod city;
 pub mod killable_postgres;
