@@ -100,7 +100,8 @@ pub(crate) async fn open(
 /// that one that fails holds up no other; the number opened.
 pub(crate) async fn open_due(db: &PgPool, today: NaiveDate) -> Result<u64, sqlx::Error> {
     let due = sqlx::query!(
-        "select municipality_code, number from periods
+        "-- every municipality: the midnight chore opens every period due, wherever it is
+         select municipality_code, number from periods
          where opened_at is null and reception_opens <= $1
          order by reception_opens, number",
         today as _,

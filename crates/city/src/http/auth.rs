@@ -182,7 +182,7 @@ async fn start_session(
     account: Uuid,
     csrf_token: Option<&str>,
 ) -> Result<(String, chrono::DateTime<Utc>), ApiError> {
-    let token = token::generate();
+    let token = token::session(municipality_code);
     let expires_at = Utc::now() + ctx.config.session_lifetime;
     sqlx::query!(
         "insert into sessions (municipality_code, token_hash, account_id, expires_at, csrf_token)
@@ -312,13 +312,15 @@ impl FromRequestParts<ApiContext> for CurrentAccount {
                 true,
             ),
         };
+        let municipality = token::municipality_of(token).ok_or(ApiError::SessionInvalid)?;
         let token_hash = token::hash(token);
         let session = sqlx::query_as!(
             SessionAccount,
             "select s.municipality_code, s.account_id, a.role, s.csrf_token
              from sessions s
              join accounts a on a.municipality_code = s.municipality_code and a.id = s.account_id
-             where s.token_hash = $1 and s.expires_at > now()",
+             where s.municipality_code = $1 and s.token_hash = $2 and s.expires_at > now()",
+            municipality.as_string(),
             &token_hash,
         )
         .fetch_optional(&ctx.db)

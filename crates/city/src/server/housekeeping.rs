@@ -50,8 +50,11 @@ pub(super) async fn run(
 }
 
 async fn delete_expired_sessions(db: &PgPool) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query!("delete from sessions where expires_at <= now()")
-        .execute(db)
-        .await?;
+    let deleted = sqlx::query!(
+        "-- every municipality: housekeeping deletes every expired session
+         delete from sessions where expires_at <= now()"
+    )
+    .execute(db)
+    .await?;
     Ok(deleted.rows_affected())
 }

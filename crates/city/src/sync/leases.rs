@@ -194,7 +194,8 @@ pub(crate) async fn link_booking(
 pub(crate) async fn release_expired(db: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
     let released = sqlx::query!(
-        r#"with ended as (
+        r#"-- every municipality: the chore ends every lease past its time, wherever it is
+           with ended as (
              update leases set released_at = $1
              where released_at is null and expires_at <= $1
              returning municipality_code, slot_id, seats - used as unused

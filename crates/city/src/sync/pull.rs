@@ -43,7 +43,7 @@ pub(crate) async fn page(
             reason: "first sync: start from a snapshot".into(),
         });
     };
-    let (oldest, newest) = retention::bounds(&mut *db).await?;
+    let (oldest, newest) = retention::bounds(&mut *db, scope.municipality).await?;
     if cursor > newest as u64 {
         return Ok(PullResponse::Resync {
             reason: "the cursor is not one this server issued".into(),

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{PgConnection, PgPool};
+use yoyaku_core::MunicipalityCode;
 
 /// A month: a clinic closed for holidays, or a laptop left in a drawer, still catches up by pull.
 pub const DEFAULT_RETENTION: TimeDelta = TimeDelta::days(30);
@@ -13,7 +14,8 @@ pub const DEFAULT_RETENTION: TimeDelta = TimeDelta::days(30);
 pub(crate) async fn prune(db: &PgPool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
     let cut = sqlx::query_scalar!(
-        "select max(seq) from changes where seq is not null and created_at < $1",
+        "-- every municipality: the retention cuts one suffix of the one sequence
+         select max(seq) from changes where seq is not null and created_at < $1",
         before as _,
     )
     .fetch_one(&mut *tx)
@@ -21,10 +23,14 @@ pub(crate) async fn prune(db: &PgPool, before: DateTime<Utc>) -> Result<u64, sql
     let Some(cut) = cut else {
         return Ok(0);
     };
-    let deleted = sqlx::query!("delete from changes where seq <= $1", cut)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let deleted = sqlx::query!(
+        "-- every municipality: the retention cuts one suffix of the one sequence
+         delete from changes where seq <= $1",
+        cut
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     sqlx::query!(
         "update change_horizon set pruned_through = greatest(pruned_through, $1)",
         cut,
@@ -35,13 +41,21 @@ pub(crate) async fn prune(db: &PgPool, before: DateTime<Utc>) -> Result<u64, sql
     Ok(deleted)
 }
 
-/// The oldest cursor a pull can serve, and the newest change number (or horizon) there is.
-pub(crate) async fn bounds(db: &mut PgConnection) -> Result<(i64, i64), sqlx::Error> {
+/// The oldest cursor a pull can serve, and the newest change number (or horizon) of the
+/// municipality's changes. Numbers are global, so a cursor is one in any municipality; asking only
+/// of the municipality's keeps a pull on the node holding it (on Citus) and cannot miss any of its
+/// changes: one numbered later gets a higher number than every change there is now.
+pub(crate) async fn bounds(
+    db: &mut PgConnection,
+    municipality: MunicipalityCode,
+) -> Result<(i64, i64), sqlx::Error> {
     let row = sqlx::query!(
         r#"select pruned_through,
-                  greatest(pruned_through, coalesce((select max(seq) from changes), 0))
+                  greatest(pruned_through, coalesce((select max(seq) from changes
+                                                     where municipality_code = $1), 0))
                       as "newest!"
            from change_horizon"#,
+        municipality.as_string(),
     )
     .fetch_one(db)
     .await?;

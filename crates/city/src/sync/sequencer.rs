@@ -25,7 +25,8 @@ pub(crate) async fn sequence_committed(db: &PgPool) -> Result<u64, sqlx::Error> 
         return Ok(0);
     }
     let numbered = sqlx::query!(
-        "update changes c set seq = nextval('change_seq')
+        "-- every municipality: one sequencer numbers every committed change, from one sequence
+         update changes c set seq = nextval('change_seq')
          from (select municipality_code, id from changes
                where seq is null order by txid, id limit $1) p
          where c.municipality_code = p.municipality_code and c.id = p.id",

@@ -22,7 +22,7 @@ pub(crate) async fn take(db: &PgPool, scope: &Scope) -> Result<Snapshot, SyncErr
         .await?;
     // Changes committed but not numbered yet are in the data below and will be pulled again with
     // a higher number: applying a state twice is harmless.
-    let (_, cursor) = retention::bounds(&mut tx).await?;
+    let (_, cursor) = retention::bounds(&mut tx, scope.municipality).await?;
     let slot_rows = select_slot_infos!(
         "where s.municipality_code = $1 and s.venue_id = any($2)
            and s.ends_at >= now() - make_interval(days => $3)

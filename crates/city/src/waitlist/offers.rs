@@ -343,7 +343,8 @@ pub(crate) async fn expire_due(db: &PgPool) -> Result<u64, sqlx::Error> {
     loop {
         let mut tx = db.begin().await?;
         let due = sqlx::query!(
-            "select municipality_code, id, entry_id from waitlist_offers
+            "-- every municipality: the chore expires every offer past its time, wherever it is
+             select municipality_code, id, entry_id from waitlist_offers
              where state = 'open' and expires_at <= now()
              order by expires_at limit 1
              for update skip locked",

@@ -11,7 +11,9 @@ async fn a_clinic_logs_in_and_gets_a_token_and_its_venues() {
     let app = spawn_app().await;
     let login = app.login(&app.accounts.clinic_a).await;
 
-    assert_eq!(login.token.len(), 43);
+    // The municipality's code, a dot, and 32 random bytes in base64url.
+    let (code, random) = login.token.split_once('.').unwrap();
+    assert_eq!((code, random.len()), ("431001", 43));
     let twelve_hours = Utc::now() + TimeDelta::hours(12);
     assert!((login.expires_at - twelve_hours).num_seconds().abs() < 60);
     let profile = login.profile;

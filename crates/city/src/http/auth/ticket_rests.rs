@@ -63,8 +63,11 @@ pub(crate) async fn failed(db: &PgPool, (municipality, ticket): TicketKey) -> sq
 
 /// Deletes the buckets that are full again: deleting them changes nothing.
 pub(crate) async fn forget_idle(db: &PgPool) -> sqlx::Result<u64> {
-    let deleted = sqlx::query!("delete from ticket_rests where refilled_at <= now()")
-        .execute(db)
-        .await?;
+    let deleted = sqlx::query!(
+        "-- every municipality: housekeeping deletes every full bucket
+         delete from ticket_rests where refilled_at <= now()"
+    )
+    .execute(db)
+    .await?;
     Ok(deleted.rows_affected())
 }
