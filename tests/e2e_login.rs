@@ -274,3 +274,121 @@ async fn script_in_the_window_cannot_read_the_password_hash_or_the_session_token
     }
     client.close().await.unwrap();
 }
+
+/// Runs `calls` (`[command, args]`) one after another in the window, each given 15 s, and tells
+/// how each ended: `{ok}`, `{rejected: <what>}` or `{timeout}`.
+const INVOKE_EACH: &str = r#"
+const [calls, done] = arguments;
+const invoke = window.__TAURI_INTERNALS__.invoke;
+(async () => {
+  const outcomes = [];
+  for (const [command, args] of calls) {
+    const timeout = new Promise((resolve) => setTimeout(() => resolve({ timeout: true }), 15000));
+    const call = invoke(command, args).then(() => ({ ok: true }), (e) => ({ rejected: e }));
+    outcomes.push(await Promise.race([call, timeout]));
+  }
+  done(JSON.stringify(outcomes));
+})().catch((e) => done(JSON.stringify({ error: String(e) })));
+"#;
+
+/// Commands left out: the system's print dialog waits for a person, installing an update
+/// restarts the app, and logging out ends the session the rest runs in.
+const NOT_FUZZED: [&str; 3] = ["print_page", "install_update", "logout"];
+
+#[tokio::test]
+async fn every_command_given_arbitrary_arguments_answers_or_refuses_with_a_code_and_the_app_goes_on()
+ {
+    use support::ipc_fuzz::{Bindings, Random};
+    let _window = ONE_WINDOW.lock().await;
+    let city = City::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (_desktop, client) = support::desktop::open_logged_in(&city, data.path()).await;
+    let bindings = Bindings::read();
+    let seed: u64 =
+        std::env::var("YOYAKU_IPC_FUZZ_SEED").map_or(20_261_207, |s| s.parse().unwrap());
+    let per_command: usize =
+        std::env::var("YOYAKU_IPC_FUZZ_CALLS").map_or(12, |s| s.parse().unwrap());
+    let mut random = Random::new(seed);
+    let mut calls = Vec::new();
+    for command in &bindings.commands {
+        if NOT_FUZZED.contains(&command.name.as_str()) {
+            continue;
+        }
+        for _ in 0..per_command {
+            let mut args = serde_json::Map::new();
+            for (arg, ty) in &command.args {
+                // Now and then an argument left out altogether.
+                if random.below(40) != 0 {
+                    args.insert(arg.clone(), bindings.value(arg, ty, &mut random));
+                }
+            }
+            calls.push(serde_json::json!([command.name, args]));
+        }
+    }
+
+    let mut outcomes = Vec::new();
+    // In batches, each well within WebDriver's script timeout.
+    for batch in calls.chunks(60) {
+        let answer = client
+            .execute_async(INVOKE_EACH, vec![serde_json::json!(batch)])
+            .await
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_str(answer.as_str().unwrap()).unwrap();
+        let batch_outcomes = answer.as_array().unwrap_or_else(|| panic!("{answer}"));
+        outcomes.extend(batch.iter().cloned().zip(batch_outcomes.iter().cloned()));
+    }
+
+    let (mut answered, mut coded, mut refused_by_type) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (call, outcome) in &outcomes {
+        let rejected = &outcome["rejected"];
+        let code = rejected["code"].as_str();
+        let has_messages = ["message_ja", "message_en"]
+            .iter()
+            .all(|m| rejected[m].as_str().is_some_and(|t| !t.is_empty()));
+        if outcome["ok"] == true {
+            answered += 1;
+        } else if code.is_some_and(|c| bindings.error_codes.iter().any(|k| k == c)) && has_messages
+        {
+            coded += 1;
+        } else if rejected
+            .as_str()
+            .is_some_and(|e| e.starts_with("invalid args `"))
+        {
+            // Tauri refused the arguments for their types before the command ran; the window
+            // shows such a refusal as WINDOW_ERRORS.unknown.
+            refused_by_type += 1;
+        } else {
+            let call = call.to_string();
+            let call: String = call.chars().take(300).collect();
+            failures.push(format!("{call} → {outcome}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "seed {seed}: {} of {} calls neither answered nor refused with a code:\n{}",
+        failures.len(),
+        outcomes.len(),
+        failures.join("\n")
+    );
+    // The app goes on: its state answers and the TOP screen still works.
+    let state = client
+        .execute_async(
+            "const done = arguments[0]; window.__TAURI_INTERNALS__.invoke('app_state')
+               .then((s) => done(JSON.stringify(s)), (e) => done('refused ' + JSON.stringify(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let state = state.as_str().unwrap();
+    assert!(state.contains("cache_db_url"), "{state}");
+    assert!(!slot_rows(&client).await.is_empty());
+    println!(
+        "seed {seed}: {} calls of {} commands: {answered} answered, {coded} refused with a code, \
+         {refused_by_type} refused by Tauri for their types before the command ran",
+        outcomes.len(),
+        bindings.commands.len() - NOT_FUZZED.len()
+    );
+    assert!(coded > 0 && refused_by_type > 0 && answered > 0);
+    client.close().await.unwrap();
+}

@@ -9,4 +9,5 @@ pub mod clinic_api;
 pub mod console;
 pub mod desktop;
 pub mod figures;
+pub mod ipc_fuzz;
 pub mod processes;
