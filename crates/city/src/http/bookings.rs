@@ -132,17 +132,28 @@ async fn slots(
             (municipality, private)
         }
     };
-    let mut conn = ctx.db.acquire().await?;
+    let slots = day_slots(&ctx.db, municipality, &query, &private).await?;
+    Ok(Json(slots).into_response())
+}
+
+/// The day's slots the query asks for, with the private ones `private` lets the caller see.
+async fn day_slots(
+    db: &PgPool,
+    municipality: MunicipalityCode,
+    query: &SlotsQuery,
+    private: &PrivateSlots,
+) -> Result<SlotList, ApiError> {
+    let mut conn = db.acquire().await?;
     let slots = bookings::available_slots(
         &mut conn,
         municipality,
         query.date,
         query.venue_id,
         query.vaccine.as_deref(),
-        &private,
+        private,
     )
     .await?;
-    Ok(Json(SlotList { slots }).into_response())
+    Ok(SlotList { slots })
 }
 
 /// The web's 公開枠, from the last second's answer to the same question when there is one (and
@@ -159,19 +170,8 @@ async fn web_slots(
         vaccine: query.vaccine.clone(),
     };
     let query = &query;
-    let read = |db: PgPool| async move {
-        let mut conn = db.acquire().await?;
-        let slots = bookings::available_slots(
-            &mut conn,
-            municipality,
-            query.date,
-            query.venue_id,
-            query.vaccine.as_deref(),
-            &PrivateSlots::None,
-        )
-        .await?;
-        Ok(SlotList { slots })
-    };
+    let read =
+        |db: PgPool| async move { day_slots(&db, municipality, query, &PrivateSlots::None).await };
     ctx.availability
         .json(&question, || ctx.web_reads.run(read))
         .await
