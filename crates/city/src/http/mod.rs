@@ -33,9 +33,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
 use axum::middleware::map_response;
 use chrono::TimeDelta;
 use sqlx::PgPool;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa::OpenApi;
@@ -106,6 +109,17 @@ pub(crate) fn router(
         // import) sets its own, which replaces it for that route only.
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .layer(map_response(error::problem_for_bare_errors))
+        // Whatever an answer echoes of its request is never run as a page: no answer is sniffed
+        // into another type, and one without a policy of its own (all but the pages) may load
+        // nothing and be framed by nobody.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
         .layer(
             // Headers stay out of the logs: they carry bearer tokens.
             TraceLayer::new_for_http()

@@ -25,6 +25,7 @@ mod periods;
 mod phone_rule;
 mod public_venues;
 mod rate_limit;
+mod reflected_input;
 mod residents;
 mod schemathesis;
 mod seed;
